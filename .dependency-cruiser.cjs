@@ -1,0 +1,56 @@
+// The layering of DESIGN.md, checked on every test run.
+const CORE = '^src/(mail|series|report/render)';
+const ADAPTERS = 'ingest|git|forge|build|publish|store';
+const SDKS = '^(simple-git|nodemailer|imapflow|@gitbeaker|octokit|@octokit|probot|xmlrpc|pino)';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-is-pure',
+      comment: 'mail, series and report rendering take values and return values: no I/O, no SDK.',
+      severity: 'error',
+      from: { path: CORE },
+      to: {
+        path: [`^src/(${ADAPTERS}|pipeline|cli|server)/`, '^src/report/(?!render)', '^src/shared/log', SDKS],
+      },
+    },
+    {
+      name: 'core-does-no-io',
+      severity: 'error',
+      from: { path: CORE },
+      to: { dependencyTypes: ['core'], path: '^(node:)?(fs|child_process|net|http|https|sqlite|dgram|tls)' },
+    },
+    {
+      name: 'adapters-stay-apart',
+      comment: 'An adapter never imports another adapter; pipeline/ is the only place that wires them.',
+      severity: 'error',
+      from: { path: `^src/(${ADAPTERS})/` },
+      to: { path: `^src/(${ADAPTERS}|pipeline|cli|server)/`, pathNot: '^src/$1/' },
+    },
+    {
+      name: 'notifiers-stay-apart',
+      severity: 'error',
+      from: { path: '^src/report/(?!render)' },
+      to: { path: `^src/(${ADAPTERS}|pipeline|cli|server)/` },
+    },
+    {
+      name: 'entry-points-call-pipeline',
+      comment: 'cli/ and server/ parse arguments or requests and call a use case; they do not drive adapters.',
+      severity: 'error',
+      from: { path: '^(src/(cli|server)|bin)/' },
+      to: { path: `^src/(${ADAPTERS})/|^src/report/(?!render)` },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,92 @@
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Logger } from '../shared/log.ts';
+import { ToolError, errorMessage } from '../shared/errors.ts';
+import { runTool } from '../shared/run.ts';
+import type { BuildRequest, BuildResult, Builder } from './types.ts';
+
+/** Builds with the local `rpmbuild`: the embedded default, for the host's own architecture. */
+export class RpmbuildBuilder implements Builder {
+  readonly #log: Logger;
+  #hostArch: Promise<string> | null = null;
+
+  constructor(opts: { log: Logger }) {
+    this.#log = opts.log;
+  }
+
+  async build(req: BuildRequest): Promise<BuildResult> {
+    const log = this.#log.child({ project: req.project, branch: req.branch, platform: req.platform.name });
+    const hostArch = await this.#arch();
+    if (req.platform.arch !== hostArch && req.platform.arch !== 'noarch') {
+      return {
+        ok: false,
+        logPath: null,
+        error: `local rpmbuild builds for ${hostArch} only, not ${req.platform.arch}: configure the koji builder for other architectures`,
+      };
+    }
+    await rm(req.outDir, { recursive: true, force: true });
+    await mkdir(req.outDir, { recursive: true });
+    const logPath = join(req.outDir, 'build.log');
+    try {
+      const spec = await findSpec(req.tree, req.spec);
+      const defines = ['--define', `_topdir ${req.outDir}`, '--define', `_sourcedir ${req.tree}`, '--define', `dist ${req.platform.dist}`];
+      await this.#makeSourceTarball(spec, req.tree, defines);
+      // Debian and other non-RPM hosts have an empty RPM database: BuildRequires cannot be checked there.
+      const nodeps = (await hasRpmDatabase()) ? [] : ['--nodeps'];
+      log.info({ commit: req.commit }, 'rpmbuild started');
+      const result = await runTool('rpmbuild', ['-ba', ...nodeps, ...defines, '--target', req.platform.arch === 'noarch' ? hostArch : req.platform.arch, spec]).catch(
+        async (err: unknown) => {
+          await writeFile(logPath, err instanceof ToolError ? err.output : errorMessage(err));
+          throw err;
+        },
+      );
+      await writeFile(logPath, result.output);
+      const rpms = await listRpms(join(req.outDir, 'RPMS'));
+      const srpm = (await listRpms(join(req.outDir, 'SRPMS')))[0] ?? null;
+      log.info({ rpms: rpms.map((r) => basename(r)) }, 'rpmbuild succeeded');
+      return { ok: true, rpms, srpm, logPath };
+    } catch (err) {
+      log.warn({ err: errorMessage(err) }, 'rpmbuild failed');
+      return { ok: false, error: errorMessage(err), logPath };
+    }
+  }
+
+  /** Source0 is made from the tree itself, named as the spec expects, with the usual name-version/ prefix. */
+  async #makeSourceTarball(spec: string, tree: string, defines: string[]): Promise<void> {
+    const parsed = (await runTool('rpmspec', ['-P', ...defines, spec])).output;
+    const source = /^Source0?:\s*(\S+)\s*$/im.exec(parsed)?.[1];
+    if (!source) throw new ToolError('rpmspec', `${basename(spec)} has no Source0 line`, parsed);
+    const nv = (await runTool('rpmspec', ['-q', '--srpm', ...defines, '--qf', '%{name}-%{version}\n', spec])).output.trim();
+    const tarball = basename(source);
+    const staging = join(tree, '..', tarball);
+    const compress = /\.(tgz|tar\.gz)$/.test(tarball) ? ['-z'] : /\.tar\.xz$/.test(tarball) ? ['-J'] : /\.tar\.bz2$/.test(tarball) ? ['-j'] : [];
+    await runTool('tar', ['-c', ...compress, '-f', staging, '--transform', `s,^\\.,${nv},`, '-C', tree, '.']);
+    await copyFile(staging, join(tree, tarball));
+    await rm(staging);
+  }
+
+  #arch(): Promise<string> {
+    this.#hostArch ??= runTool('rpm', ['--eval', '%{_arch}']).then((r) => r.output.trim());
+    return this.#hostArch;
+  }
+}
+
+async function findSpec(tree: string, spec: string): Promise<string> {
+  if (!spec.includes('*')) return join(tree, spec);
+  const pattern = new RegExp(`^${spec.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  const found = (await readdir(tree)).filter((f) => pattern.test(f));
+  if (found.length !== 1) {
+    throw new ToolError('rpmbuild', `expected one spec file matching ${spec} at the top of the repository, found ${found.length}: set "spec" in the project's configuration`, '');
+  }
+  return join(tree, found[0] as string);
+}
+
+async function listRpms(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.rpm')).map((e) => join(e.parentPath, e.name)).sort();
+}
+
+async function hasRpmDatabase(): Promise<boolean> {
+  const { output } = await runTool('rpm', ['-qa']).catch(() => ({ output: '' }));
+  return output.trim().length > 0;
+}

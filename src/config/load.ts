@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError, errorMessage } from '../shared/errors.ts';
+import type { Config } from './schema.ts';
+import { validateConfig } from './validate.ts';
+
+/** Reads, validates and freezes a YAML configuration; relative paths are taken from the file's folder. */
+export function loadConfig(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read the configuration file: ${errorMessage(err)}`]);
+  }
+  return parseConfigText(text, file);
+}
+
+export function parseConfigText(text: string, file: string): Config {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  const config = validateConfig(doc.toJS(), file);
+  return resolvePaths(config, dirname(resolve(file)));
+}
+
+/** Local paths in the file mean "next to the file", whoever runs patchferry from wherever. */
+function resolvePaths(config: Config, base: string): Config {
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const local = (g: string) => (/^[a-z+]+:\/\//i.test(g) || /^[^/]+@[^/]+:/.test(g) ? g : at(g));
+  return Object.freeze({
+    ...config,
+    state: Object.freeze({ database: config.state.database === ':memory:' ? ':memory:' : at(config.state.database) }),
+    workDir: at(config.workDir),
+    sources: Object.freeze(config.sources.map((s) => (s.type === 'mbox' ? Object.freeze({ ...s, path: at(s.path) }) : s))),
+    projects: Object.freeze(
+      Object.fromEntries(Object.entries(config.projects).map(([n, p]) => [n, Object.freeze({ ...p, git: local(p.git) })])),
+    ),
+    publisher: Object.freeze({ ...config.publisher, root: at(config.publisher.root) }),
+    reporter: Object.freeze({
+      ...config.reporter,
+      ...(config.reporter.outbox ? { outbox: at(config.reporter.outbox) } : {}),
+    }),
+  }) as Config;
+}
+
+/** The value of a secret named in the configuration, or an error saying which variable to set. */
+export function readSecret(envName: string, keyPath: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[envName];
+  if (value === undefined || value === '') {
+    throw new ConfigError(keyPath, [`${keyPath}: environment variable ${envName} is not set; export it before running`]);
+  }
+  return value;
+}

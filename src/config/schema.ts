@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { ENV_NAME, PROJECT_NAME, isValidBranchName } from './names.ts';
+
+const envName = z
+  .string()
+  .regex(ENV_NAME, { error: (iss) => `${JSON.stringify(iss.input)} is not an environment variable name` });
+const projectName = z.string().regex(PROJECT_NAME, {
+  error: (iss) => `${JSON.stringify(iss.input)} is not a valid name (letters, digits, . _ + -)`,
+});
+const branchName = z.string().refine(isValidBranchName, {
+  error: (iss) => `${JSON.stringify(iss.input)} is not a valid branch name`,
+});
+const httpUrl = z.url({ protocol: /^https?$/, error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL` });
+const port = z.int().min(0).max(65535);
+
+const mboxSource = z.strictObject({ type: z.literal('mbox'), path: z.string().min(1) });
+const imapSource = z.strictObject({
+  type: z.literal('imap'),
+  host: z.string().min(1),
+  port: port.default(993),
+  security: z.enum(['tls', 'starttls', 'plain']).default('tls'),
+  user: z.string().min(1),
+  passwordEnv: envName,
+  mailboxes: z.array(z.string().min(1)).min(1).default(['INBOX']),
+});
+const source = z.discriminatedUnion('type', [mboxSource, imapSource]);
+
+const platform = z.strictObject({
+  /** The %{dist} tag builds for this platform get, e.g. ".el9". */
+  dist: z.string().regex(/^\.[A-Za-z0-9_.]+$/, { error: 'expected a dist tag such as ".el9"' }),
+  arch: z.string().regex(/^[a-z0-9_]+$/, { error: 'expected an RPM architecture such as "x86_64"' }),
+  kojiTarget: z.string().min(1).optional(),
+  /** What dnf's $releasever is on this platform; used in the .repo files published for it. */
+  releasever: z.string().min(1).optional(),
+});
+
+const project = z.strictObject({
+  /** URL or local path of the repository patches are applied to. */
+  git: z.string().min(1),
+  branches: z.array(branchName).min(1),
+  /** Path of the spec file inside the repository. */
+  spec: z.string().min(1).default('*.spec'),
+  platforms: z.array(projectName).min(1),
+});
+
+const forge = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('gitlab'), url: httpUrl, tokenEnv: envName }),
+  z.strictObject({ type: z.literal('github'), url: httpUrl.default('https://api.github.com'), tokenEnv: envName }),
+]);
+
+const builder = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('rpmbuild') }),
+  z.strictObject({ type: z.literal('koji'), hub: httpUrl, user: z.string().optional(), passwordEnv: envName.optional() }),
+]);
+
+const smtp = z.strictObject({
+  host: z.string().min(1),
+  port: port.default(25),
+  security: z.enum(['tls', 'starttls', 'plain']).default('starttls'),
+  user: z.string().optional(),
+  passwordEnv: envName.optional(),
+});
+
+const reporter = z.strictObject({
+  from: z.string().min(3),
+  listAddress: z.string().min(3),
+  failureRecipients: z.array(z.string().min(3)).default([]),
+  /** Reports are also appended here as RFC 5322 messages (an mbox file). */
+  outbox: z.string().min(1).optional(),
+  smtp: smtp.optional(),
+});
+
+const subjects = z.strictObject({
+  /** A regular expression with named groups repo, branch, version, part, total tried before the default grammar. */
+  pattern: z
+    .string()
+    .refine(isRegExp, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid regular expression` })
+    .optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    state: z.strictObject({ database: z.string().min(1) }),
+    workDir: z.string().min(1),
+    sources: z.array(source).min(1),
+    subjects: subjects.default({}),
+    projects: z.record(projectName, project).refine((p) => Object.keys(p).length > 0, {
+      error: 'at least one project is required',
+    }),
+    platforms: z.record(projectName, platform),
+    forge: forge.optional(),
+    builder: builder.default({ type: 'rpmbuild' }),
+    publisher: z.strictObject({ root: z.string().min(1), baseUrl: httpUrl }),
+    reporter,
+  })
+  .superRefine((config, ctx) => {
+    for (const [name, proj] of Object.entries(config.projects)) {
+      proj.platforms.forEach((p, i) => {
+        if (!(p in config.platforms)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['projects', name, 'platforms', i],
+            message: `"${p}" is not a defined platform (defined: ${Object.keys(config.platforms).join(', ') || 'none'})`,
+          });
+        }
+      });
+    }
+  });
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Config = z.output<typeof configSchema>;
+export type ProjectConfig = Config['projects'][string];
+export type PlatformConfig = Config['platforms'][string];
+export type SourceConfig = Config['sources'][number];
+export type ReporterConfig = Config['reporter'];

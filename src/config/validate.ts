@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+import { ConfigError } from '../shared/errors.ts';
+import { configSchema, type Config } from './schema.ts';
+
+/** Validates a parsed configuration document; every problem is reported at once, by key path. */
+export function validateConfig(document: unknown, source: string): Config {
+  const result = configSchema.safeParse(document, { reportInput: true });
+  if (!result.success) throw new ConfigError(source, result.error.issues.flatMap(describeIssue));
+  return deepFreeze(result.data);
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out || '(top level)';
+}
+
+const SECRET_KEY = /password|token|secret|key$/i;
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  const at = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const where = formatPath([...issue.path, key]);
+        return SECRET_KEY.test(key)
+          ? `${where}: secrets are never written in the file; put it in an environment variable and name that variable with "${key}Env"`
+          : `${where}: unknown key`;
+      });
+    case 'invalid_type':
+      return [issue.input === undefined ? `${at}: is required` : `${at}: expected ${issue.expected}, got ${typeName(issue.input)}`];
+    case 'invalid_union':
+      if ('discriminator' in issue && typeof issue.discriminator === 'string') {
+        const input = (issue as { input?: unknown }).input;
+        const got = input && typeof input === 'object' ? (input as Record<string, unknown>)[issue.discriminator] : undefined;
+        return [`${formatPath([...issue.path, issue.discriminator])}: ${JSON.stringify(got ?? null)} is not a known ${issue.discriminator}`];
+      }
+      return [`${at}: ${issue.message}`];
+    default:
+      return [`${at}: ${issue.message}`];
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,118 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { Logger } from '../shared/log.ts';
+import { ToolError, errorMessage } from '../shared/errors.ts';
+import { runTool } from '../shared/run.ts';
+import type { ApplyRequest, ApplyResult, Applier } from './types.ts';
+
+export interface GitApplierOptions {
+  /** Holds one bare mirror per project and the worktrees of series being applied. */
+  readonly workDir: string;
+  /** Committer identity for the commits git am makes; authors stay the patches' authors. */
+  readonly committer?: { name: string; email: string };
+  readonly log: Logger;
+}
+
+/** Applies series with `git am --3way` in a worktree of a per-project bare mirror. */
+export class GitApplier implements Applier {
+  readonly #opts: GitApplierOptions;
+
+  constructor(opts: GitApplierOptions) {
+    this.#opts = opts;
+  }
+
+  async apply(req: ApplyRequest): Promise<ApplyResult> {
+    const mirror = await this.#mirror(req.project, req.gitUrl);
+    const worktree = join(this.#opts.workDir, 'worktrees', req.project, req.workName.replace(/[^A-Za-z0-9._-]/g, '_'));
+    await this.#removeWorktree(mirror, worktree);
+    await mkdir(join(worktree, '..'), { recursive: true });
+    await mirror.raw(['worktree', 'add', '--detach', '--quiet', worktree, `refs/heads/${req.branch}`]);
+    const tmp = await mkdtemp(join(this.#opts.workDir, 'mails-'));
+    try {
+      const git = this.#git(worktree);
+      const base = (await git.revparse(['HEAD'])).trim();
+      for (const patch of req.patches) {
+        const file = join(tmp, `${String(patch.part).padStart(4, '0')}.eml`);
+        await writeFile(file, patch.raw);
+        try {
+          await git.raw(['am', '--3way', '--quiet', file]);
+        } catch (err) {
+          const conflicts = (await git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => ''))
+            .split('\n')
+            .filter(Boolean);
+          await git.raw(['am', '--abort']).catch(() => undefined);
+          return { ok: false, base, failedPart: patch.part, failedSubject: patch.subject, conflicts, output: errorMessage(err).trim() };
+        }
+        if (patch.trailers.length > 0) {
+          await git.raw(['commit', '--amend', '--quiet', '--no-edit', ...patch.trailers.flatMap((t) => ['--trailer', t])]);
+        }
+      }
+      const head = (await git.revparse(['HEAD'])).trim();
+      await this.#push(git, req.gitUrl, head, req.branch);
+      await mirror.raw(['update-ref', `refs/heads/${req.branch}`, head]);
+      this.#opts.log.info({ project: req.project, branch: req.branch, base, head }, 'series applied');
+      return { ok: true, base, head };
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+      await this.#removeWorktree(mirror, worktree);
+    }
+  }
+
+  async exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void> {
+    const mirror = await this.#mirror(project, gitUrl);
+    await mkdir(dest, { recursive: true });
+    // `git worktree` would register the export; archive + extract leaves the mirror untouched.
+    const tar = join(dest, '..', `${commit}.tar`);
+    await mirror.raw(['archive', '--format=tar', `--output=${tar}`, commit]);
+    await runTool('tar', ['-xf', tar, '-C', dest]);
+    await rm(tar, { force: true });
+  }
+
+  async branchTip(project: string, gitUrl: string, branch: string): Promise<string> {
+    const mirror = await this.#mirror(project, gitUrl);
+    return (await mirror.revparse([`refs/heads/${branch}`])).trim();
+  }
+
+  /** The project's bare mirror, cloned on first use and fetched before every use. */
+  async #mirror(project: string, gitUrl: string): Promise<SimpleGit> {
+    const dir = join(this.#opts.workDir, 'mirrors', `${project}.git`);
+    try {
+      if (!existsSync(dir)) {
+        await mkdir(join(dir, '..'), { recursive: true });
+        await simpleGit().raw(['clone', '--bare', '--quiet', gitUrl, dir]);
+      } else {
+        await this.#git(dir).raw(['fetch', '--quiet', '--prune', gitUrl, '+refs/heads/*:refs/heads/*']);
+      }
+    } catch (err) {
+      throw new ToolError('git', `cannot fetch ${gitUrl} for project ${project}: ${errorMessage(err)}`, errorMessage(err), {
+        cause: err,
+        retryable: true,
+      });
+    }
+    return this.#git(dir);
+  }
+
+  async #push(git: SimpleGit, gitUrl: string, head: string, branch: string): Promise<void> {
+    try {
+      await git.raw(['push', '--quiet', gitUrl, `${head}:refs/heads/${branch}`]);
+    } catch (err) {
+      throw new ToolError('git', `cannot push to ${branch} of ${gitUrl}: ${errorMessage(err)}`, errorMessage(err), {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  async #removeWorktree(mirror: SimpleGit, worktree: string): Promise<void> {
+    if (existsSync(worktree)) await mirror.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
+    await rm(worktree, { recursive: true, force: true });
+    await mirror.raw(['worktree', 'prune']);
+  }
+
+  #git(baseDir: string): SimpleGit {
+    const who = this.#opts.committer ?? { name: 'patchferry', email: 'patchferry@localhost' };
+    return simpleGit({ baseDir, config: [`user.name=${who.name}`, `user.email=${who.email}`] });
+  }
+}

@@ -1,0 +1,28 @@
+import type { SubjectTag } from './subject.ts';
+import type { PullRequest, Trailer } from './body.ts';
+
+export type MailKind = 'patch' | 'cover' | 'reply' | 'pull' | 'other';
+
+export interface Address {
+  readonly name: string;
+  readonly address: string;
+}
+
+/** One message of the list, as the rest of patchferry sees it. */
+export interface Mail {
+  /** Message-ID without angle brackets. */
+  readonly messageId: string;
+  readonly inReplyTo: string | null;
+  /** References, oldest first, without angle brackets; always a list. */
+  readonly references: readonly string[];
+  readonly from: Address;
+  readonly subject: string;
+  readonly date: Date | null;
+  readonly tag: SubjectTag;
+  readonly kind: MailKind;
+  /** The plain-text body (HTML alternatives are ignored). */
+  readonly text: string;
+  readonly diff: string | null;
+  readonly trailers: readonly Trailer[];
+  readonly pull: PullRequest | null;
+}

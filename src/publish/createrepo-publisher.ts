@@ -1,0 +1,69 @@
+import { copyFile, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import type { Logger } from '../shared/log.ts';
+import { runTool } from '../shared/run.ts';
+import { repoFile, repoPath, repoUrl } from './layout.ts';
+import type { Publication, PublishRequest, Publisher } from './types.ts';
+
+export interface CreaterepoPublisherOptions {
+  /** The directory the web server serves. */
+  readonly root: string;
+  readonly baseUrl: string;
+  /** Snapshots kept per repository, the served one included. */
+  readonly keep?: number;
+  readonly log: Logger;
+}
+
+/** Publishes each build as a complete snapshot made by createrepo_c, then switches the served path
+ * to it with one atomic rename, so a yum client never sees half-written metadata. */
+export class CreaterepoPublisher implements Publisher {
+  readonly #opts: CreaterepoPublisherOptions;
+
+  constructor(opts: CreaterepoPublisherOptions) {
+    this.#opts = opts;
+  }
+
+  async publish(req: PublishRequest): Promise<Publication> {
+    const rel = repoPath(req.project, req.branch, req.platform.name, req.platform.arch);
+    const served = join(this.#opts.root, rel);
+    const snapshots = join(this.#opts.root, '.snapshots', rel);
+    const snapshot = join(snapshots, String(req.buildId));
+    if (!existsSync(join(snapshot, 'repodata', 'repomd.xml'))) {
+      const staging = `${snapshot}.partial`;
+      await rm(staging, { recursive: true, force: true });
+      await mkdir(staging, { recursive: true });
+      for (const rpm of req.rpms) await copyFile(rpm, join(staging, basename(rpm)));
+      await runTool('createrepo_c', ['--quiet', '--no-database', staging]);
+      await rm(snapshot, { recursive: true, force: true });
+      await rename(staging, snapshot);
+    }
+    await mkdir(dirname(served), { recursive: true });
+    const next = `${served}.next-${process.pid}`;
+    await rm(next, { force: true });
+    await symlink(relative(dirname(served), snapshot), next);
+    await rename(next, served);
+    await writeFile(
+      join(this.#opts.root, repoPath(req.project, req.branch, req.platform.name), `${req.project}-${req.branch.replace(/\//g, '-')}.repo`),
+      repoFile(this.#opts.baseUrl, req.project, req.branch, req.platform.name),
+    );
+    await this.#prune(snapshots, String(req.buildId));
+    const url = repoUrl(this.#opts.baseUrl, rel);
+    this.#opts.log.info({ project: req.project, branch: req.branch, platform: req.platform.name, url }, 'repository published');
+    const platformRel = repoPath(req.project, req.branch, req.platform.name);
+    return {
+      path: served,
+      url,
+      repoFileUrl: `${repoUrl(this.#opts.baseUrl, platformRel)}${encodeURIComponent(`${req.project}-${req.branch.replace(/\//g, '-')}.repo`)}`,
+    };
+  }
+
+  /** Old snapshots go, newest first kept; the served one is never removed. */
+  async #prune(dir: string, current: string): Promise<void> {
+    const keep = this.#opts.keep ?? 3;
+    const ids = (await readdir(dir))
+      .filter((n) => /^\d+$/.test(n))
+      .sort((a, b) => Number(b) - Number(a));
+    for (const id of ids.slice(keep)) if (id !== current) await rm(join(dir, id), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,75 @@
+import { createReadStream } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, sep } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.xml': 'application/xml',
+  '.gz': 'application/gzip',
+  '.zst': 'application/zstd',
+  '.bz2': 'application/x-bzip2',
+  '.xz': 'application/x-xz',
+  '.rpm': 'application/x-rpm',
+  '.repo': 'text/plain; charset=utf-8',
+  '.log': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+};
+
+export interface StaticServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the published tree over HTTP, as httpd would: for the embedded default and for tests.
+ * Only GET and HEAD; nothing outside the root is reachable. */
+export async function serveDirectory(root: string, opts: { host?: string; port?: number } = {}): Promise<StaticServer> {
+  const realRoot = await realpath(root);
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      const target = await realpath(join(realRoot, path)).catch(() => null);
+      // Symlinks inside the root (the publisher's snapshots) are followed; escapes are not.
+      if (target === null || (target !== realRoot && !target.startsWith(realRoot + sep))) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        return;
+      }
+      const info = await stat(target);
+      if (info.isDirectory()) {
+        if (!path.endsWith('/')) {
+          res.writeHead(301, { location: `${path}/` }).end();
+          return;
+        }
+        const names = (await readdir(target, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+        const items = names.map((e) => `<a href="${encodeURIComponent(e.name)}${e.isFile() ? '' : '/'}">${escapeHtml(e.name)}</a>`);
+        res.writeHead(200, { 'content-type': TYPES['.html'] as string });
+        res.end(req.method === 'HEAD' ? undefined : `<!doctype html><title>${escapeHtml(path)}</title><pre>\n${items.join('\n')}\n</pre>\n`);
+        return;
+      }
+      res.writeHead(200, { 'content-type': TYPES[extname(target)] ?? 'application/octet-stream', 'content-length': info.size });
+      if (req.method === 'HEAD') res.end();
+      else createReadStream(target).pipe(res);
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error\n');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}/`,
+    close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,33 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Keys whose values never reach a log line, wherever they sit in the logged object. */
+const REDACT = ['password', 'token', 'secret', 'authorization', 'privateKey', 'sessionKey'].flatMap((key) => [
+  key,
+  `*.${key}`,
+  `*.*.${key}`,
+]);
+
+export interface LogOptions {
+  level?: string;
+  /** Where JSON lines go; stderr by default so stdout stays for what the user asked for. */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LogOptions = {}): Logger {
+  return pino(
+    {
+      level: options.level ?? process.env.PATCHFERRY_LOG_LEVEL ?? 'info',
+      base: { app: 'patchferry' },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination ?? pino.destination(2),
+  );
+}
+
+/** A logger that drops everything: for tests and library callers that log nothing. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,76 @@
+import { now, type Database } from './database.ts';
+
+export type MailState = 'new' | 'pending' | 'final' | 'quarantined';
+
+export interface MailRecord {
+  readonly messageId: string;
+  readonly raw: Buffer;
+  readonly source: string;
+  readonly position: string;
+  readonly state: MailState;
+  readonly outcome: string | null;
+  readonly reason: string | null;
+}
+
+export interface NewMail {
+  readonly messageId: string;
+  readonly raw: Buffer;
+  readonly source: string;
+  readonly position: string;
+  readonly subject: string;
+  readonly sender: string;
+}
+
+/** Mails by Message-ID: the first sight is recorded, any later sight of the same id changes nothing. */
+export class MailRecords {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /** Records a mail; false when its Message-ID was already recorded. */
+  record(mail: NewMail): boolean {
+    const result = this.#db
+      .prepare(
+        `INSERT INTO mails (message_id, raw, source, position, received_at, subject, sender)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+      )
+      .run(mail.messageId, mail.raw, mail.source, mail.position, now(), mail.subject, mail.sender);
+    return result.changes > 0;
+  }
+
+  /** Mails whose outcome is not final yet: new ones and parts of series still waiting. */
+  open(): MailRecord[] {
+    return this.#rows(`SELECT * FROM mails WHERE state IN ('new', 'pending') ORDER BY rowid`);
+  }
+
+  get(messageId: string): MailRecord | undefined {
+    return this.#rows('SELECT * FROM mails WHERE message_id = ?', messageId)[0];
+  }
+
+  all(): MailRecord[] {
+    return this.#rows('SELECT * FROM mails ORDER BY rowid');
+  }
+
+  setState(messageId: string, state: MailState, outcome: string | null, reason: string | null, kind?: string): void {
+    this.#db
+      .prepare('UPDATE mails SET state = ?, outcome = ?, reason = ?, kind = coalesce(?, kind) WHERE message_id = ?')
+      .run(state, outcome, reason, kind ?? null, messageId);
+  }
+
+  #rows(sql: string, ...params: string[]): MailRecord[] {
+    return this.#db
+      .prepare(sql)
+      .all(...params)
+      .map((r) => ({
+        messageId: String(r.message_id),
+        raw: Buffer.from(r.raw as Uint8Array),
+        source: String(r.source),
+        position: String(r.position),
+        state: r.state as MailState,
+        outcome: (r.outcome as string | null) ?? null,
+        reason: (r.reason as string | null) ?? null,
+      }));
+  }
+}

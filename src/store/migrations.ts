@@ -1,0 +1,119 @@
+/** Schema versions, applied in order at start; a released migration is never edited, only followed. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE mails (
+        message_id  TEXT PRIMARY KEY,
+        raw         BLOB NOT NULL,
+        source      TEXT NOT NULL,
+        position    TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        subject     TEXT NOT NULL DEFAULT '',
+        sender      TEXT NOT NULL DEFAULT '',
+        kind        TEXT,
+        -- new: recorded, not yet looked at; pending: waits for the rest of its series;
+        -- final: acted on, rejected or not a patch; quarantined: cannot be parsed
+        state       TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'pending', 'final', 'quarantined')),
+        outcome     TEXT,
+        reason      TEXT
+      );
+      CREATE INDEX mails_state ON mails (state);
+
+      CREATE TABLE series (
+        id          TEXT PRIMARY KEY,
+        project     TEXT NOT NULL,
+        branch      TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        total       INTEGER NOT NULL,
+        title       TEXT NOT NULL,
+        sender      TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('incomplete', 'complete', 'applied', 'failed', 'superseded')),
+        supersedes  TEXT,
+        first_seen  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+
+      CREATE TABLE patches (
+        series_id   TEXT NOT NULL REFERENCES series (id),
+        part        INTEGER NOT NULL,
+        message_id  TEXT NOT NULL REFERENCES mails (message_id),
+        PRIMARY KEY (series_id, part)
+      );
+
+      CREATE TABLE applications (
+        id            INTEGER PRIMARY KEY,
+        series_id     TEXT NOT NULL REFERENCES series (id),
+        project       TEXT NOT NULL,
+        branch        TEXT NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('applied', 'failed')),
+        base_commit   TEXT,
+        head_commit   TEXT,
+        failed_part   INTEGER,
+        detail        TEXT,
+        created_at    TEXT NOT NULL
+      );
+
+      CREATE TABLE merge_requests (
+        series_id     TEXT PRIMARY KEY REFERENCES series (id),
+        forge         TEXT NOT NULL,
+        project       TEXT NOT NULL,
+        source_branch TEXT NOT NULL,
+        url           TEXT NOT NULL,
+        iid           INTEGER NOT NULL,
+        state         TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+      );
+
+      CREATE TABLE builds (
+        id          INTEGER PRIMARY KEY,
+        project     TEXT NOT NULL,
+        branch      TEXT NOT NULL,
+        commit_id   TEXT NOT NULL,
+        platform    TEXT NOT NULL,
+        arch        TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed')),
+        log_path    TEXT,
+        rpms        TEXT NOT NULL DEFAULT '[]',
+        error       TEXT,
+        created_at  TEXT NOT NULL,
+        finished_at TEXT,
+        UNIQUE (project, branch, commit_id, platform)
+      );
+
+      CREATE TABLE publications (
+        id          INTEGER PRIMARY KEY,
+        build_id    INTEGER NOT NULL UNIQUE REFERENCES builds (id),
+        path        TEXT NOT NULL,
+        url         TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      );
+
+      CREATE TABLE reports (
+        key         TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        series_id   TEXT,
+        recipients  TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        in_reply_to TEXT,
+        body        TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'sent')),
+        created_at  TEXT NOT NULL,
+        sent_at     TEXT
+      );
+
+      CREATE TABLE source_positions (
+        source      TEXT PRIMARY KEY,
+        position    TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+    `,
+  },
+];

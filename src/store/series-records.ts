@@ -1,0 +1,114 @@
+import { now, transaction, type Database } from './database.ts';
+
+export type SeriesState = 'incomplete' | 'complete' | 'applied' | 'failed' | 'superseded';
+
+export interface SeriesRecord {
+  readonly id: string;
+  readonly project: string;
+  readonly branch: string;
+  readonly version: number;
+  readonly total: number;
+  readonly title: string;
+  readonly sender: string;
+  readonly state: SeriesState;
+  readonly supersedes: string | null;
+  /** Message-IDs of the patches, by part. */
+  readonly patches: ReadonlyMap<number, string>;
+}
+
+export interface ApplicationRecord {
+  readonly seriesId: string;
+  readonly project: string;
+  readonly branch: string;
+  readonly state: 'applied' | 'failed';
+  readonly baseCommit: string | null;
+  readonly headCommit: string | null;
+  readonly failedPart: number | null;
+  readonly detail: string;
+  readonly createdAt: string;
+}
+
+/** Series, their parts and what happened when they were applied. */
+export class SeriesRecords {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  save(series: Omit<SeriesRecord, 'state'> & { state: SeriesState }): void {
+    transaction(this.#db, () => {
+      const t = now();
+      this.#db
+        .prepare(
+          `INSERT INTO series (id, project, branch, version, total, title, sender, state, supersedes, first_seen, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET total = excluded.total, title = excluded.title, state = excluded.state,
+             supersedes = excluded.supersedes, updated_at = excluded.updated_at`,
+        )
+        .run(series.id, series.project, series.branch, series.version, series.total, series.title, series.sender,
+          series.state, series.supersedes, t, t);
+      const insert = this.#db.prepare(
+        'INSERT INTO patches (series_id, part, message_id) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET message_id = excluded.message_id',
+      );
+      for (const [part, id] of series.patches) insert.run(series.id, part, id);
+    });
+  }
+
+  setState(id: string, state: SeriesState): void {
+    this.#db.prepare('UPDATE series SET state = ?, updated_at = ? WHERE id = ?').run(state, now(), id);
+  }
+
+  get(id: string): SeriesRecord | undefined {
+    return this.#list('SELECT * FROM series WHERE id = ?', id)[0];
+  }
+
+  all(): SeriesRecord[] {
+    return this.#list('SELECT * FROM series ORDER BY first_seen, rowid');
+  }
+
+  recordApplication(app: Omit<ApplicationRecord, 'createdAt'>): void {
+    this.#db
+      .prepare(
+        `INSERT INTO applications (series_id, project, branch, state, base_commit, head_commit, failed_part, detail, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(app.seriesId, app.project, app.branch, app.state, app.baseCommit, app.headCommit, app.failedPart, app.detail, now());
+  }
+
+  /** The latest attempt to apply a series, if any. */
+  application(seriesId: string): ApplicationRecord | undefined {
+    const r = this.#db.prepare('SELECT * FROM applications WHERE series_id = ? ORDER BY id DESC LIMIT 1').get(seriesId);
+    if (!r) return undefined;
+    return {
+      seriesId: String(r.series_id),
+      project: String(r.project),
+      branch: String(r.branch),
+      state: r.state as ApplicationRecord['state'],
+      baseCommit: (r.base_commit as string | null) ?? null,
+      headCommit: (r.head_commit as string | null) ?? null,
+      failedPart: (r.failed_part as number | null) ?? null,
+      detail: String(r.detail ?? ''),
+      createdAt: String(r.created_at),
+    };
+  }
+
+  #list(sql: string, ...params: string[]): SeriesRecord[] {
+    const parts = this.#db.prepare('SELECT part, message_id FROM patches WHERE series_id = ? ORDER BY part');
+    return this.#db
+      .prepare(sql)
+      .all(...params)
+      .map((r) => ({
+        id: String(r.id),
+        project: String(r.project),
+        branch: String(r.branch),
+        version: Number(r.version),
+        total: Number(r.total),
+        title: String(r.title),
+        sender: String(r.sender),
+        state: r.state as SeriesState,
+        supersedes: (r.supersedes as string | null) ?? null,
+        patches: new Map(parts.all(String(r.id)).map((p) => [Number(p.part), String(p.message_id)])),
+      }));
+  }
+}

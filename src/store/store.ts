@@ -1,0 +1,27 @@
+import { BuildRecords } from './build-records.ts';
+import { openDatabase, type Database } from './database.ts';
+import { MailRecords } from './mail-records.ts';
+import { ReportRecords } from './report-records.ts';
+import { SeriesRecords } from './series-records.ts';
+
+/** The state database and its record kinds, opened once per job. */
+export interface Store {
+  readonly db: Database;
+  readonly mails: MailRecords;
+  readonly series: SeriesRecords;
+  readonly builds: BuildRecords;
+  readonly reports: ReportRecords;
+  close(): void;
+}
+
+export function openStore(path: string): Store {
+  const db = openDatabase(path);
+  return {
+    db,
+    mails: new MailRecords(db),
+    series: new SeriesRecords(db),
+    builds: new BuildRecords(db),
+    reports: new ReportRecords(db),
+    close: () => db.close(),
+  };
+}
