@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Logger } from '../shared/log.ts';
 import { runTool } from '../shared/run.ts';
-import { repoFile, repoPath, repoUrl } from './layout.ts';
+import { repoFile, repoFileName, repoFileUrl, repoPath, repoUrl } from './layout.ts';
 import type { Publication, PublishRequest, Publisher } from './types.ts';
 
 export interface CreaterepoPublisherOptions {
@@ -44,18 +44,13 @@ export class CreaterepoPublisher implements Publisher {
     await symlink(relative(dirname(served), snapshot), next);
     await rename(next, served);
     await writeFile(
-      join(this.#opts.root, repoPath(req.project, req.branch, req.platform.name), `${req.project}-${req.branch.replace(/\//g, '-')}.repo`),
+      join(this.#opts.root, repoPath(req.project, req.branch, req.platform.name), repoFileName(req.project, req.branch)),
       repoFile(this.#opts.baseUrl, req.project, req.branch, req.platform.name),
     );
     await this.#prune(snapshots, String(req.buildId));
     const url = repoUrl(this.#opts.baseUrl, rel);
     this.#opts.log.info({ project: req.project, branch: req.branch, platform: req.platform.name, url }, 'repository published');
-    const platformRel = repoPath(req.project, req.branch, req.platform.name);
-    return {
-      path: served,
-      url,
-      repoFileUrl: `${repoUrl(this.#opts.baseUrl, platformRel)}${encodeURIComponent(`${req.project}-${req.branch.replace(/\//g, '-')}.repo`)}`,
-    };
+    return { path: served, url, repoFileUrl: repoFileUrl(this.#opts.baseUrl, req.project, req.branch, req.platform.name) };
   }
 
   /** Old snapshots go, newest first kept; the served one is never removed. */

@@ -24,3 +24,12 @@ export function repoFile(baseUrl: string, project: string, branch: string, platf
     '',
   ].join('\n');
 }
+
+export function repoFileName(project: string, branch: string): string {
+  return `${project}-${branch.replace(/\//g, '-')}.repo`;
+}
+
+/** Where the .repo file of a project/branch/platform is served. */
+export function repoFileUrl(baseUrl: string, project: string, branch: string, platform: string): string {
+  return `${repoUrl(baseUrl, repoPath(project, branch, platform))}${encodeURIComponent(repoFileName(project, branch))}`;
+}

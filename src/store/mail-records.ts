@@ -7,6 +7,8 @@ export interface MailRecord {
   readonly raw: Buffer;
   readonly source: string;
   readonly position: string;
+  readonly subject: string;
+  readonly sender: string;
   readonly state: MailState;
   readonly outcome: string | null;
   readonly reason: string | null;
@@ -68,6 +70,8 @@ export class MailRecords {
         raw: Buffer.from(r.raw as Uint8Array),
         source: String(r.source),
         position: String(r.position),
+        subject: String(r.subject),
+        sender: String(r.sender),
         state: r.state as MailState,
         outcome: (r.outcome as string | null) ?? null,
         reason: (r.reason as string | null) ?? null,

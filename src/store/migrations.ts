@@ -57,6 +57,8 @@ export const MIGRATIONS: readonly Migration[] = [
         base_commit   TEXT,
         head_commit   TEXT,
         failed_part   INTEGER,
+        -- the first branch tip built after this series landed, which therefore contains it
+        build_commit  TEXT,
         detail        TEXT,
         created_at    TEXT NOT NULL
       );

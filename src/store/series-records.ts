@@ -26,6 +26,8 @@ export interface ApplicationRecord {
   readonly failedPart: number | null;
   readonly detail: string;
   readonly createdAt: string;
+  /** The branch tip whose build contains this series, once built. */
+  readonly buildCommit?: string | null;
 }
 
 /** Series, their parts and what happened when they were applied. */
@@ -76,6 +78,21 @@ export class SeriesRecords {
       .run(app.seriesId, app.project, app.branch, app.state, app.baseCommit, app.headCommit, app.failedPart, app.detail, now());
   }
 
+  /** Series applied to a branch since its last build are contained in the build of `commit`. */
+  markBuilt(project: string, branch: string, commit: string): void {
+    this.#db
+      .prepare(`UPDATE applications SET build_commit = ? WHERE project = ? AND branch = ? AND state = 'applied' AND build_commit IS NULL`)
+      .run(commit, project, branch);
+  }
+
+  /** (project, branch) pairs with applied series no build has picked up yet. */
+  unbuiltBranches(): { project: string; branch: string }[] {
+    return this.#db
+      .prepare(`SELECT DISTINCT project, branch FROM applications WHERE state = 'applied' AND build_commit IS NULL ORDER BY project, branch`)
+      .all()
+      .map((r) => ({ project: String(r.project), branch: String(r.branch) }));
+  }
+
   /** The latest attempt to apply a series, if any. */
   application(seriesId: string): ApplicationRecord | undefined {
     const r = this.#db.prepare('SELECT * FROM applications WHERE series_id = ? ORDER BY id DESC LIMIT 1').get(seriesId);
@@ -90,6 +107,7 @@ export class SeriesRecords {
       failedPart: (r.failed_part as number | null) ?? null,
       detail: String(r.detail ?? ''),
       createdAt: String(r.created_at),
+      buildCommit: (r.build_commit as string | null) ?? null,
     };
   }
 

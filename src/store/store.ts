@@ -1,6 +1,7 @@
 import { BuildRecords } from './build-records.ts';
 import { openDatabase, type Database } from './database.ts';
 import { MailRecords } from './mail-records.ts';
+import { PositionRecords } from './position-records.ts';
 import { ReportRecords } from './report-records.ts';
 import { SeriesRecords } from './series-records.ts';
 
@@ -11,6 +12,7 @@ export interface Store {
   readonly series: SeriesRecords;
   readonly builds: BuildRecords;
   readonly reports: ReportRecords;
+  readonly positions: PositionRecords;
   close(): void;
 }
 
@@ -22,6 +24,7 @@ export function openStore(path: string): Store {
     series: new SeriesRecords(db),
     builds: new BuildRecords(db),
     reports: new ReportRecords(db),
+    positions: new PositionRecords(db),
     close: () => db.close(),
   };
 }

@@ -1,0 +1,66 @@
+export const MAIN_HELP = `patchferry — carries patches from a mailing list to RPM repositories
+
+Usage: patchferry <command> [options]
+
+Commands:
+  demo           make a demo world and run the main job on it, then serve its repositories
+  sync           read the mail sources, record new mail, apply complete series
+  build          build RPMs of branches that received series, for every platform
+  publish        publish successful builds as yum repositories
+  report         send the reports of what happened (list replies, outbox)
+  config check   validate a configuration file
+
+Options for every command:
+  --config FILE  configuration file (default: $PATCHFERRY_CONFIG or ./patchferry.yml)
+  --log-level L  trace, debug, info, warn, error (JSON log lines go to stderr)
+  -h, --help     help for a command
+
+Exit status: 0 done; 1 the job ran and something failed (the report says what);
+2 usage or configuration error.
+`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  demo: `Usage: patchferry demo [--dir DIR] [--port N] [--no-serve]
+
+Creates a demo world under DIR (default ./demo-world): a git repository of a small
+RPM-packaged program, and a mailbox of patches made with git format-patch. Runs the main
+job once in direct mode (sync, build for el9 and fc41, publish, report), serves the
+repositories on http://127.0.0.1:PORT/ and prints a dnf command that installs from them.
+Serves until interrupted (Ctrl-C) unless --no-serve is given.
+
+  --dir DIR    where the demo world is made (replaced if it is a previous demo)
+  --port N     port to serve on (default: 8080; 0 picks a free one)
+  --no-serve   stop after the run instead of serving
+`,
+  sync: `Usage: patchferry sync [--config FILE]
+
+Reads every configured mail source, records each mail once (by Message-ID), recognises
+patch series by their subject tags, and applies each complete series to its target
+branch with git am --3way (direct mode). Mails naming an unknown repository or branch
+are rejected and their senders get a reply saying why.
+`,
+  build: `Usage: patchferry build [--config FILE] [--project P] [--branch B] [--platform X] [--all]
+
+Builds the tip of every branch that received series since its last build, for each
+platform of its project. A commit already built for a platform is not built again.
+
+  --project P   only this project
+  --branch B    only this branch
+  --platform X  only this platform
+  --all         every configured branch, not only those that received series (nightly)
+`,
+  publish: `Usage: patchferry publish [--config FILE]
+
+Publishes every successful build not yet published: one yum repository per
+project/branch/platform/arch under publisher.root, switched atomically.
+`,
+  report: `Usage: patchferry report [--config FILE]
+
+Queues the report of every series whose builds finished, then sends every queued
+report: a reply threaded on the list (SMTP) and/or the outbox mbox file.
+`,
+  config: `Usage: patchferry config check FILE
+
+Validates FILE and prints every problem with its key path. Exit status 2 when invalid.
+`,
+};

@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
+import { createLogger, type Logger } from '../shared/log.ts';
+import { build, jobFailed, publish, report, runDemo, sync, withContext } from '../pipeline/index.ts';
+import { COMMAND_HELP, MAIN_HELP } from './help.ts';
+import { printBuild, printPublish, printReport, printSync } from './print.ts';
+
+export interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  /** Resolves when the user asks a long-running command (demo serving) to stop. */
+  readonly interrupted: () => Promise<void>;
+}
+
+const COMMON = {
+  config: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Runs one command line; returns the exit status. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.out(MAIN_HELP);
+      return command === undefined ? 2 : 0;
+    }
+    switch (command) {
+      case 'demo':
+        return await demo(rest, io);
+      case 'sync':
+      case 'build':
+      case 'publish':
+      case 'report':
+        return await stage(command, rest, io);
+      case 'config':
+        return configCheck(rest, io);
+      default:
+        throw new UsageError(`unknown command "${command}"; run "patchferry --help" for the list`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      io.err(`patchferry: ${err.message}`);
+      return 2;
+    }
+    io.err(`patchferry: ${err instanceof PatchferryError ? err.message : (err instanceof Error ? err.stack : undefined) ?? errorMessage(err)}`);
+    return 1;
+  }
+}
+
+function parse<O extends ParseArgsConfig['options']>(command: string, args: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...args], options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${command}: ${errorMessage(err)}; run "patchferry ${command} --help"`);
+  }
+}
+
+function logger(level: string | undefined, io: Io): Logger {
+  return createLogger({ level: level ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'warn' });
+}
+
+function config(path: string | undefined, io: Io): Config {
+  const file = path ?? io.env.PATCHFERRY_CONFIG ?? 'patchferry.yml';
+  if (!existsSync(file)) {
+    throw new ConfigError(file, [`no configuration file at ${resolve(file)}; give one with --config FILE (see examples/patchferry.yml)`]);
+  }
+  return loadConfig(file);
+}
+
+async function stage(command: 'sync' | 'build' | 'publish' | 'report', args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(command, args, {
+    project: { type: 'string' },
+    branch: { type: 'string' },
+    platform: { type: 'string' },
+    all: { type: 'boolean' },
+  });
+  if (values.help) return help(command, io);
+  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
+  if (command !== 'build' && (values.project || values.branch || values.platform || values.all)) {
+    throw new UsageError(`${command}: --project, --branch, --platform and --all belong to "build"`);
+  }
+  const cfg = config(values.config, io);
+  const log = logger(values['log-level'], io);
+  return withContext(cfg, log, async (ctx) => {
+    if (command === 'sync') {
+      const s = await sync(ctx);
+      printSync(s, io.out);
+      return jobFailed({ sync: s }) ? 1 : 0;
+    }
+    if (command === 'build') {
+      const b = await build(ctx, {
+        ...(values.project ? { project: values.project } : {}),
+        ...(values.branch ? { branch: values.branch } : {}),
+        ...(values.platform ? { platform: values.platform } : {}),
+        all: values.all ?? false,
+      });
+      printBuild(b, io.out);
+      return jobFailed({ build: b }) ? 1 : 0;
+    }
+    if (command === 'publish') {
+      const p = await publish(ctx);
+      printPublish(p, io.out);
+      return jobFailed({ publish: p }) ? 1 : 0;
+    }
+    const r = await report(ctx);
+    printReport(r, io.out);
+    return jobFailed({ report: r }) ? 1 : 0;
+  });
+}
+
+function configCheck(args: readonly string[], io: Io): number {
+  const { values, positionals } = parse('config', args, {});
+  if (values.help) return help('config', io);
+  const [sub, file, ...extra] = positionals;
+  if (sub !== 'check' || extra.length > 0) throw new UsageError('usage: patchferry config check FILE');
+  const cfg = config(file ?? values.config, io);
+  io.out(`${file ?? values.config ?? 'patchferry.yml'}: valid (${Object.keys(cfg.projects).length} project(s), ${Object.keys(cfg.platforms).length} platform(s))`);
+  return 0;
+}
+
+async function demo(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('demo', args, {
+    dir: { type: 'string' },
+    port: { type: 'string' },
+    'no-serve': { type: 'boolean' },
+  });
+  if (values.help) return help('demo', io);
+  if (positionals.length > 0) throw new UsageError(`demo: unexpected argument "${positionals[0]}"`);
+  const port = Number(values.port ?? '8080');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`demo: --port ${values.port} is not a port number`);
+  const dir = resolve(values.dir ?? 'demo-world');
+  io.out(`Making the demo world in ${dir} ...`);
+  const result = await runDemo({ dir, port, log: logger(values['log-level'], io) });
+  try {
+    printSync(result.job.sync, io.out);
+    printBuild(result.job.build, io.out);
+    printPublish(result.job.publish, io.out);
+    printReport(result.job.report, io.out);
+    io.out('');
+    io.out(`Reports were also written to ${resolve(dir, 'outbox.mbox')} (read it with "mutt -f" or any mail client).`);
+    io.out(`Repositories are served from ${resolve(dir, 'repos')} at ${result.server.url}`);
+    io.out('Install the demo package from the served repository with:');
+    io.out('');
+    io.out(`  ${result.dnfCommand}`);
+    io.out('');
+    // The demo's own patch that does not apply is expected; anything else failing is not.
+    const unexpected =
+      result.job.build.builds.some((b) => !b.ok) || result.job.publish.failed.length > 0 || result.job.report.failed.length > 0;
+    if (!values['no-serve']) {
+      io.out('Serving; press Ctrl-C to stop.');
+      await io.interrupted();
+    }
+    return unexpected ? 1 : 0;
+  } finally {
+    await result.server.close();
+  }
+}
+
+function help(command: string, io: Io): number {
+  io.out(COMMAND_HELP[command] ?? MAIN_HELP);
+  return 0;
+}

@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseSubject } from '../mail/subject.ts';
+import { renderSeriesReport, type ApplicationFacts, type BuildFacts, type SeriesFacts } from '../report/render.ts';
+import type { ReportMessage } from '../report/message.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { repoFileUrl } from '../publish/layout.ts';
+import type { Context } from './context.ts';
+
+export interface ReportSummary {
+  readonly sent: readonly { key: string; subject: string; to: readonly string[]; body: string }[];
+  readonly failed: readonly { key: string; error: string }[];
+}
+
+/** Queues the report of a series that did not apply. */
+export function queueFailureReport(ctx: Context, seriesId: string): void {
+  const facts = seriesFacts(ctx, seriesId);
+  const app = ctx.store.series.application(seriesId);
+  if (!facts || !app || app.state !== 'failed') return;
+  const detail = JSON.parse(app.detail || '{}') as { failedSubject?: string; conflicts?: string[]; output?: string };
+  const application: ApplicationFacts = {
+    state: 'failed',
+    failedPart: app.failedPart ?? 0,
+    failedSubject: detail.failedSubject ?? '',
+    conflicts: detail.conflicts ?? [],
+    output: detail.output ?? '',
+  };
+  queue(ctx, `series:${seriesId}:failed`, seriesId, renderSeriesReport(facts, application, [], audience(ctx)));
+}
+
+/** Queues the report of every applied series whose builds have all finished. */
+export async function queueBuildReports(ctx: Context): Promise<void> {
+  for (const series of ctx.store.series.all()) {
+    const app = ctx.store.series.application(series.id);
+    if (!app || app.state !== 'applied' || !app.buildCommit || !app.baseCommit || !app.headCommit) continue;
+    const key = `series:${series.id}:built:${app.buildCommit}`;
+    if (ctx.store.reports.has(key)) continue;
+    const platforms = ctx.config.projects[series.project]?.platforms ?? [];
+    const builds = ctx.store.builds.forCommit(series.project, series.branch, app.buildCommit);
+    const settled = platforms.every((p) =>
+      builds.some((b) => b.platform === p && (b.state === 'failed' || (b.state === 'succeeded' && b.publishedUrl))),
+    );
+    if (!settled) continue;
+    const facts = seriesFacts(ctx, series.id);
+    if (!facts) continue;
+    const buildFacts: BuildFacts[] = [];
+    for (const b of builds) {
+      buildFacts.push({
+        platform: b.platform,
+        arch: b.arch,
+        ok: b.state === 'succeeded',
+        rpms: b.rpms.map((r) => basename(r)),
+        repoUrl: b.publishedUrl,
+        repoFileUrl: b.publishedUrl ? repoFileUrl(ctx.config.publisher.baseUrl, series.project, series.branch, b.platform) : null,
+        logPath: b.logPath,
+        logTail: b.state === 'failed' && b.logPath ? await tail(b.logPath, 25) : null,
+        error: b.error,
+      });
+    }
+    const application: ApplicationFacts = { state: 'applied', base: app.baseCommit, head: app.headCommit };
+    queue(ctx, key, series.id, renderSeriesReport(facts, application, buildFacts, audience(ctx)));
+  }
+}
+
+/** Sends every queued report through every notifier; a report is marked sent only when all took it. */
+export async function sendReports(ctx: Context): Promise<ReportSummary> {
+  const sent: { key: string; subject: string; to: readonly string[]; body: string }[] = [];
+  const failed: { key: string; error: string }[] = [];
+  for (const report of ctx.store.reports.pending()) {
+    const message: ReportMessage = {
+      to: report.recipients,
+      cc: [],
+      subject: report.subject,
+      inReplyTo: report.inReplyTo,
+      references: report.references,
+      body: report.body,
+    };
+    try {
+      for (const n of ctx.notifiers) await n.send(report.key, message);
+      ctx.store.reports.markSent(report.key);
+      sent.push({ key: report.key, subject: report.subject, to: report.recipients, body: report.body });
+    } catch (err) {
+      failed.push({ key: report.key, error: errorMessage(err) });
+      ctx.log.error({ report: report.key, err: errorMessage(err) }, 'report not sent');
+    }
+  }
+  return { sent, failed };
+}
+
+function queue(ctx: Context, key: string, seriesId: string, message: ReportMessage): void {
+  ctx.store.reports.queue({
+    key,
+    kind: 'series',
+    seriesId,
+    recipients: [...message.to, ...message.cc],
+    subject: message.subject,
+    inReplyTo: message.inReplyTo,
+    references: message.references,
+    body: message.body,
+  });
+}
+
+function seriesFacts(ctx: Context, seriesId: string): SeriesFacts | null {
+  const series = ctx.store.series.get(seriesId);
+  const head = ctx.store.mails.get(seriesId);
+  if (!series || !head) return null;
+  const references = referencesOf(head.raw);
+  return {
+    title: series.title,
+    subject: head.subject,
+    version: series.version,
+    sender: { name: '', address: series.sender },
+    project: series.project,
+    branch: series.branch,
+    patches: [...series.patches].map(([part, id]) => ({ part, subject: parseSubject(ctx.store.mails.get(id)?.subject ?? '').title })),
+    replyTo: seriesId,
+    references,
+  };
+}
+
+/** The References of a stored mail, read from its header block without a full parse. */
+function referencesOf(raw: Buffer): string[] {
+  const headers = raw.toString('latin1').split(/\r?\n\r?\n/, 1)[0] ?? '';
+  const unfolded = headers.replace(/\r?\n[ \t]+/g, ' ');
+  const line = /^References:(.*)$/im.exec(unfolded)?.[1] ?? '';
+  return [...line.matchAll(/<([^<>]+)>/g)].map((m) => m[1] as string);
+}
+
+function audience(ctx: Context) {
+  return { listAddress: ctx.config.reporter.listAddress, failureRecipients: ctx.config.reporter.failureRecipients };
+}
+
+async function tail(path: string, lines: number): Promise<string | null> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  return text === null ? null : text.trimEnd().split('\n').slice(-lines).join('\n');
+}

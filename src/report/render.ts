@@ -1,0 +1,160 @@
+import type { ReportMessage } from './message.ts';
+
+/** Report rendering: plain values in, the text people read out. Pure. */
+
+export interface PatchLine {
+  readonly part: number;
+  readonly subject: string;
+}
+
+export interface SeriesFacts {
+  readonly title: string;
+  /** The subject of the mail the report replies to (cover letter or first patch). */
+  readonly subject: string;
+  readonly version: number;
+  readonly sender: { readonly name: string; readonly address: string };
+  readonly project: string;
+  readonly branch: string;
+  readonly patches: readonly PatchLine[];
+  /** Message-ID the report replies to, and the thread above it. */
+  readonly replyTo: string;
+  readonly references: readonly string[];
+}
+
+export type ApplicationFacts =
+  | { readonly state: 'applied'; readonly base: string; readonly head: string }
+  | {
+      readonly state: 'failed';
+      readonly failedPart: number;
+      readonly failedSubject: string;
+      readonly conflicts: readonly string[];
+      readonly output: string;
+    };
+
+export interface BuildFacts {
+  readonly platform: string;
+  readonly arch: string;
+  readonly ok: boolean;
+  readonly rpms: readonly string[];
+  readonly repoUrl: string | null;
+  readonly repoFileUrl: string | null;
+  readonly logPath: string | null;
+  readonly logTail: string | null;
+  readonly error: string | null;
+}
+
+export interface Audience {
+  readonly listAddress: string;
+  readonly failureRecipients: readonly string[];
+}
+
+export function renderSeriesReport(
+  series: SeriesFacts,
+  application: ApplicationFacts,
+  builds: readonly BuildFacts[],
+  audience: Audience,
+): ReportMessage {
+  const lines = [
+    `patchferry received ${series.patches.length} patch(es) from ${formatSender(series.sender)}`,
+    `for ${series.project} branch ${series.branch}${series.version > 1 ? `, version ${series.version}` : ''}:`,
+    '',
+    ...series.patches.map((p) => `  [${p.part}/${series.patches.length}] ${p.subject}`),
+    '',
+  ];
+  const failed = application.state === 'failed' || builds.some((b) => !b.ok);
+  if (application.state === 'failed') {
+    lines.push(
+      `Patch ${application.failedPart}/${series.patches.length} did not apply to ${series.branch}:`,
+      `  ${application.failedSubject}`,
+      ...(application.conflicts.length > 0 ? ['', 'Conflicting files:', ...application.conflicts.map((f) => `  ${f}`)] : []),
+      '',
+      'git said:',
+      ...indent(application.output),
+      '',
+      'Nothing of this series was applied. Please rebase it onto the current',
+      `${series.branch} and send a new version.`,
+    );
+  } else {
+    lines.push(`Applied onto ${series.branch}: ${short(application.base)}..${short(application.head)}`, '');
+    for (const b of builds) lines.push(...renderBuild(b), '');
+    if (builds.length > 0 && builds.every((b) => b.ok)) {
+      const first = builds.find((b) => b.repoFileUrl);
+      if (first?.repoFileUrl) lines.push('To install with dnf, add the repository:', `  dnf config-manager addrepo --from-repofile=${first.repoFileUrl}`, '');
+    }
+  }
+  const outcome = application.state === 'failed' ? 'failed to apply' : failed ? 'build failed' : 'applied and built';
+  return {
+    to: [audience.listAddress],
+    cc: [series.sender.address, ...(failed ? audience.failureRecipients : [])].filter((a, i, all) => a && all.indexOf(a) === i),
+    subject: `Re: ${series.subject.replace(/^(re:\s*)+/i, '')} (patchferry: ${outcome})`,
+    inReplyTo: series.replyTo,
+    references: [...series.references, series.replyTo],
+    body: `${lines.join('\n').trimEnd()}\n\n-- \npatchferry\n`,
+  };
+}
+
+function renderBuild(b: BuildFacts): string[] {
+  if (!b.ok) {
+    return [
+      `Build for ${b.platform} (${b.arch}) FAILED${b.error ? `: ${b.error}` : ''}`,
+      ...(b.logPath ? [`  log: ${b.logPath}`] : []),
+      ...(b.logTail ? ['  last lines of the log:', ...indent(b.logTail, '    ')] : []),
+    ];
+  }
+  return [
+    `Build for ${b.platform} (${b.arch}) succeeded:`,
+    ...b.rpms.map((r) => `  ${r}`),
+    ...(b.repoUrl ? [`  repository: ${b.repoUrl}`] : ['  (not published yet)']),
+  ];
+}
+
+export interface RejectionFacts {
+  readonly subject: string;
+  readonly sender: { readonly name: string; readonly address: string };
+  readonly messageId: string;
+  readonly references: readonly string[];
+  readonly reason: string;
+}
+
+/** The reply to a sender whose patch names no known repository or branch. */
+export function renderRejection(r: RejectionFacts): ReportMessage {
+  const body = [
+    `Hello${r.sender.name ? ` ${r.sender.name}` : ''},`,
+    '',
+    'patchferry could not route your mail',
+    `  ${r.subject}`,
+    `because ${r.reason}.`,
+    '',
+    'Nothing was applied. Please send it again with a subject tag that names the',
+    'repository and branch, for example:',
+    '  [master PATCH <repo>] subject',
+    '  [PATCH <repo>/<branch> v2 1/3] subject',
+    '',
+    '-- ',
+    'patchferry',
+    '',
+  ].join('\n');
+  return {
+    to: [r.sender.address],
+    cc: [],
+    subject: `Re: ${r.subject.replace(/^(re:\s*)+/i, '')} (patchferry: not routed)`,
+    inReplyTo: r.messageId,
+    references: [...r.references, r.messageId],
+    body,
+  };
+}
+
+function formatSender(s: { name: string; address: string }): string {
+  return s.name ? `${s.name} <${s.address}>` : s.address;
+}
+
+function short(sha: string): string {
+  return sha.slice(0, 12);
+}
+
+function indent(text: string, prefix = '  '): string[] {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `${prefix}${l}`);
+}
