@@ -11,7 +11,12 @@ module.exports = {
       severity: 'error',
       from: { path: CORE },
       to: {
-        path: [`^src/(${ADAPTERS}|pipeline|cli|server)/`, '^src/report/(?!render)', '^src/shared/log', SDKS],
+        path: [
+          `^src/(${ADAPTERS}|pipeline|cli|server)/`,
+          '^src/report/(?!render|message)',
+          '^src/shared/log',
+          SDKS,
+        ],
       },
     },
     {
@@ -30,15 +35,16 @@ module.exports = {
     {
       name: 'notifiers-stay-apart',
       severity: 'error',
-      from: { path: '^src/report/(?!render)' },
+      from: { path: '^src/report/(?!render|message)' },
       to: { path: `^src/(${ADAPTERS}|pipeline|cli|server)/` },
     },
     {
       name: 'entry-points-call-pipeline',
-      comment: 'cli/ and server/ parse arguments or requests and call a use case; they do not drive adapters.',
+      comment:
+        'cli/ and server/ parse arguments or requests and call a use case; they do not drive adapters.',
       severity: 'error',
       from: { path: '^(src/(cli|server)|bin)/' },
-      to: { path: `^src/(${ADAPTERS})/|^src/report/(?!render)` },
+      to: { path: `^src/(${ADAPTERS})/|^src/report/(?!render|message)` },
     },
     {
       name: 'no-circular',

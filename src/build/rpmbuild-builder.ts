@@ -29,17 +29,29 @@ export class RpmbuildBuilder implements Builder {
     const logPath = join(req.outDir, 'build.log');
     try {
       const spec = await findSpec(req.tree, req.spec);
-      const defines = ['--define', `_topdir ${req.outDir}`, '--define', `_sourcedir ${req.tree}`, '--define', `dist ${req.platform.dist}`];
+      const defines = [
+        '--define',
+        `_topdir ${req.outDir}`,
+        '--define',
+        `_sourcedir ${req.tree}`,
+        '--define',
+        `dist ${req.platform.dist}`,
+      ];
       await this.#makeSourceTarball(spec, req.tree, defines);
       // Debian and other non-RPM hosts have an empty RPM database: BuildRequires cannot be checked there.
       const nodeps = (await hasRpmDatabase()) ? [] : ['--nodeps'];
       log.info({ commit: req.commit }, 'rpmbuild started');
-      const result = await runTool('rpmbuild', ['-ba', ...nodeps, ...defines, '--target', req.platform.arch === 'noarch' ? hostArch : req.platform.arch, spec]).catch(
-        async (err: unknown) => {
-          await writeFile(logPath, err instanceof ToolError ? err.output : errorMessage(err));
-          throw err;
-        },
-      );
+      const result = await runTool('rpmbuild', [
+        '-ba',
+        ...nodeps,
+        ...defines,
+        '--target',
+        req.platform.arch === 'noarch' ? hostArch : req.platform.arch,
+        spec,
+      ]).catch(async (err: unknown) => {
+        await writeFile(logPath, err instanceof ToolError ? err.output : errorMessage(err));
+        throw err;
+      });
       await writeFile(logPath, result.output);
       const rpms = await listRpms(join(req.outDir, 'RPMS'));
       const srpm = (await listRpms(join(req.outDir, 'SRPMS')))[0] ?? null;
@@ -56,10 +68,18 @@ export class RpmbuildBuilder implements Builder {
     const parsed = (await runTool('rpmspec', ['-P', ...defines, spec])).output;
     const source = /^Source0?:\s*(\S+)\s*$/im.exec(parsed)?.[1];
     if (!source) throw new ToolError('rpmspec', `${basename(spec)} has no Source0 line`, parsed);
-    const nv = (await runTool('rpmspec', ['-q', '--srpm', ...defines, '--qf', '%{name}-%{version}\n', spec])).output.trim();
+    const nv = (
+      await runTool('rpmspec', ['-q', '--srpm', ...defines, '--qf', '%{name}-%{version}\n', spec])
+    ).output.trim();
     const tarball = basename(source);
     const staging = join(tree, '..', tarball);
-    const compress = /\.(tgz|tar\.gz)$/.test(tarball) ? ['-z'] : /\.tar\.xz$/.test(tarball) ? ['-J'] : /\.tar\.bz2$/.test(tarball) ? ['-j'] : [];
+    const compress = /\.(tgz|tar\.gz)$/.test(tarball)
+      ? ['-z']
+      : /\.tar\.xz$/.test(tarball)
+        ? ['-J']
+        : /\.tar\.bz2$/.test(tarball)
+          ? ['-j']
+          : [];
     await runTool('tar', ['-c', ...compress, '-f', staging, '--transform', `s,^\\.,${nv},`, '-C', tree, '.']);
     await copyFile(staging, join(tree, tarball));
     await rm(staging);
@@ -76,14 +96,21 @@ async function findSpec(tree: string, spec: string): Promise<string> {
   const pattern = new RegExp(`^${spec.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
   const found = (await readdir(tree)).filter((f) => pattern.test(f));
   if (found.length !== 1) {
-    throw new ToolError('rpmbuild', `expected one spec file matching ${spec} at the top of the repository, found ${found.length}: set "spec" in the project's configuration`, '');
+    throw new ToolError(
+      'rpmbuild',
+      `expected one spec file matching ${spec} at the top of the repository, found ${found.length}: set "spec" in the project's configuration`,
+      '',
+    );
   }
   return join(tree, found[0] as string);
 }
 
 async function listRpms(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.rpm')).map((e) => join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.rpm'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 async function hasRpmDatabase(): Promise<boolean> {

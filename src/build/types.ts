@@ -20,7 +20,12 @@ export interface BuildRequest {
 }
 
 export type BuildResult =
-  | { readonly ok: true; readonly rpms: readonly string[]; readonly srpm: string | null; readonly logPath: string }
+  | {
+      readonly ok: true;
+      readonly rpms: readonly string[];
+      readonly srpm: string | null;
+      readonly logPath: string;
+    }
   | { readonly ok: false; readonly error: string; readonly logPath: string | null };
 
 /** Builds RPMs of one commit for one platform. */

@@ -49,14 +49,21 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.err(`patchferry: ${err.message}`);
       return 2;
     }
-    io.err(`patchferry: ${err instanceof PatchferryError ? err.message : (err instanceof Error ? err.stack : undefined) ?? errorMessage(err)}`);
+    io.err(
+      `patchferry: ${err instanceof PatchferryError ? err.message : ((err instanceof Error ? err.stack : undefined) ?? errorMessage(err))}`,
+    );
     return 1;
   }
 }
 
 function parse<O extends ParseArgsConfig['options']>(command: string, args: readonly string[], options: O) {
   try {
-    return parseArgs({ args: [...args], options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: [...args],
+      options: { ...COMMON, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     throw new UsageError(`${command}: ${errorMessage(err)}; run "patchferry ${command} --help"`);
   }
@@ -69,12 +76,18 @@ function logger(level: string | undefined, io: Io): Logger {
 function config(path: string | undefined, io: Io): Config {
   const file = path ?? io.env.PATCHFERRY_CONFIG ?? 'patchferry.yml';
   if (!existsSync(file)) {
-    throw new ConfigError(file, [`no configuration file at ${resolve(file)}; give one with --config FILE (see examples/patchferry.yml)`]);
+    throw new ConfigError(file, [
+      `no configuration file at ${resolve(file)}; give one with --config FILE (see examples/patchferry.yml)`,
+    ]);
   }
   return loadConfig(file);
 }
 
-async function stage(command: 'sync' | 'build' | 'publish' | 'report', args: readonly string[], io: Io): Promise<number> {
+async function stage(
+  command: 'sync' | 'build' | 'publish' | 'report',
+  args: readonly string[],
+  io: Io,
+): Promise<number> {
   const { values, positionals } = parse(command, args, {
     project: { type: 'string' },
     branch: { type: 'string' },
@@ -121,7 +134,9 @@ function configCheck(args: readonly string[], io: Io): number {
   const [sub, file, ...extra] = positionals;
   if (sub !== 'check' || extra.length > 0) throw new UsageError('usage: patchferry config check FILE');
   const cfg = config(file ?? values.config, io);
-  io.out(`${file ?? values.config ?? 'patchferry.yml'}: valid (${Object.keys(cfg.projects).length} project(s), ${Object.keys(cfg.platforms).length} platform(s))`);
+  io.out(
+    `${file ?? values.config ?? 'patchferry.yml'}: valid (${Object.keys(cfg.projects).length} project(s), ${Object.keys(cfg.platforms).length} platform(s))`,
+  );
   return 0;
 }
 
@@ -134,7 +149,8 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
   if (values.help) return help('demo', io);
   if (positionals.length > 0) throw new UsageError(`demo: unexpected argument "${positionals[0]}"`);
   const port = Number(values.port ?? '8080');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`demo: --port ${values.port} is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`demo: --port ${values.port} is not a port number`);
   const dir = resolve(values.dir ?? 'demo-world');
   io.out(`Making the demo world in ${dir} ...`);
   const result = await runDemo({ dir, port, log: logger(values['log-level'], io) });
@@ -144,7 +160,9 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     printPublish(result.job.publish, io.out);
     printReport(result.job.report, io.out);
     io.out('');
-    io.out(`Reports were also written to ${resolve(dir, 'outbox.mbox')} (read it with "mutt -f" or any mail client).`);
+    io.out(
+      `Reports were also written to ${resolve(dir, 'outbox.mbox')} (read it with "mutt -f" or any mail client).`,
+    );
     io.out(`Repositories are served from ${resolve(dir, 'repos')} at ${result.server.url}`);
     io.out('Install the demo package from the served repository with:');
     io.out('');
@@ -152,7 +170,9 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     io.out('');
     // The demo's own patch that does not apply is expected; anything else failing is not.
     const unexpected =
-      result.job.build.builds.some((b) => !b.ok) || result.job.publish.failed.length > 0 || result.job.report.failed.length > 0;
+      result.job.build.builds.some((b) => !b.ok) ||
+      result.job.publish.failed.length > 0 ||
+      result.job.report.failed.length > 0;
     if (!values['no-serve']) {
       io.out('Serving; press Ctrl-C to stop.');
       await io.interrupted();

@@ -2,19 +2,29 @@ import type { BuildSummary, PublishSummary, ReportSummary, SyncSummary } from '.
 
 /** Human-readable lines for each stage's outcome; logs (JSON) go to stderr separately. */
 export function printSync(s: SyncSummary, out: (line: string) => void): void {
-  out(`sync: ${s.newMails} new mail(s); ${s.applied.length} series applied, ${s.failed.length} failed, ${s.incomplete.length} incomplete, ${s.rejected.length} rejected, ${s.ignored} not patches`);
-  for (const a of s.applied) out(`  applied   ${a.project}/${a.branch} ${a.head.slice(0, 12)}  <${a.series}>`);
-  for (const f of s.failed) out(`  FAILED    ${f.project}/${f.branch} patch ${f.part}: ${f.reason}  <${f.series}>`);
+  out(
+    `sync: ${s.newMails} new mail(s); ${s.applied.length} series applied, ${s.failed.length} failed, ${s.incomplete.length} incomplete, ${s.rejected.length} rejected, ${s.ignored} not patches`,
+  );
+  for (const a of s.applied)
+    out(`  applied   ${a.project}/${a.branch} ${a.head.slice(0, 12)}  <${a.series}>`);
+  for (const f of s.failed)
+    out(`  FAILED    ${f.project}/${f.branch} patch ${f.part}: ${f.reason}  <${f.series}>`);
   for (const i of s.incomplete) out(`  waiting   ${i.have}/${i.total} parts  <${i.series}>`);
   for (const r of s.rejected) out(`  rejected  "${r.subject}": ${r.reason}`);
   for (const q of s.quarantined) out(`  quarantined <${q.messageId}>: ${q.reason}`);
 }
 
 export function printBuild(b: BuildSummary, out: (line: string) => void): void {
-  out(`build: ${b.builds.filter((x) => x.ok).length} succeeded, ${b.builds.filter((x) => !x.ok).length} failed`);
+  out(
+    `build: ${b.builds.filter((x) => x.ok).length} succeeded, ${b.builds.filter((x) => !x.ok).length} failed`,
+  );
   for (const x of b.builds) {
     const what = `${x.project}/${x.branch} ${x.platform} ${x.commit.slice(0, 12)}`;
-    out(x.ok ? `  built     ${what}${x.reused ? ' (already built)' : ''}: ${x.rpms.length} RPM(s)` : `  FAILED    ${what}: ${x.error ?? ''}${x.logPath ? ` (log: ${x.logPath})` : ''}`);
+    out(
+      x.ok
+        ? `  built     ${what}${x.reused ? ' (already built)' : ''}: ${x.rpms.length} RPM(s)`
+        : `  FAILED    ${what}: ${x.error ?? ''}${x.logPath ? ` (log: ${x.logPath})` : ''}`,
+    );
   }
 }
 

@@ -18,7 +18,11 @@ export function loadConfig(file: string): Config {
 
 export function parseConfigText(text: string, file: string): Config {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  if (doc.errors.length > 0)
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
+    );
   const config = validateConfig(doc.toJS(), file);
   return resolvePaths(config, dirname(resolve(file)));
 }
@@ -29,11 +33,17 @@ function resolvePaths(config: Config, base: string): Config {
   const local = (g: string) => (/^[a-z+]+:\/\//i.test(g) || /^[^/]+@[^/]+:/.test(g) ? g : at(g));
   return Object.freeze({
     ...config,
-    state: Object.freeze({ database: config.state.database === ':memory:' ? ':memory:' : at(config.state.database) }),
+    state: Object.freeze({
+      database: config.state.database === ':memory:' ? ':memory:' : at(config.state.database),
+    }),
     workDir: at(config.workDir),
-    sources: Object.freeze(config.sources.map((s) => (s.type === 'mbox' ? Object.freeze({ ...s, path: at(s.path) }) : s))),
+    sources: Object.freeze(
+      config.sources.map((s) => (s.type === 'mbox' ? Object.freeze({ ...s, path: at(s.path) }) : s)),
+    ),
     projects: Object.freeze(
-      Object.fromEntries(Object.entries(config.projects).map(([n, p]) => [n, Object.freeze({ ...p, git: local(p.git) })])),
+      Object.fromEntries(
+        Object.entries(config.projects).map(([n, p]) => [n, Object.freeze({ ...p, git: local(p.git) })]),
+      ),
     ),
     publisher: Object.freeze({ ...config.publisher, root: at(config.publisher.root) }),
     reporter: Object.freeze({
@@ -47,7 +57,9 @@ function resolvePaths(config: Config, base: string): Config {
 export function readSecret(envName: string, keyPath: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[envName];
   if (value === undefined || value === '') {
-    throw new ConfigError(keyPath, [`${keyPath}: environment variable ${envName} is not set; export it before running`]);
+    throw new ConfigError(keyPath, [
+      `${keyPath}: environment variable ${envName} is not set; export it before running`,
+    ]);
   }
   return value;
 }

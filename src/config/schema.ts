@@ -10,7 +10,10 @@ const projectName = z.string().regex(PROJECT_NAME, {
 const branchName = z.string().refine(isValidBranchName, {
   error: (iss) => `${JSON.stringify(iss.input)} is not a valid branch name`,
 });
-const httpUrl = z.url({ protocol: /^https?$/, error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL` });
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL`,
+});
 const port = z.int().min(0).max(65535);
 
 const mboxSource = z.strictObject({ type: z.literal('mbox'), path: z.string().min(1) });
@@ -45,12 +48,21 @@ const project = z.strictObject({
 
 const forge = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('gitlab'), url: httpUrl, tokenEnv: envName }),
-  z.strictObject({ type: z.literal('github'), url: httpUrl.default('https://api.github.com'), tokenEnv: envName }),
+  z.strictObject({
+    type: z.literal('github'),
+    url: httpUrl.default('https://api.github.com'),
+    tokenEnv: envName,
+  }),
 ]);
 
 const builder = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('rpmbuild') }),
-  z.strictObject({ type: z.literal('koji'), hub: httpUrl, user: z.string().optional(), passwordEnv: envName.optional() }),
+  z.strictObject({
+    type: z.literal('koji'),
+    hub: httpUrl,
+    user: z.string().optional(),
+    passwordEnv: envName.optional(),
+  }),
 ]);
 
 const smtp = z.strictObject({

@@ -31,14 +31,24 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
           : `${where}: unknown key`;
       });
     case 'invalid_type':
-      return [issue.input === undefined ? `${at}: is required` : `${at}: expected ${issue.expected}, got ${typeName(issue.input)}`];
+      return [
+        issue.input === undefined
+          ? `${at}: is required`
+          : `${at}: expected ${issue.expected}, got ${typeName(issue.input)}`,
+      ];
     case 'invalid_union':
       if ('discriminator' in issue && typeof issue.discriminator === 'string') {
         const input = (issue as { input?: unknown }).input;
-        const got = input && typeof input === 'object' ? (input as Record<string, unknown>)[issue.discriminator] : undefined;
-        return [`${formatPath([...issue.path, issue.discriminator])}: ${JSON.stringify(got ?? null)} is not a known ${issue.discriminator}`];
+        const got =
+          input && typeof input === 'object'
+            ? (input as Record<string, unknown>)[issue.discriminator]
+            : undefined;
+        // zod puts the discriminator at the end of the path already.
+        return [`${at}: ${JSON.stringify(got ?? null)} is not a known ${issue.discriminator}`];
       }
       return [`${at}: ${issue.message}`];
+    case 'invalid_key':
+      return issue.issues.map((inner) => `${at}: ${inner.message}`);
     default:
       return [`${at}: ${issue.message}`];
   }

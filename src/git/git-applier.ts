@@ -25,7 +25,12 @@ export class GitApplier implements Applier {
 
   async apply(req: ApplyRequest): Promise<ApplyResult> {
     const mirror = await this.#mirror(req.project, req.gitUrl);
-    const worktree = join(this.#opts.workDir, 'worktrees', req.project, req.workName.replace(/[^A-Za-z0-9._-]/g, '_'));
+    const worktree = join(
+      this.#opts.workDir,
+      'worktrees',
+      req.project,
+      req.workName.replace(/[^A-Za-z0-9._-]/g, '_'),
+    );
     await this.#removeWorktree(mirror, worktree);
     await mkdir(join(worktree, '..'), { recursive: true });
     await mirror.raw(['worktree', 'add', '--detach', '--quiet', worktree, `refs/heads/${req.branch}`]);
@@ -43,10 +48,23 @@ export class GitApplier implements Applier {
             .split('\n')
             .filter(Boolean);
           await git.raw(['am', '--abort']).catch(() => undefined);
-          return { ok: false, base, failedPart: patch.part, failedSubject: patch.subject, conflicts, output: errorMessage(err).trim() };
+          return {
+            ok: false,
+            base,
+            failedPart: patch.part,
+            failedSubject: patch.subject,
+            conflicts,
+            output: errorMessage(err).trim(),
+          };
         }
         if (patch.trailers.length > 0) {
-          await git.raw(['commit', '--amend', '--quiet', '--no-edit', ...patch.trailers.flatMap((t) => ['--trailer', t])]);
+          await git.raw([
+            'commit',
+            '--amend',
+            '--quiet',
+            '--no-edit',
+            ...patch.trailers.flatMap((t) => ['--trailer', t]),
+          ]);
         }
       }
       const head = (await git.revparse(['HEAD'])).trim();
@@ -86,10 +104,15 @@ export class GitApplier implements Applier {
         await this.#git(dir).raw(['fetch', '--quiet', '--prune', gitUrl, '+refs/heads/*:refs/heads/*']);
       }
     } catch (err) {
-      throw new ToolError('git', `cannot fetch ${gitUrl} for project ${project}: ${errorMessage(err)}`, errorMessage(err), {
-        cause: err,
-        retryable: true,
-      });
+      throw new ToolError(
+        'git',
+        `cannot fetch ${gitUrl} for project ${project}: ${errorMessage(err)}`,
+        errorMessage(err),
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
     }
     return this.#git(dir);
   }
@@ -98,15 +121,21 @@ export class GitApplier implements Applier {
     try {
       await git.raw(['push', '--quiet', gitUrl, `${head}:refs/heads/${branch}`]);
     } catch (err) {
-      throw new ToolError('git', `cannot push to ${branch} of ${gitUrl}: ${errorMessage(err)}`, errorMessage(err), {
-        cause: err,
-        retryable: true,
-      });
+      throw new ToolError(
+        'git',
+        `cannot push to ${branch} of ${gitUrl}: ${errorMessage(err)}`,
+        errorMessage(err),
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
     }
   }
 
   async #removeWorktree(mirror: SimpleGit, worktree: string): Promise<void> {
-    if (existsSync(worktree)) await mirror.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
+    if (existsSync(worktree))
+      await mirror.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
     await rm(worktree, { recursive: true, force: true });
     await mirror.raw(['worktree', 'prune']);
   }

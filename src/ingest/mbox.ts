@@ -6,7 +6,9 @@ import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import { byteLines } from './lines.ts';
 import type { MailSource, RawMessage } from './source.ts';
 
-const FROM_LINE = /^From /;
+// A From_ line is "From <sender> <ctime date>": requiring the year at its end keeps an unquoted
+// body line such as "From the start..." (mboxo) from splitting a message.
+const FROM_LINE = /^From \S+ .*\b\d{4}\s*$/;
 const QUOTED_FROM = /^>+From /;
 
 /** An mbox file (mboxrd or mboxo, optionally gzipped), read as a stream. The position is the
@@ -52,7 +54,9 @@ async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage>
       if (message) yield message;
     }
   } catch (err) {
-    throw new PatchferryError('mbox_unreadable', `cannot read mailbox ${file}: ${errorMessage(err)}`, { cause: err });
+    throw new PatchferryError('mbox_unreadable', `cannot read mailbox ${file}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -71,7 +75,9 @@ async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
     await handle.read(magic, 0, 2, 0);
     await handle.close();
   } catch (err) {
-    throw new PatchferryError('mbox_unreadable', `cannot open mailbox ${file}: ${errorMessage(err)}`, { cause: err });
+    throw new PatchferryError('mbox_unreadable', `cannot open mailbox ${file}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
   const raw = createReadStream(file);
   return magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip()) : raw;

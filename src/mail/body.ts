@@ -15,7 +15,11 @@ export function findDiff(text: string): string | null {
   if (!match) return null;
   // A diff needs hunks, or git's extended headers for renames, mode changes, binaries and empty files.
   const diff = text.slice(match.index);
-  if (!/^(?:@@ |GIT binary patch|Binary files |rename (?:from|to) |(?:old|new|deleted file|new file) mode |similarity index )/m.test(diff)) {
+  if (
+    !/^(?:@@ |GIT binary patch|Binary files |rename (?:from|to) |(?:old|new|deleted file|new file) mode |similarity index )/m.test(
+      diff,
+    )
+  ) {
     return null;
   }
   return diff;
@@ -38,7 +42,8 @@ export function findTrailers(text: string): Trailer[] {
     const m = TRAILER.exec(line.trimEnd());
     if (!m) continue;
     const value = (m[2] ?? '').trim();
-    const address = /<([^<>\s]+@[^<>\s]+)>/.exec(value)?.[1] ?? /\b([^\s<>]+@[^\s<>]+)\b/.exec(value)?.[1] ?? null;
+    const address =
+      /<([^<>\s]+@[^<>\s]+)>/.exec(value)?.[1] ?? /\b([^\s<>]+@[^\s<>]+)\b/.exec(value)?.[1] ?? null;
     out.push({ key: m[1] ?? '', value, address: address?.toLowerCase() ?? null });
   }
   return out;

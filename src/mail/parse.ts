@@ -34,7 +34,10 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
   return {
     messageId,
     inReplyTo: stripAngles(parsed.inReplyTo?.split(/\s+/)[0]) ?? null,
-    references: toList(parsed.references).flatMap((r) => r.split(/\s+/)).map(stripAngles).filter(isString),
+    references: toList(parsed.references)
+      .flatMap((r) => r.split(/\s+/))
+      .map(stripAngles)
+      .filter(isString),
     from: firstAddress(parsed.from),
     subject,
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
@@ -49,7 +52,8 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
 
 function classify(tag: SubjectTag, diff: string | null, isPull: boolean): MailKind {
   if (tag.reply) return 'reply';
-  if (isPull || tag.prefixes.includes('PULL') || tag.prefixes.includes('GIT')) return isPull || !diff ? 'pull' : 'patch';
+  if (isPull || tag.prefixes.includes('PULL') || tag.prefixes.includes('GIT'))
+    return isPull || !diff ? 'pull' : 'patch';
   if (tag.part === 0 && tag.total !== null && tag.total > 0) return 'cover';
   if (diff) return 'patch';
   return 'other';

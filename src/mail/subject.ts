@@ -46,7 +46,9 @@ export function parseSubject(raw: string): SubjectTag {
     break;
   }
 
-  const tagGroupIndex = groups.findIndex((g) => words(g).some((w) => KEYWORDS.has(w.toUpperCase())) || words(g).some((w) => PART.test(w)));
+  const tagGroupIndex = groups.findIndex(
+    (g) => words(g).some((w) => KEYWORDS.has(w.toUpperCase())) || words(g).some((w) => PART.test(w)),
+  );
   const otherGroups = groups.filter((_, i) => i !== tagGroupIndex);
   const tagWords = tagGroupIndex >= 0 ? words(groups[tagGroupIndex] ?? '') : [];
 
@@ -70,7 +72,11 @@ export function parseSubject(raw: string): SubjectTag {
     } else if (p) {
       part = Number(p[1]);
       total = Number(p[2]);
-    } else if (/^\d+$/.test(word) && tagWords[i + 1]?.toLowerCase() === 'of' && /^\d+$/.test(tagWords[i + 2] ?? '')) {
+    } else if (
+      /^\d+$/.test(word) &&
+      tagWords[i + 1]?.toLowerCase() === 'of' &&
+      /^\d+$/.test(tagWords[i + 2] ?? '')
+    ) {
       part = Number(word);
       total = Number(tagWords[i + 2]);
       i += 2;

@@ -62,10 +62,20 @@ export async function build(ctx: Context, filter: BuildFilter = {}): Promise<Bui
         });
         const rpms = result.ok ? [...result.rpms, ...(result.srpm ? [result.srpm] : [])] : [];
         const error = result.ok ? null : result.error;
-        ctx.store.builds.finish(record.id, { state: result.ok ? 'succeeded' : 'failed', logPath: result.logPath, rpms, error });
+        ctx.store.builds.finish(record.id, {
+          state: result.ok ? 'succeeded' : 'failed',
+          logPath: result.logPath,
+          rpms,
+          error,
+        });
         builds.push({ ...key, ok: result.ok, rpms, error, logPath: result.logPath, reused: false });
       } catch (err) {
-        ctx.store.builds.finish(record.id, { state: 'failed', logPath: null, rpms: [], error: errorMessage(err) });
+        ctx.store.builds.finish(record.id, {
+          state: 'failed',
+          logPath: null,
+          rpms: [],
+          error: errorMessage(err),
+        });
         builds.push({ ...key, ok: false, rpms: [], error: errorMessage(err), logPath: null, reused: false });
       }
     }
@@ -77,7 +87,12 @@ export async function build(ctx: Context, filter: BuildFilter = {}): Promise<Bui
 
 function targets(ctx: Context, filter: BuildFilter): { project: string; branch: string }[] {
   const wanted = filter.all
-    ? Object.entries(ctx.config.projects).flatMap(([project, p]) => p.branches.map((branch) => ({ project, branch })))
+    ? Object.entries(ctx.config.projects).flatMap(([project, p]) =>
+        p.branches.map((branch) => ({ project, branch })),
+      )
     : ctx.store.series.unbuiltBranches();
-  return wanted.filter((t) => (!filter.project || t.project === filter.project) && (!filter.branch || t.branch === filter.branch));
+  return wanted.filter(
+    (t) =>
+      (!filter.project || t.project === filter.project) && (!filter.branch || t.branch === filter.branch),
+  );
 }

@@ -47,11 +47,18 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     store: openStore(config.state.database),
     sources: config.sources.map((s, i) => {
       if (s.type === 'mbox') return mboxSource(s.path);
-      throw new PatchferryError('source_unsupported', `sources[${i}].type "${s.type}" is not available in this version; use "mbox"`);
+      throw new PatchferryError(
+        'source_unsupported',
+        `sources[${i}].type "${s.type}" is not available in this version; use "mbox"`,
+      );
     }),
     applier: new GitApplier({ workDir: join(config.workDir, 'git'), log }),
     builder: new RpmbuildBuilder({ log }),
-    publisher: new CreaterepoPublisher({ root: config.publisher.root, baseUrl: config.publisher.baseUrl, log }),
+    publisher: new CreaterepoPublisher({
+      root: config.publisher.root,
+      baseUrl: config.publisher.baseUrl,
+      log,
+    }),
     notifiers: notifiers(config, env),
   };
 }
@@ -61,7 +68,9 @@ function notifiers(config: Config, env: NodeJS.ProcessEnv): Notifier[] {
   const out: Notifier[] = [];
   if (r.outbox) out.push(outboxNotifier({ path: r.outbox, from: r.from }));
   if (r.smtp) {
-    const password = r.smtp.passwordEnv ? readSecret(r.smtp.passwordEnv, 'reporter.smtp.passwordEnv', env) : undefined;
+    const password = r.smtp.passwordEnv
+      ? readSecret(r.smtp.passwordEnv, 'reporter.smtp.passwordEnv', env)
+      : undefined;
     out.push(smtpNotifier({ ...r.smtp, ...(password ? { password } : {}), from: r.from }));
   }
   return out;

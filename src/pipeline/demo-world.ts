@@ -27,7 +27,10 @@ type Person = keyof typeof PEOPLE;
 
 export async function createDemoWorld(dir: string): Promise<DemoWorld> {
   if (existsSync(dir) && (await readdir(dir)).length > 0 && !existsSync(join(dir, MARKER))) {
-    throw new PatchferryError('demo_dir_in_use', `${dir} exists and is not a patchferry demo directory: choose another --dir`);
+    throw new PatchferryError(
+      'demo_dir_in_use',
+      `${dir} exists and is not a patchferry demo directory: choose another --dir`,
+    );
   }
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -49,34 +52,67 @@ export async function createDemoWorld(dir: string): Promise<DemoWorld> {
 
   await mkdir(work, { recursive: true });
   await git('maintainer', 'init', '-q', '-b', 'master');
-  await commit('maintainer', 'hello 1.0', { 'hello.c': HELLO_C, Makefile: MAKEFILE, 'hello.spec': spec('1'), README: README });
+  await commit('maintainer', 'hello 1.0', {
+    'hello.c': HELLO_C,
+    Makefile: MAKEFILE,
+    'hello.spec': spec('1'),
+    README: README,
+  });
   await git('maintainer', 'branch', 'stable-1.0');
   await git('maintainer', 'clone', '-q', '--bare', work, upstream);
 
   // A 3-patch series with a cover letter for master.
   await git('ada', 'checkout', '-q', '-b', 'ada/greet', 'master');
-  await commit('ada', 'hello: greet the name given on the command line\n\nSigned-off-by: Ada Developer <ada@example.org>', {
-    'hello.c': HELLO_C.replace('const char *who = "world";', 'const char *who = argc > 1 ? argv[1] : "world";'),
-  });
-  await commit('ada', 'README: document the name argument\n\nSigned-off-by: Ada Developer <ada@example.org>', {
-    README: README.replace('Prints a greeting.', 'Prints a greeting to the name given, or to the world.'),
-  });
-  await commit('ada', 'spec: release 2 with the name argument\n\nSigned-off-by: Ada Developer <ada@example.org>', {
-    'hello.spec': spec('2', '* Mon Nov 02 2026 Ada Developer <ada@example.org> - 1.0-2\n- Greet the name given on the command line\n\n'),
-  });
-  await formatPatch('ada', ['--cover-letter', '--subject-prefix=master PATCH hello', '-3'], join(patches, 'series'));
+  await commit(
+    'ada',
+    'hello: greet the name given on the command line\n\nSigned-off-by: Ada Developer <ada@example.org>',
+    {
+      'hello.c': HELLO_C.replace(
+        'const char *who = "world";',
+        'const char *who = argc > 1 ? argv[1] : "world";',
+      ),
+    },
+  );
+  await commit(
+    'ada',
+    'README: document the name argument\n\nSigned-off-by: Ada Developer <ada@example.org>',
+    {
+      README: README.replace('Prints a greeting.', 'Prints a greeting to the name given, or to the world.'),
+    },
+  );
+  await commit(
+    'ada',
+    'spec: release 2 with the name argument\n\nSigned-off-by: Ada Developer <ada@example.org>',
+    {
+      'hello.spec': spec(
+        '2',
+        '* Mon Nov 02 2026 Ada Developer <ada@example.org> - 1.0-2\n- Greet the name given on the command line\n\n',
+      ),
+    },
+  );
+  await formatPatch(
+    'ada',
+    ['--cover-letter', '--subject-prefix=master PATCH hello', '-3'],
+    join(patches, 'series'),
+  );
   await fillCoverLetter(join(patches, 'series'));
 
   // A fix for the stable branch.
   await git('bob', 'checkout', '-q', '-b', 'bob/fix', 'stable-1.0');
-  await commit('bob', 'hello: exit with a failure when printing fails\n\nSigned-off-by: Bob Backport <bob@example.org>', {
-    'hello.c': HELLO_C.replace('  return 0;', '  return fflush(stdout) == 0 ? 0 : 1;'),
-  });
+  await commit(
+    'bob',
+    'hello: exit with a failure when printing fails\n\nSigned-off-by: Bob Backport <bob@example.org>',
+    {
+      'hello.c': HELLO_C.replace('  return 0;', '  return fflush(stdout) == 0 ? 0 : 1;'),
+    },
+  );
   await formatPatch('bob', ['--subject-prefix=stable-1.0 PATCH hello', '-1'], join(patches, 'stable'));
 
   // A patch for a repository this list does not carry.
   await git('carol', 'checkout', '-q', '-b', 'carol/qemu', 'master');
-  await commit('carol', 'vl: fix crash on -nodefaults\n\nSigned-off-by: Carol Newcomer <carol@example.org>', { 'vl.c': 'int main(void) { return 0; }\n' });
+  await commit('carol', 'vl: fix crash on -nodefaults\n\nSigned-off-by: Carol Newcomer <carol@example.org>', {
+    'vl.c': 'int main(void) { return 0; }\n',
+  });
   await formatPatch('carol', ['--subject-prefix=master PATCH qemu', '-1'], join(patches, 'unknown'));
 
   // A patch written against the old README, which the series above changes: it cannot apply after it.
@@ -88,7 +124,13 @@ export async function createDemoWorld(dir: string): Promise<DemoWorld> {
 
   const series = await mailsIn(join(patches, 'series'));
   const review = await reviewReply(series[2] as Buffer, series[0] as Buffer);
-  const order = [...series, review, ...(await mailsIn(join(patches, 'stable'))), ...(await mailsIn(join(patches, 'unknown'))), ...(await mailsIn(join(patches, 'conflict')))];
+  const order = [
+    ...series,
+    review,
+    ...(await mailsIn(join(patches, 'stable'))),
+    ...(await mailsIn(join(patches, 'unknown'))),
+    ...(await mailsIn(join(patches, 'conflict'))),
+  ];
   for (const raw of order) await appendFile(mbox, toMboxEntry(raw));
   return { dir, upstream, mbox, repoRoot: join(dir, 'repos') };
 
@@ -122,13 +164,19 @@ async function fillCoverLetter(dir: string): Promise<void> {
   const file = join(dir, (await readdir(dir)).find((f) => f.startsWith('0000-')) as string);
   const text = (await readFile(file, 'utf8'))
     .replace('*** SUBJECT HERE ***', 'greet by name')
-    .replace('*** BLURB HERE ***', 'hello learns to greet the name given on its command line,\nwith documentation and a new package release.');
+    .replace(
+      '*** BLURB HERE ***',
+      'hello learns to greet the name given on its command line,\nwith documentation and a new package release.',
+    );
   await writeFile(file, text);
 }
 
 async function reviewReply(patch: Buffer, cover: Buffer): Promise<Buffer> {
   const header = (raw: Buffer, name: string) =>
-    new RegExp(`^${name}: *(.*(?:\\n[ \\t].*)*)`, 'mi').exec(raw.toString('utf8'))?.[1]?.replace(/\s+/g, ' ').trim() ?? '';
+    new RegExp(`^${name}: *(.*(?:\\n[ \\t].*)*)`, 'mi')
+      .exec(raw.toString('utf8'))?.[1]
+      ?.replace(/\s+/g, ' ')
+      .trim() ?? '';
   const [name, email] = PEOPLE.rita;
   const mail = new MailComposer({
     from: `${name} <${email}>`,

@@ -31,7 +31,11 @@ export async function report(ctx: Context): Promise<ReportSummary> {
 }
 
 /** Runs one stage (or several) with a context that is closed afterwards, whatever happens. */
-export async function withContext<T>(config: Config, log: Logger, work: (ctx: Context) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  config: Config,
+  log: Logger,
+  work: (ctx: Context) => Promise<T>,
+): Promise<T> {
   const ctx = createContext(config, log);
   try {
     return await work(ctx);
@@ -44,8 +48,8 @@ export async function withContext<T>(config: Config, log: Logger, work: (ctx: Co
 export function jobFailed(job: Partial<JobSummary>): boolean {
   return Boolean(
     (job.sync && job.sync.failed.length > 0) ||
-      job.build?.builds.some((b) => !b.ok) ||
-      (job.publish && job.publish.failed.length > 0) ||
-      (job.report && job.report.failed.length > 0),
+    job.build?.builds.some((b) => !b.ok) ||
+    (job.publish && job.publish.failed.length > 0) ||
+    (job.report && job.report.failed.length > 0),
   );
 }

@@ -2,7 +2,13 @@ import { errorMessage } from '../shared/errors.ts';
 import type { Context } from './context.ts';
 
 export interface PublishSummary {
-  readonly published: readonly { project: string; branch: string; platform: string; url: string; repoFileUrl: string }[];
+  readonly published: readonly {
+    project: string;
+    branch: string;
+    platform: string;
+    url: string;
+    repoFileUrl: string;
+  }[];
   readonly failed: readonly { project: string; branch: string; platform: string; error: string }[];
 }
 
@@ -14,7 +20,12 @@ export async function publish(ctx: Context): Promise<PublishSummary> {
     const where = { project: b.project, branch: b.branch, platform: b.platform };
     try {
       const rpms = b.rpms.filter((r) => !r.endsWith('.src.rpm'));
-      const result = await ctx.publisher.publish({ ...where, platform: { name: b.platform, arch: b.arch }, buildId: b.id, rpms });
+      const result = await ctx.publisher.publish({
+        ...where,
+        platform: { name: b.platform, arch: b.arch },
+        buildId: b.id,
+        rpms,
+      });
       ctx.store.builds.recordPublication(b.id, result.path, result.url);
       published.push({ ...where, url: result.url, repoFileUrl: result.repoFileUrl });
     } catch (err) {

@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseSubject } from '../mail/subject.ts';
-import { renderSeriesReport, type ApplicationFacts, type BuildFacts, type SeriesFacts } from '../report/render.ts';
+import {
+  renderSeriesReport,
+  type ApplicationFacts,
+  type BuildFacts,
+  type SeriesFacts,
+} from '../report/render.ts';
 import type { ReportMessage } from '../report/message.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { repoFileUrl } from '../publish/layout.ts';
@@ -17,7 +22,11 @@ export function queueFailureReport(ctx: Context, seriesId: string): void {
   const facts = seriesFacts(ctx, seriesId);
   const app = ctx.store.series.application(seriesId);
   if (!facts || !app || app.state !== 'failed') return;
-  const detail = JSON.parse(app.detail || '{}') as { failedSubject?: string; conflicts?: string[]; output?: string };
+  const detail = JSON.parse(app.detail || '{}') as {
+    failedSubject?: string;
+    conflicts?: string[];
+    output?: string;
+  };
   const application: ApplicationFacts = {
     state: 'failed',
     failedPart: app.failedPart ?? 0,
@@ -25,7 +34,12 @@ export function queueFailureReport(ctx: Context, seriesId: string): void {
     conflicts: detail.conflicts ?? [],
     output: detail.output ?? '',
   };
-  queue(ctx, `series:${seriesId}:failed`, seriesId, renderSeriesReport(facts, application, [], audience(ctx)));
+  queue(
+    ctx,
+    `series:${seriesId}:failed`,
+    seriesId,
+    renderSeriesReport(facts, application, [], audience(ctx)),
+  );
 }
 
 /** Queues the report of every applied series whose builds have all finished. */
@@ -38,7 +52,9 @@ export async function queueBuildReports(ctx: Context): Promise<void> {
     const platforms = ctx.config.projects[series.project]?.platforms ?? [];
     const builds = ctx.store.builds.forCommit(series.project, series.branch, app.buildCommit);
     const settled = platforms.every((p) =>
-      builds.some((b) => b.platform === p && (b.state === 'failed' || (b.state === 'succeeded' && b.publishedUrl))),
+      builds.some(
+        (b) => b.platform === p && (b.state === 'failed' || (b.state === 'succeeded' && b.publishedUrl)),
+      ),
     );
     if (!settled) continue;
     const facts = seriesFacts(ctx, series.id);
@@ -51,7 +67,9 @@ export async function queueBuildReports(ctx: Context): Promise<void> {
         ok: b.state === 'succeeded',
         rpms: b.rpms.map((r) => basename(r)),
         repoUrl: b.publishedUrl,
-        repoFileUrl: b.publishedUrl ? repoFileUrl(ctx.config.publisher.baseUrl, series.project, series.branch, b.platform) : null,
+        repoFileUrl: b.publishedUrl
+          ? repoFileUrl(ctx.config.publisher.baseUrl, series.project, series.branch, b.platform)
+          : null,
         logPath: b.logPath,
         logTail: b.state === 'failed' && b.logPath ? await tail(b.logPath, 25) : null,
         error: b.error,
@@ -112,7 +130,10 @@ function seriesFacts(ctx: Context, seriesId: string): SeriesFacts | null {
     sender: { name: '', address: series.sender },
     project: series.project,
     branch: series.branch,
-    patches: [...series.patches].map(([part, id]) => ({ part, subject: parseSubject(ctx.store.mails.get(id)?.subject ?? '').title })),
+    patches: [...series.patches].map(([part, id]) => ({
+      part,
+      subject: parseSubject(ctx.store.mails.get(id)?.subject ?? '').title,
+    })),
     replyTo: seriesId,
     references,
   };
@@ -127,7 +148,10 @@ function referencesOf(raw: Buffer): string[] {
 }
 
 function audience(ctx: Context) {
-  return { listAddress: ctx.config.reporter.listAddress, failureRecipients: ctx.config.reporter.failureRecipients };
+  return {
+    listAddress: ctx.config.reporter.listAddress,
+    failureRecipients: ctx.config.reporter.failureRecipients,
+  };
 }
 
 async function tail(path: string, lines: number): Promise<string | null> {

@@ -12,7 +12,13 @@ export interface SyncSummary {
   readonly newMails: number;
   readonly quarantined: readonly { messageId: string; reason: string }[];
   readonly applied: readonly { series: string; project: string; branch: string; head: string }[];
-  readonly failed: readonly { series: string; project: string; branch: string; part: number; reason: string }[];
+  readonly failed: readonly {
+    series: string;
+    project: string;
+    branch: string;
+    part: number;
+    reason: string;
+  }[];
   readonly rejected: readonly { messageId: string; subject: string; reason: string }[];
   readonly incomplete: readonly { series: string; have: number; total: number }[];
   readonly ignored: number;
@@ -42,7 +48,9 @@ export async function sync(ctx: Context): Promise<SyncSummary> {
   };
   const inSeries = new Set<string>();
   for (const series of assembleSeries(mails)) {
-    const members = [series.cover, ...series.patches.values(), ...series.extras].filter((m): m is Mail => m !== null);
+    const members = [series.cover, ...series.patches.values(), ...series.extras].filter(
+      (m): m is Mail => m !== null,
+    );
     members.forEach((m) => inSeries.add(m.messageId));
     const head = series.cover ?? orderedPatches(series)[0] ?? members[0];
     if (!head) continue;
@@ -54,7 +62,8 @@ export async function sync(ctx: Context): Promise<SyncSummary> {
     }
     saveSeries(ctx, series, route.repo, route.branch);
     if (!series.complete) {
-      for (const m of members) ctx.store.mails.setState(m.messageId, 'pending', 'waiting for the rest of the series', null, m.kind);
+      for (const m of members)
+        ctx.store.mails.setState(m.messageId, 'pending', 'waiting for the rest of the series', null, m.kind);
       summary.incomplete.push({ series: series.id, have: series.patches.size, total: series.total });
       continue;
     }
@@ -65,7 +74,12 @@ export async function sync(ctx: Context): Promise<SyncSummary> {
   for (const mail of mails) {
     if (inSeries.has(mail.messageId)) continue;
     ignored++;
-    const outcome = mail.kind === 'reply' ? 'reply' : mail.kind === 'pull' ? 'pull request (direct mode applies patches only)' : 'not a patch';
+    const outcome =
+      mail.kind === 'reply'
+        ? 'reply'
+        : mail.kind === 'pull'
+          ? 'pull request (direct mode applies patches only)'
+          : 'not a patch';
     ctx.store.mails.setState(mail.messageId, 'final', outcome, null, mail.kind);
   }
   return { newMails, quarantined, ignored, ...summary };
@@ -91,7 +105,16 @@ async function ingest(ctx: Context, quarantined: { messageId: string; reason: st
       }
       // The record is committed before the position moves: a crash in between re-reads the mail,
       // and the Message-ID makes that second sight harmless.
-      if (ctx.store.mails.record({ messageId, raw: message.raw, source: source.name, position: message.position, subject, sender })) {
+      if (
+        ctx.store.mails.record({
+          messageId,
+          raw: message.raw,
+          source: source.name,
+          position: message.position,
+          subject,
+          sender,
+        })
+      ) {
         count++;
         if (parseError) {
           ctx.store.mails.setState(messageId, 'quarantined', 'unparseable', parseError);
@@ -112,8 +135,20 @@ function routingTable(ctx: Context): RoutingTable {
 
 function reject(ctx: Context, head: Mail, members: readonly Mail[], reason: string): void {
   for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'rejected', reason, m.kind);
-  const message = renderRejection({ subject: head.subject, sender: head.from, messageId: head.messageId, references: head.references, reason });
-  ctx.store.reports.queue({ key: `mail:${head.messageId}:rejected`, kind: 'rejection', seriesId: null, recipients: [...message.to], ...message });
+  const message = renderRejection({
+    subject: head.subject,
+    sender: head.from,
+    messageId: head.messageId,
+    references: head.references,
+    reason,
+  });
+  ctx.store.reports.queue({
+    key: `mail:${head.messageId}:rejected`,
+    kind: 'rejection',
+    seriesId: null,
+    recipients: [...message.to],
+    ...message,
+  });
   ctx.log.info({ messageId: head.messageId, reason }, 'mail rejected');
 }
 
@@ -127,7 +162,12 @@ function saveSeries(ctx: Context, series: Series, project: string, branch: strin
     total: series.total,
     title: series.title,
     sender: series.sender.address,
-    state: previous && previous.state !== 'incomplete' ? previous.state : series.complete ? 'complete' : 'incomplete',
+    state:
+      previous && previous.state !== 'incomplete'
+        ? previous.state
+        : series.complete
+          ? 'complete'
+          : 'incomplete',
     supersedes: series.supersedes,
     patches: new Map([...series.patches].map(([part, m]) => [part, m.messageId])),
   });
@@ -158,16 +198,45 @@ async function applySeries(
     })),
   });
   if (result.ok) {
-    ctx.store.series.recordApplication({ seriesId: series.id, project, branch, state: 'applied', baseCommit: result.base, headCommit: result.head, failedPart: null, detail: '' });
+    ctx.store.series.recordApplication({
+      seriesId: series.id,
+      project,
+      branch,
+      state: 'applied',
+      baseCommit: result.base,
+      headCommit: result.head,
+      failedPart: null,
+      detail: '',
+    });
     ctx.store.series.setState(series.id, 'applied');
     summary.applied.push({ series: series.id, project, branch, head: result.head });
   } else {
-    const detail = JSON.stringify({ failedSubject: result.failedSubject, conflicts: result.conflicts, output: result.output });
-    ctx.store.series.recordApplication({ seriesId: series.id, project, branch, state: 'failed', baseCommit: result.base, headCommit: null, failedPart: result.failedPart, detail });
+    const detail = JSON.stringify({
+      failedSubject: result.failedSubject,
+      conflicts: result.conflicts,
+      output: result.output,
+    });
+    ctx.store.series.recordApplication({
+      seriesId: series.id,
+      project,
+      branch,
+      state: 'failed',
+      baseCommit: result.base,
+      headCommit: null,
+      failedPart: result.failedPart,
+      detail,
+    });
     ctx.store.series.setState(series.id, 'failed');
-    summary.failed.push({ series: series.id, project, branch, part: result.failedPart, reason: result.output.split('\n')[0] ?? '' });
+    summary.failed.push({
+      series: series.id,
+      project,
+      branch,
+      part: result.failedPart,
+      reason: result.output.split('\n')[0] ?? '',
+    });
     log.warn({ part: result.failedPart }, 'series did not apply');
     queueFailureReport(ctx, series.id);
   }
-  for (const m of members) ctx.store.mails.setState(m.messageId, 'final', result.ok ? 'applied' : 'failed to apply', null, m.kind);
+  for (const m of members)
+    ctx.store.mails.setState(m.messageId, 'final', result.ok ? 'applied' : 'failed to apply', null, m.kind);
 }

@@ -44,21 +44,31 @@ export class CreaterepoPublisher implements Publisher {
     await symlink(relative(dirname(served), snapshot), next);
     await rename(next, served);
     await writeFile(
-      join(this.#opts.root, repoPath(req.project, req.branch, req.platform.name), repoFileName(req.project, req.branch)),
+      join(
+        this.#opts.root,
+        repoPath(req.project, req.branch, req.platform.name),
+        repoFileName(req.project, req.branch),
+      ),
       repoFile(this.#opts.baseUrl, req.project, req.branch, req.platform.name),
     );
     await this.#prune(snapshots, String(req.buildId));
     const url = repoUrl(this.#opts.baseUrl, rel);
-    this.#opts.log.info({ project: req.project, branch: req.branch, platform: req.platform.name, url }, 'repository published');
-    return { path: served, url, repoFileUrl: repoFileUrl(this.#opts.baseUrl, req.project, req.branch, req.platform.name) };
+    this.#opts.log.info(
+      { project: req.project, branch: req.branch, platform: req.platform.name, url },
+      'repository published',
+    );
+    return {
+      path: served,
+      url,
+      repoFileUrl: repoFileUrl(this.#opts.baseUrl, req.project, req.branch, req.platform.name),
+    };
   }
 
   /** Old snapshots go, newest first kept; the served one is never removed. */
   async #prune(dir: string, current: string): Promise<void> {
     const keep = this.#opts.keep ?? 3;
-    const ids = (await readdir(dir))
-      .filter((n) => /^\d+$/.test(n))
-      .sort((a, b) => Number(b) - Number(a));
-    for (const id of ids.slice(keep)) if (id !== current) await rm(join(dir, id), { recursive: true, force: true });
+    const ids = (await readdir(dir)).filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(b) - Number(a));
+    for (const id of ids.slice(keep))
+      if (id !== current) await rm(join(dir, id), { recursive: true, force: true });
   }
 }

@@ -23,7 +23,10 @@ export interface StaticServer {
 
 /** Serves the published tree over HTTP, as httpd would: for the embedded default and for tests.
  * Only GET and HEAD; nothing outside the root is reachable. */
-export async function serveDirectory(root: string, opts: { host?: string; port?: number } = {}): Promise<StaticServer> {
+export async function serveDirectory(
+  root: string,
+  opts: { host?: string; port?: number } = {},
+): Promise<StaticServer> {
   const realRoot = await realpath(root);
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -45,12 +48,21 @@ export async function serveDirectory(root: string, opts: { host?: string; port?:
           return;
         }
         const names = (await readdir(target, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
-        const items = names.map((e) => `<a href="${encodeURIComponent(e.name)}${e.isFile() ? '' : '/'}">${escapeHtml(e.name)}</a>`);
+        const items = names.map(
+          (e) => `<a href="${encodeURIComponent(e.name)}${e.isFile() ? '' : '/'}">${escapeHtml(e.name)}</a>`,
+        );
         res.writeHead(200, { 'content-type': TYPES['.html'] as string });
-        res.end(req.method === 'HEAD' ? undefined : `<!doctype html><title>${escapeHtml(path)}</title><pre>\n${items.join('\n')}\n</pre>\n`);
+        res.end(
+          req.method === 'HEAD'
+            ? undefined
+            : `<!doctype html><title>${escapeHtml(path)}</title><pre>\n${items.join('\n')}\n</pre>\n`,
+        );
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[extname(target)] ?? 'application/octet-stream', 'content-length': info.size });
+      res.writeHead(200, {
+        'content-type': TYPES[extname(target)] ?? 'application/octet-stream',
+        'content-length': info.size,
+      });
       if (req.method === 'HEAD') res.end();
       else createReadStream(target).pipe(res);
     })().catch(() => {

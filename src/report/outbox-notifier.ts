@@ -9,10 +9,15 @@ export function outboxNotifier(opts: { path: string; from: string }): Notifier {
   return {
     name: `outbox:${opts.path}`,
     async send(key: string, message: ReportMessage) {
-      const raw = (await composeReport(key, message, { from: opts.from })).toString('utf8').replace(/\r\n/g, '\n');
+      const raw = (await composeReport(key, message, { from: opts.from }))
+        .toString('utf8')
+        .replace(/\r\n/g, '\n');
       const quoted = raw.replace(/^(>*From )/gm, '>$1');
       await mkdir(dirname(opts.path), { recursive: true });
-      await appendFile(opts.path, `From patchferry ${new Date().toUTCString()}\n${quoted}${quoted.endsWith('\n') ? '' : '\n'}\n`);
+      await appendFile(
+        opts.path,
+        `From patchferry ${new Date().toUTCString()}\n${quoted}${quoted.endsWith('\n') ? '' : '\n'}\n`,
+      );
     },
   };
 }

@@ -66,7 +66,9 @@ export function renderSeriesReport(
     lines.push(
       `Patch ${application.failedPart}/${series.patches.length} did not apply to ${series.branch}:`,
       `  ${application.failedSubject}`,
-      ...(application.conflicts.length > 0 ? ['', 'Conflicting files:', ...application.conflicts.map((f) => `  ${f}`)] : []),
+      ...(application.conflicts.length > 0
+        ? ['', 'Conflicting files:', ...application.conflicts.map((f) => `  ${f}`)]
+        : []),
       '',
       'git said:',
       ...indent(application.output),
@@ -79,13 +81,21 @@ export function renderSeriesReport(
     for (const b of builds) lines.push(...renderBuild(b), '');
     if (builds.length > 0 && builds.every((b) => b.ok)) {
       const first = builds.find((b) => b.repoFileUrl);
-      if (first?.repoFileUrl) lines.push('To install with dnf, add the repository:', `  dnf config-manager addrepo --from-repofile=${first.repoFileUrl}`, '');
+      if (first?.repoFileUrl)
+        lines.push(
+          'To install with dnf, add the repository:',
+          `  dnf config-manager addrepo --from-repofile=${first.repoFileUrl}`,
+          '',
+        );
     }
   }
-  const outcome = application.state === 'failed' ? 'failed to apply' : failed ? 'build failed' : 'applied and built';
+  const outcome =
+    application.state === 'failed' ? 'failed to apply' : failed ? 'build failed' : 'applied and built';
   return {
     to: [audience.listAddress],
-    cc: [series.sender.address, ...(failed ? audience.failureRecipients : [])].filter((a, i, all) => a && all.indexOf(a) === i),
+    cc: [series.sender.address, ...(failed ? audience.failureRecipients : [])].filter(
+      (a, i, all) => a && all.indexOf(a) === i,
+    ),
     subject: `Re: ${series.subject.replace(/^(re:\s*)+/i, '')} (patchferry: ${outcome})`,
     inReplyTo: series.replyTo,
     references: [...series.references, series.replyTo],

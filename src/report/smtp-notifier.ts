@@ -28,12 +28,19 @@ export function smtpNotifier(opts: SmtpOptions): Notifier {
     async send(key: string, message: ReportMessage) {
       const raw = await composeReport(key, message, { from: opts.from });
       try {
-        await transport.sendMail({ envelope: { from: bare(opts.from), to: [...message.to, ...message.cc].map(bare) }, raw });
-      } catch (err) {
-        throw new PatchferryError('smtp_failed', `cannot send report "${message.subject}" via ${opts.host}:${opts.port}: ${errorMessage(err)}`, {
-          cause: err,
-          retryable: true,
+        await transport.sendMail({
+          envelope: { from: bare(opts.from), to: [...message.to, ...message.cc].map(bare) },
+          raw,
         });
+      } catch (err) {
+        throw new PatchferryError(
+          'smtp_failed',
+          `cannot send report "${message.subject}" via ${opts.host}:${opts.port}: ${errorMessage(err)}`,
+          {
+            cause: err,
+            retryable: true,
+          },
+        );
       }
     },
   };

@@ -25,7 +25,10 @@ export function assembleSeries(mails: readonly Mail[]): Series[] {
   for (const mail of unthreaded) {
     const head = [...heads.entries()].find(([, members]) =>
       members.some(
-        (m) => m.from.address === mail.from.address && m.tag.version === mail.tag.version && m.tag.total === mail.tag.total,
+        (m) =>
+          m.from.address === mail.from.address &&
+          m.tag.version === mail.tag.version &&
+          m.tag.total === mail.tag.total,
       ),
     );
     if (head) head[1].push(mail);
@@ -39,7 +42,9 @@ export function assembleSeries(mails: readonly Mail[]): Series[] {
 /** The topmost patch or cover of the same version and sender this mail is threaded under. */
 function findHead(mail: Mail, byId: ReadonlyMap<string, Mail>): string {
   let head = mail.messageId;
-  const ancestors = [mail.inReplyTo, ...[...mail.references].reverse()].filter((id): id is string => id !== null);
+  const ancestors = [mail.inReplyTo, ...[...mail.references].reverse()].filter(
+    (id): id is string => id !== null,
+  );
   for (const id of ancestors) {
     const parent = byId.get(id);
     if (!parent || (parent.kind !== 'patch' && parent.kind !== 'cover')) continue;
@@ -99,7 +104,9 @@ function collectTrailers(
 ): Map<string, Trailer[]> {
   const out = new Map<string, Trailer[]>([...patches.values()].map((p) => [p.messageId, []]));
   for (const reply of replies) {
-    const given = reply.trailers.filter((t) => REVIEW_TRAILERS.test(t.key) && t.address === reply.from.address);
+    const given = reply.trailers.filter(
+      (t) => REVIEW_TRAILERS.test(t.key) && t.address === reply.from.address,
+    );
     if (given.length === 0) continue;
     const target = threadOf(reply, byId).find((id) => out.has(id) || id === cover?.messageId);
     const targets = target === undefined ? [] : target === cover?.messageId ? [...out.keys()] : [target];
@@ -115,7 +122,10 @@ function collectTrailers(
 /** A later version from the same sender with the same title replaces the earlier one. */
 function findSuperseded(series: Series, all: readonly Series[]): string | null {
   const older = all
-    .filter((s) => s.sender.address === series.sender.address && s.title === series.title && s.version < series.version)
+    .filter(
+      (s) =>
+        s.sender.address === series.sender.address && s.title === series.title && s.version < series.version,
+    )
     .sort((a, b) => b.version - a.version);
   return older[0]?.id ?? null;
 }

@@ -55,7 +55,9 @@ function claimFromWords(tag: SubjectTag, table: RoutingTable): Claim | null {
   if (repo) return { repo, branch: candidates[0] ?? null };
   // No known repository: report the word the sender most likely meant as one.
   const named = tag.after[0] ?? (tag.before.length > 1 ? tag.before[1] : undefined);
-  return named ? { repo: named.includes('/') ? named.slice(0, named.indexOf('/')) : named, branch: null } : null;
+  return named
+    ? { repo: named.includes('/') ? named.slice(0, named.indexOf('/')) : named, branch: null }
+    : null;
 }
 
 function known(table: RoutingTable): string {

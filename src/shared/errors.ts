@@ -17,7 +17,10 @@ export class ConfigError extends PatchferryError {
   readonly issues: readonly string[];
 
   constructor(source: string, issues: readonly string[]) {
-    super('config_invalid', `${source}: ${issues.length} problem(s) in the configuration:\n  ${issues.join('\n  ')}`);
+    super(
+      'config_invalid',
+      `${source}: ${issues.length} problem(s) in the configuration:\n  ${issues.join('\n  ')}`,
+    );
     this.issues = issues;
   }
 }
@@ -34,7 +37,12 @@ export class ToolError extends PatchferryError {
   readonly tool: string;
   readonly output: string;
 
-  constructor(tool: string, message: string, output: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+  constructor(
+    tool: string,
+    message: string,
+    output: string,
+    options: { cause?: unknown; retryable?: boolean } = {},
+  ) {
     super(`${tool}_failed`, message, options);
     this.tool = tool;
     this.output = output;

@@ -17,7 +17,11 @@ export interface RunResult {
 export function runTool(tool: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const keep = opts.keepBytes ?? 1 << 20;
   return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tool, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     const collect = (chunk: Buffer) => {
@@ -33,7 +37,8 @@ export function runTool(tool: string, args: readonly string[], opts: RunOptions 
     child.on('close', (code, signal) => {
       const output = Buffer.concat(chunks).toString('utf8');
       if (code === 0) resolve({ output });
-      else reject(new ToolError(tool, `${tool} ${args[0] ?? ''} failed (${signal ?? `exit ${code}`})`, output));
+      else
+        reject(new ToolError(tool, `${tool} ${args[0] ?? ''} failed (${signal ?? `exit ${code}`})`, output));
     });
   });
 }

@@ -45,10 +45,24 @@ export class BuildRecords {
   }
 
   find(key: Omit<BuildKey, 'arch'>): BuildRecord | undefined {
-    return this.#list('WHERE project = ? AND branch = ? AND commit_id = ? AND platform = ?', key.project, key.branch, key.commit, key.platform)[0];
+    return this.#list(
+      'WHERE project = ? AND branch = ? AND commit_id = ? AND platform = ?',
+      key.project,
+      key.branch,
+      key.commit,
+      key.platform,
+    )[0];
   }
 
-  finish(id: number, outcome: { state: 'succeeded' | 'failed'; logPath: string | null; rpms: readonly string[]; error: string | null }): void {
+  finish(
+    id: number,
+    outcome: {
+      state: 'succeeded' | 'failed';
+      logPath: string | null;
+      rpms: readonly string[];
+      error: string | null;
+    },
+  ): void {
     this.#db
       .prepare('UPDATE builds SET state = ?, log_path = ?, rpms = ?, error = ?, finished_at = ? WHERE id = ?')
       .run(outcome.state, outcome.logPath, JSON.stringify(outcome.rpms), outcome.error, now(), id);
@@ -56,12 +70,16 @@ export class BuildRecords {
 
   /** Succeeded builds that no repository serves yet. */
   unpublished(): BuildRecord[] {
-    return this.#list(`WHERE state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.build_id = b.id)`);
+    return this.#list(
+      `WHERE state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.build_id = b.id)`,
+    );
   }
 
   recordPublication(buildId: number, path: string, url: string): void {
     this.#db
-      .prepare('INSERT INTO publications (build_id, path, url, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (build_id) DO NOTHING')
+      .prepare(
+        'INSERT INTO publications (build_id, path, url, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (build_id) DO NOTHING',
+      )
       .run(buildId, path, url, now());
   }
 
@@ -72,7 +90,9 @@ export class BuildRecords {
 
   #list(where: string, ...params: string[]): BuildRecord[] {
     return this.#db
-      .prepare(`SELECT b.*, p.url AS published_url FROM builds b LEFT JOIN publications p ON p.build_id = b.id ${where} ORDER BY b.id`)
+      .prepare(
+        `SELECT b.*, p.url AS published_url FROM builds b LEFT JOIN publications p ON p.build_id = b.id ${where} ORDER BY b.id`,
+      )
       .all(...params)
       .map((r) => ({
         id: Number(r.id),

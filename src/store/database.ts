@@ -16,12 +16,15 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
 }
 
 export function schemaVersion(db: Database): number {
-  const row = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null } | undefined;
+  const row = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as
+    { v: number | null } | undefined;
   return row?.v ?? 0;
 }
 
 function migrate(db: Database, migrations: readonly Migration[], path: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)',
+  );
   const current = schemaVersion(db);
   const newest = migrations.at(-1)?.version ?? 0;
   if (current > newest) {

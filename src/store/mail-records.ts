@@ -55,9 +55,17 @@ export class MailRecords {
     return this.#rows('SELECT * FROM mails ORDER BY rowid');
   }
 
-  setState(messageId: string, state: MailState, outcome: string | null, reason: string | null, kind?: string): void {
+  setState(
+    messageId: string,
+    state: MailState,
+    outcome: string | null,
+    reason: string | null,
+    kind?: string,
+  ): void {
     this.#db
-      .prepare('UPDATE mails SET state = ?, outcome = ?, reason = ?, kind = coalesce(?, kind) WHERE message_id = ?')
+      .prepare(
+        'UPDATE mails SET state = ?, outcome = ?, reason = ?, kind = coalesce(?, kind) WHERE message_id = ?',
+      )
       .run(state, outcome, reason, kind ?? null, messageId);
   }
 

@@ -26,8 +26,16 @@ export class ReportRecords {
         `INSERT INTO reports (key, kind, series_id, recipients, subject, in_reply_to, body, state, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`,
       )
-      .run(report.key, report.kind, report.seriesId, JSON.stringify({ to: report.recipients, references: report.references }),
-        report.subject, report.inReplyTo, report.body, now());
+      .run(
+        report.key,
+        report.kind,
+        report.seriesId,
+        JSON.stringify({ to: report.recipients, references: report.references }),
+        report.subject,
+        report.inReplyTo,
+        report.body,
+        now(),
+      );
     return result.changes > 0;
   }
 

@@ -48,8 +48,19 @@ export class SeriesRecords {
            ON CONFLICT (id) DO UPDATE SET total = excluded.total, title = excluded.title, state = excluded.state,
              supersedes = excluded.supersedes, updated_at = excluded.updated_at`,
         )
-        .run(series.id, series.project, series.branch, series.version, series.total, series.title, series.sender,
-          series.state, series.supersedes, t, t);
+        .run(
+          series.id,
+          series.project,
+          series.branch,
+          series.version,
+          series.total,
+          series.title,
+          series.sender,
+          series.state,
+          series.supersedes,
+          t,
+          t,
+        );
       const insert = this.#db.prepare(
         'INSERT INTO patches (series_id, part, message_id) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET message_id = excluded.message_id',
       );
@@ -75,27 +86,43 @@ export class SeriesRecords {
         `INSERT INTO applications (series_id, project, branch, state, base_commit, head_commit, failed_part, detail, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(app.seriesId, app.project, app.branch, app.state, app.baseCommit, app.headCommit, app.failedPart, app.detail, now());
+      .run(
+        app.seriesId,
+        app.project,
+        app.branch,
+        app.state,
+        app.baseCommit,
+        app.headCommit,
+        app.failedPart,
+        app.detail,
+        now(),
+      );
   }
 
   /** Series applied to a branch since its last build are contained in the build of `commit`. */
   markBuilt(project: string, branch: string, commit: string): void {
     this.#db
-      .prepare(`UPDATE applications SET build_commit = ? WHERE project = ? AND branch = ? AND state = 'applied' AND build_commit IS NULL`)
+      .prepare(
+        `UPDATE applications SET build_commit = ? WHERE project = ? AND branch = ? AND state = 'applied' AND build_commit IS NULL`,
+      )
       .run(commit, project, branch);
   }
 
   /** (project, branch) pairs with applied series no build has picked up yet. */
   unbuiltBranches(): { project: string; branch: string }[] {
     return this.#db
-      .prepare(`SELECT DISTINCT project, branch FROM applications WHERE state = 'applied' AND build_commit IS NULL ORDER BY project, branch`)
+      .prepare(
+        `SELECT DISTINCT project, branch FROM applications WHERE state = 'applied' AND build_commit IS NULL ORDER BY project, branch`,
+      )
       .all()
       .map((r) => ({ project: String(r.project), branch: String(r.branch) }));
   }
 
   /** The latest attempt to apply a series, if any. */
   application(seriesId: string): ApplicationRecord | undefined {
-    const r = this.#db.prepare('SELECT * FROM applications WHERE series_id = ? ORDER BY id DESC LIMIT 1').get(seriesId);
+    const r = this.#db
+      .prepare('SELECT * FROM applications WHERE series_id = ? ORDER BY id DESC LIMIT 1')
+      .get(seriesId);
     if (!r) return undefined;
     return {
       seriesId: String(r.series_id),

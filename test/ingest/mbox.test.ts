@@ -1,0 +1,83 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { mboxSource } from '../../src/ingest/mbox.ts';
+import type { MailSource } from '../../src/ingest/source.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const MBOX = [
+  'From a@x Thu Jan  1 00:00:00 2026',
+  'Subject: one',
+  '',
+  'first body',
+  '>From the start, quoted by mboxrd',
+  '>>From twice',
+  '',
+  'From b@x Thu Jan  1 00:00:00 2026',
+  'Subject: two',
+  '',
+  'From here on, an unquoted body line (mboxo) that is no From_ line',
+  '',
+  'From c@x Thu Jan  1 00:00:00 2026',
+  'Subject: three',
+  '',
+  'third',
+  '',
+].join('\n');
+
+async function readAll(source: MailSource, after: string | null = null) {
+  const out: { text: string; position: string }[] = [];
+  for await (const m of source.read(after)) out.push({ text: m.raw.toString(), position: m.position });
+  return out;
+}
+
+describe('mbox source', () => {
+  it('splits messages at From_ lines after a blank line, unquotes >From, and keeps body lines that start with From', async () => {
+    const file = join(tempDir(), 'list.mbox');
+    writeFileSync(file, MBOX);
+    const mails = await readAll(mboxSource(file));
+    expect(mails.map((m) => m.position)).toEqual(['1', '2', '3']);
+    expect(mails[0]?.text).toBe(
+      'Subject: one\n\nfirst body\nFrom the start, quoted by mboxrd\n>From twice\n',
+    );
+    expect(mails[1]?.text).toContain('From here on, an unquoted body line');
+  });
+
+  it('resumes after a position', async () => {
+    const file = join(tempDir(), 'list.mbox');
+    writeFileSync(file, MBOX);
+    expect((await readAll(mboxSource(file), '2')).map((m) => m.text)).toEqual(['Subject: three\n\nthird\n']);
+  });
+
+  it('reads gzipped mailboxes and keeps CRLF line ends', async () => {
+    const file = join(tempDir(), 'list.mbox.gz');
+    writeFileSync(file, gzipSync(Buffer.from(MBOX.replace(/\n/g, '\r\n'))));
+    const mails = await readAll(mboxSource(file));
+    expect(mails).toHaveLength(3);
+    expect(mails[2]?.text).toBe('Subject: three\r\n\r\nthird\r\n');
+  });
+
+  it('reads a single message file without a From_ line', async () => {
+    const file = join(tempDir(), 'one.eml');
+    writeFileSync(file, 'Subject: only\n\nbody\n');
+    expect((await readAll(mboxSource(file))).map((m) => m.text)).toEqual(['Subject: only\n\nbody\n']);
+  });
+
+  it('keeps 8-bit bytes as they are', async () => {
+    const file = join(tempDir(), 'latin1.mbox');
+    const bytes = Buffer.concat([
+      Buffer.from('From a@x Thu Jan  1 00:00:00 2026\nSubject: caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n\nx\n'),
+    ]);
+    writeFileSync(file, bytes);
+    for await (const m of mboxSource(file).read(null)) expect(m.raw.includes(Buffer.from([0xe9]))).toBe(true);
+  });
+
+  it('says which file cannot be opened', async () => {
+    await expect(readAll(mboxSource('/nonexistent/list.mbox'))).rejects.toThrow(
+      /cannot open mailbox \/nonexistent\/list.mbox/,
+    );
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { parseSubject } from '../../src/mail/subject.ts';
+
+describe('subject tags', () => {
+  it('reads the historical [<branch> PATCH <repo>] form', () => {
+    const t = parseSubject('[master PATCH qemu] vl: fix crash on -nodefaults');
+    expect(t).toMatchObject({
+      before: ['master'],
+      after: ['qemu'],
+      prefixes: ['PATCH'],
+      version: 1,
+      part: null,
+      title: 'vl: fix crash on -nodefaults',
+      patchLike: true,
+    });
+  });
+
+  it('reads version and part numbers among the names', () => {
+    expect(parseSubject('[stable-2.5 PATCH v2 3/7 libvirt] qemu: fix hotplug')).toMatchObject({
+      before: ['stable-2.5'],
+      after: ['libvirt'],
+      version: 2,
+      part: 3,
+      total: 7,
+    });
+  });
+
+  it('reads repo/branch after the keyword', () => {
+    expect(parseSubject('[PATCH qemu/stable-2.5 v3 0/4] cover letter subject')).toMatchObject({
+      after: ['qemu/stable-2.5'],
+      version: 3,
+      part: 0,
+      total: 4,
+    });
+  });
+
+  it('keeps RFC and RESEND as prefixes', () => {
+    expect(parseSubject('[RFC PATCH kimchi 2/2] x')).toMatchObject({
+      prefixes: ['RFC', 'PATCH'],
+      after: ['kimchi'],
+      part: 2,
+      total: 2,
+    });
+    expect(parseSubject('[PATCH RESEND] x').prefixes).toEqual(['PATCH', 'RESEND']);
+  });
+
+  it('reads a pull request tag with repo and branch', () => {
+    expect(parseSubject('[PULL qemu master 0/9] Migration queue')).toMatchObject({
+      prefixes: ['PULL'],
+      after: ['qemu', 'master'],
+      part: 0,
+      total: 9,
+    });
+  });
+
+  it('marks replies however deeply they are nested', () => {
+    const t = parseSubject('Re: AW: RE: [master PATCH qemu] vl: fix');
+    expect(t.reply).toBe(true);
+    expect(t.title).toBe('vl: fix');
+  });
+
+  it('keeps other bracket groups apart from the patch tag', () => {
+    expect(parseSubject('[Qemu-devel] [PATCH v2 10/27] imx_fec: x')).toMatchObject({
+      otherGroups: ['Qemu-devel'],
+      version: 2,
+      part: 10,
+      total: 27,
+    });
+  });
+
+  it('reads comma-separated tags and Mercurial numbering', () => {
+    expect(parseSubject('[net,v2,1/2] x')).toMatchObject({
+      after: [],
+      before: ['net'],
+      version: 2,
+      part: 1,
+      total: 2,
+    });
+    expect(parseSubject('[PATCH 0 of 2] x')).toMatchObject({ part: 0, total: 2 });
+  });
+
+  it('unfolds a subject split over lines', () => {
+    expect(parseSubject('[PATCH] meep\n meep').title).toBe('meep meep');
+  });
+
+  it('is not patch-like without a tag', () => {
+    expect(parseSubject('Meeting notes').patchLike).toBe(false);
+  });
+});

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { Mail, MailKind } from '../../src/mail/mail.ts';
+import { findTrailers } from '../../src/mail/body.ts';
+import { parseSubject } from '../../src/mail/subject.ts';
+import { assembleSeries } from '../../src/series/assemble.ts';
+import { orderedPatches } from '../../src/series/series.ts';
+
+function mail(
+  id: string,
+  subject: string,
+  opts: { from?: string; inReplyTo?: string; refs?: string[]; text?: string; kind?: MailKind } = {},
+): Mail {
+  const tag = parseSubject(subject);
+  const kind = opts.kind ?? (tag.reply ? 'reply' : tag.part === 0 ? 'cover' : 'patch');
+  return {
+    messageId: id,
+    inReplyTo: opts.inReplyTo ?? null,
+    references: opts.refs ?? (opts.inReplyTo ? [opts.inReplyTo] : []),
+    from: { name: '', address: opts.from ?? 'ada@x' },
+    subject,
+    date: null,
+    tag,
+    kind,
+    text: opts.text ?? '',
+    diff: kind === 'patch' ? 'diff --git a/x b/x\n' : null,
+    trailers: findTrailers(opts.text ?? ''),
+    pull: null,
+  };
+}
+
+describe('series assembly', () => {
+  it('groups a cover letter and its threaded patches, in part order, whatever the arrival order', () => {
+    const mails = [
+      mail('p2', '[PATCH 2/2] b', { inReplyTo: 'c' }),
+      mail('p1', '[PATCH 1/2] a', { inReplyTo: 'c' }),
+      mail('c', '[PATCH 0/2] cover'),
+    ];
+    const [s, ...rest] = assembleSeries(mails);
+    expect(rest).toEqual([]);
+    expect(s).toMatchObject({ id: 'c', total: 2, complete: true, title: 'cover' });
+    expect(orderedPatches(s!).map((m) => m.messageId)).toEqual(['p1', 'p2']);
+  });
+
+  it('follows deep threading (each patch replying to the previous)', () => {
+    const mails = [
+      mail('p1', '[PATCH 1/3] a'),
+      mail('p2', '[PATCH 2/3] b', { inReplyTo: 'p1' }),
+      mail('p3', '[PATCH 3/3] c', { inReplyTo: 'p2', refs: ['p1', 'p2'] }),
+    ];
+    const series = assembleSeries(mails);
+    expect(series).toHaveLength(1);
+    expect(series[0]).toMatchObject({ id: 'p1', complete: true });
+  });
+
+  it('treats a lone patch as a complete series of one', () => {
+    expect(assembleSeries([mail('p', '[master PATCH qemu] fix')])[0]).toMatchObject({
+      id: 'p',
+      total: 1,
+      complete: true,
+    });
+  });
+
+  it('keeps a series with a missing part incomplete', () => {
+    const [s] = assembleSeries([
+      mail('c', '[PATCH 0/3] cover'),
+      mail('p1', '[PATCH 1/3] a', { inReplyTo: 'c' }),
+      mail('p3', '[PATCH 3/3] c', { inReplyTo: 'c' }),
+    ]);
+    expect(s).toMatchObject({ complete: false });
+    expect([...s!.patches.keys()]).toEqual([1, 3]);
+  });
+
+  it('joins unthreaded parts to the first part from the same sender, version and total', () => {
+    const series = assembleSeries([
+      mail('p1', '[PATCH v2 1/2] a'),
+      mail('x', '[PATCH v2 1/2] other', { from: 'bob@x' }),
+      mail('p2', '[PATCH v2 2/2] b'),
+    ]);
+    expect(series.find((s) => s.id === 'p1')).toMatchObject({ complete: true });
+  });
+
+  it('flags a part seen twice', () => {
+    const [s] = assembleSeries([
+      mail('p1', '[PATCH 1/1] a'),
+      mail('p1b', '[PATCH 1/1] a', { inReplyTo: 'p1' }),
+    ]);
+    expect(s!.extras.map((m) => m.messageId)).toEqual(['p1b']);
+  });
+
+  it('collects review trailers from replies for the patch they answer, only from their sender', () => {
+    const mails = [
+      mail('c', '[PATCH 0/2] cover'),
+      mail('p1', '[PATCH 1/2] a', { inReplyTo: 'c' }),
+      mail('p2', '[PATCH 2/2] b', { inReplyTo: 'c' }),
+      mail('r1', 'Re: [PATCH 2/2] b', {
+        from: 'rita@x',
+        inReplyTo: 'p2',
+        refs: ['c', 'p2'],
+        text: 'Reviewed-by: Rita <rita@x>\nReviewed-by: Someone Else <else@x>\n> Acked-by: Quoted <rita@x>\n',
+      }),
+      mail('r2', 'Re: [PATCH 0/2] cover', {
+        from: 'tom@x',
+        inReplyTo: 'c',
+        text: 'Series:\nTested-by: Tom <tom@x>\n',
+      }),
+    ];
+    const [s] = assembleSeries(mails);
+    const values = (id: string) => s!.trailers.get(id)?.map((t) => `${t.key}: ${t.value}`);
+    expect(values('p1')).toEqual(['Tested-by: Tom <tom@x>']);
+    expect(values('p2')).toEqual(['Reviewed-by: Rita <rita@x>', 'Tested-by: Tom <tom@x>']);
+    expect(s!.replies.map((r) => r.messageId)).toEqual(['r1', 'r2']);
+  });
+
+  it('links a new version to the one it supersedes', () => {
+    const series = assembleSeries([mail('v1', '[PATCH] fix it'), mail('v2', '[PATCH v2] fix it')]);
+    expect(series.find((s) => s.id === 'v2')?.supersedes).toBe('v1');
+    expect(series.find((s) => s.id === 'v1')?.supersedes).toBeNull();
+  });
+
+  it('keeps a v2 threaded under v1 as its own series', () => {
+    const series = assembleSeries([
+      mail('c1', '[PATCH 0/1] x'),
+      mail('a1', '[PATCH 1/1] a', { inReplyTo: 'c1' }),
+      mail('c2', '[PATCH v2 0/1] x', { inReplyTo: 'c1' }),
+      mail('a2', '[PATCH v2 1/1] a', { inReplyTo: 'c2', refs: ['c1', 'c2'] }),
+    ]);
+    expect(series.map((s) => [s.id, s.version, s.complete])).toEqual([
+      ['c1', 1, true],
+      ['c2', 2, true],
+    ]);
+  });
+});
