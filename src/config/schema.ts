@@ -90,34 +90,20 @@ const subjects = z.strictObject({
     .optional(),
 });
 
-export const configSchema = z
-  .strictObject({
-    state: z.strictObject({ database: z.string().min(1) }),
-    workDir: z.string().min(1),
-    sources: z.array(source).min(1),
-    subjects: subjects.default({}),
-    projects: z.record(projectName, project).refine((p) => Object.keys(p).length > 0, {
-      error: 'at least one project is required',
-    }),
-    platforms: z.record(projectName, platform),
-    forge: forge.optional(),
-    builder: builder.default({ type: 'rpmbuild' }),
-    publisher: z.strictObject({ root: z.string().min(1), baseUrl: httpUrl }),
-    reporter,
-  })
-  .superRefine((config, ctx) => {
-    for (const [name, proj] of Object.entries(config.projects)) {
-      proj.platforms.forEach((p, i) => {
-        if (!(p in config.platforms)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['projects', name, 'platforms', i],
-            message: `"${p}" is not a defined platform (defined: ${Object.keys(config.platforms).join(', ') || 'none'})`,
-          });
-        }
-      });
-    }
-  });
+export const configSchema = z.strictObject({
+  state: z.strictObject({ database: z.string().min(1) }),
+  workDir: z.string().min(1),
+  sources: z.array(source).min(1),
+  subjects: subjects.default({}),
+  projects: z.record(projectName, project).refine((p) => Object.keys(p).length > 0, {
+    error: 'at least one project is required',
+  }),
+  platforms: z.record(projectName, platform),
+  forge: forge.optional(),
+  builder: builder.default({ type: 'rpmbuild' }),
+  publisher: z.strictObject({ root: z.string().min(1), baseUrl: httpUrl }),
+  reporter,
+});
 
 function isRegExp(source: string): boolean {
   try {

@@ -5,8 +5,36 @@ import { configSchema, type Config } from './schema.ts';
 /** Validates a parsed configuration document; every problem is reported at once, by key path. */
 export function validateConfig(document: unknown, source: string): Config {
   const result = configSchema.safeParse(document, { reportInput: true });
-  if (!result.success) throw new ConfigError(source, result.error.issues.flatMap(describeIssue));
+  const issues = [
+    ...(result.success ? [] : result.error.issues.flatMap(describeIssue)),
+    ...crossReferences(document),
+  ];
+  if (!result.success || issues.length > 0) throw new ConfigError(source, issues);
   return deepFreeze(result.data);
+}
+
+/** Names used before they are defined; checked on the raw document so that they are reported
+ * together with every other problem, not only once the rest is valid. */
+function crossReferences(document: unknown): string[] {
+  const doc = asRecord(document);
+  const platforms = Object.keys(asRecord(doc.platforms));
+  return Object.entries(asRecord(doc.projects)).flatMap(([name, project]) => {
+    const used = asRecord(project).platforms;
+    if (!Array.isArray(used)) return [];
+    return used.flatMap((p, i) =>
+      typeof p === 'string' && !platforms.includes(p)
+        ? [
+            `${formatPath(['projects', name, 'platforms', i])}: "${p}" is not a defined platform (defined: ${platforms.join(', ') || 'none'})`,
+          ]
+        : [],
+    );
+  });
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { readSecret } from '../config/load.ts';
-import { PatchferryError } from '../shared/errors.ts';
+import { ConfigError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { mboxSource } from '../ingest/mbox.ts';
 import type { MailSource } from '../ingest/source.ts';
@@ -30,28 +30,27 @@ export interface Context {
 
 export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Context {
   if (config.forge) {
-    throw new PatchferryError(
-      'forge_unsupported',
+    throw new ConfigError('configuration', [
       `forge.type "${config.forge.type}": merge-request mode is not available in this version; remove "forge" to run in direct mode`,
-    );
+    ]);
   }
   if (config.builder.type !== 'rpmbuild') {
-    throw new PatchferryError(
-      'builder_unsupported',
+    throw new ConfigError('configuration', [
       `builder.type "${config.builder.type}" is not available in this version; use "rpmbuild" (the default)`,
-    );
+    ]);
   }
+  const sources = config.sources.map((s, i) => {
+    if (s.type === 'mbox') return mboxSource(s.path);
+    throw new ConfigError('configuration', [
+      `sources[${i}].type "${s.type}" is not available in this version; use "mbox"`,
+    ]);
+  });
+  const chosenNotifiers = notifiers(config, env);
   return {
     config,
     log,
     store: openStore(config.state.database),
-    sources: config.sources.map((s, i) => {
-      if (s.type === 'mbox') return mboxSource(s.path);
-      throw new PatchferryError(
-        'source_unsupported',
-        `sources[${i}].type "${s.type}" is not available in this version; use "mbox"`,
-      );
-    }),
+    sources,
     applier: new GitApplier({ workDir: join(config.workDir, 'git'), log }),
     builder: new RpmbuildBuilder({ log }),
     publisher: new CreaterepoPublisher({
@@ -59,7 +58,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       baseUrl: config.publisher.baseUrl,
       log,
     }),
-    notifiers: notifiers(config, env),
+    notifiers: chosenNotifiers,
   };
 }
 

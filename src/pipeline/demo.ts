@@ -40,7 +40,7 @@ export async function runDemo(opts: { dir: string; port?: number; log: Logger })
   }
 }
 
-function demoConfig(baseUrl: string): string {
+export function demoConfig(baseUrl: string): string {
   return `# Written by "patchferry demo": direct mode, everything local.
 state:
   database: state/patchferry.db

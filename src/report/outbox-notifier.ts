@@ -16,8 +16,15 @@ export function outboxNotifier(opts: { path: string; from: string }): Notifier {
       await mkdir(dirname(opts.path), { recursive: true });
       await appendFile(
         opts.path,
-        `From patchferry ${new Date().toUTCString()}\n${quoted}${quoted.endsWith('\n') ? '' : '\n'}\n`,
+        `From patchferry ${asctime(new Date())}\n${quoted}${quoted.endsWith('\n') ? '' : '\n'}\n`,
       );
     },
   };
+}
+
+/** The date of an mbox From_ line, in asctime form ("Tue Nov 24 15:40:00 2026"), in UTC. */
+function asctime(d: Date): string {
+  const [day, , , year, time] = d.toUTCString().replace(',', '').split(' ');
+  const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  return `${day} ${month} ${String(d.getUTCDate()).padStart(2, ' ')} ${time} ${year}`;
 }

@@ -1,0 +1,83 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main, type Io } from '../../src/cli/main.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+function io(env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: Io = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env,
+    interrupted: () => Promise.resolve(),
+  };
+  return { value, out, err };
+}
+
+const EXAMPLE = join(import.meta.dirname, '../../examples/patchferry.yml');
+
+describe('command line', () => {
+  it('prints help for the program and for each command, exiting 0', async () => {
+    const t = io();
+    expect(await main(['--help'], t.value)).toBe(0);
+    expect(t.out.join('\n')).toContain('config check');
+    for (const command of ['demo', 'sync', 'build', 'publish', 'report']) {
+      const c = io();
+      expect(await main([command, '--help'], c.value)).toBe(0);
+      expect(c.out.join('\n')).toContain(`Usage: patchferry ${command}`);
+    }
+  });
+
+  it('exits 2 on an unknown command or option, saying what is wrong', async () => {
+    const t = io();
+    expect(await main(['frobnicate'], t.value)).toBe(2);
+    expect(t.err.join('\n')).toContain('unknown command "frobnicate"');
+    const u = io();
+    expect(await main(['sync', '--bogus'], u.value)).toBe(2);
+    expect(u.err.join('\n')).toMatch(/sync: .*--bogus/);
+    const v = io();
+    expect(await main(['publish', '--project', 'x'], v.value)).toBe(2);
+    expect(v.err.join('\n')).toContain('belong to "build"');
+  });
+
+  it('checks a valid configuration and exits 0', async () => {
+    const t = io();
+    expect(await main(['config', 'check', EXAMPLE], t.value)).toBe(0);
+    expect(t.out[0]).toContain('valid (2 project(s), 3 platform(s))');
+  });
+
+  it('lists every problem of an invalid configuration and exits 2', async () => {
+    const file = join(tempDir(), 'bad.yml');
+    writeFileSync(
+      file,
+      'workDir: w\nprojects:\n  qemu:\n    git: x\n    branches: ["ma ster"]\n    platforms: [el9]\n',
+    );
+    const t = io();
+    expect(await main(['config', 'check', file], t.value)).toBe(2);
+    const text = t.err.join('\n');
+    expect(text).toContain('projects.qemu.branches[0]: "ma ster" is not a valid branch name');
+    expect(text).toContain('state: is required');
+    expect(text).toContain('projects.qemu.platforms[0]: "el9" is not a defined platform');
+  });
+
+  it('says where the missing configuration was looked for', async () => {
+    const t = io({ PATCHFERRY_CONFIG: '/nonexistent/pf.yml' });
+    expect(await main(['sync'], t.value)).toBe(2);
+    expect(t.err.join('\n')).toContain('no configuration file at /nonexistent/pf.yml');
+  });
+
+  it('refuses a forge until merge-request mode exists, as a configuration error', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'pf.yml');
+    const text = (await import('node:fs')).readFileSync(EXAMPLE, 'utf8');
+    writeFileSync(
+      file,
+      `${text}\nforge:\n  type: gitlab\n  url: https://gitlab.example.org\n  tokenEnv: GITLAB_TOKEN\n`,
+    );
+    const t = io();
+    expect(await main(['sync', '--config', file], t.value)).toBe(2);
+    expect(t.err.join('\n')).toContain('merge-request mode is not available in this version');
+  });
+});

@@ -1,0 +1,94 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import { createContext } from '../../src/pipeline/context.ts';
+import { demoConfig } from '../../src/pipeline/demo.ts';
+import { createDemoWorld } from '../../src/pipeline/demo-world.ts';
+import { sync } from '../../src/pipeline/sync.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { commitFiles, formatPatches, git } from '../helpers/git.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+async function demoContext() {
+  const world = await createDemoWorld(join(tempDir(), 'world'));
+  const file = join(world.dir, 'patchferry.yml');
+  writeFileSync(file, demoConfig('http://127.0.0.1:1/'));
+  return { world, open: () => createContext(loadConfig(file), silentLogger()) };
+}
+
+describe('sync in direct mode', () => {
+  it('applies the complete series, rejects the unknown repo, reports the conflict, and ignores the review', async () => {
+    const { world, open } = await demoContext();
+    const ctx = open();
+    const s = await sync(ctx);
+    expect(s.newMails).toBe(8);
+    expect(s.applied.map((a) => a.branch).sort()).toEqual(['master', 'stable-1.0']);
+    expect(s.failed).toMatchObject([{ branch: 'master', part: 1 }]);
+    expect(s.rejected).toMatchObject([{ reason: 'repository "qemu" is not known here (known: hello)' }]);
+    expect(s.ignored).toBe(1);
+    const log = git(world.upstream, ['log', '--format=%s', 'master']).trim().split('\n');
+    expect(log).toEqual([
+      'spec: release 2 with the name argument',
+      'README: document the name argument',
+      'hello: greet the name given on the command line',
+      'hello 1.0',
+    ]);
+    expect(ctx.store.mails.open()).toEqual([]);
+    expect(
+      ctx.store.reports
+        .pending()
+        .map((r) => r.kind)
+        .sort(),
+    ).toEqual(['rejection', 'series']);
+    ctx.store.close();
+  });
+
+  it('does nothing twice when run again, and picks up mail appended later', async () => {
+    const { world, open } = await demoContext();
+    let ctx = open();
+    await sync(ctx);
+    ctx.store.close();
+    const tips = git(world.upstream, ['for-each-ref', '--format=%(objectname)', 'refs/heads']);
+
+    ctx = open();
+    const again = await sync(ctx);
+    expect(again).toMatchObject({ newMails: 0, applied: [], failed: [], rejected: [] });
+    expect(git(world.upstream, ['for-each-ref', '--format=%(objectname)', 'refs/heads'])).toBe(tips);
+    ctx.store.close();
+
+    // A new single patch arrives on the list.
+    const work = join(world.dir, 'src', 'hello');
+    git(work, ['checkout', '-q', '-b', 'late', 'stable-1.0']);
+    commitFiles(work, 'README: mention the stable branch', {
+      README: 'hello\n=====\n\nPrints a greeting (stable).\n',
+    });
+    const [mail] = formatPatches(work, 1, ['--subject-prefix=stable-1.0 PATCH hello']);
+    appendFileSync(world.mbox, `${mail?.toString()}\n`);
+    ctx = open();
+    const late = await sync(ctx);
+    expect(late).toMatchObject({ newMails: 1, applied: [{ branch: 'stable-1.0' }] });
+    ctx.store.close();
+  });
+
+  it('waits for the missing part of a series, then applies it when it arrives', async () => {
+    const { world, open } = await demoContext();
+    const mbox = readFileSync(world.mbox, 'utf8');
+    const entries = mbox.split(/\n(?=From \S+ .*\d{4}\n)/);
+    // Hold back patch 3/3 of the series (the 4th mail); leave out the patch that conflicts with it.
+    const held = entries[3] as string;
+    writeFileSync(world.mbox, `${entries.filter((_, i) => i !== 3 && i !== 7).join('\n')}\n`);
+    let ctx = open();
+    const first = await sync(ctx);
+    expect(first.incomplete).toMatchObject([{ have: 2, total: 3 }]);
+    expect(first.applied.map((a) => a.branch)).toEqual(['stable-1.0']);
+    ctx.store.close();
+
+    appendFileSync(world.mbox, `${held}\n`);
+    ctx = open();
+    const second = await sync(ctx);
+    expect(second.applied).toMatchObject([{ branch: 'master' }]);
+    expect(second.incomplete).toEqual([]);
+    ctx.store.close();
+  });
+});
