@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // rpmbuild, createrepo_c and dnf are CPU-bound; two cores are shared by the whole suite.
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseSubject } from '../mail/subject.ts';
+import { parseMail } from '../mail/parse.ts';
 import {
   renderSeriesReport,
   type ApplicationFacts,
@@ -18,8 +19,8 @@ export interface ReportSummary {
 }
 
 /** Queues the report of a series that did not apply. */
-export function queueFailureReport(ctx: Context, seriesId: string): void {
-  const facts = seriesFacts(ctx, seriesId);
+export async function queueFailureReport(ctx: Context, seriesId: string): Promise<void> {
+  const facts = await seriesFacts(ctx, seriesId);
   const app = ctx.store.series.application(seriesId);
   if (!facts || !app || app.state !== 'failed') return;
   const detail = JSON.parse(app.detail || '{}') as {
@@ -57,7 +58,7 @@ export async function queueBuildReports(ctx: Context): Promise<void> {
       ),
     );
     if (!settled) continue;
-    const facts = seriesFacts(ctx, series.id);
+    const facts = await seriesFacts(ctx, series.id);
     if (!facts) continue;
     const buildFacts: BuildFacts[] = [];
     for (const b of builds) {
@@ -118,16 +119,16 @@ function queue(ctx: Context, key: string, seriesId: string, message: ReportMessa
   });
 }
 
-function seriesFacts(ctx: Context, seriesId: string): SeriesFacts | null {
+async function seriesFacts(ctx: Context, seriesId: string): Promise<SeriesFacts | null> {
   const series = ctx.store.series.get(seriesId);
-  const head = ctx.store.mails.get(seriesId);
-  if (!series || !head) return null;
-  const references = referencesOf(head.raw);
+  const record = ctx.store.mails.get(seriesId);
+  if (!series || !record) return null;
+  const head = await parseMail(record.raw);
   return {
     title: series.title,
     subject: head.subject,
     version: series.version,
-    sender: { name: '', address: series.sender },
+    sender: head.from,
     project: series.project,
     branch: series.branch,
     patches: [...series.patches].map(([part, id]) => ({
@@ -135,16 +136,8 @@ function seriesFacts(ctx: Context, seriesId: string): SeriesFacts | null {
       subject: parseSubject(ctx.store.mails.get(id)?.subject ?? '').title,
     })),
     replyTo: seriesId,
-    references,
+    references: [...head.references],
   };
-}
-
-/** The References of a stored mail, read from its header block without a full parse. */
-function referencesOf(raw: Buffer): string[] {
-  const headers = raw.toString('latin1').split(/\r?\n\r?\n/, 1)[0] ?? '';
-  const unfolded = headers.replace(/\r?\n[ \t]+/g, ' ');
-  const line = /^References:(.*)$/im.exec(unfolded)?.[1] ?? '';
-  return [...line.matchAll(/<([^<>]+)>/g)].map((m) => m[1] as string);
 }
 
 function audience(ctx: Context) {

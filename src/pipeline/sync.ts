@@ -235,7 +235,7 @@ async function applySeries(
       reason: result.output.split('\n')[0] ?? '',
     });
     log.warn({ part: result.failedPart }, 'series did not apply');
-    queueFailureReport(ctx, series.id);
+    await queueFailureReport(ctx, series.id);
   }
   for (const m of members)
     ctx.store.mails.setState(m.messageId, 'final', result.ok ? 'applied' : 'failed to apply', null, m.kind);
