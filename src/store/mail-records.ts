@@ -2,18 +2,7 @@ import { now, type Database } from './database.ts';
 
 export type MailState = 'new' | 'pending' | 'final' | 'quarantined';
 
-export interface MailRecord {
-  readonly messageId: string;
-  readonly raw: Buffer;
-  readonly source: string;
-  readonly position: string;
-  readonly subject: string;
-  readonly sender: string;
-  readonly state: MailState;
-  readonly outcome: string | null;
-  readonly reason: string | null;
-}
-
+/** A mail as first recorded: the raw bytes and where they came from. */
 export interface NewMail {
   readonly messageId: string;
   readonly raw: Buffer;
@@ -21,6 +10,12 @@ export interface NewMail {
   readonly position: string;
   readonly subject: string;
   readonly sender: string;
+}
+
+export interface MailRecord extends NewMail {
+  readonly state: MailState;
+  readonly outcome: string | null;
+  readonly reason: string | null;
 }
 
 /** Mails by Message-ID: the first sight is recorded, any later sight of the same id changes nothing. */
