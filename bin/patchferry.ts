@@ -8,6 +8,11 @@ if (major < 24) {
   );
   process.exit(2);
 }
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const { main } = await import('../src/cli/main.ts');
 const status = await main(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),

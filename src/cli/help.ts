@@ -9,6 +9,7 @@ Commands:
   publish        publish successful builds as yum repositories
   report         send the reports of what happened (list replies, outbox)
   config check   validate a configuration file
+  scan           describe the mails and series in mailbox files (no state, no effects)
 
 Options for every command:
   --config FILE  configuration file (default: $PATCHFERRY_CONFIG or ./patchferry.yml)
@@ -58,6 +59,15 @@ project/branch/platform/arch under publisher.root, switched atomically.
 
 Queues the report of every series whose builds finished, then sends every queued
 report: a reply threaded on the list (SMTP) and/or the outbox mbox file.
+`,
+  scan: `Usage: patchferry scan [--json] [--config FILE] PATH...
+
+Reads each PATH (an mbox, a Maildir, a single message file, or a .gz of a file) and describes
+every mail (kind, subject tags, threading) and every series assembled from them. Nothing is
+recorded or applied. Without --config, repo and branch are what the tags say, unchecked; with
+it, they are checked against the configured projects.
+
+  --json   print one JSON document {"mails": [...], "series": [...]} (see README.md)
 `,
   config: `Usage: patchferry config check FILE
 

@@ -5,7 +5,17 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
-import { build, jobFailed, publish, report, runDemo, sync, withContext } from '../pipeline/index.ts';
+import {
+  build,
+  jobFailed,
+  publish,
+  report,
+  routingTable,
+  runDemo,
+  scan,
+  sync,
+  withContext,
+} from '../pipeline/index.ts';
 import { COMMAND_HELP, MAIN_HELP } from './help.ts';
 import { printBuild, printPublish, printReport, printSync } from './print.ts';
 
@@ -41,6 +51,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await stage(command, rest, io);
       case 'config':
         return configCheck(rest, io);
+      case 'scan':
+        return await scanCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"; run "patchferry --help" for the list`);
     }
@@ -181,6 +193,30 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
   } finally {
     await result.server.close();
   }
+}
+
+async function scanCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('scan', args, { json: { type: 'boolean' } });
+  if (values.help) return help('scan', io);
+  if (positionals.length === 0) throw new UsageError('scan: give at least one mbox, Maildir or message file');
+  const table = values.config ? routingTable(config(values.config, io)) : null;
+  const doc = await scan(positionals, table);
+  if (values.json) {
+    io.out(JSON.stringify(doc, null, 1));
+    return 0;
+  }
+  const kinds = new Map<string, number>();
+  for (const m of doc.mails)
+    kinds.set(m.kind ?? 'quarantined', (kinds.get(m.kind ?? 'quarantined') ?? 0) + 1);
+  io.out(`${doc.mails.length} mail(s): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  io.out(`${doc.series.length} series, ${doc.series.filter((s) => s.complete).length} complete`);
+  for (const s of doc.series) {
+    const where = s.repo ? `${s.repo}${s.branch ? `/${s.branch}` : ''}` : '(no repo)';
+    io.out(
+      `  v${s.version} ${s.patches.length}/${s.total}${s.complete ? '' : ' INCOMPLETE'} ${where} <${s.id}>`,
+    );
+  }
+  return 0;
 }
 
 function help(command: string, io: Io): number {

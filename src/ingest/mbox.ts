@@ -3,16 +3,15 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
-import { byteLines } from './lines.ts';
 import type { MailSource, RawMessage } from './source.ts';
 
 // A From_ line is "From <sender> <ctime date>": requiring the year at its end keeps an unquoted
 // body line such as "From the start..." (mboxo) from splitting a message.
 const FROM_LINE = /^From \S+ .*\b\d{4}\s*$/;
-const QUOTED_FROM = /^>+From /;
 
-/** An mbox file (mboxrd or mboxo, optionally gzipped), read as a stream. The position is the
- * number of messages read, so a file that only grows at the end resumes where it stopped. */
+/** An mbox file (mboxrd or mboxo, optionally gzipped), read as a stream: only the message being
+ * cut out is held. The position is the number of messages read, so a file that only grows at the
+ * end resumes where it stopped. */
 export function mboxSource(path: string): MailSource {
   const file = resolve(path);
   return {
@@ -24,34 +23,10 @@ export function mboxSource(path: string): MailSource {
 async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage> {
   const stream = await openStream(file);
   let index = 0;
-  let lines: Buffer[] | null = null;
-  let previousBlank = true;
-  const emit = (): RawMessage | null => {
-    index++;
-    if (lines === null || index <= skip) return null;
-    return { raw: trimSeparator(Buffer.concat(lines)), position: String(index) };
-  };
   try {
-    for await (const line of byteLines(stream)) {
-      const text = line.toString('latin1');
-      if (FROM_LINE.test(text) && previousBlank) {
-        if (lines !== null) {
-          const message = emit();
-          if (message) yield message;
-        }
-        lines = [];
-      } else if (lines !== null) {
-        // mboxrd: one level of '>' quoting was added to every line that looked like a From_ line.
-        lines.push(QUOTED_FROM.test(text) ? line.subarray(1) : line);
-      } else if (text.trim() !== '') {
-        // No From_ line at the top: a single RFC 5322 message file.
-        lines = [line];
-      }
-      previousBlank = text === '\n' || text === '\r\n';
-    }
-    if (lines !== null) {
-      const message = emit();
-      if (message) yield message;
+    for await (const raw of splitMbox(stream)) {
+      index++;
+      if (index > skip) yield { raw: unquote(raw), position: String(index) };
     }
   } catch (err) {
     throw new PatchferryError('mbox_unreadable', `cannot read mailbox ${file}: ${errorMessage(err)}`, {
@@ -60,10 +35,71 @@ async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage>
   }
 }
 
+/** Cuts the byte stream at From_ lines that follow a blank line. A file that does not start with
+ * a From_ line is one message. */
+async function* splitMbox(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let buf: Buffer = Buffer.alloc(0);
+  let start = -1; // where the current message begins; -1 until the first From_ line is past
+  let scan = 0; // where to look for the next separator
+  let first = true;
+  for await (const chunk of stream) {
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    if (first) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) continue;
+      first = false;
+      const isMbox = FROM_LINE.test(buf.subarray(0, nl).toString('latin1').trimEnd());
+      start = isMbox ? nl + 1 : 0;
+      scan = start;
+    }
+    for (;;) {
+      const hit = buf.indexOf('\nFrom ', Math.max(scan - 1, start));
+      if (hit === -1) {
+        scan = Math.max(start, buf.length - 6);
+        break;
+      }
+      const lineEnd = buf.indexOf(10, hit + 1);
+      if (lineEnd === -1) {
+        scan = hit;
+        break; // the From_ line is not whole yet
+      }
+      const blankBefore =
+        hit > start && (buf[hit - 1] === 10 || (buf[hit - 1] === 13 && buf[hit - 2] === 10));
+      if (
+        blankBefore &&
+        FROM_LINE.test(
+          buf
+            .subarray(hit + 1, lineEnd)
+            .toString('latin1')
+            .trimEnd(),
+        )
+      ) {
+        yield trimSeparator(buf.subarray(start, hit + 1));
+        start = lineEnd + 1;
+      }
+      scan = lineEnd;
+    }
+    // Drop what was handed out, so memory holds one message at a time.
+    if (start > 0) {
+      buf = buf.subarray(start);
+      scan -= start;
+      start = 0;
+    }
+  }
+  if (!first && start >= 0 && buf.length > start) yield trimSeparator(buf.subarray(start));
+  else if (first && buf.length > 0) yield buf; // a single line without a newline
+}
+
+/** mboxrd: one level of '>' quoting was added to every line that looked like a From_ line. */
+function unquote(raw: Buffer): Buffer {
+  if (raw.indexOf('\n>') === -1) return Buffer.from(raw);
+  return Buffer.from(raw.toString('latin1').replace(/\n>(>*From )/g, '\n$1'), 'latin1');
+}
+
 /** The blank line that separates messages in an mbox belongs to the format, not to the message. */
 function trimSeparator(raw: Buffer): Buffer {
-  if (raw.subarray(-2).toString() === '\n\n') return raw.subarray(0, -1);
-  if (raw.subarray(-4).toString() === '\r\n\r\n') return raw.subarray(0, -2);
+  if (raw.length >= 2 && raw[raw.length - 1] === 10 && raw[raw.length - 2] === 10) return raw.subarray(0, -1);
+  if (raw.length >= 4 && raw.subarray(-4).toString('latin1') === '\r\n\r\n') return raw.subarray(0, -2);
   return raw;
 }
 
@@ -79,6 +115,6 @@ async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
       cause: err,
     });
   }
-  const raw = createReadStream(file);
-  return magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  return magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
 }

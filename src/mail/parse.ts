@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { simpleParser } from 'mailparser';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import { commitMessage, findDiff, findPullRequest, findTrailers } from './body.ts';
-import type { Address, Mail, MailKind } from './mail.ts';
+import { firstAddress, headerDate, headerText, messageIds, readHeaders } from './headers.ts';
+import type { Mail, MailKind } from './mail.ts';
+import { own } from './own.ts';
+import { plainBody } from './plain-body.ts';
 import { parseSubject, type SubjectTag } from './subject.ts';
 
 /** A message that cannot be read as a mail at all; it is quarantined, never dropped. */
@@ -12,41 +15,56 @@ export class MailParseError extends PatchferryError {
   }
 }
 
-/** raw RFC 5322 bytes → Mail. mailparser's irregular shapes (string or array) end here. */
+/** raw RFC 5322 bytes → Mail. Headers are read here; a plain-text body is decoded directly, and
+ * anything else (multipart, HTML, attachments) goes through mailparser. */
 export async function parseMail(raw: Buffer): Promise<Mail> {
-  let parsed: ParsedMail;
+  const headers = readHeaders(raw);
+  if (headers.fields.size === 0) throw new MailParseError('it has no header fields');
+  let text: string;
+  let attachedDiffs: string[] = [];
   try {
-    parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+    const plain = plainBody(raw, headers);
+    if (plain !== null) {
+      text = plain;
+    } else {
+      const parsed = await simpleParser(raw, {
+        skipHtmlToText: true,
+        skipTextToHtml: true,
+        skipImageLinks: true,
+      });
+      text = parsed.text ?? '';
+      attachedDiffs = parsed.attachments
+        .filter((a) => /^text\/|^application\/octet-stream$/.test(a.contentType))
+        .map((a) => findDiff(a.content.toString('utf8')))
+        .filter((d): d is string => d !== null);
+    }
   } catch (err) {
     throw new MailParseError(errorMessage(err), err);
   }
-  const subject = parsed.subject ?? '';
+  text = text.replace(/\r\n/g, '\n');
+  const subject = own(headerText(headers, 'subject') ?? '');
   const tag = parseSubject(subject);
-  const text = (parsed.text ?? '').replace(/\r\n/g, '\n');
-  const attachedDiffs = parsed.attachments
-    .filter((a) => /^text\/|^application\/octet-stream$/.test(a.contentType))
-    .map((a) => a.content.toString('utf8'))
-    .map(findDiff)
-    .filter((d): d is string => d !== null);
   const diff = findDiff(text) ?? attachedDiffs[0] ?? null;
   const pull = findPullRequest(text);
-  const messageId = stripAngles(parsed.messageId) ?? syntheticMessageId(raw);
+  const from = firstAddress(headers, 'from');
+  const inReplyTo = messageIds(headers, 'in-reply-to')[0];
   return {
-    messageId,
-    inReplyTo: stripAngles(parsed.inReplyTo?.split(/\s+/)[0]) ?? null,
-    references: toList(parsed.references)
-      .flatMap((r) => r.split(/\s+/))
-      .map(stripAngles)
-      .filter(isString),
-    from: firstAddress(parsed.from),
+    messageId: own(messageIds(headers, 'message-id')[0] ?? syntheticMessageId(raw)),
+    inReplyTo: inReplyTo === undefined ? null : own(inReplyTo),
+    references: messageIds(headers, 'references').map(own),
+    from: { name: own(from.name), address: own(from.address) },
     subject,
-    date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
+    date: headerDate(headers),
     tag,
     kind: classify(tag, diff, pull !== null),
     text,
     diff,
-    trailers: findTrailers(diff ? commitMessage(text) : text),
-    pull,
+    trailers: findTrailers(diff ? commitMessage(text) : text).map((t) => ({
+      key: own(t.key),
+      value: own(t.value),
+      address: t.address === null ? null : own(t.address),
+    })),
+    pull: pull && { url: own(pull.url), ref: pull.ref === null ? null : own(pull.ref) },
   };
 }
 
@@ -57,25 +75,6 @@ function classify(tag: SubjectTag, diff: string | null, isPull: boolean): MailKi
   if (tag.part === 0 && tag.total !== null && tag.total > 0) return 'cover';
   if (diff) return 'patch';
   return 'other';
-}
-
-function firstAddress(from: AddressObject | AddressObject[] | undefined): Address {
-  const first = toList(from)[0]?.value[0];
-  return { name: first?.name ?? '', address: (first?.address ?? '').toLowerCase() };
-}
-
-function toList<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-function stripAngles(id: string | undefined): string | undefined {
-  const trimmed = id?.trim().replace(/^<|>$/g, '');
-  return trimmed ? trimmed : undefined;
-}
-
-function isString(value: string | undefined): value is string {
-  return value !== undefined;
 }
 
 /** Some real mails have no Message-ID; a stable one derived from the bytes keeps them addressable. */

@@ -5,3 +5,5 @@ export { build, type BuildFilter, type BuildSummary } from './build.ts';
 export { publish, type PublishSummary } from './publish.ts';
 export type { ReportSummary } from './report.ts';
 export { runDemo, type DemoResult } from './demo.ts';
+export { scan, type ScanDocument } from './scan.ts';
+export { routingTable } from './sync.ts';

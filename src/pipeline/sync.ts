@@ -1,7 +1,8 @@
+import type { Config } from '../config/schema.ts';
 import type { Mail } from '../mail/mail.ts';
 import { MailParseError, parseMail } from '../mail/parse.ts';
 import { assembleSeries } from '../series/assemble.ts';
-import { orderedPatches, type Series } from '../series/series.ts';
+import { orderedPatches, type Series, type SeriesMail } from '../series/series.ts';
 import { routeTag, type RoutingTable } from '../series/route.ts';
 import { renderRejection } from '../report/render.ts';
 import { errorMessage } from '../shared/errors.ts';
@@ -39,7 +40,7 @@ export async function sync(ctx: Context): Promise<SyncSummary> {
     }
   }
 
-  const table = routingTable(ctx);
+  const table = routingTable(ctx.config);
   const summary = { applied: [], failed: [], rejected: [], incomplete: [] } as {
     applied: { series: string; project: string; branch: string; head: string }[];
     failed: { series: string; project: string; branch: string; part: number; reason: string }[];
@@ -49,7 +50,7 @@ export async function sync(ctx: Context): Promise<SyncSummary> {
   const inSeries = new Set<string>();
   for (const series of assembleSeries(mails)) {
     const members = [series.cover, ...series.patches.values(), ...series.extras].filter(
-      (m): m is Mail => m !== null,
+      (m): m is SeriesMail => m !== null,
     );
     members.forEach((m) => inSeries.add(m.messageId));
     const head = series.cover ?? orderedPatches(series)[0] ?? members[0];
@@ -128,12 +129,13 @@ async function ingest(ctx: Context, quarantined: { messageId: string; reason: st
   return count;
 }
 
-function routingTable(ctx: Context): RoutingTable {
-  const pattern = ctx.config.subjects.pattern;
-  return { projects: ctx.config.projects, ...(pattern ? { pattern: new RegExp(pattern) } : {}) };
+/** The routing table of a configuration: its projects and the subject pattern, compiled once. */
+export function routingTable(config: Config): RoutingTable {
+  const pattern = config.subjects.pattern;
+  return { projects: config.projects, ...(pattern ? { pattern: new RegExp(pattern) } : {}) };
 }
 
-function reject(ctx: Context, head: Mail, members: readonly Mail[], reason: string): void {
+function reject(ctx: Context, head: SeriesMail, members: readonly SeriesMail[], reason: string): void {
   for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'rejected', reason, m.kind);
   const message = renderRejection({
     subject: head.subject,
@@ -178,7 +180,7 @@ async function applySeries(
   series: Series,
   project: string,
   branch: string,
-  members: readonly Mail[],
+  members: readonly SeriesMail[],
   summary: { applied: SyncSummary['applied'][number][]; failed: SyncSummary['failed'][number][] },
 ): Promise<void> {
   const log = ctx.log.child({ series: series.id, project, branch });

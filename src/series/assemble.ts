@@ -1,6 +1,5 @@
-import type { Mail } from '../mail/mail.ts';
 import type { Trailer } from '../mail/body.ts';
-import type { Series } from './series.ts';
+import type { Series, SeriesMail as Mail } from './series.ts';
 
 /** Trailers a reviewer may give; the reviewer's own address must be in the line. */
 const REVIEW_TRAILERS = /^(reviewed|acked|tested|reported|suggested)-by$/i;
@@ -35,7 +34,10 @@ export function assembleSeries(mails: readonly Mail[]): Series[] {
     else heads.set(mail.messageId, [mail]);
   }
 
-  const series = [...heads.entries()].map(([id, members]) => build(id, members, mails, byId));
+  const repliesBySeries = assignReplies(mails, heads, byId);
+  const series = [...heads.entries()].map(([id, members]) =>
+    build(id, members, repliesBySeries.get(id) ?? [], byId),
+  );
   return series.map((s) => ({ ...s, supersedes: findSuperseded(s, series) }));
 }
 
@@ -54,7 +56,33 @@ function findHead(mail: Mail, byId: ReadonlyMap<string, Mail>): string {
   return head;
 }
 
-function build(id: string, members: Mail[], all: readonly Mail[], byId: ReadonlyMap<string, Mail>): Series {
+/** Each reply belongs to the series of the nearest patch or cover above it in its thread. */
+function assignReplies(
+  mails: readonly Mail[],
+  heads: ReadonlyMap<string, Mail[]>,
+  byId: ReadonlyMap<string, Mail>,
+): Map<string, Mail[]> {
+  const seriesOf = new Map<string, string>();
+  for (const [id, members] of heads) for (const m of members) seriesOf.set(m.messageId, id);
+  const out = new Map<string, Mail[]>();
+  for (const mail of mails) {
+    if (mail.kind !== 'reply') continue;
+    const above = threadOf(mail, byId).find((a) => seriesOf.has(a));
+    if (above === undefined) continue;
+    const id = seriesOf.get(above) as string;
+    const list = out.get(id) ?? [];
+    list.push(mail);
+    out.set(id, list);
+  }
+  return out;
+}
+
+function build(
+  id: string,
+  members: Mail[],
+  replies: readonly Mail[],
+  byId: ReadonlyMap<string, Mail>,
+): Series {
   const cover = members.find((m) => m.kind === 'cover') ?? null;
   const patches = new Map<number, Mail>();
   const extras: Mail[] = [];
@@ -66,8 +94,6 @@ function build(id: string, members: Mail[], all: readonly Mail[], byId: Readonly
     if (patches.has(part) || part > total || part < 1) extras.push(mail);
     else patches.set(part, mail);
   }
-  const memberIds = new Set(members.map((m) => m.messageId));
-  const replies = all.filter((m) => m.kind === 'reply' && threadOf(m, byId).some((a) => memberIds.has(a)));
   const head = cover ?? first;
   return {
     id,

@@ -63,3 +63,15 @@ function claimFromWords(tag: SubjectTag, table: RoutingTable): Claim | null {
 function known(table: RoutingTable): string {
   return Object.keys(table.projects).join(', ') || 'none configured';
 }
+
+/** What the tag says, unchecked, for when no configuration is given: `[branch PATCH repo]`,
+ * `[PATCH repo/branch]`, `[PULL repo branch]`, `[PATCH repo]`. */
+export function claimedTarget(tag: SubjectTag): { repo: string | null; branch: string | null } {
+  const [first, second] = tag.after;
+  if (first?.includes('/')) {
+    const at = first.indexOf('/');
+    return { repo: first.slice(0, at), branch: first.slice(at + 1) };
+  }
+  if (first !== undefined) return { repo: first, branch: tag.before[0] ?? second ?? null };
+  return { repo: null, branch: tag.before[0] ?? null };
+}

@@ -1,28 +1,34 @@
 import type { Mail } from '../mail/mail.ts';
 import type { Trailer } from '../mail/body.ts';
 
+/** What assembly needs of a mail: headers, tag, kind and trailers, not its text. */
+export type SeriesMail = Pick<
+  Mail,
+  'messageId' | 'inReplyTo' | 'references' | 'from' | 'subject' | 'date' | 'tag' | 'kind' | 'trailers'
+>;
+
 /** A patch series: one version of one submission, with its cover letter, parts and replies. */
 export interface Series {
   /** The Message-ID of the cover letter, or of the first patch when there is none. */
   readonly id: string;
   readonly title: string;
-  readonly sender: Mail['from'];
+  readonly sender: SeriesMail['from'];
   readonly version: number;
   readonly total: number;
-  readonly cover: Mail | null;
+  readonly cover: SeriesMail | null;
   /** Patches by part number, 1..total; missing parts are absent. */
-  readonly patches: ReadonlyMap<number, Mail>;
-  readonly replies: readonly Mail[];
+  readonly patches: ReadonlyMap<number, SeriesMail>;
+  readonly replies: readonly SeriesMail[];
   readonly complete: boolean;
   /** Trailers to fold into each patch, by the patch's Message-ID. */
   readonly trailers: ReadonlyMap<string, readonly Trailer[]>;
   /** Parts seen twice, or numbered past the total. */
-  readonly extras: readonly Mail[];
+  readonly extras: readonly SeriesMail[];
   /** The series an earlier version of which this one replaces. */
   readonly supersedes: string | null;
 }
 
 /** The patches of a complete series in order. */
-export function orderedPatches(series: Series): Mail[] {
+export function orderedPatches(series: Series): SeriesMail[] {
   return [...series.patches.entries()].sort(([a], [b]) => a - b).map(([, mail]) => mail);
 }

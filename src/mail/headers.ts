@@ -1,0 +1,91 @@
+import libmime from 'libmime';
+import addressparser from 'nodemailer/lib/addressparser';
+
+/** The header block of a raw message, decoded once, by lower-cased field name. A field seen twice
+ * keeps both values, in order, so callers choose (mailparser gives a string or an array). */
+export interface Headers {
+  readonly fields: ReadonlyMap<string, readonly string[]>;
+  /** Offset of the body in the raw bytes. */
+  readonly bodyStart: number;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+export function readHeaders(raw: Buffer): Headers {
+  const { end, bodyStart } = headerEnd(raw);
+  const fields = new Map<string, string[]>();
+  // Unfolded lines; a line that is not "Name: value" (an mbox From_ line, junk) is skipped.
+  const text = raw
+    .subarray(0, end)
+    .toString('latin1')
+    .replace(/\r?\n[ \t]/g, ' ');
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0 || /\s/.test(line.slice(0, colon))) continue;
+    const key = line.slice(0, colon).toLowerCase();
+    const list = fields.get(key) ?? [];
+    list.push(bytesToText(line.slice(colon + 1).trim()));
+    fields.set(key, list);
+  }
+  return { fields, bodyStart };
+}
+
+/** The first value of a field, with RFC 2047 encoded words decoded. */
+export function headerText(headers: Headers, name: string): string | null {
+  const value = headers.fields.get(name)?.[0];
+  if (value === undefined) return null;
+  try {
+    return libmime.decodeWords(value).replace(/\s+/g, ' ').trim();
+  } catch {
+    return value;
+  }
+}
+
+/** Message-IDs in a field (without angle brackets), in order; bare ids are accepted too. */
+export function messageIds(headers: Headers, name: string): string[] {
+  const values = headers.fields.get(name) ?? [];
+  const out: string[] = [];
+  for (const value of values) {
+    const bracketed = [...value.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1] as string);
+    out.push(...(bracketed.length > 0 ? bracketed : value.split(/\s+/).filter((v) => v.includes('@'))));
+  }
+  return out;
+}
+
+export function firstAddress(headers: Headers, name: string): { name: string; address: string } {
+  const value = headers.fields.get(name)?.[0] ?? '';
+  const [first] = addressparser(value, { flatten: true });
+  let display = first?.name ?? '';
+  try {
+    display = libmime.decodeWords(display);
+  } catch {
+    // an undecodable name is kept as written
+  }
+  return { name: display.trim(), address: (first?.address ?? '').trim().toLowerCase() };
+}
+
+export function headerDate(headers: Headers): Date | null {
+  const value = headers.fields.get('date')?.[0];
+  if (!value) return null;
+  const date = new Date(value.replace(/\s*\([^)]*\)\s*$/, ''));
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** Raw header bytes are UTF-8 in most mail today; where they are not, Latin-1 keeps every byte. */
+function bytesToText(latin1: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(latin1)) return latin1;
+  try {
+    return STRICT_UTF8.decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return latin1;
+  }
+}
+
+function headerEnd(raw: Buffer): { end: number; bodyStart: number } {
+  const lf = raw.indexOf('\n\n');
+  const crlf = raw.indexOf('\r\n\r\n');
+  if (crlf !== -1 && (lf === -1 || crlf < lf)) return { end: crlf, bodyStart: crlf + 4 };
+  if (lf !== -1) return { end: lf, bodyStart: lf + 2 };
+  return { end: raw.length, bodyStart: raw.length };
+}
