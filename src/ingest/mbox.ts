@@ -5,9 +5,10 @@ import { createGunzip } from 'node:zlib';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import type { MailSource, RawMessage } from './source.ts';
 
-// A From_ line is "From <sender> <ctime date>": requiring the year at its end keeps an unquoted
-// body line such as "From the start..." (mboxo) from splitting a message.
-const FROM_LINE = /^From \S+ .*\b\d{4}\s*$/;
+// A From_ line is "From <sender> <ctime date>", or a bare "From <sender>" as some tools write it:
+// requiring the year, or nothing after the sender, keeps an unquoted body line such as
+// "From the start of..." (mboxo) from splitting a message.
+const FROM_LINE = /^From \S+(?:\s*$| .*\b\d{4}\s*$)/;
 
 /** An mbox file (mboxrd or mboxo, optionally gzipped), read as a stream: only the message being
  * cut out is held. The position is the number of messages read, so a file that only grows at the

@@ -71,3 +71,8 @@ export function findPullRequest(text: string): PullRequest | null {
   if (!url || !/^(?:git|ssh|https?|git\+ssh|file):\/\//.test(url)) return null;
   return { url, ref: ref ?? null };
 }
+
+/** Message-IDs named by "Supersedes:" lines (patchew's way to link a new version to an old one). */
+export function findSupersedes(text: string): string[] {
+  return [...text.matchAll(/^Supersedes:[ \t]*<?([^<>\s]+@[^<>\s]+)>?[ \t]*$/gim)].map((m) => m[1] as string);
+}

@@ -25,4 +25,6 @@ export interface Mail {
   readonly diff: string | null;
   readonly trailers: readonly Trailer[];
   readonly pull: PullRequest | null;
+  /** Message-IDs of earlier versions this mail says it replaces ("Supersedes:" lines). */
+  readonly supersedes: readonly string[];
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
-import { commitMessage, findDiff, findPullRequest, findTrailers } from './body.ts';
+import { commitMessage, findDiff, findPullRequest, findSupersedes, findTrailers } from './body.ts';
 import { firstAddress, headerDate, headerText, messageIds, readHeaders } from './headers.ts';
 import type { Mail, MailKind } from './mail.ts';
 import { own } from './own.ts';
@@ -65,6 +65,7 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
       address: t.address === null ? null : own(t.address),
     })),
     pull: pull && { url: own(pull.url), ref: pull.ref === null ? null : own(pull.ref) },
+    supersedes: findSupersedes(text).map(own),
   };
 }
 

@@ -6,6 +6,8 @@ export interface SubjectTag {
   /** PATCH, PULL, RFC, RESEND, GIT … in upper case, in the order given. */
   readonly prefixes: readonly string[];
   readonly version: number;
+  /** The subject names its version; an unlabeled one is version 1 only by default. */
+  readonly versioned: boolean;
   readonly part: number | null;
   readonly total: number | null;
   /** Words before the PATCH/PULL keyword in its group (the historical `[<branch> PATCH <repo>]`). */
@@ -20,11 +22,15 @@ export interface SubjectTag {
   readonly patchLike: boolean;
 }
 
-const REPLY_MARKER = /^\s*(?:re|fwd?|aw|sv|antw|vs|r)\s*(?:\[\d+\])?\s*:\s*/i;
-const KEYWORDS = new Set(['PATCH', 'PULL', 'GIT', 'RFC', 'RESEND']);
+// "Re:", "RE :", "Re[2]:", "AW:", "SV:", "Fwd:"; and patchwork's colon-less "Re meep".
+const REPLY_MARKER = /^\s*(?:(?:re|fwd?|aw|sv|antw|vs|wg|tr)\s*(?:\[\d+\])?\s*:|(?:re|fwd?)\s)\s*/i;
+const KEYWORDS = new Set(['PATCH', 'PULL', 'GIT', 'RFC', 'RESEND', 'RFT']);
 const MAIN_KEYWORDS = new Set(['PATCH', 'PULL', 'GIT']);
 const VERSION = /^v(\d+)(?:\.\d+)?$/i;
-const PART = /^(\d+)\/(\d+)$/;
+// "PATCHv3", "PATCH-v3": keyword and version written as one word.
+const GLUED_VERSION = /^(PATCH|PULL|RFC)[-_]?v(\d+)(?:\.\d+)?$/i;
+// "PATCH1/8", "v2PATCH1/4", "v2.3PATCH1/4", "1/8": a part number, maybe glued to the rest.
+const MARKER = /^(?:v(\d+)(?:\.\d+)?)?(PATCH|PULL)?(\d+)\/(\d+)$/i;
 
 export function parseSubject(raw: string): SubjectTag {
   let rest = raw.replace(/\s*\r?\n\s*/g, ' ').trim();
@@ -46,51 +52,49 @@ export function parseSubject(raw: string): SubjectTag {
     break;
   }
 
-  const tagGroupIndex = groups.findIndex(
-    (g) => words(g).some((w) => KEYWORDS.has(w.toUpperCase())) || words(g).some((w) => PART.test(w)),
-  );
+  const isTagGroup = (g: string) => splitPrefixes(g).some((w) => classify(w) !== null);
+  const tagGroupIndex = groups.findIndex(isTagGroup);
   const otherGroups = groups.filter((_, i) => i !== tagGroupIndex);
-  const tagWords = tagGroupIndex >= 0 ? words(groups[tagGroupIndex] ?? '') : [];
+  const tagWords = tagGroupIndex >= 0 ? splitPrefixes(groups[tagGroupIndex] ?? '') : [];
 
   const prefixes: string[] = [];
   const before: string[] = [];
   const after: string[] = [];
-  let version = 1;
+  let version: number | null = null;
   let part: number | null = null;
   let total: number | null = null;
   let seenMain = false;
   for (let i = 0; i < tagWords.length; i++) {
     const word = tagWords[i] ?? '';
-    const upper = word.toUpperCase();
-    const v = VERSION.exec(word);
-    const p = PART.exec(word);
-    if (KEYWORDS.has(upper)) {
-      prefixes.push(upper);
-      if (MAIN_KEYWORDS.has(upper)) seenMain = true;
-    } else if (v) {
-      version = Number(v[1]);
-    } else if (p) {
-      part = Number(p[1]);
-      total = Number(p[2]);
-    } else if (
-      /^\d+$/.test(word) &&
-      tagWords[i + 1]?.toLowerCase() === 'of' &&
-      /^\d+$/.test(tagWords[i + 2] ?? '')
-    ) {
+    const of =
+      /^\d+$/.test(word) && tagWords[i + 1]?.toLowerCase() === 'of' && /^\d+$/.test(tagWords[i + 2] ?? '');
+    if (of) {
       part = Number(word);
       total = Number(tagWords[i + 2]);
       i += 2;
-    } else if (seenMain) {
-      after.push(word);
-    } else {
-      before.push(word);
+      continue;
+    }
+    const facts = classify(word);
+    if (facts === null) {
+      (seenMain ? after : before).push(word);
+      continue;
+    }
+    for (const k of facts.keywords) {
+      prefixes.push(k);
+      if (MAIN_KEYWORDS.has(k)) seenMain = true;
+    }
+    version = facts.version ?? version;
+    if (facts.part !== null) {
+      part = facts.part;
+      total = facts.total;
     }
   }
-
+  const title = rest.trim();
   return {
-    title: rest.trim(),
+    title,
     prefixes,
-    version,
+    version: version ?? versionInTitle(title) ?? 1,
+    versioned: (version ?? versionInTitle(title)) !== null,
     part,
     total,
     before,
@@ -101,6 +105,100 @@ export function parseSubject(raw: string): SubjectTag {
   };
 }
 
-function words(group: string): string[] {
+interface WordFacts {
+  keywords: string[];
+  version: number | null;
+  part: number | null;
+  total: number | null;
+}
+
+/** What one word of a tag group says; null for a name (repo, branch, list tag). */
+function classify(word: string): WordFacts | null {
+  const upper = word.toUpperCase();
+  if (KEYWORDS.has(upper)) return { keywords: [upper], version: null, part: null, total: null };
+  const v = VERSION.exec(word);
+  if (v) return { keywords: [], version: Number(v[1]), part: null, total: null };
+  const glued = GLUED_VERSION.exec(word);
+  if (glued)
+    return { keywords: [(glued[1] ?? '').toUpperCase()], version: Number(glued[2]), part: null, total: null };
+  const m = MARKER.exec(word);
+  if (m) {
+    return {
+      keywords: m[2] ? [m[2].toUpperCase()] : [],
+      version: m[1] ? Number(m[1]) : null,
+      part: Number(m[3]),
+      total: Number(m[4]),
+    };
+  }
+  // "v2/resend", "RFC/v3": several tag words joined by a slash.
+  if (word.includes('/')) {
+    const pieces = word.split('/').map(classify);
+    if (pieces.every((p) => p !== null && p.part === null)) {
+      return {
+        keywords: pieces.flatMap((p) => p?.keywords ?? []),
+        version: pieces.find((p) => p?.version !== null)?.version ?? null,
+        part: null,
+        total: null,
+      };
+    }
+  }
+  return null;
+}
+
+/** The words of a tag group: split at commas and white space. */
+export function splitPrefixes(group: string): string[] {
   return group.split(/[\s,]+/).filter((w) => w.length > 0);
+}
+
+/** The "x/n" or "x of n" marker among prefixes, as [x, n]; [null, null] when there is none. */
+export function seriesMarker(prefixes: readonly string[]): [number | null, number | null] {
+  for (const prefix of prefixes) {
+    const m = MARKER.exec(prefix) ?? /^(?:v(\d+)(?:\.\d+)?)?(PATCH)?(\d+) of (\d+)$/i.exec(prefix);
+    if (m) return [Number(m[3]), Number(m[4])];
+  }
+  return [null, null];
+}
+
+/** The version a subject claims: vN among the prefixes, else "(vN)" in the title, else 1. */
+export function versionOf(title: string, prefixes: readonly string[]): number {
+  for (const p of prefixes) {
+    const facts = classify(p);
+    if (facts?.version) return facts.version;
+  }
+  return versionInTitle(title) ?? 1;
+}
+
+function versionInTitle(title: string): number | null {
+  const m = /\(v(\d+)\)/i.exec(title);
+  return m ? Number(m[1]) : null;
+}
+
+export function isReplySubject(subject: string): boolean {
+  return REPLY_MARKER.test(subject);
+}
+
+/** A patch's display name: reply markers and the PATCH keyword gone, the other leading prefixes
+ * kept as one "[A,B]" group (patchwork's convention), `drop` prefixes (a list's own tag) removed. */
+export function cleanSubject(
+  subject: string,
+  drop: readonly string[] = [],
+): { name: string; prefixes: string[] } {
+  let rest = subject.replace(/\s*\r?\n\s*/g, ' ').trim();
+  const prefixes: string[] = [];
+  const dropped = new Set(drop.map((d) => d.toLowerCase()));
+  for (;;) {
+    const marker = REPLY_MARKER.exec(rest);
+    if (marker) {
+      rest = rest.slice(marker[0].length);
+      continue;
+    }
+    const group = /^\[([^\]]*)\]\s*/.exec(rest);
+    if (!group) break;
+    for (const word of splitPrefixes(group[1] ?? '')) {
+      if (word.toUpperCase() !== 'PATCH' && !dropped.has(word.toLowerCase())) prefixes.push(word);
+    }
+    rest = rest.slice(group[0].length);
+  }
+  const name = rest.trim();
+  return { name: prefixes.length > 0 ? `[${prefixes.join(',')}] ${name}` : name, prefixes };
 }

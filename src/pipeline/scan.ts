@@ -38,6 +38,8 @@ export interface ScannedSeries {
   complete: boolean;
   cover: string | null;
   patches: string[];
+  /** Parts seen twice or numbered past the total. */
+  extras: string[];
   replies: string[];
   supersedes: string | null;
   trailers: Record<string, string[]>;
@@ -117,6 +119,7 @@ export async function scan(
       complete: s.complete,
       cover: s.cover?.messageId ?? null,
       patches: orderedPatches(s).map((p) => p.messageId),
+      extras: s.extras.map((e) => e.messageId),
       replies: s.replies.map((r) => r.messageId),
       supersedes: s.supersedes,
       trailers: Object.fromEntries(

@@ -4,62 +4,103 @@ import type { Series, SeriesMail as Mail } from './series.ts';
 /** Trailers a reviewer may give; the reviewer's own address must be in the line. */
 const REVIEW_TRAILERS = /^(reviewed|acked|tested|reported|suggested)-by$/i;
 
-/** mails → series. Threads by In-Reply-To/References; a part without threading headers joins the
- * nearest earlier first part by the same sender with the same version and total. Pure. */
+/** Parts sent without threading join a series by the same sender only within this time. */
+const UNTHREADED_WINDOW_MS = 24 * 3600 * 1000;
+
+/** mails → series. Parts are threaded to their series by In-Reply-To/References (shallow or deep
+ * threading); parts sent without threading headers join the latest series by the same sender
+ * with the same version and total that lacks their part. Pure. */
 export function assembleSeries(mails: readonly Mail[]): Series[] {
   const byId = new Map(mails.map((m) => [m.messageId, m]));
+  const headOf = headFinder(byId);
   const heads = new Map<string, Mail[]>();
-  const unthreaded: Mail[] = [];
+  const groups: Mail[][] = [];
   for (const mail of mails) {
     if (mail.kind !== 'patch' && mail.kind !== 'cover') continue;
-    const head = findHead(mail, byId);
-    if (head === mail.messageId && mail.tag.part !== null && mail.tag.part > 1) {
-      unthreaded.push(mail);
-      continue;
+    const head = headOf(mail);
+    let members = heads.get(head);
+    if (!members && head === mail.messageId && mail.tag.part !== null) members = openGroup(groups, mail);
+    if (!members) {
+      members = [];
+      groups.push(members);
     }
-    const list = heads.get(head) ?? [];
-    list.push(mail);
-    heads.set(head, list);
+    heads.set(head, members);
+    members.push(mail);
   }
-  for (const mail of unthreaded) {
-    const head = [...heads.entries()].find(([, members]) =>
-      members.some(
-        (m) =>
-          m.from.address === mail.from.address &&
-          m.tag.version === mail.tag.version &&
-          m.tag.total === mail.tag.total,
-      ),
-    );
-    if (head) head[1].push(mail);
-    else heads.set(mail.messageId, [mail]);
-  }
-
-  const repliesBySeries = assignReplies(mails, heads, byId);
-  const series = [...heads.entries()].map(([id, members]) =>
+  const byHead = new Map(groups.map((members) => [headIdOf(members), members]));
+  const repliesBySeries = assignReplies(mails, byHead, byId);
+  const series = [...byHead.entries()].map(([id, members]) =>
     build(id, members, repliesBySeries.get(id) ?? [], byId),
   );
   return series.map((s) => ({ ...s, supersedes: findSuperseded(s, series) }));
 }
 
-/** The topmost patch or cover of the same version and sender this mail is threaded under. */
-function findHead(mail: Mail, byId: ReadonlyMap<string, Mail>): string {
-  let head = mail.messageId;
-  const ancestors = [mail.inReplyTo, ...[...mail.references].reverse()].filter(
-    (id): id is string => id !== null,
-  );
-  for (const id of ancestors) {
-    const parent = byId.get(id);
-    if (!parent || (parent.kind !== 'patch' && parent.kind !== 'cover')) continue;
-    if (parent.tag.version !== mail.tag.version || parent.from.address !== mail.from.address) break;
-    head = id;
+/** The id a group is known by: its cover letter, else its first part, else its first mail. */
+function headIdOf(members: readonly Mail[]): string {
+  const head =
+    members.find((m) => m.kind === 'cover') ??
+    [...members].sort((a, b) => (a.tag.part ?? 1) - (b.tag.part ?? 1))[0];
+  return head?.messageId ?? '';
+}
+
+/** The latest group this unthreaded part can join, if any. */
+function openGroup(groups: readonly Mail[][], mail: Mail): Mail[] | undefined {
+  for (let i = groups.length - 1; i >= 0; i--) {
+    const members = groups[i] as Mail[];
+    const first = members[0];
+    if (!first || first.from.address !== mail.from.address) continue;
+    if (
+      first.tag.version !== mail.tag.version ||
+      first.tag.total !== mail.tag.total ||
+      first.tag.total === null
+    )
+      continue;
+    if (members.some((m) => m.tag.part === mail.tag.part)) continue;
+    const apart = first.date && mail.date ? Math.abs(first.date.getTime() - mail.date.getTime()) : 0;
+    if (apart <= UNTHREADED_WINDOW_MS) return members;
   }
-  return head;
+  return undefined;
+}
+
+/** Finds, for each part, the topmost cover or part of the same submission it is threaded under. */
+function headFinder(byId: ReadonlyMap<string, Mail>): (mail: Mail) => string {
+  const memo = new Map<string, string>();
+  const parentOf = (mail: Mail): Mail | undefined => {
+    if (mail.inReplyTo && byId.has(mail.inReplyTo)) return byId.get(mail.inReplyTo);
+    for (let i = mail.references.length - 1; i >= 0; i--) {
+      const parent = byId.get(mail.references[i] as string);
+      if (parent) return parent;
+    }
+    return undefined;
+  };
+  const find = (mail: Mail, depth: number): string => {
+    const known = memo.get(mail.messageId);
+    if (known !== undefined) return known;
+    const parent = parentOf(mail);
+    const head = parent && depth < 1000 && joins(mail, parent) ? find(parent, depth + 1) : mail.messageId;
+    memo.set(mail.messageId, head);
+    return head;
+  };
+  return (mail) => find(mail, 0);
+}
+
+/** Whether a part threaded under `parent` belongs to the same series. A cover letter always starts
+ * one; an unnumbered patch is its own; part 1 joins only a cover (under a patch it is a resend);
+ * an unlabeled version takes its parent's. */
+function joins(child: Mail, parent: Mail): boolean {
+  if (child.kind !== 'patch' || child.tag.part === null) return false;
+  if (parent.kind !== 'patch' && parent.kind !== 'cover') return false;
+  if (parent.from.address !== child.from.address) return false;
+  if (child.tag.versioned && parent.tag.version !== child.tag.version) return false;
+  if (parent.tag.total !== null && child.tag.total !== null && parent.tag.total !== child.tag.total)
+    return false;
+  return parent.kind === 'cover' ? parent.tag.part === 0 : child.tag.part > 1 && parent.tag.part !== null;
 }
 
 /** Each reply belongs to the series of the nearest patch or cover above it in its thread. */
 function assignReplies(
   mails: readonly Mail[],
-  heads: ReadonlyMap<string, Mail[]>,
+  heads: ReadonlyMap<string, readonly Mail[]>,
   byId: ReadonlyMap<string, Mail>,
 ): Map<string, Mail[]> {
   const seriesOf = new Map<string, string>();
@@ -145,8 +186,19 @@ function collectTrailers(
   return out;
 }
 
-/** A later version from the same sender with the same title replaces the earlier one. */
+/** The series this one replaces: one named by a "Supersedes:" line in the series or a reply to it,
+ * else the newest lower version from the same sender with the same title. */
 function findSuperseded(series: Series, all: readonly Series[]): string | null {
+  const own = [series.cover, ...series.patches.values(), ...series.replies].filter((m) => m !== null);
+  const named = new Set(own.flatMap((m) => m.supersedes));
+  if (named.size > 0) {
+    const target = all.find(
+      (s) =>
+        s !== series &&
+        [s.cover, ...s.patches.values(), ...s.extras].some((m) => m && named.has(m.messageId)),
+    );
+    if (target) return target.id;
+  }
   const older = all
     .filter(
       (s) =>

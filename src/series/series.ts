@@ -4,7 +4,16 @@ import type { Trailer } from '../mail/body.ts';
 /** What assembly needs of a mail: headers, tag, kind and trailers, not its text. */
 export type SeriesMail = Pick<
   Mail,
-  'messageId' | 'inReplyTo' | 'references' | 'from' | 'subject' | 'date' | 'tag' | 'kind' | 'trailers'
+  | 'messageId'
+  | 'inReplyTo'
+  | 'references'
+  | 'from'
+  | 'subject'
+  | 'date'
+  | 'tag'
+  | 'kind'
+  | 'trailers'
+  | 'supersedes'
 >;
 
 /** A patch series: one version of one submission, with its cover letter, parts and replies. */

@@ -25,6 +25,7 @@ function mail(
     diff: kind === 'patch' ? 'diff --git a/x b/x\n' : null,
     trailers: findTrailers(opts.text ?? ''),
     pull: null,
+    supersedes: [],
   };
 }
 
@@ -79,12 +80,32 @@ describe('series assembly', () => {
     expect(series.find((s) => s.id === 'p1')).toMatchObject({ complete: true });
   });
 
-  it('flags a part seen twice', () => {
+  it('flags a part seen twice under one cover letter', () => {
     const [s] = assembleSeries([
+      mail('c', '[PATCH 0/2] cover'),
+      mail('p1', '[PATCH 1/2] a', { inReplyTo: 'c' }),
+      mail('p1b', '[PATCH 1/2] a', { inReplyTo: 'c' }),
+      mail('p2', '[PATCH 2/2] b', { inReplyTo: 'c' }),
+    ]);
+    expect(s!.extras.map((m) => m.messageId)).toEqual(['p1b']);
+    expect(s!.complete).toBe(true);
+  });
+
+  it('treats a first part threaded under another patch as a resend, not a duplicate', () => {
+    const series = assembleSeries([
       mail('p1', '[PATCH 1/1] a'),
       mail('p1b', '[PATCH 1/1] a', { inReplyTo: 'p1' }),
     ]);
-    expect(s!.extras.map((m) => m.messageId)).toEqual(['p1b']);
+    expect(series.map((s) => s.id)).toEqual(['p1', 'p1b']);
+  });
+
+  it('gives unlabeled parts the version of their cover letter', () => {
+    const [s, ...rest] = assembleSeries([
+      mail('c', '[PATCH v3 0/1] x'),
+      mail('p1', '[PATCH 1/1] a', { inReplyTo: 'c' }),
+    ]);
+    expect(rest).toEqual([]);
+    expect(s).toMatchObject({ version: 3, complete: true });
   });
 
   it('collects review trailers from replies for the patch they answer, only from their sender', () => {
