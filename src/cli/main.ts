@@ -199,6 +199,8 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse('scan', args, { json: { type: 'boolean' } });
   if (values.help) return help('scan', io);
   if (positionals.length === 0) throw new UsageError('scan: give at least one mbox, Maildir or message file');
+  const missing = positionals.find((p) => !existsSync(p));
+  if (missing) throw new UsageError(`scan: ${missing}: no such file or directory`);
   const table = values.config ? routingTable(config(values.config, io)) : null;
   const doc = await scan(positionals, table);
   if (values.json) {

@@ -1,0 +1,128 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { main, type Io } from '../../src/cli/main.ts';
+import type { ScanDocument } from '../../src/pipeline/scan.ts';
+import { commitFiles, formatPatches, makeRepo } from '../helpers/git.ts';
+import { rawMail } from '../helpers/mail.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+async function run(args: string[]): Promise<{ status: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: {},
+    interrupted: () => Promise.resolve(),
+  };
+  const status = await main(args, io);
+  return { status, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('patchferry scan --json', () => {
+  it('describes every mail and series of mbox, gzipped mbox and Maildir input', async () => {
+    const dir = tempDir();
+    const repo = makeRepo(join(dir, 'repo'), { 'a.txt': '1\n' });
+    commitFiles(repo, 'a: two', { 'a.txt': '1\n2\n' });
+    commitFiles(repo, 'a: three', { 'a.txt': '1\n2\n3\n' });
+    const mails = formatPatches(repo, 2, ['--cover-letter', '--subject-prefix=stable-1.0 PATCH v2 hello']);
+    const mbox = join(dir, 'list.mbox.gz');
+    writeFileSync(
+      mbox,
+      gzipSync(Buffer.concat(mails.slice(0, 2).map((m) => Buffer.concat([m, Buffer.from('\n')])))),
+    );
+    const maildir = join(dir, 'Maildir');
+    for (const sub of ['new', 'cur', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+    writeFileSync(
+      join(maildir, 'cur', '1700000000.1.host:2,S'),
+      (mails[2] as Buffer).toString().replace(/^From [^\n]*\n/, ''),
+    );
+    writeFileSync(
+      join(maildir, 'new', '1700000001.2.host'),
+      rawMail({ From: 'x@y', Subject: 'Re: nothing', 'Message-ID': '<r@y>' }, 'hi\n'),
+    );
+
+    const { status, out } = await run(['scan', '--json', mbox, maildir]);
+    expect(status).toBe(0);
+    const doc = JSON.parse(out) as ScanDocument;
+    expect(doc.mails.map((m) => [m.file, m.index, m.kind])).toEqual([
+      [mbox, 0, 'cover'],
+      [mbox, 1, 'patch'],
+      [maildir, 0, 'patch'],
+      [maildir, 1, 'reply'],
+    ]);
+    expect(doc.mails[1]).toMatchObject({
+      repo: 'hello',
+      branch: 'stable-1.0',
+      version: 2,
+      part: 1,
+      total: 2,
+      prefixes: ['PATCH'],
+      error: null,
+      from: 'Tess Tester <tess@example.org>',
+    });
+    expect(doc.series).toHaveLength(1);
+    expect(doc.series[0]).toMatchObject({
+      repo: 'hello',
+      branch: 'stable-1.0',
+      version: 2,
+      total: 2,
+      complete: true,
+      cover: doc.mails[0]?.messageId,
+      supersedes: null,
+    });
+    expect(doc.series[0]?.patches).toEqual([doc.mails[1]?.messageId, doc.mails[2]?.messageId]);
+  });
+
+  it('checks tags against a configuration when one is given', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'one.eml');
+    writeFileSync(
+      file,
+      rawMail(
+        { From: 'a@x', Subject: '[master PATCH qemu] fix', 'Message-ID': '<m@x>' },
+        'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n',
+      ),
+    );
+    const { out } = await run([
+      'scan',
+      '--json',
+      '--config',
+      join(import.meta.dirname, '../../examples/patchferry.yml'),
+      file,
+    ]);
+    expect((JSON.parse(out) as ScanDocument).mails[0]).toMatchObject({
+      repo: 'qemu',
+      branch: 'master',
+      routeError: null,
+    });
+    const bad = join(dir, 'bad.eml');
+    writeFileSync(
+      bad,
+      rawMail({ From: 'a@x', Subject: '[master PATCH kvm] fix', 'Message-ID': '<k@x>' }, 'x\n'),
+    );
+    const second = await run([
+      'scan',
+      '--json',
+      '--config',
+      join(import.meta.dirname, '../../examples/patchferry.yml'),
+      bad,
+    ]);
+    expect((JSON.parse(second.out) as ScanDocument).mails[0]).toMatchObject({
+      repo: null,
+      routeError: expect.stringContaining('"kvm" is not known'),
+    });
+  });
+
+  it('says which path is missing, as a usage error', async () => {
+    const { status, err } = await run(['scan', '/nonexistent/list.mbox']);
+    expect(status).toBe(2);
+    expect(err).toContain('/nonexistent/list.mbox: no such file or directory');
+  });
+
+  it('wants at least one path', async () => {
+    expect((await run(['scan'])).status).toBe(2);
+  });
+});
