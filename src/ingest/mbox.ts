@@ -9,6 +9,9 @@ import type { MailSource, RawMessage } from './source.ts';
 // requiring the year, or nothing after the sender, keeps an unquoted body line such as
 // "From the start of..." (mboxo) from splitting a message.
 const FROM_LINE = /^From \S+(?:\s*$| .*\b\d{4}\s*$)/;
+// Without a blank line above it, only a full ctime From_ line separates (as git mailsplit reads).
+const STRICT_FROM_LINE =
+  /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d\d:\d\d:\d\d \d{4}\s*$/;
 
 /** An mbox file (mboxrd or mboxo, optionally gzipped), read as a stream: only the message being
  * cut out is held. The position is the number of messages read, so a file that only grows at the
@@ -25,9 +28,10 @@ async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage>
   const stream = await openStream(file);
   let index = 0;
   try {
-    for await (const raw of splitMbox(stream)) {
+    for await (const { raw, mbox } of splitMbox(stream)) {
       index++;
-      if (index > skip) yield { raw: unquote(raw), position: String(index) };
+      // A single message file was never quoted: its ">From" lines are the author's.
+      if (index > skip) yield { raw: mbox ? unquote(raw) : Buffer.from(raw), position: String(index) };
     }
   } catch (err) {
     throw new PatchferryError('mbox_unreadable', `cannot read mailbox ${file}: ${errorMessage(err)}`, {
@@ -38,19 +42,26 @@ async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage>
 
 /** Cuts the byte stream at From_ lines that follow a blank line. A file that does not start with
  * a From_ line is one message. */
-async function* splitMbox(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* splitMbox(stream: AsyncIterable<Buffer>): AsyncGenerator<{ raw: Buffer; mbox: boolean }> {
   let buf: Buffer = Buffer.alloc(0);
   let start = -1; // where the current message begins; -1 until the first From_ line is past
   let scan = 0; // where to look for the next separator
   let first = true;
+  let isMbox = false;
   for await (const chunk of stream) {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
     if (first) {
-      const nl = buf.indexOf(10);
+      // Blank lines before the first message are not part of it.
+      let top = 0;
+      let nl = buf.indexOf(10);
+      while (nl !== -1 && buf.subarray(top, nl).toString('latin1').trim() === '') {
+        top = nl + 1;
+        nl = buf.indexOf(10, top);
+      }
       if (nl === -1) continue;
       first = false;
-      const isMbox = FROM_LINE.test(buf.subarray(0, nl).toString('latin1').trimEnd());
-      start = isMbox ? nl + 1 : 0;
+      isMbox = FROM_LINE.test(buf.subarray(top, nl).toString('latin1').trimEnd());
+      start = isMbox ? nl + 1 : top;
       scan = start;
     }
     for (;;) {
@@ -66,16 +77,12 @@ async function* splitMbox(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
       }
       const blankBefore =
         hit > start && (buf[hit - 1] === 10 || (buf[hit - 1] === 13 && buf[hit - 2] === 10));
-      if (
-        blankBefore &&
-        FROM_LINE.test(
-          buf
-            .subarray(hit + 1, lineEnd)
-            .toString('latin1')
-            .trimEnd(),
-        )
-      ) {
-        yield trimSeparator(buf.subarray(start, hit + 1));
+      const line = buf
+        .subarray(hit + 1, lineEnd)
+        .toString('latin1')
+        .trimEnd();
+      if (hit >= start && (blankBefore ? FROM_LINE : STRICT_FROM_LINE).test(line)) {
+        yield { raw: trimSeparator(buf.subarray(start, hit + 1)), mbox: isMbox };
         start = lineEnd + 1;
       }
       scan = lineEnd;
@@ -87,8 +94,9 @@ async function* splitMbox(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
       start = 0;
     }
   }
-  if (!first && start >= 0 && buf.length > start) yield trimSeparator(buf.subarray(start));
-  else if (first && buf.length > 0) yield buf; // a single line without a newline
+  if (!first && start >= 0 && buf.length > start)
+    yield { raw: trimSeparator(buf.subarray(start)), mbox: isMbox };
+  else if (first && buf.length > 0) yield { raw: buf, mbox: false }; // a single line without a newline
 }
 
 /** mboxrd: one level of '>' quoting was added to every line that looked like a From_ line. */

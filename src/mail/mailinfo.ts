@@ -1,0 +1,111 @@
+/** What `git mailinfo` takes from a patch mail: the author, the subject and the commit message,
+ * following git's rules (in-body From:/Subject:/Date: headers, subject clean-up, scissors), so that
+ * titles and descriptions patchferry shows match the commits `git am` will make. Pure. */
+
+export interface MailInfo {
+  readonly author: string;
+  readonly email: string;
+  readonly subject: string;
+  readonly date: string;
+  /** The commit message: the body above the patch, without in-body headers. */
+  readonly message: string;
+}
+
+export interface MailInfoInput {
+  /** The decoded From, Subject and Date header values. */
+  readonly from: string;
+  readonly subject: string;
+  readonly date: string;
+  /** The decoded plain-text body. */
+  readonly text: string;
+}
+
+export interface MailInfoOptions {
+  /** Take From:, Subject:, Date: at the top of the body (git's default: yes). */
+  readonly inbodyHeaders?: boolean;
+  /** Drop everything above a "-- >8 --" line (git am --scissors). */
+  readonly scissors?: boolean;
+}
+
+const INBODY = /^(From|Subject|Date):[ \t]*(.*)$/i;
+const SCISSORS = /^\s*-*\s*(?:>8|8<|>%|%<)(?:\s*-+\s*(?:>8|8<|>%|%<)?)*\s*-*\s*$/;
+const PATCH_START = /^(?:---\s*$|diff -|Index: )/;
+
+export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): MailInfo {
+  const inbody = opts.inbodyHeaders ?? true;
+  let lines = input.text.replace(/\r\n/g, '\n').split('\n');
+  const end = lines.findIndex((l) => PATCH_START.test(l));
+  if (end !== -1) lines = lines.slice(0, end);
+  else if (lines.at(-1) === '') lines = lines.slice(0, -1);
+  if (opts.scissors) {
+    const cut = lines.findIndex((l) => SCISSORS.test(l) && /[-]/.test(l));
+    if (cut !== -1) lines = lines.slice(cut + 1);
+  }
+
+  const fields: { from: string; subject: string; date: string } = {
+    from: input.from,
+    subject: input.subject,
+    date: input.date,
+  };
+  let start = 0;
+  while (start < lines.length && (lines[start] ?? '').trim() === '') start++;
+  if (inbody) {
+    const first = lines[start] ?? '';
+    if (/^\[PATCH\]\s/.test(first)) {
+      // git: a first body line "[PATCH] title" is the subject of the patch being forwarded.
+      fields.subject = first;
+      start++;
+      while (start < lines.length && (lines[start] ?? '').trim() === '') start++;
+    } else {
+      let taken = false;
+      while (start < lines.length) {
+        const m = INBODY.exec(lines[start] ?? '');
+        if (!m) break;
+        let value = m[2] ?? '';
+        start++;
+        while (start < lines.length && /^[ \t]/.test(lines[start] ?? ''))
+          value += ` ${(lines[start++] ?? '').trim()}`;
+        fields[(m[1] ?? '').toLowerCase() as 'from' | 'subject' | 'date'] = value.trim();
+        taken = true;
+      }
+      if (taken) while (start < lines.length && (lines[start] ?? '').trim() === '') start++;
+    }
+  }
+  // git keeps the message as written, blank lines before the "---" included.
+  const message = lines.slice(start).join('\n');
+  const { name, email } = splitFrom(fields.from);
+  return {
+    author: name,
+    email,
+    subject: cleanSubject(fields.subject),
+    date: fields.date,
+    message: message ? `${message}\n` : '',
+  };
+}
+
+/** git's reading of a From value: the address is the token with '@' (in angle brackets or not);
+ * what is left is the name, unquoted, or un-parenthesised when it is only a comment. */
+export function splitFrom(from: string): { name: string; email: string } {
+  const value = from.replace(/\s+/g, ' ').trim();
+  const found = /<([^<>]*@[^<>]*)>/.exec(value) ?? /[^\s()<>"]+@[^\s()<>"]+/.exec(value);
+  if (!found) return { name: '', email: '' };
+  const email = (found[1] ?? found[0]).trim();
+  const rest = value.slice(0, found.index) + value.slice(found.index + found[0].length);
+  let name = rest.replace(/\s+/g, ' ').trim();
+  if (/^\(.*\)$/.test(name)) name = name.slice(1, -1).trim();
+  if (/^".*"$/.test(name)) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
+  return { name: name || email, email };
+}
+
+/** git's subject clean-up: leading "Re:"s and bracketed tags go, white space is folded. */
+export function cleanSubject(subject: string): string {
+  let s = subject.replace(/\s+/g, ' ').trim();
+  for (;;) {
+    const before = s;
+    s = s
+      .replace(/^re:\s*/i, '')
+      .replace(/^\[[^\]]*\]\s*/, '')
+      .trim();
+    if (s === before) return s;
+  }
+}
