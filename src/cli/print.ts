@@ -10,6 +10,8 @@ export function printSync(s: SyncSummary, out: (line: string) => void): void {
   for (const f of s.failed)
     out(`  FAILED    ${f.project}/${f.branch} patch ${f.part}: ${f.reason}  <${f.series}>`);
   for (const i of s.incomplete) out(`  waiting   ${i.have}/${i.total} parts  <${i.series}>`);
+  for (const i of s.expired)
+    out(`  gave up   ${i.have}/${i.total} parts after the grace period  <${i.series}>`);
   for (const r of s.rejected) out(`  rejected  "${r.subject}": ${r.reason}`);
   for (const q of s.quarantined) out(`  quarantined <${q.messageId}>: ${q.reason}`);
 }

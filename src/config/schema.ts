@@ -95,6 +95,12 @@ export const configSchema = z.strictObject({
   workDir: z.string().min(1),
   sources: z.array(source).min(1),
   subjects: subjects.default({}),
+  series: z
+    .strictObject({
+      /** A series still missing parts this many hours after its first mail is reported incomplete, not applied. */
+      graceHours: z.number().positive().default(72),
+    })
+    .default({ graceHours: 72 }),
   projects: z.record(projectName, project).refine((p) => Object.keys(p).length > 0, {
     error: 'at least one project is required',
   }),

@@ -4,7 +4,7 @@ import { MailParseError, parseMail } from '../mail/parse.ts';
 import { assembleSeries } from '../series/assemble.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../series/series.ts';
 import { routeTag, type RoutingTable } from '../series/route.ts';
-import { renderRejection } from '../report/render.ts';
+import { renderIncomplete, renderRejection } from '../report/render.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Context } from './context.ts';
 import { queueFailureReport } from './report.ts';
@@ -22,11 +22,13 @@ export interface SyncSummary {
   }[];
   readonly rejected: readonly { messageId: string; subject: string; reason: string }[];
   readonly incomplete: readonly { series: string; have: number; total: number }[];
+  /** Series still incomplete after the grace period: reported, never applied. */
+  readonly expired: readonly { series: string; have: number; total: number }[];
   readonly ignored: number;
 }
 
 /** Reads every source, records new mail, and applies each complete series (direct mode). */
-export async function sync(ctx: Context): Promise<SyncSummary> {
+export async function sync(ctx: Context, now: Date = new Date()): Promise<SyncSummary> {
   const quarantined: { messageId: string; reason: string }[] = [];
   const newMails = await ingest(ctx, quarantined);
   const mails: Mail[] = [];
@@ -41,7 +43,8 @@ export async function sync(ctx: Context): Promise<SyncSummary> {
   }
 
   const table = routingTable(ctx.config);
-  const summary = { applied: [], failed: [], rejected: [], incomplete: [] } as {
+  const summary = { applied: [], failed: [], rejected: [], incomplete: [], expired: [] } as {
+    expired: { series: string; have: number; total: number }[];
     applied: { series: string; project: string; branch: string; head: string }[];
     failed: { series: string; project: string; branch: string; part: number; reason: string }[];
     rejected: { messageId: string; subject: string; reason: string }[];
@@ -63,6 +66,11 @@ export async function sync(ctx: Context): Promise<SyncSummary> {
     }
     saveSeries(ctx, series, route.repo, route.branch);
     if (!series.complete) {
+      if (expired(ctx, members, now)) {
+        giveUp(ctx, series, head, members);
+        summary.expired.push({ series: series.id, have: series.patches.size, total: series.total });
+        continue;
+      }
       for (const m of members)
         ctx.store.mails.setState(m.messageId, 'pending', 'waiting for the rest of the series', null, m.kind);
       summary.incomplete.push({ series: series.id, have: series.patches.size, total: series.total });
@@ -152,6 +160,51 @@ function reject(ctx: Context, head: SeriesMail, members: readonly SeriesMail[], 
     ...message,
   });
   ctx.log.info({ messageId: head.messageId, reason }, 'mail rejected');
+}
+
+/** Whether patchferry first saw this incomplete series longer ago than the grace period. The time
+ * of recording counts, not the senders' Date headers: clocks are wrong, and imported history is old. */
+function expired(ctx: Context, members: readonly SeriesMail[], now: Date): boolean {
+  const seen = members
+    .map((m) => ctx.store.mails.get(m.messageId)?.receivedAt)
+    .filter((t): t is string => t !== undefined)
+    .map((t) => Date.parse(t));
+  if (seen.length === 0) return false;
+  return now.getTime() - Math.min(...seen) > ctx.config.series.graceHours * 3600 * 1000;
+}
+
+function giveUp(ctx: Context, series: Series, head: SeriesMail, members: readonly SeriesMail[]): void {
+  for (const m of members)
+    ctx.store.mails.setState(
+      m.messageId,
+      'final',
+      'incomplete',
+      `parts missing after ${ctx.config.series.graceHours} hours`,
+      m.kind,
+    );
+  const message = renderIncomplete(
+    {
+      subject: head.subject,
+      sender: head.from,
+      messageId: head.messageId,
+      references: head.references,
+      received: [...series.patches.keys()].sort((a, b) => a - b),
+      total: series.total,
+      graceHours: ctx.config.series.graceHours,
+    },
+    {
+      listAddress: ctx.config.reporter.listAddress,
+      failureRecipients: ctx.config.reporter.failureRecipients,
+    },
+  );
+  ctx.store.reports.queue({
+    key: `series:${series.id}:incomplete`,
+    kind: 'incomplete',
+    seriesId: series.id,
+    recipients: [...message.to, ...message.cc],
+    ...message,
+  });
+  ctx.log.info({ series: series.id }, 'series incomplete after grace period');
 }
 
 function saveSeries(ctx: Context, series: Series, project: string, branch: string): void {

@@ -168,3 +168,36 @@ function indent(text: string, prefix = '  '): string[] {
     .split('\n')
     .map((l) => `${prefix}${l}`);
 }
+
+export interface IncompleteFacts {
+  readonly subject: string;
+  readonly sender: { readonly name: string; readonly address: string };
+  readonly messageId: string;
+  readonly references: readonly string[];
+  readonly received: readonly number[];
+  readonly total: number;
+  readonly graceHours: number;
+}
+
+/** The reply on a series whose missing parts did not arrive within the grace period. */
+export function renderIncomplete(f: IncompleteFacts, audience: Audience): ReportMessage {
+  const missing = Array.from({ length: f.total }, (_, i) => i + 1).filter((p) => !f.received.includes(p));
+  const body = [
+    `patchferry received ${f.received.length} of ${f.total} patches of this series from ${formatSender(f.sender)},`,
+    `and parts ${missing.join(', ')} did not arrive within ${f.graceHours} hours.`,
+    '',
+    'Nothing of this series was applied. Please send the whole series again.',
+    '',
+    '-- ',
+    'patchferry',
+    '',
+  ].join('\n');
+  return {
+    to: [audience.listAddress],
+    cc: [f.sender.address],
+    subject: `Re: ${f.subject.replace(/^(re:\s*)+/i, '')} (patchferry: incomplete)`,
+    inReplyTo: f.messageId,
+    references: [...f.references, f.messageId],
+    body,
+  };
+}

@@ -13,6 +13,8 @@ export interface NewMail {
 }
 
 export interface MailRecord extends NewMail {
+  /** When patchferry first recorded the mail (ISO 8601). */
+  readonly receivedAt: string;
   readonly state: MailState;
   readonly outcome: string | null;
   readonly reason: string | null;
@@ -75,6 +77,7 @@ export class MailRecords {
         position: String(r.position),
         subject: String(r.subject),
         sender: String(r.sender),
+        receivedAt: String(r.received_at),
         state: r.state as MailState,
         outcome: (r.outcome as string | null) ?? null,
         reason: (r.reason as string | null) ?? null,

@@ -91,4 +91,24 @@ describe('sync in direct mode', () => {
     expect(second.incomplete).toEqual([]);
     ctx.store.close();
   });
+
+  it('reports a series still incomplete after the grace period and never applies it', async () => {
+    const { world, open } = await demoContext();
+    const entries = readFileSync(world.mbox, 'utf8').split(/\n(?=From \S+ .*\d{4}\n)/);
+    // Only the cover letter and patch 1/3 of the series ever arrive.
+    writeFileSync(world.mbox, `${entries.slice(0, 2).join('\n')}\n`);
+    let ctx = open();
+    expect((await sync(ctx)).incomplete).toHaveLength(1);
+    ctx.store.close();
+
+    ctx = open();
+    const later = await sync(ctx, new Date(Date.now() + 4 * 24 * 3600 * 1000));
+    expect(later.expired).toMatchObject([{ have: 1, total: 3 }]);
+    expect(later.applied).toEqual([]);
+    const [report] = ctx.store.reports.pending();
+    expect(report?.subject).toMatch(/\(patchferry: incomplete\)$/);
+    expect(report?.body).toContain('parts 2, 3 did not arrive within 72 hours');
+    expect(ctx.store.mails.open()).toEqual([]);
+    ctx.store.close();
+  });
 });
