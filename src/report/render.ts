@@ -128,30 +128,26 @@ export interface RejectionFacts {
 
 /** The reply to a sender whose patch names no known repository or branch. */
 export function renderRejection(r: RejectionFacts): ReportMessage {
-  const body = [
-    `Hello${r.sender.name ? ` ${r.sender.name}` : ''},`,
-    '',
-    'patchferry could not route your mail',
-    `  ${r.subject}`,
-    `because ${r.reason}.`,
-    '',
-    'Nothing was applied. Please send it again with a subject tag that names the',
-    'repository and branch, for example:',
-    '  [master PATCH <repo>] subject',
-    '  [PATCH <repo>/<branch> v2 1/3] subject',
-    '',
-    '-- ',
-    'patchferry',
-    '',
-  ].join('\n');
-  return {
+  return threadedReply({
+    outcome: 'not routed',
+    subject: r.subject,
+    messageId: r.messageId,
+    references: r.references,
     to: [r.sender.address],
     cc: [],
-    subject: `Re: ${r.subject.replace(/^(re:\s*)+/i, '')} (patchferry: not routed)`,
-    inReplyTo: r.messageId,
-    references: [...r.references, r.messageId],
-    body,
-  };
+    lines: [
+      `Hello${r.sender.name ? ` ${r.sender.name}` : ''},`,
+      '',
+      'patchferry could not route your mail',
+      `  ${r.subject}`,
+      `because ${r.reason}.`,
+      '',
+      'Nothing was applied. Please send it again with a subject tag that names the',
+      'repository and branch, for example:',
+      '  [master PATCH <repo>] subject',
+      '  [PATCH <repo>/<branch> v2 1/3] subject',
+    ],
+  });
 }
 
 function formatSender(s: { name: string; address: string }): string {
@@ -182,22 +178,38 @@ export interface IncompleteFacts {
 /** The reply on a series whose missing parts did not arrive within the grace period. */
 export function renderIncomplete(f: IncompleteFacts, audience: Audience): ReportMessage {
   const missing = Array.from({ length: f.total }, (_, i) => i + 1).filter((p) => !f.received.includes(p));
-  const body = [
-    `patchferry received ${f.received.length} of ${f.total} patches of this series from ${formatSender(f.sender)},`,
-    `and parts ${missing.join(', ')} did not arrive within ${f.graceHours} hours.`,
-    '',
-    'Nothing of this series was applied. Please send the whole series again.',
-    '',
-    '-- ',
-    'patchferry',
-    '',
-  ].join('\n');
-  return {
+  return threadedReply({
+    outcome: 'incomplete',
+    subject: f.subject,
+    messageId: f.messageId,
+    references: f.references,
     to: [audience.listAddress],
     cc: [f.sender.address],
-    subject: `Re: ${f.subject.replace(/^(re:\s*)+/i, '')} (patchferry: incomplete)`,
-    inReplyTo: f.messageId,
-    references: [...f.references, f.messageId],
-    body,
+    lines: [
+      `patchferry received ${f.received.length} of ${f.total} patches of this series from ${formatSender(f.sender)},`,
+      `and parts ${missing.join(', ')} did not arrive within ${f.graceHours} hours.`,
+      '',
+      'Nothing of this series was applied. Please send the whole series again.',
+    ],
+  });
+}
+
+/** A reply threaded to the mail it is about, its subject saying the outcome, signed by patchferry. */
+function threadedReply(r: {
+  outcome: string;
+  subject: string;
+  messageId: string;
+  references: readonly string[];
+  to: readonly string[];
+  cc: readonly string[];
+  lines: readonly string[];
+}): ReportMessage {
+  return {
+    to: r.to,
+    cc: r.cc,
+    subject: `Re: ${r.subject.replace(/^(re:\s*)+/i, '')} (patchferry: ${r.outcome})`,
+    inReplyTo: r.messageId,
+    references: [...r.references, r.messageId],
+    body: `${r.lines.join('\n').trimEnd()}\n\n-- \npatchferry\n`,
   };
 }
