@@ -3,6 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
+import { PatchferryError } from '../shared/errors.ts';
 
 const TYPES: Record<string, string> = {
   '.xml': 'application/xml',
@@ -70,14 +71,23 @@ export async function serveDirectory(
       res.end('internal error\n');
     });
   });
+  const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new PatchferryError(
+          'serve_failed',
+          `cannot serve ${root} on ${host}:${opts.port ?? 0}: ${err.code === 'EADDRINUSE' ? 'the port is in use; choose another (--port 0 picks a free one)' : err.message}`,
+          { cause: err },
+        ),
+      ),
+    );
+    server.listen(opts.port ?? 0, host, resolve);
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}/`,
+    url: `http://${shown}:${address.port}/`,
     close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
 }

@@ -100,4 +100,17 @@ describe('the static repository server', () => {
     }
     expect(existsSync(root)).toBe(true);
   });
+
+  it('says when its port is taken and how to choose another', async () => {
+    const root = tempDir();
+    const first = await serveDirectory(root);
+    try {
+      const port = Number(new URL(first.url).port);
+      await expect(serveDirectory(root, { port })).rejects.toThrow(
+        /port is in use; choose another \(--port 0 picks a free one\)/,
+      );
+    } finally {
+      await first.close();
+    }
+  });
 });
