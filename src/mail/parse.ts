@@ -15,6 +15,17 @@ export class MailParseError extends PatchferryError {
   }
 }
 
+/** What identifies a mail, read from its headers alone: enough to record it before parsing its body.
+ * The Message-ID is the one parseMail gives, a stable synthetic one when the mail has none. */
+export function identifyMail(raw: Buffer): { messageId: string; subject: string; sender: string } {
+  const headers = readHeaders(raw);
+  return {
+    messageId: own(messageIds(headers, 'message-id')[0] ?? syntheticMessageId(raw)),
+    subject: own(headerText(headers, 'subject') ?? ''),
+    sender: own(firstAddress(headers, 'from').address),
+  };
+}
+
 /** raw RFC 5322 bytes → Mail. Headers are read here; a plain-text body is decoded directly, and
  * anything else (multipart, HTML, attachments) goes through mailparser. */
 export async function parseMail(raw: Buffer): Promise<Mail> {

@@ -6,4 +6,4 @@ export { publish, type PublishSummary } from './publish.ts';
 export type { ReportSummary } from './report.ts';
 export { runDemo, type DemoResult } from './demo.ts';
 export { scan, type ScanDocument } from './scan.ts';
-export { routingTable } from './sync.ts';
+export { routingTable } from './routing.ts';

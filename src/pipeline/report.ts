@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseSubject } from '../mail/subject.ts';
 import { parseMail } from '../mail/parse.ts';
+import type { Series, SeriesMail } from '../series/series.ts';
 import {
+  renderIncomplete,
+  renderRejection,
   renderSeriesReport,
   type ApplicationFacts,
   type BuildFacts,
@@ -16,6 +19,38 @@ import type { Context } from './context.ts';
 export interface ReportSummary {
   readonly sent: readonly { key: string; subject: string; to: readonly string[]; body: string }[];
   readonly failed: readonly { key: string; error: string }[];
+}
+
+/** Queues the reply to a sender whose mail names no known repository or branch. */
+export function queueRejection(ctx: Context, head: SeriesMail, reason: string): void {
+  const message = renderRejection({
+    subject: head.subject,
+    sender: head.from,
+    messageId: head.messageId,
+    references: head.references,
+    reason,
+  });
+  queue(ctx, `mail:${head.messageId}:rejected`, null, message, 'rejection');
+}
+
+/** Queues the notice on a series whose missing parts did not come within the grace period. */
+export function queueIncomplete(ctx: Context, series: Series, head: SeriesMail): void {
+  const facts = {
+    subject: head.subject,
+    sender: head.from,
+    messageId: head.messageId,
+    references: head.references,
+    received: [...series.patches.keys()].sort((a, b) => a - b),
+    total: series.total,
+    graceHours: ctx.config.series.graceHours,
+  };
+  queue(
+    ctx,
+    `series:${series.id}:incomplete`,
+    series.id,
+    renderIncomplete(facts, audience(ctx)),
+    'incomplete',
+  );
 }
 
 /** Queues the report of a series that did not apply. */
@@ -106,10 +141,17 @@ export async function sendReports(ctx: Context): Promise<ReportSummary> {
   return { sent, failed };
 }
 
-function queue(ctx: Context, key: string, seriesId: string, message: ReportMessage): void {
+/** Queues a report once: a key already queued (a retried job) queues nothing. */
+function queue(
+  ctx: Context,
+  key: string,
+  seriesId: string | null,
+  message: ReportMessage,
+  kind = 'series',
+): void {
   ctx.store.reports.queue({
     key,
-    kind: 'series',
+    kind,
     seriesId,
     recipients: [...message.to, ...message.cc],
     subject: message.subject,

@@ -1,13 +1,14 @@
-import type { Config } from '../config/schema.ts';
 import type { Mail } from '../mail/mail.ts';
 import { MailParseError, parseMail } from '../mail/parse.ts';
 import { assembleSeries } from '../series/assemble.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../series/series.ts';
-import { routeTag, type RoutingTable } from '../series/route.ts';
-import { renderIncomplete, renderRejection } from '../report/render.ts';
+import { routeTag } from '../series/route.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Context } from './context.ts';
-import { queueFailureReport } from './report.ts';
+import { ingest } from './ingest.ts';
+import { queueFailureReport, queueIncomplete, queueRejection } from './report.ts';
+import { routingTable } from './routing.ts';
+import type { MailRecord } from '../store/mail-records.ts';
 
 export interface SyncSummary {
   readonly newMails: number;
@@ -27,12 +28,17 @@ export interface SyncSummary {
   readonly ignored: number;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
+type Outcomes = Mutable<Pick<SyncSummary, 'applied' | 'failed' | 'rejected' | 'incomplete' | 'expired'>>;
+
 /** Reads every source, records new mail, and applies each complete series (direct mode). */
 export async function sync(ctx: Context, now: Date = new Date()): Promise<SyncSummary> {
+  const newMails = await ingest(ctx);
   const quarantined: { messageId: string; reason: string }[] = [];
-  const newMails = await ingest(ctx, quarantined);
   const mails: Mail[] = [];
-  for (const record of ctx.store.mails.open()) {
+  // Every open mail is read from the store once; assembly, expiry and git am all use these records.
+  const records = new Map(ctx.store.mails.open().map((r) => [r.messageId, r]));
+  for (const record of records.values()) {
     try {
       mails.push(await parseMail(record.raw));
     } catch (err) {
@@ -43,13 +49,7 @@ export async function sync(ctx: Context, now: Date = new Date()): Promise<SyncSu
   }
 
   const table = routingTable(ctx.config);
-  const summary = { applied: [], failed: [], rejected: [], incomplete: [], expired: [] } as {
-    expired: { series: string; have: number; total: number }[];
-    applied: { series: string; project: string; branch: string; head: string }[];
-    failed: { series: string; project: string; branch: string; part: number; reason: string }[];
-    rejected: { messageId: string; subject: string; reason: string }[];
-    incomplete: { series: string; have: number; total: number }[];
-  };
+  const summary: Outcomes = { applied: [], failed: [], rejected: [], incomplete: [], expired: [] };
   const inSeries = new Set<string>();
   for (const series of assembleSeries(mails)) {
     const members = [series.cover, ...series.patches.values(), ...series.extras].filter(
@@ -66,7 +66,7 @@ export async function sync(ctx: Context, now: Date = new Date()): Promise<SyncSu
     }
     saveSeries(ctx, series, route.repo, route.branch);
     if (!series.complete) {
-      if (expired(ctx, members, now)) {
+      if (expired(ctx, records, members, now)) {
         giveUp(ctx, series, head, members);
         summary.expired.push({ series: series.id, have: series.patches.size, total: series.total });
         continue;
@@ -76,7 +76,7 @@ export async function sync(ctx: Context, now: Date = new Date()): Promise<SyncSu
       summary.incomplete.push({ series: series.id, have: series.patches.size, total: series.total });
       continue;
     }
-    await applySeries(ctx, series, route.repo, route.branch, members, summary);
+    await applySeries(ctx, records, series, route.repo, route.branch, members, summary);
   }
 
   let ignored = 0;
@@ -94,79 +94,22 @@ export async function sync(ctx: Context, now: Date = new Date()): Promise<SyncSu
   return { newMails, quarantined, ignored, ...summary };
 }
 
-async function ingest(ctx: Context, quarantined: { messageId: string; reason: string }[]): Promise<number> {
-  let count = 0;
-  for (const source of ctx.sources) {
-    const log = ctx.log.child({ source: source.name });
-    const position = ctx.store.positions.get(source.name);
-    for await (const message of source.read(position)) {
-      let messageId: string;
-      let subject = '';
-      let sender = '';
-      let parseError: string | null = null;
-      try {
-        const mail = await parseMail(message.raw);
-        ({ messageId, subject } = mail);
-        sender = mail.from.address;
-      } catch (err) {
-        messageId = `unparseable-${source.name}-${message.position}@patchferry.invalid`;
-        parseError = errorMessage(err);
-      }
-      // The record is committed before the position moves: a crash in between re-reads the mail,
-      // and the Message-ID makes that second sight harmless.
-      if (
-        ctx.store.mails.record({
-          messageId,
-          raw: message.raw,
-          source: source.name,
-          position: message.position,
-          subject,
-          sender,
-        })
-      ) {
-        count++;
-        if (parseError) {
-          ctx.store.mails.setState(messageId, 'quarantined', 'unparseable', parseError);
-          quarantined.push({ messageId, reason: parseError });
-        }
-      }
-      ctx.store.positions.set(source.name, message.position);
-    }
-    log.info({ count }, 'source read');
-  }
-  return count;
-}
-
-/** The routing table of a configuration: its projects and the subject pattern, compiled once. */
-export function routingTable(config: Config): RoutingTable {
-  const pattern = config.subjects.pattern;
-  return { projects: config.projects, ...(pattern ? { pattern: new RegExp(pattern) } : {}) };
-}
-
 function reject(ctx: Context, head: SeriesMail, members: readonly SeriesMail[], reason: string): void {
   for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'rejected', reason, m.kind);
-  const message = renderRejection({
-    subject: head.subject,
-    sender: head.from,
-    messageId: head.messageId,
-    references: head.references,
-    reason,
-  });
-  ctx.store.reports.queue({
-    key: `mail:${head.messageId}:rejected`,
-    kind: 'rejection',
-    seriesId: null,
-    recipients: [...message.to],
-    ...message,
-  });
+  queueRejection(ctx, head, reason);
   ctx.log.info({ messageId: head.messageId, reason }, 'mail rejected');
 }
 
 /** Whether patchferry first saw this incomplete series longer ago than the grace period. The time
  * of recording counts, not the senders' Date headers: clocks are wrong, and imported history is old. */
-function expired(ctx: Context, members: readonly SeriesMail[], now: Date): boolean {
+function expired(
+  ctx: Context,
+  records: ReadonlyMap<string, MailRecord>,
+  members: readonly SeriesMail[],
+  now: Date,
+): boolean {
   const seen = members
-    .map((m) => ctx.store.mails.get(m.messageId)?.receivedAt)
+    .map((m) => records.get(m.messageId)?.receivedAt)
     .filter((t): t is string => t !== undefined)
     .map((t) => Date.parse(t));
   if (seen.length === 0) return false;
@@ -174,36 +117,9 @@ function expired(ctx: Context, members: readonly SeriesMail[], now: Date): boole
 }
 
 function giveUp(ctx: Context, series: Series, head: SeriesMail, members: readonly SeriesMail[]): void {
-  for (const m of members)
-    ctx.store.mails.setState(
-      m.messageId,
-      'final',
-      'incomplete',
-      `parts missing after ${ctx.config.series.graceHours} hours`,
-      m.kind,
-    );
-  const message = renderIncomplete(
-    {
-      subject: head.subject,
-      sender: head.from,
-      messageId: head.messageId,
-      references: head.references,
-      received: [...series.patches.keys()].sort((a, b) => a - b),
-      total: series.total,
-      graceHours: ctx.config.series.graceHours,
-    },
-    {
-      listAddress: ctx.config.reporter.listAddress,
-      failureRecipients: ctx.config.reporter.failureRecipients,
-    },
-  );
-  ctx.store.reports.queue({
-    key: `series:${series.id}:incomplete`,
-    kind: 'incomplete',
-    seriesId: series.id,
-    recipients: [...message.to, ...message.cc],
-    ...message,
-  });
+  const reason = `parts missing after ${ctx.config.series.graceHours} hours`;
+  for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'incomplete', reason, m.kind);
+  queueIncomplete(ctx, series, head);
   ctx.log.info({ series: series.id }, 'series incomplete after grace period');
 }
 
@@ -230,11 +146,12 @@ function saveSeries(ctx: Context, series: Series, project: string, branch: strin
 
 async function applySeries(
   ctx: Context,
+  records: ReadonlyMap<string, MailRecord>,
   series: Series,
   project: string,
   branch: string,
   members: readonly SeriesMail[],
-  summary: { applied: SyncSummary['applied'][number][]; failed: SyncSummary['failed'][number][] },
+  summary: Pick<Outcomes, 'applied' | 'failed'>,
 ): Promise<void> {
   const log = ctx.log.child({ series: series.id, project, branch });
   const projectConfig = ctx.config.projects[project];
@@ -248,7 +165,7 @@ async function applySeries(
     patches: patches.map((p, i) => ({
       part: i + 1,
       subject: p.tag.title,
-      raw: ctx.store.mails.get(p.messageId)?.raw ?? Buffer.alloc(0),
+      raw: records.get(p.messageId)?.raw ?? Buffer.alloc(0),
       trailers: (series.trailers.get(p.messageId) ?? []).map((t) => `${t.key}: ${t.value}`),
     })),
   });
