@@ -79,7 +79,17 @@ export class GitApplier implements Applier {
   }
 
   async exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void> {
-    const mirror = await this.#mirror(project, gitUrl);
+    // The commit usually comes from branchTip a moment before: fetch only when the mirror lacks it.
+    const dir = this.#mirrorDir(project);
+    const known =
+      existsSync(dir) &&
+      (await this.#git(dir)
+        .raw(['cat-file', '-e', `${commit}^{commit}`])
+        .then(
+          () => true,
+          () => false,
+        ));
+    const mirror = known ? this.#git(dir) : await this.#mirror(project, gitUrl);
     await mkdir(dest, { recursive: true });
     // `git worktree` would register the export; archive + extract leaves the mirror untouched.
     const tar = join(dest, '..', `${commit}.tar`);
@@ -94,8 +104,12 @@ export class GitApplier implements Applier {
   }
 
   /** The project's bare mirror, cloned on first use and fetched before every use. */
+  #mirrorDir(project: string): string {
+    return join(this.#opts.workDir, 'mirrors', `${project}.git`);
+  }
+
   async #mirror(project: string, gitUrl: string): Promise<SimpleGit> {
-    const dir = join(this.#opts.workDir, 'mirrors', `${project}.git`);
+    const dir = this.#mirrorDir(project);
     try {
       if (!existsSync(dir)) {
         await mkdir(join(dir, '..'), { recursive: true });
