@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser';
 
@@ -8,8 +9,6 @@ export interface Headers {
   /** Offset of the body in the raw bytes. */
   readonly bodyStart: number;
 }
-
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function readHeaders(raw: Buffer): Headers {
   const { end, bodyStart } = headerEnd(raw);
@@ -75,11 +74,8 @@ export function headerDate(headers: Headers): Date | null {
 function bytesToText(latin1: string): string {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(latin1)) return latin1;
-  try {
-    return STRICT_UTF8.decode(Buffer.from(latin1, 'latin1'));
-  } catch {
-    return latin1;
-  }
+  const bytes = Buffer.from(latin1, 'latin1');
+  return isUtf8(bytes) ? bytes.toString('utf8') : latin1;
 }
 
 function headerEnd(raw: Buffer): { end: number; bodyStart: number } {

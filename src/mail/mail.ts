@@ -8,6 +8,11 @@ export interface Address {
   readonly address: string;
 }
 
+/** "Name <address>", or the bare address when there is no name. */
+export function formatAddress(a: Address): string {
+  return a.name ? `${a.name} <${a.address}>` : a.address;
+}
+
 /** One message of the list, as the rest of patchferry sees it. */
 export interface Mail {
   /** Message-ID without angle brackets. */

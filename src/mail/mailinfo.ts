@@ -77,7 +77,7 @@ export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): Mail
   return {
     author: name,
     email,
-    subject: cleanSubject(fields.subject),
+    subject: gitSubject(fields.subject),
     date: fields.date,
     message: message ? `${message}\n` : '',
   };
@@ -97,8 +97,9 @@ export function splitFrom(from: string): { name: string; email: string } {
   return { name: name || email, email };
 }
 
-/** git's subject clean-up: leading "Re:"s and bracketed tags go, white space is folded. */
-export function cleanSubject(subject: string): string {
+/** git's subject clean-up: leading "Re:"s and bracketed tags go, white space is folded. (subject.ts's
+ * cleanSubject keeps non-PATCH tags, as patchwork names patches; this is what a commit title gets.) */
+function gitSubject(subject: string): string {
   let s = subject.replace(/\s+/g, ' ').trim();
   for (;;) {
     const before = s;

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import libmime from 'libmime';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import libqp from 'libqp';
@@ -32,8 +33,6 @@ export function plainBody(raw: Buffer, headers: Headers): string | null {
   return text;
 }
 
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 /** A declared charset that cannot be right ("none", "y", a missing one) is replaced by what the
  * bytes are: UTF-8 when they decode as such, else Windows-1252, the usual unlabeled 8-bit. */
 function charsetOf(declared: string | undefined, bytes: Buffer): string {
@@ -41,12 +40,7 @@ function charsetOf(declared: string | undefined, bytes: Buffer): string {
   // Declared ASCII with 8-bit bytes in it is read as UTF-8, as mailparser does.
   if (/^(us-?)?ascii$/.test(name)) return 'utf-8';
   if (name && name !== 'none' && isKnownCharset(name)) return name;
-  try {
-    STRICT_UTF8.decode(bytes);
-    return 'utf-8';
-  } catch {
-    return 'windows-1252';
-  }
+  return isUtf8(bytes) ? 'utf-8' : 'windows-1252';
 }
 
 function isKnownCharset(name: string): boolean {

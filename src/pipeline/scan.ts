@@ -1,4 +1,5 @@
 import { sourceForPath } from '../ingest/open-path.ts';
+import { formatAddress } from '../mail/mail.ts';
 import { parseMail } from '../mail/parse.ts';
 import { assembleSeries } from '../series/assemble.ts';
 import { claimedTarget, routeTag, type RoutingTable } from '../series/route.ts';
@@ -71,7 +72,7 @@ export async function scan(
           messageId: mail.messageId,
           kind: mail.kind,
           subject: mail.subject,
-          from: mail.from.name ? `${mail.from.name} <${mail.from.address}>` : mail.from.address,
+          from: formatAddress(mail.from),
           date: mail.date?.toISOString() ?? null,
           inReplyTo: mail.inReplyTo,
           ...target,

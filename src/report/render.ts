@@ -1,3 +1,4 @@
+import { formatAddress } from '../mail/mail.ts';
 import type { ReportMessage } from './message.ts';
 
 /** Report rendering: plain values in, the text people read out. Pure. */
@@ -55,7 +56,7 @@ export function renderSeriesReport(
   audience: Audience,
 ): ReportMessage {
   const lines = [
-    `patchferry received ${series.patches.length} patch(es) from ${formatSender(series.sender)}`,
+    `patchferry received ${series.patches.length} patch(es) from ${formatAddress(series.sender)}`,
     `for ${series.project} branch ${series.branch}${series.version > 1 ? `, version ${series.version}` : ''}:`,
     '',
     ...series.patches.map((p) => `  [${p.part}/${series.patches.length}] ${p.subject}`),
@@ -150,10 +151,6 @@ export function renderRejection(r: RejectionFacts): ReportMessage {
   });
 }
 
-function formatSender(s: { name: string; address: string }): string {
-  return s.name ? `${s.name} <${s.address}>` : s.address;
-}
-
 function short(sha: string): string {
   return sha.slice(0, 12);
 }
@@ -186,7 +183,7 @@ export function renderIncomplete(f: IncompleteFacts, audience: Audience): Report
     to: [audience.listAddress],
     cc: [f.sender.address],
     lines: [
-      `patchferry received ${f.received.length} of ${f.total} patches of this series from ${formatSender(f.sender)},`,
+      `patchferry received ${f.received.length} of ${f.total} patches of this series from ${formatAddress(f.sender)},`,
       `and parts ${missing.join(', ')} did not arrive within ${f.graceHours} hours.`,
       '',
       'Nothing of this series was applied. Please send the whole series again.',
