@@ -27,20 +27,9 @@ export function assembleSeries(mails: readonly Mail[]): Series[] {
     heads.set(head, members);
     members.push(mail);
   }
-  const byHead = new Map(groups.map((members) => [headIdOf(members), members]));
-  const repliesBySeries = assignReplies(mails, byHead, byId);
-  const series = [...byHead.entries()].map(([id, members]) =>
-    build(id, members, repliesBySeries.get(id) ?? [], byId),
-  );
+  const replies = assignReplies(mails, groups, byId);
+  const series = groups.map((members) => build(members, replies.get(members) ?? [], byId));
   return series.map((s) => ({ ...s, supersedes: findSuperseded(s, series) }));
-}
-
-/** The id a group is known by: its cover letter, else its first part, else its first mail. */
-function headIdOf(members: readonly Mail[]): string {
-  const head =
-    members.find((m) => m.kind === 'cover') ??
-    [...members].sort((a, b) => (a.tag.part ?? 1) - (b.tag.part ?? 1))[0];
-  return head?.messageId ?? '';
 }
 
 /** The latest group this unthreaded part can join, if any. */
@@ -100,34 +89,31 @@ function joins(child: Mail, parent: Mail): boolean {
 /** Each reply belongs to the series of the nearest patch or cover above it in its thread. */
 function assignReplies(
   mails: readonly Mail[],
-  heads: ReadonlyMap<string, readonly Mail[]>,
+  groups: readonly (readonly Mail[])[],
   byId: ReadonlyMap<string, Mail>,
-): Map<string, Mail[]> {
-  const seriesOf = new Map<string, string>();
-  for (const [id, members] of heads) for (const m of members) seriesOf.set(m.messageId, id);
-  const out = new Map<string, Mail[]>();
+): Map<readonly Mail[], Mail[]> {
+  const groupOf = new Map<string, readonly Mail[]>();
+  for (const members of groups) for (const m of members) groupOf.set(m.messageId, members);
+  const out = new Map<readonly Mail[], Mail[]>();
   for (const mail of mails) {
     if (mail.kind !== 'reply') continue;
-    const above = threadOf(mail, byId).find((a) => seriesOf.has(a));
+    const above = threadOf(mail, byId).find((a) => groupOf.has(a));
     if (above === undefined) continue;
-    const id = seriesOf.get(above) as string;
-    const list = out.get(id) ?? [];
+    const members = groupOf.get(above) as readonly Mail[];
+    const list = out.get(members) ?? [];
     list.push(mail);
-    out.set(id, list);
+    out.set(members, list);
   }
   return out;
 }
 
-function build(
-  id: string,
-  members: Mail[],
-  replies: readonly Mail[],
-  byId: ReadonlyMap<string, Mail>,
-): Series {
+/** A series from its members. Its head, which names it and gives its title, sender and version, is
+ * the cover letter, else the lowest-numbered part. */
+function build(members: readonly Mail[], replies: readonly Mail[], byId: ReadonlyMap<string, Mail>): Series {
   const cover = members.find((m) => m.kind === 'cover') ?? null;
   const patches = new Map<number, Mail>();
   const extras: Mail[] = [];
-  const first = members.find((m) => m.kind === 'patch') ?? members[0];
+  const first = [...members].sort((a, b) => (a.tag.part ?? 1) - (b.tag.part ?? 1))[0];
   const total = cover?.tag.total ?? first?.tag.total ?? 1;
   for (const mail of members) {
     if (mail.kind !== 'patch') continue;
@@ -137,7 +123,7 @@ function build(
   }
   const head = cover ?? first;
   return {
-    id,
+    id: head?.messageId ?? '',
     title: head?.tag.title ?? '',
     sender: head?.from ?? { name: '', address: '' },
     version: head?.tag.version ?? 1,
