@@ -102,7 +102,8 @@ export const MIGRATIONS: readonly Migration[] = [
         key         TEXT PRIMARY KEY,
         kind        TEXT NOT NULL,
         series_id   TEXT,
-        recipients  TEXT NOT NULL,
+        recipients  TEXT NOT NULL, -- JSON list of addresses
+        refs        TEXT NOT NULL DEFAULT '[]', -- JSON list of Message-IDs (References)
         subject     TEXT NOT NULL,
         in_reply_to TEXT,
         body        TEXT NOT NULL,

@@ -23,14 +23,15 @@ export class ReportRecords {
   queue(report: ReportRecord): boolean {
     const result = this.#db
       .prepare(
-        `INSERT INTO reports (key, kind, series_id, recipients, subject, in_reply_to, body, state, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`,
+        `INSERT INTO reports (key, kind, series_id, recipients, refs, subject, in_reply_to, body, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`,
       )
       .run(
         report.key,
         report.kind,
         report.seriesId,
-        JSON.stringify({ to: report.recipients, references: report.references }),
+        JSON.stringify(report.recipients),
+        JSON.stringify(report.references),
         report.subject,
         report.inReplyTo,
         report.body,
@@ -48,15 +49,14 @@ export class ReportRecords {
       .prepare(`SELECT * FROM reports WHERE state = 'pending' ORDER BY created_at, rowid`)
       .all()
       .map((r) => {
-        const routing = JSON.parse(String(r.recipients)) as { to: string[]; references: string[] };
         return {
           key: String(r.key),
           kind: String(r.kind),
           seriesId: (r.series_id as string | null) ?? null,
-          recipients: routing.to,
+          recipients: JSON.parse(String(r.recipients)) as string[],
           subject: String(r.subject),
           inReplyTo: (r.in_reply_to as string | null) ?? null,
-          references: routing.references,
+          references: JSON.parse(String(r.refs)) as string[],
           body: String(r.body),
         };
       });
