@@ -53,29 +53,16 @@ export function queueIncomplete(ctx: Context, series: Series, head: SeriesMail):
   );
 }
 
-/** Queues the report of a series that did not apply. */
-export async function queueFailureReport(ctx: Context, seriesId: string): Promise<void> {
+/** Queues the report of a series that did not apply, from what git said when it was applied. */
+export async function queueFailureReport(
+  ctx: Context,
+  seriesId: string,
+  failure: Omit<Extract<ApplicationFacts, { state: 'failed' }>, 'state'>,
+): Promise<void> {
   const facts = await seriesFacts(ctx, seriesId);
-  const app = ctx.store.series.application(seriesId);
-  if (!facts || !app || app.state !== 'failed') return;
-  const detail = JSON.parse(app.detail || '{}') as {
-    failedSubject?: string;
-    conflicts?: string[];
-    output?: string;
-  };
-  const application: ApplicationFacts = {
-    state: 'failed',
-    failedPart: app.failedPart ?? 0,
-    failedSubject: detail.failedSubject ?? '',
-    conflicts: detail.conflicts ?? [],
-    output: detail.output ?? '',
-  };
-  queue(
-    ctx,
-    `series:${seriesId}:failed`,
-    seriesId,
-    renderSeriesReport(facts, application, [], audience(ctx)),
-  );
+  if (!facts) return;
+  const message = renderSeriesReport(facts, { state: 'failed', ...failure }, [], audience(ctx));
+  queue(ctx, `series:${seriesId}:failed`, seriesId, message);
 }
 
 /** Queues the report of every applied series whose builds have all finished. */

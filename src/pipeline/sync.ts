@@ -207,7 +207,8 @@ async function applySeries(
       reason: result.output.split('\n')[0] ?? '',
     });
     log.warn({ part: result.failedPart }, 'series did not apply');
-    await queueFailureReport(ctx, series.id);
+    const { failedPart, failedSubject, conflicts, output } = result;
+    await queueFailureReport(ctx, series.id, { failedPart, failedSubject, conflicts, output });
   }
   for (const m of members)
     ctx.store.mails.setState(m.messageId, 'final', result.ok ? 'applied' : 'failed to apply', null, m.kind);
