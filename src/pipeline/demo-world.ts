@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { PatchferryError } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
+import { HELLO_C, MAKEFILE, README, spec } from './demo-package.ts';
 
 /** The demo's world: a real RPM-packaged program in git, and a list mailbox made with git format-patch. */
 export interface DemoWorld {
@@ -197,70 +198,4 @@ function toMboxEntry(raw: Buffer): string {
   const [fromLine, ...rest] = body.split('\n');
   const quoted = rest.join('\n').replace(/^(>*From )/gm, '>$1');
   return `${fromLine}\n${quoted}${quoted.endsWith('\n') ? '' : '\n'}\n`;
-}
-
-const HELLO_C = `#include <stdio.h>
-
-int main(int argc, char **argv)
-{
-  const char *who = "world";
-  (void)argc;
-  (void)argv;
-  printf("Hello, %s!\\n", who);
-  return 0;
-}
-`;
-
-const MAKEFILE = `CFLAGS ?= -O2 -g
-PREFIX ?= /usr
-
-hello: hello.c
-\t$(CC) $(CFLAGS) -o $@ $<
-
-install: hello
-\tinstall -D -m 0755 hello $(DESTDIR)$(PREFIX)/bin/hello
-
-.PHONY: install
-`;
-
-const README = `hello
-=====
-
-Prints a greeting.
-`;
-
-function spec(release: string, changelog = ''): string {
-  return `# The demo package: small, but packaged as a real project is.
-%global debug_package %{nil}
-
-Name:           hello
-Version:        1.0
-Release:        ${release}%{?dist}
-Summary:        Prints a greeting
-License:        MIT
-Source0:        %{name}-%{version}.tar.gz
-BuildRequires:  gcc
-BuildRequires:  make
-# The demo installs into an empty root; it needs nothing from the system at run time.
-AutoReqProv:    no
-
-%description
-A tiny program that prints a greeting, used to demonstrate patchferry.
-
-%prep
-%autosetup
-
-%build
-%make_build CFLAGS="%{optflags}"
-
-%install
-%make_install PREFIX=%{_prefix}
-
-%files
-%{_bindir}/hello
-
-%changelog
-${changelog}* Mon Nov 02 2026 Mia Maintainer <mia@example.org> - 1.0-1
-- First release
-`;
 }

@@ -1,0 +1,67 @@
+/** The demo's program: a tiny C greeter, its Makefile and README, and its spec file. */
+
+export const HELLO_C = `#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+  const char *who = "world";
+  (void)argc;
+  (void)argv;
+  printf("Hello, %s!\\n", who);
+  return 0;
+}
+`;
+
+export const MAKEFILE = `CFLAGS ?= -O2 -g
+PREFIX ?= /usr
+
+hello: hello.c
+\t$(CC) $(CFLAGS) -o $@ $<
+
+install: hello
+\tinstall -D -m 0755 hello $(DESTDIR)$(PREFIX)/bin/hello
+
+.PHONY: install
+`;
+
+export const README = `hello
+=====
+
+Prints a greeting.
+`;
+
+export function spec(release: string, changelog = ''): string {
+  return `# The demo package: small, but packaged as a real project is.
+%global debug_package %{nil}
+
+Name:           hello
+Version:        1.0
+Release:        ${release}%{?dist}
+Summary:        Prints a greeting
+License:        MIT
+Source0:        %{name}-%{version}.tar.gz
+BuildRequires:  gcc
+BuildRequires:  make
+# The demo installs into an empty root; it needs nothing from the system at run time.
+AutoReqProv:    no
+
+%description
+A tiny program that prints a greeting, used to demonstrate patchferry.
+
+%prep
+%autosetup
+
+%build
+%make_build CFLAGS="%{optflags}"
+
+%install
+%make_install PREFIX=%{_prefix}
+
+%files
+%{_bindir}/hello
+
+%changelog
+${changelog}* Mon Nov 02 2026 Mia Maintainer <mia@example.org> - 1.0-1
+- First release
+`;
+}
