@@ -5,6 +5,8 @@ Usage: patchferry <command> [options]
 Commands:
   demo           make a demo world and run the main job on it, then serve its repositories
   sync           read the mail sources, record new mail, apply complete series
+  watch          stay running: every stage whenever new mail arrives (IMAP IDLE)
+  import         feed mailbox files or public-inbox archives through sync
   build          build RPMs of branches that received series, for every platform
   publish        publish successful builds as yum repositories
   report         send the reports of what happened (list replies, outbox)
@@ -33,12 +35,30 @@ Serves until interrupted (Ctrl-C) unless --no-serve is given.
   --port N     port to serve on (default: 8080; 0 picks a free one)
   --no-serve   stop after the run instead of serving
 `,
-  sync: `Usage: patchferry sync [--config FILE]
+  sync: `Usage: patchferry sync [--config FILE] [--since YYYY-MM-DD]
 
 Reads every configured mail source, records each mail once (by Message-ID), recognises
 patch series by their subject tags, and applies each complete series to its target
 branch with git am --3way (direct mode). Mails naming an unknown repository or branch
-are rejected and their senders get a reply saying why.
+are rejected and their senders get a reply saying why. IMAP mails whose outcome is
+final get the keyword $Patchferry, so a run with an empty database starts from the
+unmarked ones.
+
+  --since DATE  backfill: IMAP folders deliver every mail dated from DATE on again
+                (mails already recorded are recognised by Message-ID)
+`,
+  watch: `Usage: patchferry watch [--config FILE] [--poll SECONDS]
+
+Runs every stage (sync, build, publish, report) at start and again whenever new mail
+arrives: IMAP folders push it with IDLE (or are polled every sources[].pollSeconds
+where the server has no IDLE); files and archives are read again every --poll
+seconds (default 60). Reconnects after any drop. Stops on Ctrl-C or SIGTERM.
+`,
+  import: `Usage: patchferry import [--config FILE] PATH...
+
+Feeds mbox files, Maildir folders, single messages (any of them gzipped) and
+public-inbox archives through the same path as live mail (see sync). Mails already
+recorded, however they came, change nothing.
 `,
   build: `Usage: patchferry build [--config FILE] [--project P] [--branch B] [--platform X] [--all]
 

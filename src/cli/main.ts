@@ -12,8 +12,10 @@ import {
   report,
   routingTable,
   runDemo,
+  importFiles,
   scan,
   sync,
+  watch,
   withContext,
 } from '../pipeline/index.ts';
 import { COMMAND_HELP, MAIN_HELP } from './help.ts';
@@ -49,6 +51,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case 'publish':
       case 'report':
         return await stage(command, rest, io);
+      case 'import':
+        return await importCommand(rest, io);
+      case 'watch':
+        return await watchCommand(rest, io);
       case 'config':
         return configCheck(rest, io);
       case 'scan':
@@ -105,9 +111,12 @@ async function stage(
     branch: { type: 'string' },
     platform: { type: 'string' },
     all: { type: 'boolean' },
+    since: { type: 'string' },
   });
   if (values.help) return help(command, io);
   if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
+  if (command !== 'sync' && values.since) throw new UsageError(`${command}: --since belongs to "sync"`);
+  const since = values.since === undefined ? undefined : day(values.since);
   if (command !== 'build' && (values.project || values.branch || values.platform || values.all)) {
     throw new UsageError(`${command}: --project, --branch, --platform and --all belong to "build"`);
   }
@@ -115,7 +124,7 @@ async function stage(
   const log = logger(values['log-level'], io);
   return withContext(cfg, log, async (ctx) => {
     if (command === 'sync') {
-      const s = await sync(ctx);
+      const s = await sync(ctx, since ? { since } : {});
       printSync(s, io.out);
       return jobFailed({ sync: s }) ? 1 : 0;
     }
@@ -137,6 +146,63 @@ async function stage(
     const r = await report(ctx);
     printReport(r, io.out);
     return jobFailed({ report: r }) ? 1 : 0;
+  });
+}
+
+/** A calendar day given as YYYY-MM-DD, as IMAP's SEARCH SINCE takes it. */
+function day(text: string): Date {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const date = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
+  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
+    throw new UsageError(`sync: --since "${text}" is not a date; give it as YYYY-MM-DD`);
+  }
+  return date;
+}
+
+async function importCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('import', args, {});
+  if (values.help) return help('import', io);
+  if (positionals.length === 0)
+    throw new UsageError('import: give at least one mbox, Maildir, message file or public-inbox archive');
+  const missing = positionals.find((p) => !existsSync(p));
+  if (missing) throw new UsageError(`import: ${missing}: no such file or directory`);
+  const cfg = config(values.config, io);
+  return withContext(cfg, logger(values['log-level'], io), async (ctx) => {
+    const s = await importFiles(ctx, positionals);
+    printSync(s, io.out);
+    return jobFailed({ sync: s }) ? 1 : 0;
+  });
+}
+
+async function watchCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('watch', args, { poll: { type: 'string' } });
+  if (values.help) return help('watch', io);
+  if (positionals.length > 0) throw new UsageError(`watch: unexpected argument "${positionals[0]}"`);
+  const poll = Number(values.poll ?? '60');
+  if (!(poll > 0)) throw new UsageError(`watch: --poll ${values.poll} is not a number of seconds`);
+  const cfg = config(values.config, io);
+  const stop = new AbortController();
+  void io.interrupted().then(() => stop.abort());
+  return withContext(cfg, logger(values['log-level'] ?? 'info', io), async (ctx) => {
+    let failed = false;
+    await watch(ctx, {
+      pollMs: poll * 1000,
+      signal: stop.signal,
+      onRun: (run) => {
+        if ('error' in run) {
+          failed = true;
+          io.err(`patchferry: ${errorMessage(run.error)}`);
+          return;
+        }
+        if (run.job.sync.newMails > 0 || run.job.build.builds.length > 0) {
+          printSync(run.job.sync, io.out);
+          printBuild(run.job.build, io.out);
+          printPublish(run.job.publish, io.out);
+          printReport(run.job.report, io.out);
+        }
+      },
+    });
+    return failed ? 1 : 0;
   });
 }
 

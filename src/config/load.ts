@@ -38,7 +38,11 @@ function resolvePaths(config: Config, base: string): Config {
     }),
     workDir: at(config.workDir),
     sources: Object.freeze(
-      config.sources.map((s) => (s.type === 'mbox' ? Object.freeze({ ...s, path: at(s.path) }) : s)),
+      config.sources.map((s) =>
+        s.type === 'imap'
+          ? Object.freeze({ ...s, ...(s.caFile ? { caFile: at(s.caFile) } : {}) })
+          : Object.freeze({ ...s, path: at(s.path) }),
+      ),
     ),
     projects: Object.freeze(
       Object.fromEntries(

@@ -17,16 +17,48 @@ const httpUrl = z.url({
 const port = z.int().min(0).max(65535);
 
 const mboxSource = z.strictObject({ type: z.literal('mbox'), path: z.string().min(1) });
-const imapSource = z.strictObject({
-  type: z.literal('imap'),
-  host: z.string().min(1),
-  port: port.default(993),
-  security: z.enum(['tls', 'starttls', 'plain']).default('tls'),
-  user: z.string().min(1),
-  passwordEnv: envName,
-  mailboxes: z.array(z.string().min(1)).min(1).default(['INBOX']),
+const maildirSource = z.strictObject({ type: z.literal('maildir'), path: z.string().min(1) });
+const publicInboxSource = z.strictObject({
+  type: z.literal('public-inbox'),
+  /** A local clone of a public-inbox archive: a v1 git repository, or a v2 inbox holding git/N.git epochs. */
+  path: z.string().min(1),
+  /** Read the mails committed after this commit; without it, the whole archive. */
+  after: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a commit id` })
+    .optional(),
 });
-const source = z.discriminatedUnion('type', [mboxSource, imapSource]);
+const imapSource = z
+  .strictObject({
+    type: z.literal('imap'),
+    host: z.string().min(1),
+    /** 993 for tls, 143 otherwise, when not given. */
+    port: port.optional(),
+    /** plain sends the password unencrypted: only for a server on this machine. */
+    security: z.enum(['tls', 'starttls', 'plain']).default('tls'),
+    user: z.string().min(1),
+    /** Environment variable holding the password (LOGIN / AUTH=PLAIN). */
+    passwordEnv: envName.optional(),
+    /** Environment variable holding an OAuth2 access token (XOAUTH2 / OAUTHBEARER). */
+    accessTokenEnv: envName.optional(),
+    /** PEM file of a certificate authority (or the server's own certificate) to trust besides the system's. */
+    caFile: z.string().min(1).optional(),
+    mailboxes: z.array(z.string().min(1)).min(1).default(['INBOX']),
+    /** Move mails whose outcome is final to this folder (they are marked $Patchferry either way). */
+    moveTo: z.string().min(1).optional(),
+    /** How often to look for new mail when the server has no IDLE. */
+    pollSeconds: z.number().positive().default(60),
+    reconnect: z
+      .strictObject({
+        attempts: z.int().min(1).default(6),
+        maxDelaySeconds: z.number().positive().default(60),
+      })
+      .default({ attempts: 6, maxDelaySeconds: 60 }),
+  })
+  .refine((s) => (s.passwordEnv === undefined) !== (s.accessTokenEnv === undefined), {
+    error: 'give exactly one of passwordEnv and accessTokenEnv',
+  });
+const source = z.discriminatedUnion('type', [mboxSource, maildirSource, publicInboxSource, imapSource]);
 
 const platform = z.strictObject({
   /** The %{dist} tag builds for this platform get, e.g. ".el9". */

@@ -5,10 +5,24 @@ export interface RawMessage {
   readonly position: string;
 }
 
+export interface ReadOptions {
+  /** Backfill: also deliver mail dated from this day on, whatever the position says. Sources that are
+   * read whole (files, archives) deliver everything past their position either way. */
+  readonly since?: Date;
+}
+
 /** A place mail is read from: a mailbox file, an IMAP folder, an archive. */
 export interface MailSource {
-  /** Stable name used to store the source's position, e.g. `mbox:/path/list.mbox`. */
+  /** Stable name used to store the source's position, e.g. `mbox:/path/list.mbox`. Holds no secret. */
   readonly name: string;
   /** Messages after `after` (from the start when null), oldest first. */
-  read(after: string | null): AsyncIterable<RawMessage>;
+  read(after: string | null, options?: ReadOptions): AsyncIterable<RawMessage>;
+  /** Marks mails whose outcome is final in the mailbox itself, so that a run with an empty database
+   * skips them. Only sources that can keep such a mark have it. */
+  settle?(positions: readonly string[]): Promise<void>;
+  /** Yields once at the start and then whenever new mail may have arrived, until `signal` aborts.
+   * Sources that cannot tell (files) have no `watch`. */
+  watch?(signal: AbortSignal): AsyncIterable<void>;
+  /** Releases connections; the source can still be used afterwards (it reconnects). */
+  close?(): Promise<void>;
 }

@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config/schema.ts';
+import type { Config, SourceConfig } from '../config/schema.ts';
 import { readSecret } from '../config/load.ts';
-import { ConfigError } from '../shared/errors.ts';
+import { ConfigError, errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
+import { imapSource } from '../ingest/imap.ts';
+import { maildirSource } from '../ingest/maildir.ts';
 import { mboxSource } from '../ingest/mbox.ts';
+import { publicInboxSource } from '../ingest/public-inbox.ts';
 import type { MailSource } from '../ingest/source.ts';
 import { GitApplier } from '../git/git-applier.ts';
 import type { Applier } from '../git/types.ts';
@@ -39,12 +43,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       `builder.type "${config.builder.type}" is not available in this version; use "rpmbuild" (the default)`,
     ]);
   }
-  const sources = config.sources.map((s, i) => {
-    if (s.type === 'mbox') return mboxSource(s.path);
-    throw new ConfigError('configuration', [
-      `sources[${i}].type "${s.type}" is not available in this version; use "mbox"`,
-    ]);
-  });
+  const sources = config.sources.flatMap((s, i) => mailSources(s, `sources[${i}]`, log, env));
   const chosenNotifiers = notifiers(config, env);
   return {
     config,
@@ -60,6 +59,50 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     }),
     notifiers: chosenNotifiers,
   };
+}
+
+function mailSources(s: SourceConfig, key: string, log: Logger, env: NodeJS.ProcessEnv): MailSource[] {
+  switch (s.type) {
+    case 'mbox':
+      return [mboxSource(s.path)];
+    case 'maildir':
+      return [maildirSource(s.path)];
+    case 'public-inbox':
+      return [publicInboxSource(s.path, s.after ?? null)];
+    case 'imap': {
+      const auth = s.passwordEnv
+        ? { password: readSecret(s.passwordEnv, `${key}.passwordEnv`, env) }
+        : { accessToken: readSecret(s.accessTokenEnv ?? '', `${key}.accessTokenEnv`, env) };
+      const ca = s.caFile ? readFile(s.caFile, `${key}.caFile`) : undefined;
+      return s.mailboxes.map((mailbox) =>
+        imapSource({
+          host: s.host,
+          port: s.port ?? (s.security === 'tls' ? 993 : 143),
+          security: s.security,
+          user: s.user,
+          auth,
+          mailbox,
+          ...(ca ? { ca } : {}),
+          ...(s.moveTo ? { moveTo: s.moveTo } : {}),
+          pollMs: s.pollSeconds * 1000,
+          reconnect: {
+            attempts: s.reconnect.attempts,
+            baseDelayMs: 500,
+            maxDelayMs: s.reconnect.maxDelaySeconds * 1000,
+          },
+          log,
+        }),
+      );
+    }
+  }
+}
+
+function readFile(path: string, key: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(key, [`cannot read ${path}: ${errorMessage(err)}`]);
+  }
 }
 
 function notifiers(config: Config, env: NodeJS.ProcessEnv): Notifier[] {

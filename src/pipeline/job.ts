@@ -4,7 +4,7 @@ import { build, type BuildSummary } from './build.ts';
 import { createContext, type Context } from './context.ts';
 import { publish, type PublishSummary } from './publish.ts';
 import { queueBuildReports, sendReports, type ReportSummary } from './report.ts';
-import { sync, type SyncSummary } from './sync.ts';
+import { sync, type SyncOptions, type SyncSummary } from './sync.ts';
 
 export interface JobSummary {
   readonly sync: SyncSummary;
@@ -15,13 +15,16 @@ export interface JobSummary {
 
 /** The main job: sync → build → publish → report, as the scheduled pipeline runs it. */
 export function runJob(config: Config, log: Logger): Promise<JobSummary> {
-  return withContext(config, log, async (ctx) => {
-    const s = await sync(ctx);
-    const b = await build(ctx);
-    const p = await publish(ctx);
-    const r = await report(ctx);
-    return { sync: s, build: b, publish: p, report: r };
-  });
+  return withContext(config, log, (ctx) => runStages(ctx));
+}
+
+/** Every stage once, in order, on an open context. */
+export async function runStages(ctx: Context, options: SyncOptions = {}): Promise<JobSummary> {
+  const s = await sync(ctx, options);
+  const b = await build(ctx);
+  const p = await publish(ctx);
+  const r = await report(ctx);
+  return { sync: s, build: b, publish: p, report: r };
 }
 
 /** The report stage: queue what finished since the last run, then send everything queued. */
@@ -40,6 +43,7 @@ export async function withContext<T>(
   try {
     return await work(ctx);
   } finally {
+    await Promise.all(ctx.sources.map((s) => s.close?.()));
     ctx.store.close();
   }
 }

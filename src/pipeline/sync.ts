@@ -5,7 +5,8 @@ import { orderedPatches, type Series, type SeriesMail } from '../series/series.t
 import { routeTag } from '../series/route.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Context } from './context.ts';
-import { ingest } from './ingest.ts';
+import { ingest, settle } from './ingest.ts';
+import { sourceForPath } from '../ingest/open-path.ts';
 import { queueFailureReport, queueIncomplete, queueRejection } from './report.ts';
 import { routingTable } from './routing.ts';
 import type { MailRecord } from '../store/mail-records.ts';
@@ -31,9 +32,23 @@ export interface SyncSummary {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 type Outcomes = Mutable<Pick<SyncSummary, 'applied' | 'failed' | 'rejected' | 'incomplete' | 'expired'>>;
 
+/** `patchferry import`: files and archives go through the same path as live mail, each mail
+ * recorded once by Message-ID whichever way it came. */
+export function importFiles(ctx: Context, paths: readonly string[]): Promise<SyncSummary> {
+  return sync({ ...ctx, sources: paths.map(sourceForPath) });
+}
+
+export interface SyncOptions {
+  /** The time grace periods are measured against. */
+  readonly now?: Date;
+  /** Backfill: IMAP folders deliver mail from this day on again, whatever their position. */
+  readonly since?: Date;
+}
+
 /** Reads every source, records new mail, and applies each complete series (direct mode). */
-export async function sync(ctx: Context, now: Date = new Date()): Promise<SyncSummary> {
-  const newMails = await ingest(ctx);
+export async function sync(ctx: Context, options: SyncOptions = {}): Promise<SyncSummary> {
+  const now = options.now ?? new Date();
+  const newMails = await ingest(ctx, options.since ? { since: options.since } : {});
   const quarantined: { messageId: string; reason: string }[] = [];
   const mails: Mail[] = [];
   // Every open mail is read from the store once; assembly, expiry and git am all use these records.
@@ -91,6 +106,7 @@ export async function sync(ctx: Context, now: Date = new Date()): Promise<SyncSu
           : 'not a patch';
     ctx.store.mails.setState(mail.messageId, 'final', outcome, null, mail.kind);
   }
+  await settle(ctx);
   return { newMails, quarantined, ignored, ...summary };
 }
 

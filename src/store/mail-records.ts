@@ -44,6 +44,32 @@ export class MailRecords {
     return this.#rows(`SELECT * FROM mails WHERE state IN ('new', 'pending') ORDER BY rowid`);
   }
 
+  /** Mails of `source` whose outcome is final but whose mailbox does not say so yet. */
+  unsettled(source: string): { messageId: string; position: string }[] {
+    return this.#db
+      .prepare(
+        `SELECT message_id, position FROM mails
+         WHERE source = ? AND settled = 0 AND state IN ('final', 'quarantined') ORDER BY rowid`,
+      )
+      .all(source)
+      .map((r) => ({ messageId: String(r.message_id), position: String(r.position) }));
+  }
+
+  /** A mail seen again by the source that first delivered it, at another position (its folder was
+   * rebuilt under a new UIDVALIDITY): the new position is where the mailbox's mark must go. */
+  relocate(messageId: string, source: string, position: string): void {
+    this.#db
+      .prepare(
+        'UPDATE mails SET position = ?, settled = 0 WHERE message_id = ? AND source = ? AND position <> ?',
+      )
+      .run(position, messageId, source, position);
+  }
+
+  markSettled(messageIds: readonly string[]): void {
+    const update = this.#db.prepare('UPDATE mails SET settled = 1 WHERE message_id = ?');
+    for (const id of messageIds) update.run(id);
+  }
+
   get(messageId: string): MailRecord | undefined {
     return this.#rows('SELECT * FROM mails WHERE message_id = ?', messageId)[0];
   }

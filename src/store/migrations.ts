@@ -119,4 +119,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'mails carry whether their mailbox holds the final mark',
+    sql: `
+      -- 1 once the source (an IMAP folder) has marked the mail $Patchferry; file sources never do.
+      ALTER TABLE mails ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX mails_unsettled ON mails (source) WHERE settled = 0 AND state IN ('final', 'quarantined');
+    `,
+  },
 ];

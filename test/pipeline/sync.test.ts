@@ -102,7 +102,7 @@ describe('sync in direct mode', () => {
     ctx.store.close();
 
     ctx = open();
-    const later = await sync(ctx, new Date(Date.now() + 4 * 24 * 3600 * 1000));
+    const later = await sync(ctx, { now: new Date(Date.now() + 4 * 24 * 3600 * 1000) });
     expect(later.expired).toMatchObject([{ have: 1, total: 3 }]);
     expect(later.applied).toEqual([]);
     const [report] = ctx.store.reports.pending();

@@ -1,0 +1,57 @@
+import { errorMessage } from '../shared/errors.ts';
+import { sleep } from '../shared/backoff.ts';
+import type { Context } from './context.ts';
+import { runStages, type JobSummary } from './job.ts';
+
+export interface WatchOptions {
+  /** How often sources that cannot push (files, archives) are read again. */
+  readonly pollMs: number;
+  readonly signal: AbortSignal;
+  /** Called after each run of the stages, with what it did or the error that stopped it. */
+  readonly onRun?: (result: { job: JobSummary } | { error: unknown }) => void;
+}
+
+/** The daemon's loop: runs every stage once at start (each source asks for that), then again whenever a source says new mail may
+ * have arrived (IMAP IDLE, or polling where there is none). One run at a time; news that comes during
+ * a run causes exactly one more run after it. An error in a run is logged and the loop goes on: the
+ * next mail, or the next poll, tries again. */
+export async function watch(ctx: Context, options: WatchOptions): Promise<void> {
+  const { signal } = options;
+  let pending = false;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    pending = true;
+    wake?.();
+  };
+
+  const listeners = ctx.sources.map(async (source) => {
+    if (source.watch) {
+      for await (const _ of source.watch(signal)) notify();
+    } else {
+      while (!signal.aborted) {
+        notify();
+        await sleep(options.pollMs, signal);
+      }
+    }
+  });
+  const stopped = new Promise<void>((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+
+  while (!signal.aborted) {
+    if (!pending) {
+      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stopped]);
+      wake = null;
+      continue;
+    }
+    pending = false;
+    try {
+      const job = await runStages(ctx);
+      options.onRun?.({ job });
+    } catch (err) {
+      ctx.log.error({ err: errorMessage(err) }, 'run failed; waiting for the next mail or poll');
+      options.onRun?.({ error: err });
+    }
+  }
+  await Promise.allSettled(listeners);
+}
