@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
-import type { ApplyRequest, ApplyResult, Applier } from './types.ts';
+import type { ApplyHooks, ApplyRequest, ApplyResult, Applier } from './types.ts';
 
 export interface GitApplierOptions {
   /** Holds one bare mirror per project and the worktrees of series being applied. */
@@ -23,7 +23,7 @@ export class GitApplier implements Applier {
     this.#opts = opts;
   }
 
-  async apply(req: ApplyRequest): Promise<ApplyResult> {
+  async apply(req: ApplyRequest, hooks: ApplyHooks = {}): Promise<ApplyResult> {
     const mirror = await this.#mirror(req.project, req.gitUrl);
     const worktree = join(
       this.#opts.workDir,
@@ -68,6 +68,7 @@ export class GitApplier implements Applier {
         }
       }
       const head = (await git.revparse(['HEAD'])).trim();
+      hooks.beforePush?.(base, head);
       await this.#push(git, req.gitUrl, head, req.branch);
       await mirror.raw(['update-ref', `refs/heads/${req.branch}`, head]);
       this.#opts.log.info({ project: req.project, branch: req.branch, base, head }, 'series applied');
@@ -98,6 +99,14 @@ export class GitApplier implements Applier {
     await rm(tar, { force: true });
   }
 
+  async contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean> {
+    const mirror = await this.#mirror(project, gitUrl);
+    return mirror.raw(['merge-base', '--is-ancestor', commit, `refs/heads/${branch}`]).then(
+      () => true,
+      () => false,
+    );
+  }
+
   async branchTip(project: string, gitUrl: string, branch: string): Promise<string> {
     const mirror = await this.#mirror(project, gitUrl);
     return (await mirror.revparse([`refs/heads/${branch}`])).trim();
@@ -113,7 +122,11 @@ export class GitApplier implements Applier {
     try {
       if (!existsSync(dir)) {
         await mkdir(join(dir, '..'), { recursive: true });
-        await simpleGit().raw(['clone', '--bare', '--quiet', gitUrl, dir]);
+        // Cloned aside and renamed: a process killed mid-clone leaves no half mirror behind.
+        const partial = `${dir}.partial-${process.pid}`;
+        await rm(partial, { recursive: true, force: true });
+        await simpleGit().raw(['clone', '--bare', '--quiet', gitUrl, partial]);
+        await rename(partial, dir);
       } else {
         await this.#git(dir).raw(['fetch', '--quiet', '--prune', gitUrl, '+refs/heads/*:refs/heads/*']);
       }

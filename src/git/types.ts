@@ -29,9 +29,17 @@ export type ApplyResult =
       readonly output: string;
     };
 
+export interface ApplyHooks {
+  /** Called once the commits are made and before they are pushed: the caller notes `head` so that a
+   * crash after the push is recognised on the next run (see `contains`). */
+  readonly beforePush?: (base: string, head: string) => void;
+}
+
 /** Applies series to repositories (direct mode pushes onto the target branch itself). */
 export interface Applier {
-  apply(request: ApplyRequest): Promise<ApplyResult>;
+  apply(request: ApplyRequest, hooks?: ApplyHooks): Promise<ApplyResult>;
+  /** Whether `commit` is on `branch` of the repository now (fetched, not from a stale mirror). */
+  contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean>;
   /** Exports the tree of `commit` into `dest`, for builders that work from files. */
   exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void>;
   /** The commit a branch points at now. */

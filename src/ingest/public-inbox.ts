@@ -70,11 +70,7 @@ async function hasCommit(dir: string, commit: string): Promise<boolean> {
 }
 
 function git(dir: string, args: readonly string[]): Promise<string> {
-  return simpleGit().raw(['--git-dir', gitDir(dir), ...args]);
-}
-
-function gitDir(dir: string): string {
-  return existsSync(join(dir, '.git')) ? join(dir, '.git') : dir;
+  return simpleGit(dir).raw([...args]);
 }
 
 /** The `m` file of each commit, streamed through one `git cat-file --batch`. */
@@ -83,7 +79,8 @@ async function* blobsOf(
   commits: readonly string[],
 ): AsyncGenerator<{ commit: string; raw: Buffer }> {
   if (commits.length === 0) return;
-  const child = spawn('git', ['--git-dir', gitDir(dir), 'cat-file', '--batch'], {
+  const child = spawn('git', ['cat-file', '--batch'], {
+    cwd: dir,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';

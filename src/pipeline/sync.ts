@@ -173,59 +173,85 @@ async function applySeries(
   const projectConfig = ctx.config.projects[project];
   if (!projectConfig) return;
   const patches = orderedPatches(series);
-  const result = await ctx.applier.apply({
-    project,
-    gitUrl: projectConfig.git,
-    branch,
-    workName: series.id,
-    patches: patches.map((p, i) => ({
-      part: i + 1,
-      subject: p.tag.title,
-      raw: records.get(p.messageId)?.raw ?? Buffer.alloc(0),
-      trailers: (series.trailers.get(p.messageId) ?? []).map((t) => `${t.key}: ${t.value}`),
-    })),
-  });
-  if (result.ok) {
-    ctx.store.series.recordApplication({
-      seriesId: series.id,
-      project,
-      branch,
-      state: 'applied',
-      baseCommit: result.base,
-      headCommit: result.head,
-      failedPart: null,
-      detail: '',
-    });
-    ctx.store.series.setState(series.id, 'applied');
-    summary.applied.push({ series: series.id, project, branch, head: result.head });
-  } else {
-    const detail = JSON.stringify({
-      failedSubject: result.failedSubject,
-      conflicts: result.conflicts,
-      output: result.output,
-    });
-    ctx.store.series.recordApplication({
-      seriesId: series.id,
-      project,
-      branch,
-      state: 'failed',
-      baseCommit: result.base,
-      headCommit: null,
-      failedPart: result.failedPart,
-      detail,
-    });
-    ctx.store.series.setState(series.id, 'failed');
-    summary.failed.push({
-      series: series.id,
-      project,
-      branch,
-      part: result.failedPart,
-      reason: result.output.split('\n')[0] ?? '',
-    });
-    log.warn({ part: result.failedPart }, 'series did not apply');
-    const { failedPart, failedSubject, conflicts, output } = result;
-    await queueFailureReport(ctx, series.id, { failedPart, failedSubject, conflicts, output });
+  const inFlight = ctx.store.series.pushInFlight(series.id);
+  if (inFlight && (await ctx.applier.contains(project, projectConfig.git, branch, inFlight.head))) {
+    // The last run pushed this series and stopped before recording it: record, do not apply twice.
+    log.warn({ head: inFlight.head }, 'series was pushed by an interrupted run; recording it');
+    const result = { ok: true, base: inFlight.base, head: inFlight.head } as const;
+    recordApplied(ctx, series.id, project, branch, result, members, summary);
+    return;
   }
-  for (const m of members)
-    ctx.store.mails.setState(m.messageId, 'final', result.ok ? 'applied' : 'failed to apply', null, m.kind);
+  const result = await ctx.applier.apply(
+    {
+      project,
+      gitUrl: projectConfig.git,
+      branch,
+      workName: series.id,
+      patches: patches.map((p, i) => ({
+        part: i + 1,
+        subject: p.tag.title,
+        raw: records.get(p.messageId)?.raw ?? Buffer.alloc(0),
+        trailers: (series.trailers.get(p.messageId) ?? []).map((t) => `${t.key}: ${t.value}`),
+      })),
+    },
+    {
+      beforePush: (base, head) =>
+        ctx.store.series.recordPush({ seriesId: series.id, project, branch, base, head }),
+    },
+  );
+  if (result.ok) {
+    recordApplied(ctx, series.id, project, branch, result, members, summary);
+    return;
+  }
+  const detail = JSON.stringify({
+    failedSubject: result.failedSubject,
+    conflicts: result.conflicts,
+    output: result.output,
+  });
+  ctx.store.series.recordApplication({
+    seriesId: series.id,
+    project,
+    branch,
+    state: 'failed',
+    baseCommit: result.base,
+    headCommit: null,
+    failedPart: result.failedPart,
+    detail,
+  });
+  ctx.store.series.setState(series.id, 'failed');
+  summary.failed.push({
+    series: series.id,
+    project,
+    branch,
+    part: result.failedPart,
+    reason: result.output.split('\n')[0] ?? '',
+  });
+  log.warn({ part: result.failedPart }, 'series did not apply');
+  const { failedPart, failedSubject, conflicts, output } = result;
+  await queueFailureReport(ctx, series.id, { failedPart, failedSubject, conflicts, output });
+  for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'failed to apply', null, m.kind);
+}
+
+function recordApplied(
+  ctx: Context,
+  seriesId: string,
+  project: string,
+  branch: string,
+  result: { base: string; head: string },
+  members: readonly SeriesMail[],
+  summary: Pick<Outcomes, 'applied'>,
+): void {
+  ctx.store.series.recordApplication({
+    seriesId,
+    project,
+    branch,
+    state: 'applied',
+    baseCommit: result.base,
+    headCommit: result.head,
+    failedPart: null,
+    detail: '',
+  });
+  ctx.store.series.setState(seriesId, 'applied');
+  summary.applied.push({ series: seriesId, project, branch, head: result.head });
+  for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'applied', null, m.kind);
 }

@@ -121,11 +121,22 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: 'mails carry whether their mailbox holds the final mark',
+    name: 'final marks in mailboxes; pushes in flight',
     sql: `
       -- 1 once the source (an IMAP folder) has marked the mail $Patchferry; file sources never do.
       ALTER TABLE mails ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
       CREATE INDEX mails_unsettled ON mails (source) WHERE settled = 0 AND state IN ('final', 'quarantined');
+
+      -- A push about to happen: written before git push, removed when the application is recorded.
+      -- A crash in between leaves it, and the next run asks the branch whether head arrived.
+      CREATE TABLE pushes (
+        series_id   TEXT PRIMARY KEY REFERENCES series (id),
+        project     TEXT NOT NULL,
+        branch      TEXT NOT NULL,
+        base_commit TEXT NOT NULL,
+        head_commit TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      );
     `,
   },
 ];

@@ -16,6 +16,14 @@ export interface SeriesRecord {
   readonly patches: ReadonlyMap<number, string>;
 }
 
+export interface PushRecord {
+  readonly seriesId: string;
+  readonly project: string;
+  readonly branch: string;
+  readonly base: string;
+  readonly head: string;
+}
+
 export interface ApplicationRecord {
   readonly seriesId: string;
   readonly project: string;
@@ -80,7 +88,41 @@ export class SeriesRecords {
     return this.#list('SELECT * FROM series ORDER BY first_seen, rowid');
   }
 
+  /** Notes that `head` is about to be pushed for a series, before the push: the key that makes a
+   * crash between push and record harmless. */
+  recordPush(push: PushRecord): void {
+    this.#db
+      .prepare(
+        `INSERT INTO pushes (series_id, project, branch, base_commit, head_commit, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (series_id) DO UPDATE SET project = excluded.project, branch = excluded.branch,
+           base_commit = excluded.base_commit, head_commit = excluded.head_commit, created_at = excluded.created_at`,
+      )
+      .run(push.seriesId, push.project, push.branch, push.base, push.head, now());
+  }
+
+  /** A push noted for the series but never followed by its application record. */
+  pushInFlight(seriesId: string): PushRecord | undefined {
+    const r = this.#db.prepare('SELECT * FROM pushes WHERE series_id = ?').get(seriesId);
+    return r
+      ? {
+          seriesId: String(r.series_id),
+          project: String(r.project),
+          branch: String(r.branch),
+          base: String(r.base_commit),
+          head: String(r.head_commit),
+        }
+      : undefined;
+  }
+
+  /** Records the outcome of applying a series; any push noted for it is settled by this. */
   recordApplication(app: Omit<ApplicationRecord, 'createdAt'>): void {
+    transaction(this.#db, () => {
+      this.#insertApplication(app);
+      this.#db.prepare('DELETE FROM pushes WHERE series_id = ?').run(app.seriesId);
+    });
+  }
+
+  #insertApplication(app: Omit<ApplicationRecord, 'createdAt'>): void {
     this.#db
       .prepare(
         `INSERT INTO applications (series_id, project, branch, state, base_commit, head_commit, failed_part, detail, created_at)

@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import { createContext } from '../../src/pipeline/context.ts';
+import { createContext, type Context } from '../../src/pipeline/context.ts';
 import { demoConfig } from '../../src/pipeline/demo.ts';
 import { createDemoWorld } from '../../src/pipeline/demo-world.ts';
 import { sync } from '../../src/pipeline/sync.ts';
@@ -109,6 +109,34 @@ describe('sync in direct mode', () => {
     expect(report?.subject).toMatch(/\(patchferry: incomplete\)$/);
     expect(report?.body).toContain('parts 2, 3 did not arrive within 72 hours');
     expect(ctx.store.mails.open()).toEqual([]);
+    ctx.store.close();
+  });
+
+  it('records a series pushed by a run that died before recording it, instead of applying it twice', async () => {
+    const { world, open } = await demoContext();
+    const ctx = open();
+    // The applier pushes, and the process "dies" right after, before sync records anything.
+    const dying: Context = {
+      ...ctx,
+      applier: {
+        ...ctx.applier,
+        contains: (...a) => ctx.applier.contains(...a),
+        branchTip: (...a) => ctx.applier.branchTip(...a),
+        exportTree: (...a) => ctx.applier.exportTree(...a),
+        apply: async (request, hooks) => {
+          await ctx.applier.apply(request, hooks);
+          throw new Error('killed after the push');
+        },
+      },
+    };
+    await expect(sync(dying)).rejects.toThrow('killed after the push');
+    const pushedTip = git(world.upstream, ['rev-parse', 'master']).trim();
+
+    const after = await sync(ctx);
+    expect(after.applied.map((a) => a.branch).sort()).toEqual(['master', 'stable-1.0']);
+    expect(after.failed).toMatchObject([{ branch: 'master', part: 1 }]);
+    expect(git(world.upstream, ['rev-parse', 'master']).trim()).toBe(pushedTip);
+    expect(git(world.upstream, ['log', '--format=%s', 'master']).trim().split('\n')).toHaveLength(4);
     ctx.store.close();
   });
 });

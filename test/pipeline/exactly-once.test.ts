@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FINAL_KEYWORD } from '../../src/ingest/imap.ts';
+import { dovecotAvailable, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { git } from '../helpers/git.ts';
+import { makeListWorld, type ListWorld } from '../helpers/list-world.ts';
+import { rawMail } from '../helpers/mail.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const available = dovecotAvailable();
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Runs `patchferry sync` as its own process; kills it with SIGKILL after `killAfterMs` if given. */
+function runSync(world: ListWorld, killAfterMs?: number): Promise<{ code: number | null; killed: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/patchferry.ts', 'sync', '--config', world.configFile], {
+      cwd: ROOT,
+      env: { ...process.env, ...world.env, PATCHFERRY_LOG_LEVEL: 'silent' },
+      stdio: 'ignore',
+    });
+    let killed = false;
+    const timer =
+      killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            killed = child.kill('SIGKILL');
+          }, killAfterMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, killed: killed && code === null });
+    });
+  });
+}
+
+describe.skipIf(!available)('exactly once, whatever kills the process', () => {
+  let d: Dovecot;
+  beforeAll(async () => {
+    d = await startDovecot();
+  });
+  afterAll(async () => {
+    await d?.destroy();
+  });
+
+  it('ends with every mail recorded once, every patch applied once and every mail marked, after SIGKILL at random points', async () => {
+    const client = await d.client();
+    await client.mailboxCreate('killed');
+    await client.logout();
+    const world = makeListWorld(tempDir(), d, 'killed');
+    const mails: Buffer[] = [];
+    for (let i = 0; i < 12; i++) mails.push(...world.series(`s${i}`, 1));
+    mails.push(...world.series('multi', 3, { cover: true }));
+    mails.push(
+      rawMail(
+        { From: 'who@example.org', Subject: 'a question, not a patch', 'Message-ID': '<chat@example.org>' },
+        'hi\n',
+      ),
+    );
+    for (const raw of mails) await d.append(raw, 'killed');
+
+    let kills = 0;
+    for (let round = 0; round < 10; round++) {
+      // Node starts in ~150 ms and the whole sync takes a few seconds: kills land in every stage.
+      const result = await runSync(world, 150 + Math.floor(Math.random() * 2500));
+      if (result.killed) kills++;
+    }
+    const last = await runSync(world);
+    expect(last.code).toBe(0);
+    expect(kills).toBeGreaterThan(0);
+
+    const db = new DatabaseSync(join(world.dir, 'state', 'patchferry.db'), { readOnly: true });
+    try {
+      const rows = db.prepare('SELECT message_id, state FROM mails').all();
+      expect(rows).toHaveLength(mails.length);
+      expect(rows.filter((r) => r.state !== 'final')).toEqual([]);
+      const applied = db.prepare(`SELECT count(*) AS n FROM applications WHERE state = 'applied'`).get();
+      expect(applied?.n).toBe(13);
+      expect(db.prepare('SELECT count(*) AS n FROM pushes').get()?.n).toBe(0);
+    } finally {
+      db.close();
+    }
+    const subjects = git(world.upstream, ['log', '--format=%s', 'master']).trim().split('\n');
+    expect(subjects).toHaveLength(12 + 3 + 1);
+    expect(new Set(subjects).size).toBe(subjects.length);
+
+    const check = await d.client();
+    const lock = await check.getMailboxLock('killed');
+    try {
+      const unmarked: number[] = [];
+      for await (const m of check.fetch('1:*', { uid: true, flags: true }))
+        if (!m.flags?.has(FINAL_KEYWORD)) unmarked.push(m.uid);
+      expect(unmarked).toEqual([]);
+    } finally {
+      lock.release();
+      await check.logout();
+    }
+  }, 120_000);
+});
