@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { demoConfig } from '../../src/pipeline/demo.ts';
+import { createDemoWorld } from '../../src/pipeline/demo-world.ts';
 
 function io(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -23,7 +25,7 @@ describe('command line', () => {
     const t = io();
     expect(await main(['--help'], t.value)).toBe(0);
     expect(t.out.join('\n')).toContain('config check');
-    for (const command of ['demo', 'sync', 'build', 'publish', 'report']) {
+    for (const command of ['demo', 'sync', 'build', 'publish', 'report', 'watch', 'import']) {
       const c = io();
       expect(await main([command, '--help'], c.value)).toBe(0);
       expect(c.out.join('\n')).toContain(`Usage: patchferry ${command}`);
@@ -79,5 +81,36 @@ describe('command line', () => {
     const t = io();
     expect(await main(['sync', '--config', file], t.value)).toBe(2);
     expect(t.err.join('\n')).toContain('merge-request mode is not available in this version');
+  });
+
+  it('wants --since as a calendar day, and only on sync', async () => {
+    const t = io();
+    expect(await main(['sync', '--since', '2026-02-30', '--config', EXAMPLE], t.value)).toBe(2);
+    expect(t.err.join('\n')).toContain('--since "2026-02-30" is not a date; give it as YYYY-MM-DD');
+    const u = io();
+    expect(await main(['build', '--since', '2026-01-01'], u.value)).toBe(2);
+    expect(u.err.join('\n')).toContain('--since belongs to "sync"');
+  });
+
+  it('names the environment variable an IMAP source needs when it is not set', async () => {
+    const t = io({});
+    expect(await main(['sync', '--config', EXAMPLE], t.value)).toBe(2);
+    expect(t.err.join('\n')).toContain('PATCHFERRY_IMAP_PASSWORD');
+  });
+
+  it('imports mailbox files through the same path as live mail, once', async () => {
+    const world = await createDemoWorld(join(tempDir(), 'world'));
+    const file = join(world.dir, 'patchferry.yml');
+    // The configured source is an mbox that does not exist: only the imported file is read.
+    writeFileSync(file, demoConfig('http://127.0.0.1:1/').replace('path: list.mbox', 'path: elsewhere.mbox'));
+    const t = io();
+    expect(await main(['import', '--config', file, world.mbox], t.value)).toBe(1); // the demo's conflicting patch
+    expect(t.out[0]).toMatch(/^sync: 8 new mail\(s\); 2 series applied, 1 failed/);
+    const again = io();
+    expect(await main(['import', '--config', file, world.mbox], again.value)).toBe(0);
+    expect(again.out[0]).toMatch(/^sync: 0 new mail\(s\); 0 series applied/);
+    const none = io();
+    expect(await main(['import', '--config', file], none.value)).toBe(2);
+    expect(none.err.join('\n')).toContain('import: give at least one');
   });
 });

@@ -119,6 +119,8 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       'protocols = imap lmtp',
       'listen = 127.0.0.1',
       'first_valid_uid = 8',
+      // Mail delivered to list@example.org (LMTP from an MTA) lands in the IMAP user "list".
+      'auth_username_format = %Ln',
       `mail_location = maildir:${dir}/mail/%u`,
       `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${dir}/passwd\n}`,
       `userdb {\n  driver = static\n  args = uid=mail gid=mail home=${dir}/home/%u\n}`,
@@ -130,7 +132,9 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       `service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ${imapPort}\n  }\n` +
         `  inet_listener imaps {\n    address = 127.0.0.1\n    port = ${imapsPort}\n  }\n}`,
       `service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n    port = ${lmtpPort}\n  }\n}`,
-      'protocol lmtp {\n  postmaster_address = postmaster@example.org\n}',
+      // list+FOLDER@example.org is delivered into FOLDER, so tests sharing a server keep apart.
+      'recipient_delimiter = +',
+      'protocol lmtp {\n  postmaster_address = postmaster@example.org\n  lmtp_save_to_detail_mailbox = yes\n}',
       '',
     ].join('\n'),
   );

@@ -8,6 +8,8 @@ import type { Dovecot } from './dovecot.ts';
 export interface ListWorld {
   readonly dir: string;
   readonly upstream: string;
+  /** The developer's clone the series are made in. */
+  readonly work: string;
   readonly configFile: string;
   /** The environment the configuration's secrets are read from. */
   readonly env: NodeJS.ProcessEnv;
@@ -55,6 +57,7 @@ reporter:
   return {
     dir,
     upstream,
+    work,
     configFile,
     env: { LIST_IMAP_PASSWORD: dovecot.password },
     series(name, count, options = {}) {

@@ -5,10 +5,13 @@ import { loadConfig } from '../../src/config/load.ts';
 import { FINAL_KEYWORD } from '../../src/ingest/imap.ts';
 import { createContext } from '../../src/pipeline/context.ts';
 import { sync } from '../../src/pipeline/sync.ts';
+import { watch } from '../../src/pipeline/watch.ts';
+import type { JobSummary } from '../../src/pipeline/job.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { dovecotAvailable, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { git } from '../helpers/git.ts';
 import { makeListWorld } from '../helpers/list-world.ts';
+import { opensmtpdAvailable, startOpenSmtpd } from '../helpers/opensmtpd.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const available = dovecotAvailable();
@@ -86,4 +89,90 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
       ctx.store.close();
     }
   });
+
+  it.skipIf(!opensmtpdAvailable())(
+    'applies a series sent with git send-email through OpenSMTPD and LMTP',
+    async () => {
+      const client = await d.client();
+      await client.mailboxCreate('sent');
+      await client.logout();
+      const mta = await startOpenSmtpd(d.lmtpPort);
+      const world = makeListWorld(tempDir(), d, 'sent');
+      try {
+        world.series('delta', 2); // commits made; mailed below the way a developer does
+        const out = join(world.dir, 'outgoing');
+        git(world.work, ['format-patch', '-q', '-2', '--subject-prefix=master PATCH hello', '-o', out]);
+        git(world.work, [
+          'send-email',
+          '--confirm=never',
+          '--suppress-cc=all',
+          '--smtp-server=127.0.0.1',
+          `--smtp-server-port=${mta.port}`,
+          '--to=list+sent@example.org',
+          '--from=dev@example.org',
+          '--quiet',
+          out,
+        ]);
+        const ctx = createContext(loadConfig(world.configFile), silentLogger(), world.env);
+        try {
+          let s = await sync(ctx);
+          for (let i = 0; s.applied.length === 0 && i < 50; i++) {
+            // The MTA delivers asynchronously; look again until both parts are in.
+            await new Promise((r) => setTimeout(r, 100));
+            s = await sync(ctx);
+          }
+          expect(s.applied).toMatchObject([{ project: 'hello', branch: 'master' }]);
+          expect(git(world.upstream, ['log', '-1', '--format=%s', 'master']).trim()).toBe(
+            'delta: change 2 of 2',
+          );
+        } finally {
+          await Promise.all(ctx.sources.map((x) => x.close?.()));
+          ctx.store.close();
+        }
+      } finally {
+        await mta.stop();
+      }
+    },
+    30_000,
+  );
+
+  it('watch applies a series within a second or two of its last part arriving, and stops when asked', async () => {
+    const client = await d.client();
+    await client.mailboxCreate('watched');
+    await client.logout();
+    const world = makeListWorld(tempDir(), d, 'watched');
+    const ctx = createContext(loadConfig(world.configFile), silentLogger(), world.env);
+    const stop = new AbortController();
+    const runs: JobSummary[] = [];
+    const watching = watch(ctx, {
+      pollMs: 60_000,
+      signal: stop.signal,
+      onRun: (run) => {
+        if ('job' in run) runs.push(run.job);
+      },
+    });
+    try {
+      await until(() => runs.length === 1);
+      const started = Date.now();
+      for (const raw of world.series('epsilon', 2, { cover: true })) await d.append(raw, 'watched');
+      await until(() => runs.some((r) => r.sync.applied.length > 0), 5000);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(git(world.upstream, ['log', '-1', '--format=%s', 'master']).trim()).toBe(
+        'epsilon: change 2 of 2',
+      );
+    } finally {
+      stop.abort();
+      await watching;
+      await Promise.all(ctx.sources.map((x) => x.close?.()));
+      ctx.store.close();
+    }
+  });
 });
+
+async function until(condition: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
