@@ -9,6 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,9 @@ export interface DovecotOptions {
   readonly tls?: boolean;
   /** Leave IDLE out of the advertised capabilities, as servers without IDLE do. */
   readonly withoutIdle?: boolean;
+  /** Also accept this OAuth2 access token (XOAUTH2, OAUTHBEARER) for the user, checked by Dovecot
+   * against a token introspection endpoint the harness serves on loopback. */
+  readonly accessToken?: string;
 }
 
 export interface Dovecot {
@@ -108,6 +112,14 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     );
     certificate = readFileSync(join(dir, 'cert.pem'), 'utf8');
   }
+  const introspection = options.accessToken ? await introspectionServer(user, options.accessToken) : null;
+  if (introspection) {
+    writeFileSync(
+      join(dir, 'oauth2.conf.ext'),
+      `introspection_mode = post\nintrospection_url = ${introspection.url}\nusername_attribute = username\n` +
+        'active_attribute = active\nactive_value = true\n',
+    );
+  }
   const name = `pf${process.pid}${Math.random().toString(36).slice(2, 8)}`;
   const conf = join(dir, 'dovecot.conf');
   writeFileSync(
@@ -122,7 +134,10 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       // Mail delivered to list@example.org (LMTP from an MTA) lands in the IMAP user "list".
       'auth_username_format = %Ln',
       `mail_location = maildir:${dir}/mail/%u`,
-      `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${dir}/passwd\n}`,
+      `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${dir}/passwd\n${introspection ? '  mechanisms = plain login\n' : ''}}`,
+      introspection
+        ? `auth_mechanisms = plain login xoauth2 oauthbearer\npassdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${dir}/oauth2.conf.ext\n}`
+        : '',
       `userdb {\n  driver = static\n  args = uid=mail gid=mail home=${dir}/home/%u\n}`,
       'disable_plaintext_auth = no',
       options.tls ? `ssl = yes\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : 'ssl = no',
@@ -191,6 +206,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     },
     async destroy() {
       await dovecot.stop();
+      introspection?.server.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -210,4 +226,21 @@ async function waitForPort(port: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
+
+/** An OAuth2 token introspection endpoint (RFC 7662) that knows one active token. */
+async function introspectionServer(user: string, token: string): Promise<{ server: Server; url: string }> {
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const given = new URLSearchParams(body).get('token');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(given === token ? { active: true, username: user } : { active: false }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return { server, url: `http://127.0.0.1:${address.port}/introspect` };
 }

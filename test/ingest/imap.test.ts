@@ -267,6 +267,28 @@ describe.skipIf(!available)('IMAP source against Dovecot on loopback', () => {
   });
 });
 
+describe.skipIf(!available)('IMAP with an OAuth2 access token', () => {
+  it('logs in with XOAUTH2, and a rejected token is a login error', async () => {
+    const d = await startDovecot({ accessToken: 'token-for-list' });
+    try {
+      await d.append(mail('oauth1'));
+      const s = source(d, { auth: { accessToken: 'token-for-list' } });
+      try {
+        expect((await readAll(s, null)).map((m) => m.id)).toEqual(['oauth1']);
+      } finally {
+        await s.close?.();
+      }
+      const bad = source(d, { auth: { accessToken: 'expired' } });
+      await expect(readAll(bad, null)).rejects.toMatchObject({
+        code: 'imap_auth',
+        message: expect.stringContaining('check the access token'),
+      });
+    } finally {
+      await d.destroy();
+    }
+  });
+});
+
 describe.skipIf(!available)('IMAP watching', () => {
   it('wakes within a second of new mail with IDLE, and again after the server restarts', async () => {
     const d = await startDovecot();
