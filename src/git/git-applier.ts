@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -25,15 +26,18 @@ export class GitApplier implements Applier {
 
   async apply(req: ApplyRequest, hooks: ApplyHooks = {}): Promise<ApplyResult> {
     const mirror = await this.#mirror(req.project, req.gitUrl);
+    const target = req.pushTo ?? { branch: req.branch, force: false };
+    await this.#checkBranchName(target.branch);
     const worktree = join(
       this.#opts.workDir,
       'worktrees',
       req.project,
       req.workName.replace(/[^A-Za-z0-9._-]/g, '_'),
     );
+    const { start, baseNote } = await this.#base(mirror, req);
     await this.#removeWorktree(mirror, worktree);
     await mkdir(join(worktree, '..'), { recursive: true });
-    await mirror.raw(['worktree', 'add', '--detach', '--quiet', worktree, `refs/heads/${req.branch}`]);
+    await mirror.raw(['worktree', 'add', '--detach', '--quiet', worktree, start]);
     const tmp = await mkdtemp(join(this.#opts.workDir, 'mails-'));
     try {
       const git = this.#git(worktree);
@@ -42,11 +46,19 @@ export class GitApplier implements Applier {
         const file = join(tmp, `${String(patch.part).padStart(4, '0')}.eml`);
         await writeFile(file, patch.raw);
         try {
-          await git.raw(['am', '--3way', '--quiet', file]);
+          await git.raw([
+            'am',
+            '--3way',
+            '--quiet',
+            ...(req.reproducible ? ['--committer-date-is-author-date'] : []),
+            file,
+          ]);
         } catch (err) {
           const conflicts = (await git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => ''))
             .split('\n')
             .filter(Boolean);
+          const conflictDiff =
+            conflicts.length > 0 ? shorten(await git.raw(['diff']).catch(() => ''), 200) : '';
           await git.raw(['am', '--abort']).catch(() => undefined);
           return {
             ok: false,
@@ -54,29 +66,69 @@ export class GitApplier implements Applier {
             failedPart: patch.part,
             failedSubject: patch.subject,
             conflicts,
+            conflictDiff,
             output: errorMessage(err).trim(),
           };
         }
-        if (patch.trailers.length > 0) {
-          await git.raw([
-            'commit',
-            '--amend',
-            '--quiet',
-            '--no-edit',
-            ...patch.trailers.flatMap((t) => ['--trailer', t]),
-          ]);
-        }
+        if (patch.trailers.length > 0)
+          await this.#addTrailers(git, patch.trailers, req.reproducible ?? false);
       }
       const head = (await git.revparse(['HEAD'])).trim();
       hooks.beforePush?.(base, head);
-      await this.#push(git, req.gitUrl, head, req.branch);
-      await mirror.raw(['update-ref', `refs/heads/${req.branch}`, head]);
-      this.#opts.log.info({ project: req.project, branch: req.branch, base, head }, 'series applied');
-      return { ok: true, base, head };
+      await this.#push(git, req.gitUrl, head, target.branch, target.force);
+      await mirror.raw(['update-ref', `refs/heads/${target.branch}`, head]);
+      if (req.keepAs) {
+        await mirror.raw(['update-ref', keptRef(req.keepAs, 'head'), head]);
+        await mirror.raw(['update-ref', keptRef(req.keepAs, 'base'), base]);
+      }
+      this.#opts.log.info({ project: req.project, branch: target.branch, base, head }, 'series applied');
+      return { ok: true, base, head, baseNote };
     } finally {
       await rm(tmp, { recursive: true, force: true });
       await this.#removeWorktree(mirror, worktree);
     }
+  }
+
+  /** Where the series starts: its `base-commit:` when the repository has it, else the branch tip. */
+  async #base(mirror: SimpleGit, req: ApplyRequest): Promise<{ start: string; baseNote: string | null }> {
+    const tip = `refs/heads/${req.branch}`;
+    if (!req.baseCommit) return { start: tip, baseNote: null };
+    const known = await mirror.raw(['rev-parse', '--verify', '--quiet', `${req.baseCommit}^{commit}`]).then(
+      (out) => out.trim(),
+      () => '',
+    );
+    if (known) return { start: known, baseNote: null };
+    return {
+      start: tip,
+      baseNote: `base-commit ${req.baseCommit} is not in the repository; applied to the tip of ${req.branch} instead`,
+    };
+  }
+
+  async #addTrailers(git: SimpleGit, trailers: readonly string[], reproducible: boolean): Promise<void> {
+    // Amending sets the committer date to now unless told otherwise; a reproducible series keeps the
+    // patch's own date so the commit id stays the same however often it is applied.
+    const date = reproducible ? (await git.raw(['log', '-1', '--format=%ad', '--date=raw'])).trim() : null;
+    const amend = ['commit', '--amend', '--quiet', '--no-edit', ...trailers.flatMap((t) => ['--trailer', t])];
+    if (date) await git.env({ ...process.env, GIT_COMMITTER_DATE: date }).raw(amend);
+    else await git.raw(amend);
+  }
+
+  async #checkBranchName(branch: string): Promise<void> {
+    await simpleGit()
+      .raw(['check-ref-format', '--branch', branch])
+      .catch((err: unknown) => {
+        throw new ToolError(
+          'git',
+          `"${branch}" is not a valid branch name (git check-ref-format)`,
+          errorMessage(err),
+        );
+      });
+  }
+
+  async rangeDiff(project: string, gitUrl: string, oldName: string, newName: string): Promise<string> {
+    const mirror = await this.#mirror(project, gitUrl);
+    const range = (name: string) => `${keptRef(name, 'base')}..${keptRef(name, 'head')}`;
+    return mirror.raw(['range-diff', '--no-color', range(oldName), range(newName)]);
   }
 
   async exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void> {
@@ -144,9 +196,9 @@ export class GitApplier implements Applier {
     return this.#git(dir);
   }
 
-  async #push(git: SimpleGit, gitUrl: string, head: string, branch: string): Promise<void> {
+  async #push(git: SimpleGit, gitUrl: string, head: string, branch: string, force: boolean): Promise<void> {
     try {
-      await git.raw(['push', '--quiet', gitUrl, `${head}:refs/heads/${branch}`]);
+      await git.raw(['push', '--quiet', gitUrl, `${force ? '+' : ''}${head}:refs/heads/${branch}`]);
     } catch (err) {
       throw new ToolError(
         'git',
@@ -171,4 +223,17 @@ export class GitApplier implements Applier {
     const who = this.#opts.committer ?? { name: 'patchferry', email: 'patchferry@localhost' };
     return simpleGit({ baseDir, config: [`user.name=${who.name}`, `user.email=${who.email}`] });
   }
+}
+
+/** The mirror ref that keeps a version of a series; hashed, because series ids (Message-IDs) hold
+ * characters refs may not. */
+function keptRef(name: string, which: 'base' | 'head'): string {
+  return `refs/patchferry/${createHash('sha1').update(name).digest('hex')}/${which}`;
+}
+
+function shorten(text: string, lines: number): string {
+  const all = text.split('\n');
+  return all.length <= lines
+    ? text
+    : `${all.slice(0, lines).join('\n')}\n[... ${all.length - lines} more lines]\n`;
 }

@@ -14,10 +14,26 @@ export interface ApplyRequest {
   /** Names the worktree, so concurrent series never share one. */
   readonly workName: string;
   readonly patches: readonly PatchToApply[];
+  /** Where the commits go: by default onto `branch` itself (direct mode); in merge-request mode a
+   * branch of the series' own, force-pushed so that every version of the series replaces the last. */
+  readonly pushTo?: { readonly branch: string; readonly force: boolean };
+  /** The commit the series says it is based on (`base-commit:`), used when the repository has it. */
+  readonly baseCommit?: string | null;
+  /** Commit dates taken from the patches (committer date = author date), so the same patches on the
+   * same base give the same commit ids: applying a series again pushes nothing new. */
+  readonly reproducible?: boolean;
+  /** Keep the result in the mirror as refs/patchferry/<keepAs>, for range-diffs with later versions. */
+  readonly keepAs?: string;
 }
 
 export type ApplyResult =
-  | { readonly ok: true; readonly base: string; readonly head: string }
+  | {
+      readonly ok: true;
+      readonly base: string;
+      readonly head: string;
+      /** Set when a `base-commit:` was given but could not be used, saying what was used instead. */
+      readonly baseNote: string | null;
+    }
   | {
       readonly ok: false;
       readonly base: string;
@@ -25,6 +41,8 @@ export type ApplyResult =
       readonly failedSubject: string;
       /** Files git could not merge. */
       readonly conflicts: readonly string[];
+      /** The conflicting hunks as `git diff` shows them (with conflict markers), shortened. */
+      readonly conflictDiff: string;
       /** What git said. */
       readonly output: string;
     };
@@ -44,4 +62,6 @@ export interface Applier {
   exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void>;
   /** The commit a branch points at now. */
   branchTip(project: string, gitUrl: string, branch: string): Promise<string>;
+  /** `git range-diff` of two versions kept with `keepAs` (old and new name): what changed between them. */
+  rangeDiff(project: string, gitUrl: string, oldName: string, newName: string): Promise<string>;
 }

@@ -76,3 +76,10 @@ export function findPullRequest(text: string): PullRequest | null {
 export function findSupersedes(text: string): string[] {
   return [...text.matchAll(/^Supersedes:[ \t]*<?([^<>\s]+@[^<>\s]+)>?[ \t]*$/gim)].map((m) => m[1] as string);
 }
+
+/** The commit a series says it applies to: git format-patch --base writes `base-commit: <id>` at the
+ * end of the cover letter (or of the last patch when there is none). Quoted lines do not count. */
+export function findBaseCommit(text: string): string | null {
+  const matches = [...text.matchAll(/^base-commit: ([0-9a-f]{7,64})[ \t]*$/gm)];
+  return matches.at(-1)?.[1] ?? null;
+}

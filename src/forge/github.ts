@@ -1,0 +1,179 @@
+import { Octokit } from 'octokit';
+import { errorMessage } from '../shared/errors.ts';
+import type { Logger } from '../shared/log.ts';
+import { ForgeError, forgeErrorCode, type CommitState, type Forge, type MergeRequest } from './types.ts';
+
+export interface GitHubOptions {
+  /** The REST API root: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise. */
+  readonly url: string;
+  /** A personal or installation access token. */
+  readonly token?: string;
+  /** An Octokit already authenticated, as probot hands one to an app per installation. */
+  readonly octokit?: Octokit;
+  /** GitHub asks integrators to space writes 1-3 s apart, which octokit's throttling does. Only a
+   * test against a local server turns it off. */
+  readonly throttle?: boolean;
+  readonly log: Logger;
+}
+
+/** The fields of a pull request patchferry reads. */
+interface PullRequest {
+  number: number;
+  html_url: string;
+  state: string;
+  merged_at?: string | null;
+  merged?: boolean;
+  merge_commit_sha?: string | null;
+  title: string;
+  body?: string | null;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+}
+
+const STATE: Record<CommitState, 'pending' | 'success' | 'failure'> = {
+  pending: 'pending',
+  running: 'pending',
+  success: 'success',
+  failed: 'failure',
+};
+
+/** GitHub (or GitHub Enterprise) through octokit, with its retry and rate-limit handling. */
+export function githubForge(options: GitHubOptions): Forge {
+  const octokit =
+    options.octokit ??
+    new Octokit({
+      auth: options.token,
+      baseUrl: options.url.replace(/\/+$/, ''),
+      throttle: {
+        enabled: options.throttle ?? true,
+        onRateLimit: (retryAfter: number, _opts: unknown, _o: unknown, retryCount: number) => {
+          options.log.warn({ retryAfter, retryCount }, 'GitHub rate limit reached');
+          return retryCount < 2 && retryAfter <= 15 * 60;
+        },
+        onSecondaryRateLimit: (retryAfter: number, _opts: unknown, _o: unknown, retryCount: number) => {
+          options.log.warn({ retryAfter, retryCount }, 'GitHub secondary rate limit reached');
+          return retryCount < 1 && retryAfter <= 5 * 60;
+        },
+      },
+    });
+  const repo = (project: string) => {
+    const [owner, name, ...rest] = project.split('/');
+    if (!owner || !name || rest.length > 0) {
+      throw new ForgeError('forge_invalid', `GitHub: "${project}" is not an owner/name repository`, null);
+    }
+    return { owner, repo: name };
+  };
+
+  return {
+    kind: 'github',
+    async findBySourceBranch(project, sourceBranch) {
+      const r = repo(project);
+      const { data } = await call(`list pull requests of ${project}`, () =>
+        octokit.rest.pulls.list({
+          ...r,
+          state: 'all',
+          head: `${r.owner}:${sourceBranch}`,
+          sort: 'created',
+          direction: 'desc',
+          per_page: 1,
+        }),
+      );
+      const [newest] = data as PullRequest[];
+      return newest ? toMergeRequest(newest) : null;
+    },
+    async open(project, sourceBranch, fields) {
+      const { data } = await call(`open a pull request from ${sourceBranch} in ${project}`, () =>
+        octokit.rest.pulls.create({
+          ...repo(project),
+          head: sourceBranch,
+          base: fields.targetBranch,
+          title: fields.title,
+          body: fields.description,
+        }),
+      );
+      return toMergeRequest(data as PullRequest);
+    },
+    async update(project, number, fields) {
+      const { data } = await call(`update #${number} of ${project}`, () =>
+        octokit.rest.pulls.update({
+          ...repo(project),
+          pull_number: number,
+          ...(fields.title !== undefined ? { title: fields.title } : {}),
+          ...(fields.description !== undefined ? { body: fields.description } : {}),
+          ...(fields.targetBranch !== undefined ? { base: fields.targetBranch } : {}),
+        }),
+      );
+      return toMergeRequest(data as PullRequest);
+    },
+    async get(project, number) {
+      const { data } = await call(`read #${number} of ${project}`, () =>
+        octokit.rest.pulls.get({ ...repo(project), pull_number: number }),
+      );
+      return toMergeRequest(data as PullRequest);
+    },
+    async comment(project, number, body) {
+      await call(`comment on #${number} of ${project}`, () =>
+        octokit.rest.issues.createComment({ ...repo(project), issue_number: number, body }),
+      );
+    },
+    async close(project, number) {
+      const { data } = await call(`close #${number} of ${project}`, () =>
+        octokit.rest.pulls.update({ ...repo(project), pull_number: number, state: 'closed' }),
+      );
+      return toMergeRequest(data as PullRequest);
+    },
+    async setStatus(project, sha, status) {
+      await call(`set the ${status.name} status of ${sha.slice(0, 12)} in ${project}`, () =>
+        octokit.rest.repos.createCommitStatus({
+          ...repo(project),
+          sha,
+          state: STATE[status.state],
+          context: status.name,
+          ...(status.description ? { description: status.description.slice(0, 140) } : {}),
+          ...(status.url ? { target_url: status.url } : {}),
+        }),
+      );
+    },
+  };
+}
+
+function toMergeRequest(pr: PullRequest): MergeRequest {
+  const merged = Boolean(pr.merged_at) || pr.merged === true;
+  return {
+    number: pr.number,
+    url: pr.html_url,
+    state: merged ? 'merged' : pr.state === 'open' ? 'open' : 'closed',
+    sourceBranch: pr.head.ref,
+    targetBranch: pr.base.ref,
+    title: pr.title,
+    description: pr.body ?? '',
+    headSha: pr.head.sha,
+    mergeSha: merged ? (pr.merge_commit_sha ?? null) : null,
+  };
+}
+
+async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    const status =
+      typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : null;
+    // GitHub signals rate limits with 403 as well as 429; its message says which.
+    const limited = status === 403 && /rate limit/i.test(errorMessage(err));
+    const code = limited ? 'forge_rate_limited' : forgeErrorCode(status);
+    const hint =
+      code === 'forge_auth'
+        ? '; check the token (forge.tokenEnv) and its permissions'
+        : code === 'forge_not_found'
+          ? '; check the repository (projects.*.forgePath) and that the token can see it'
+          : '';
+    throw new ForgeError(
+      code,
+      `GitHub: cannot ${what}: ${errorMessage(err)}${status ? ` (HTTP ${status})` : ''}${hint}`,
+      status,
+      {
+        cause: err,
+      },
+    );
+  }
+}

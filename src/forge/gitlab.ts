@@ -1,0 +1,155 @@
+import { Commits, MergeRequestNotes, MergeRequests } from '@gitbeaker/rest';
+import { errorMessage } from '../shared/errors.ts';
+import {
+  ForgeError,
+  forgeErrorCode,
+  type CommitStatus,
+  type Forge,
+  type MergeRequest,
+  type MergeRequestFields,
+} from './types.ts';
+
+export interface GitLabOptions {
+  /** The instance's base URL, e.g. https://gitlab.example.org (the API is under /api/v4). */
+  readonly url: string;
+  readonly token: string;
+}
+
+/** The fields of a GitLab merge request patchferry reads; gitbeaker's own types are wider. */
+interface GitLabMr {
+  iid: number;
+  web_url: string;
+  state: string;
+  source_branch: string;
+  target_branch: string;
+  title: string;
+  description: string | null;
+  sha: string | null;
+  merge_commit_sha: string | null;
+  squash_commit_sha?: string | null;
+}
+
+/** GitLab (gitlab.com or self-hosted) through @gitbeaker/rest. */
+export function gitlabForge(options: GitLabOptions): Forge {
+  const resource = { host: options.url, token: options.token };
+  const mrs = new MergeRequests(resource);
+  const notes = new MergeRequestNotes(resource);
+  const commits = new Commits(resource);
+
+  return {
+    kind: 'gitlab',
+    async findBySourceBranch(project, sourceBranch) {
+      // No state filter: GitLab's default is every state, so a merged or closed one is found too.
+      const found = (await call(`list merge requests of ${project}`, () =>
+        mrs.all({
+          projectId: project,
+          sourceBranch,
+          orderBy: 'created_at',
+          sort: 'desc',
+          perPage: 1,
+          maxPages: 1,
+        }),
+      )) as unknown as GitLabMr[];
+      const [newest] = found;
+      return newest ? toMergeRequest(newest) : null;
+    },
+    async open(project, sourceBranch, fields) {
+      const created = await call(`open a merge request from ${sourceBranch} in ${project}`, () =>
+        mrs.create(project, sourceBranch, fields.targetBranch, fields.title, {
+          description: fields.description,
+          removeSourceBranch: true,
+        }),
+      );
+      return toMergeRequest(created as unknown as GitLabMr);
+    },
+    async update(project, number, fields) {
+      const edited = await call(`update !${number} of ${project}`, () =>
+        mrs.edit(project, number, {
+          ...(fields.title !== undefined ? { title: fields.title } : {}),
+          ...(fields.description !== undefined ? { description: fields.description } : {}),
+          ...(fields.targetBranch !== undefined ? { targetBranch: fields.targetBranch } : {}),
+        }),
+      );
+      return toMergeRequest(edited as unknown as GitLabMr);
+    },
+    async get(project, number) {
+      return toMergeRequest(
+        (await call(`read !${number} of ${project}`, () => mrs.show(project, number))) as unknown as GitLabMr,
+      );
+    },
+    async comment(project, number, body) {
+      await call(`comment on !${number} of ${project}`, () => notes.create(project, number, body));
+    },
+    async close(project, number) {
+      const closed = await call(`close !${number} of ${project}`, () =>
+        mrs.edit(project, number, { stateEvent: 'close' }),
+      );
+      return toMergeRequest(closed as unknown as GitLabMr);
+    },
+    async setStatus(project, sha, status) {
+      try {
+        await commits.editStatus(project, sha, status.state, statusOptions(status));
+      } catch (err) {
+        // GitLab refuses to "transition" a status to the state it is already in (400): the
+        // status already says what we wanted.
+        if (statusOf(err) === 400 && /Cannot transition status/i.test(errorMessage(err))) return;
+        throw toForgeError(err, `set the ${status.name} status of ${sha.slice(0, 12)} in ${project}`);
+      }
+    },
+  };
+}
+
+function statusOptions(status: CommitStatus) {
+  return {
+    name: status.name,
+    ...(status.description ? { description: status.description.slice(0, 255) } : {}),
+    ...(status.url ? { targetUrl: status.url } : {}),
+  };
+}
+
+function toMergeRequest(mr: GitLabMr): MergeRequest {
+  return {
+    number: mr.iid,
+    url: mr.web_url,
+    state:
+      mr.state === 'merged' ? 'merged' : mr.state === 'opened' || mr.state === 'locked' ? 'open' : 'closed',
+    sourceBranch: mr.source_branch,
+    targetBranch: mr.target_branch,
+    title: mr.title,
+    description: mr.description ?? '',
+    headSha: mr.sha ?? null,
+    mergeSha: mr.merge_commit_sha ?? mr.squash_commit_sha ?? null,
+  };
+}
+
+async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    throw toForgeError(err, what);
+  }
+}
+
+function statusOf(err: unknown): number | null {
+  const response = (err as { cause?: { response?: { status?: number } } }).cause?.response;
+  return typeof response?.status === 'number' ? response.status : null;
+}
+
+function toForgeError(err: unknown, what: string): ForgeError {
+  const status = statusOf(err);
+  const code = forgeErrorCode(status);
+  const hint =
+    code === 'forge_auth'
+      ? '; check the token (forge.tokenEnv) and its api scope'
+      : code === 'forge_not_found'
+        ? '; check the project path (projects.*.forgePath)'
+        : '';
+  return new ForgeError(
+    code,
+    `GitLab: cannot ${what}: ${errorMessage(err)}${status ? ` (HTTP ${status})` : ''}${hint}`,
+    status,
+    {
+      cause: err,
+    },
+  );
+}

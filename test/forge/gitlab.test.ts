@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gitlabForge } from '../../src/forge/gitlab.ts';
+import { ForgeError, type Forge } from '../../src/forge/types.ts';
+import { forgeRepo } from '../helpers/forge-repo.ts';
+import { git } from '../helpers/git.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { FakeGitLab } from '../servers/gitlab.ts';
+
+const PROJECT = 'virt/qemu';
+
+describe('GitLab adapter through @gitbeaker/rest against the GitLab test server', () => {
+  let server: FakeGitLab;
+  let forge: Forge;
+  let repo: ReturnType<typeof forgeRepo>;
+
+  beforeEach(async () => {
+    server = new FakeGitLab('glpat-test');
+    repo = forgeRepo(tempDir());
+    server.addProject(PROJECT, repo.bare);
+    const url = await server.listen();
+    forge = gitlabForge({ url, token: 'glpat-test' });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  const fields = { title: 'vl: fix crash', description: 'Fixes a crash.', targetBranch: 'master' };
+
+  it('opens a merge request, finds it by source branch, and refuses a second one with 409', async () => {
+    const sha = repo.pushBranch('patchferry/master/vl-fix-crash', 'fix.txt');
+    const mr = await forge.open(PROJECT, 'patchferry/master/vl-fix-crash', fields);
+    expect(mr).toMatchObject({
+      number: 1,
+      state: 'open',
+      sourceBranch: 'patchferry/master/vl-fix-crash',
+      targetBranch: 'master',
+      title: 'vl: fix crash',
+      description: 'Fixes a crash.',
+      headSha: sha,
+      mergeSha: null,
+    });
+    expect(mr.url).toMatch(/\/virt\/qemu\/-\/merge_requests\/1$/);
+    // The project path travels URL-encoded, as GitLab wants it.
+    expect(server.http.requests[0]?.path).toBe('/api/v4/projects/virt%2Fqemu/merge_requests');
+    expect(await forge.findBySourceBranch(PROJECT, 'patchferry/master/vl-fix-crash')).toMatchObject({
+      number: 1,
+    });
+    expect(await forge.findBySourceBranch(PROJECT, 'patchferry/master/other')).toBeNull();
+    const err = await forge.open(PROJECT, 'patchferry/master/vl-fix-crash', fields).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForgeError);
+    expect(err).toMatchObject({ code: 'forge_conflict', status: 409 });
+    expect((err as Error).message).toContain(
+      'Another open merge request already exists for this source branch: !1',
+    );
+  });
+
+  it('updates, comments, closes, and finds the newest of several for one branch', async () => {
+    repo.pushBranch('topic', 'a.txt');
+    const first = await forge.open(PROJECT, 'topic', fields);
+    expect(await forge.update(PROJECT, first.number, { title: 'v2: vl: fix crash' })).toMatchObject({
+      title: 'v2: vl: fix crash',
+      description: 'Fixes a crash.',
+    });
+    await forge.comment(PROJECT, first.number, 'v2 posted');
+    expect(server.notes(PROJECT, first.number).map((n) => n.body)).toEqual(['v2 posted']);
+    expect(await forge.close(PROJECT, first.number)).toMatchObject({ state: 'closed' });
+    const second = await forge.open(PROJECT, 'topic', fields);
+    expect(await forge.findBySourceBranch(PROJECT, 'topic')).toMatchObject({
+      number: second.number,
+      state: 'open',
+    });
+  });
+
+  it('sees the merge a reviewer made, with the merge commit', async () => {
+    repo.pushBranch('topic', 'b.txt');
+    const mr = await forge.open(PROJECT, 'topic', fields);
+    server.merge(PROJECT, mr.number);
+    const merged = await forge.get(PROJECT, mr.number);
+    expect(merged.state).toBe('merged');
+    expect(merged.mergeSha).toBe(git(repo.bare, ['rev-parse', 'master']).trim());
+  });
+
+  it("sets commit statuses, taking GitLab's refusal to repeat a state as done", async () => {
+    const sha = repo.pushBranch('topic', 'c.txt');
+    await forge.setStatus(PROJECT, sha, { state: 'running', name: 'rpm/el9' });
+    await forge.setStatus(PROJECT, sha, { state: 'running', name: 'rpm/el9' });
+    await forge.setStatus(PROJECT, sha, {
+      state: 'success',
+      name: 'rpm/el9',
+      url: 'http://127.0.0.1/repo',
+      description: '3 RPMs',
+    });
+    expect(server.statuses(PROJECT).map((s) => s.status)).toEqual(['running', 'success']);
+    expect(server.http.requests.filter((r) => r.status === 400)).toHaveLength(1);
+  });
+
+  it('names the token when it is refused, and the project when it is unknown', async () => {
+    const bad = gitlabForge({ url: server.http.url, token: 'wrong' });
+    await expect(bad.findBySourceBranch(PROJECT, 'x')).rejects.toMatchObject({
+      code: 'forge_auth',
+      message: expect.stringMatching(/401 Unauthorized.*check the token/),
+    });
+    await expect(forge.findBySourceBranch('virt/nope', 'x')).rejects.toMatchObject({
+      code: 'forge_not_found',
+      message: expect.stringContaining('404 Project Not Found'),
+    });
+  });
+
+  it('comes through a 429 with Retry-After (gitbeaker retries it)', async () => {
+    server.http.failNext({
+      status: 429,
+      body: { message: '429 Too Many Requests' },
+      headers: { 'retry-after': '1' },
+    });
+    expect(await forge.findBySourceBranch(PROJECT, 'x')).toBeNull();
+    expect(server.http.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('reports a validation error for a branch the repository does not have', async () => {
+    await expect(forge.open(PROJECT, 'never-pushed', fields)).rejects.toMatchObject({
+      code: 'forge_invalid',
+      status: 422,
+      message: expect.stringContaining('Source branch does not exist'),
+    });
+  });
+});

@@ -1,0 +1,330 @@
+import { FakeHttpServer, page, repoGit, type FakeRequest, type FakeResponse } from './http.ts';
+
+/** A merge request as the fake GitLab stores it. */
+export interface StoredMr {
+  id: number;
+  iid: number;
+  title: string;
+  description: string;
+  state: 'opened' | 'closed' | 'merged';
+  source_branch: string;
+  target_branch: string;
+  merge_commit_sha: string | null;
+  created_at: string;
+}
+
+export interface StoredNote {
+  id: number;
+  body: string;
+  created_at: string;
+}
+
+interface Project {
+  id: number;
+  path: string;
+  repo: string;
+  mrs: StoredMr[];
+  notes: Map<number, StoredNote[]>;
+  statuses: {
+    sha: string;
+    name: string;
+    status: string;
+    description: string | null;
+    target_url: string | null;
+  }[];
+}
+
+/** A stateful GitLab REST v4 server on loopback, backed by real bare git repositories: the
+ * endpoints patchferry's GitLab adapter uses, with GitLab's status codes, error bodies and
+ * pagination headers (../shared/notes/forges.md). Tests push to the repositories and press
+ * "merge" through `merge()`. */
+export class FakeGitLab {
+  readonly http: FakeHttpServer;
+  readonly #projects = new Map<string, Project>();
+  readonly #token: string;
+  #ids = 1;
+
+  constructor(token: string) {
+    this.#token = token;
+    this.http = new FakeHttpServer((req) => this.#auth(req));
+    const p = '/api/v4/projects/(?<id>[^/]+)';
+    const mr = `${p}/merge_requests/(?<iid>\\d+)`;
+    this.http.route('GET', re(`${p}`), (req, a) => this.#withProject(a, (pr) => ok(this.#projectJson(pr))));
+    this.http.route('GET', re(`${p}/merge_requests`), (req, a) =>
+      this.#withProject(a, (pr) => this.#list(req, pr)),
+    );
+    this.http.route('POST', re(`${p}/merge_requests`), (req, a) =>
+      this.#withProject(a, (pr) => this.#create(req, pr)),
+    );
+    this.http.route('GET', re(mr), (req, a) => this.#withMr(a, (pr, m) => ok(this.#mrJson(pr, m))));
+    this.http.route('PUT', re(mr), (req, a) => this.#withMr(a, (pr, m) => this.#edit(req, pr, m)));
+    this.http.route('PUT', re(`${mr}/merge`), (req, a) => this.#withMr(a, (pr, m) => this.#merge(pr, m)));
+    this.http.route('GET', re(`${mr}/notes`), (req, a) =>
+      this.#withMr(a, (pr, m) =>
+        page(req, this.http.url, pr.notes.get(m.iid) ?? [], { defaultPerPage: 20, gitlabHeaders: true }),
+      ),
+    );
+    this.http.route('POST', re(`${mr}/notes`), (req, a) =>
+      this.#withMr(a, (pr, m) => this.#note(req, pr, m)),
+    );
+    this.http.route('POST', re(`${p}/statuses/(?<sha>[0-9a-f]{40})`), (req, a) =>
+      this.#withProject(a, (pr) => this.#status(req, pr, a.sha ?? '')),
+    );
+  }
+
+  listen(): Promise<string> {
+    return this.http.listen();
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  addProject(path: string, repo: string): void {
+    this.#projects.set(path, { id: this.#ids++, path, repo, mrs: [], notes: new Map(), statuses: [] });
+  }
+
+  mergeRequests(path: string): readonly StoredMr[] {
+    return this.#project(path).mrs;
+  }
+
+  notes(path: string, iid: number): readonly StoredNote[] {
+    return this.#project(path).notes.get(iid) ?? [];
+  }
+
+  statuses(path: string) {
+    return this.#project(path).statuses;
+  }
+
+  /** A reviewer presses "Merge" in the web UI. */
+  merge(path: string, iid: number): StoredMr {
+    const project = this.#project(path);
+    const mr = project.mrs.find((m) => m.iid === iid);
+    if (!mr) throw new Error(`no !${iid} in ${path}`);
+    const response = this.#merge(project, mr);
+    if (response.status !== 200)
+      throw new Error(`merge of !${iid} refused: ${JSON.stringify(response.body)}`);
+    return mr;
+  }
+
+  #project(path: string): Project {
+    const project = this.#projects.get(path);
+    if (!project) throw new Error(`no project ${path}`);
+    return project;
+  }
+
+  #auth(req: FakeRequest): FakeResponse | null {
+    const token =
+      req.headers['private-token'] ?? /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+    return token === this.#token ? null : { status: 401, body: { message: '401 Unauthorized' } };
+  }
+
+  #withProject(a: Record<string, string>, f: (p: Project) => FakeResponse): FakeResponse {
+    const id = decodeURIComponent(a.id ?? '');
+    const project = /^\d+$/.test(id)
+      ? [...this.#projects.values()].find((p) => p.id === Number(id))
+      : this.#projects.get(id);
+    return project ? f(project) : { status: 404, body: { message: '404 Project Not Found' } };
+  }
+
+  #withMr(a: Record<string, string>, f: (p: Project, m: StoredMr) => FakeResponse): FakeResponse {
+    return this.#withProject(a, (project) => {
+      const mr = project.mrs.find((m) => m.iid === Number(a.iid));
+      return mr ? f(project, mr) : { status: 404, body: { message: '404 Not found' } };
+    });
+  }
+
+  #projectJson(p: Project) {
+    return {
+      id: p.id,
+      path_with_namespace: p.path,
+      web_url: `${this.http.url}/${p.path}`,
+      default_branch: 'master',
+    };
+  }
+
+  #mrJson(p: Project, m: StoredMr) {
+    return {
+      ...m,
+      project_id: p.id,
+      source_project_id: p.id,
+      target_project_id: p.id,
+      sha: repoGit.tip(p.repo, m.source_branch) ?? m.merge_commit_sha,
+      web_url: `${this.http.url}/${p.path}/-/merge_requests/${m.iid}`,
+      references: { short: `!${m.iid}` },
+      draft: false,
+      detailed_merge_status: m.state === 'opened' ? 'mergeable' : 'not_open',
+    };
+  }
+
+  #list(req: FakeRequest, p: Project): FakeResponse {
+    let mrs = [...p.mrs];
+    const state = req.query.get('state');
+    const source = req.query.get('source_branch');
+    const target = req.query.get('target_branch');
+    if (state && state !== 'all') mrs = mrs.filter((m) => m.state === state);
+    if (source) mrs = mrs.filter((m) => m.source_branch === source);
+    if (target) mrs = mrs.filter((m) => m.target_branch === target);
+    // Newest first, GitLab's default order (created_at desc).
+    if (req.query.get('sort') !== 'asc') mrs.reverse();
+    return page(
+      req,
+      this.http.url,
+      mrs.map((m) => this.#mrJson(p, m)),
+      { defaultPerPage: 20, gitlabHeaders: true },
+    );
+  }
+
+  #create(req: FakeRequest, p: Project): FakeResponse {
+    const {
+      source_branch: source,
+      target_branch: target,
+      title,
+    } = req.body as Record<string, string | undefined>;
+    const missing = (['source_branch', 'target_branch', 'title'] as const).filter((k) => !req.body[k]);
+    if (missing.length > 0) return { status: 400, body: { message: `${missing.join(', ')} is missing` } };
+    if (source === target) {
+      return { status: 422, body: { message: ["You can't use same project/branch for source and target"] } };
+    }
+    if (!repoGit.tip(p.repo, source ?? ''))
+      return { status: 422, body: { message: ['Source branch does not exist'] } };
+    if (!repoGit.tip(p.repo, target ?? ''))
+      return { status: 422, body: { message: ['Target branch does not exist'] } };
+    const open = p.mrs.find(
+      (m) => m.state === 'opened' && m.source_branch === source && m.target_branch === target,
+    );
+    if (open) {
+      return {
+        status: 409,
+        body: { message: [`Another open merge request already exists for this source branch: !${open.iid}`] },
+      };
+    }
+    const mr: StoredMr = {
+      id: 1000 + this.#ids++,
+      iid: p.mrs.length + 1,
+      title: title ?? '',
+      description: String(req.body.description ?? ''),
+      state: 'opened',
+      source_branch: source ?? '',
+      target_branch: target ?? '',
+      merge_commit_sha: null,
+      created_at: new Date().toISOString(),
+    };
+    p.mrs.push(mr);
+    return { status: 201, body: this.#mrJson(p, mr) };
+  }
+
+  #edit(req: FakeRequest, p: Project, m: StoredMr): FakeResponse {
+    const b = req.body as Record<string, string | undefined>;
+    if (!['title', 'description', 'state_event', 'target_branch', 'labels'].some((k) => k in b)) {
+      return {
+        status: 400,
+        body: {
+          message:
+            'title, description, state_event, target_branch, labels are missing, at least one parameter must be provided',
+        },
+      };
+    }
+    if (
+      b.state_event === 'reopen' &&
+      p.mrs.some(
+        (o) =>
+          o !== m &&
+          o.state === 'opened' &&
+          o.source_branch === m.source_branch &&
+          o.target_branch === m.target_branch,
+      )
+    ) {
+      return {
+        status: 409,
+        body: { message: ['Another open merge request already exists for this source branch'] },
+      };
+    }
+    if (b.title !== undefined) m.title = b.title;
+    if (b.description !== undefined) m.description = b.description;
+    if (b.target_branch !== undefined) m.target_branch = b.target_branch;
+    if (b.state_event === 'close' && m.state === 'opened') m.state = 'closed';
+    if (b.state_event === 'reopen' && m.state === 'closed') m.state = 'opened';
+    return ok(this.#mrJson(p, m));
+  }
+
+  #merge(p: Project, m: StoredMr): FakeResponse {
+    if (m.state !== 'opened') return { status: 405, body: { message: '405 Method Not Allowed' } };
+    const merged = repoGit.merge(
+      p.repo,
+      m.source_branch,
+      m.target_branch,
+      `Merge branch '${m.source_branch}' into '${m.target_branch}'`,
+    );
+    if (!merged) return { status: 406, body: { message: 'Branch cannot be merged' } };
+    m.state = 'merged';
+    m.merge_commit_sha = merged;
+    return ok(this.#mrJson(p, m));
+  }
+
+  #note(req: FakeRequest, p: Project, m: StoredMr): FakeResponse {
+    const body = req.body.body;
+    if (typeof body !== 'string' || body === '')
+      return { status: 400, body: { message: { note: ["can't be blank"] } } };
+    const notes = p.notes.get(m.iid) ?? [];
+    const note = { id: 5000 + this.#ids++, body, created_at: new Date().toISOString() };
+    notes.push(note);
+    p.notes.set(m.iid, notes);
+    return {
+      status: 201,
+      body: { ...note, noteable_type: 'MergeRequest', noteable_iid: m.iid, system: false, type: null },
+    };
+  }
+
+  #status(req: FakeRequest, p: Project, sha: string): FakeResponse {
+    const b = req.body as Record<string, string | undefined>;
+    const state = b.state ?? '';
+    if (!['pending', 'running', 'success', 'failed', 'canceled'].includes(state)) {
+      return { status: 400, body: { message: 'state is missing, state does not have a valid value' } };
+    }
+    const name = b.name ?? b.context ?? 'default';
+    const current = p.statuses.filter((s) => s.sha === sha && s.name === name).at(-1);
+    if (current?.status === state) {
+      const via =
+        state === 'running'
+          ? 'run'
+          : state === 'pending'
+            ? 'enqueue'
+            : state === 'success'
+              ? 'succeed'
+              : 'drop';
+      return {
+        status: 400,
+        body: {
+          message: `Cannot transition status via :${via} from :${state} (Reason(s): Status cannot transition via "${via}")`,
+        },
+      };
+    }
+    const status = {
+      sha,
+      name,
+      status: state,
+      description: b.description ?? null,
+      target_url: b.target_url ?? null,
+    };
+    p.statuses.push(status);
+    return {
+      status: 201,
+      body: {
+        id: this.#ids++,
+        ...status,
+        ref: b.ref ?? null,
+        created_at: new Date().toISOString(),
+        allow_failure: false,
+      },
+    };
+  }
+}
+
+function re(pattern: string): RegExp {
+  return new RegExp(`^${pattern}$`);
+}
+
+function ok(body: unknown): FakeResponse {
+  return { status: 200, body };
+}
