@@ -160,7 +160,9 @@ async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
       typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : null;
     // GitHub signals rate limits with 403 as well as 429; its message says which.
     const limited = status === 403 && /rate limit/i.test(errorMessage(err));
-    const code = limited ? 'forge_rate_limited' : forgeErrorCode(status);
+    // A duplicate pull request is a 422 on GitHub where GitLab says 409: the same conflict to callers.
+    const duplicate = status === 422 && /pull request already exists/i.test(errorMessage(err));
+    const code = limited ? 'forge_rate_limited' : duplicate ? 'forge_conflict' : forgeErrorCode(status);
     const hint =
       code === 'forge_auth'
         ? '; check the token (forge.tokenEnv) and its permissions'
