@@ -28,7 +28,7 @@ describe('GitHub adapter through octokit against the GitHub test server', () => 
 
   const fields = { title: 'qemu: fix hotplug', description: 'Fixes hotplug.', targetBranch: 'master' };
 
-  it('opens a pull request, finds it by head branch, and maps the duplicate 422 to the same conflict as GitLab's 409', async () => {
+  it('opens a pull request, finds it by head branch, and maps the duplicate 422 to the same conflict as a GitLab 409', async () => {
     const sha = repo.pushBranch('patchferry/master/qemu-fix-hotplug', 'fix.txt');
     const pr = await forge.open(REPO, 'patchferry/master/qemu-fix-hotplug', fields);
     expect(pr).toMatchObject({
