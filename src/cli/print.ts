@@ -3,7 +3,7 @@ import type { BuildSummary, PublishSummary, ReportSummary, SyncSummary } from '.
 /** Human-readable lines for each stage's outcome; logs (JSON) go to stderr separately. */
 export function printSync(s: SyncSummary, out: (line: string) => void): void {
   out(
-    `sync: ${s.newMails} new mail(s); ${s.applied.length} series applied, ${s.failed.length} failed, ${s.incomplete.length} incomplete, ${s.rejected.length} rejected, ${s.ignored} not patches`,
+    `sync: ${s.newMails} new mail(s); ${s.applied.length} series applied,${s.proposed.length > 0 ? ` ${s.proposed.length} proposed,` : ''} ${s.failed.length} failed, ${s.incomplete.length} incomplete, ${s.rejected.length} rejected, ${s.ignored} not patches`,
   );
   for (const a of s.applied)
     out(`  applied   ${a.project}/${a.branch} ${a.head.slice(0, 12)}  <${a.series}>`);
@@ -14,6 +14,9 @@ export function printSync(s: SyncSummary, out: (line: string) => void): void {
     out(`  gave up   ${i.have}/${i.total} parts after the grace period  <${i.series}>`);
   for (const r of s.rejected) out(`  rejected  "${r.subject}": ${r.reason}`);
   for (const q of s.quarantined) out(`  quarantined <${q.messageId}>: ${q.reason}`);
+  for (const p of s.proposed)
+    out(`  ${p.action.padEnd(9)} ${p.project}/${p.branch} from ${p.sourceBranch}: ${p.url}  <${p.series}>`);
+  for (const m of s.merged) out(`  merged    ${m.url} as ${m.commit.slice(0, 12)}  <${m.series}>`);
 }
 
 export function printBuild(b: BuildSummary, out: (line: string) => void): void {

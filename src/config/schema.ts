@@ -76,6 +76,13 @@ const project = z.strictObject({
   /** Path of the spec file inside the repository. */
   spec: z.string().min(1).default('*.spec'),
   platforms: z.array(projectName).min(1),
+  /** The forge's name for the repository (GitLab project path, GitHub owner/name): needed with a forge. */
+  forgePath: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, {
+      error: (iss) => `${JSON.stringify(iss.input)} is not a repository path such as "group/name"`,
+    })
+    .optional(),
 });
 
 const forge = z.discriminatedUnion('type', [
@@ -109,6 +116,14 @@ const reporter = z.strictObject({
   from: z.string().min(3),
   listAddress: z.string().min(3),
   failureRecipients: z.array(z.string().min(3)).default([]),
+  /** Link to a mail in the list's archive; {messageId} is replaced by the Message-ID (URL-encoded,
+   * without angle brackets), e.g. https://lore.example.org/virt/{messageId}/ */
+  archiveUrl: z
+    .string()
+    .refine((u) => u.includes('{messageId}') && /^https?:\/\//.test(u), {
+      error: 'expected an http(s) URL containing {messageId}',
+    })
+    .optional(),
   /** Reports are also appended here as RFC 5322 messages (an mbox file). */
   outbox: z.string().min(1).optional(),
   smtp: smtp.optional(),

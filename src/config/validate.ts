@@ -18,15 +18,24 @@ export function validateConfig(document: unknown, source: string): Config {
 function crossReferences(document: unknown): string[] {
   const doc = asRecord(document);
   const platforms = Object.keys(asRecord(doc.platforms));
+  const withForge = doc.forge !== undefined;
   return Object.entries(asRecord(doc.projects)).flatMap(([name, project]) => {
-    const used = asRecord(project).platforms;
-    if (!Array.isArray(used)) return [];
-    return used.flatMap((p, i) =>
-      typeof p === 'string' && !platforms.includes(p)
+    const forgePath =
+      withForge && asRecord(project).forgePath === undefined
         ? [
-            `${formatPath(['projects', name, 'platforms', i])}: "${p}" is not a defined platform (defined: ${platforms.join(', ') || 'none'})`,
+            `${formatPath(['projects', name, 'forgePath'])}: is required with a forge (the repository's path on it, e.g. "virt/${name}")`,
           ]
-        : [],
+        : [];
+    const used = asRecord(project).platforms;
+    if (!Array.isArray(used)) return forgePath;
+    return forgePath.concat(
+      used.flatMap((p, i) =>
+        typeof p === 'string' && !platforms.includes(p)
+          ? [
+              `${formatPath(['projects', name, 'platforms', i])}: "${p}" is not a defined platform (defined: ${platforms.join(', ') || 'none'})`,
+            ]
+          : [],
+      ),
     );
   });
 }

@@ -11,6 +11,9 @@ import { publicInboxSource } from '../ingest/public-inbox.ts';
 import type { MailSource } from '../ingest/source.ts';
 import { GitApplier } from '../git/git-applier.ts';
 import type { Applier } from '../git/types.ts';
+import { githubForge } from '../forge/github.ts';
+import { gitlabForge } from '../forge/gitlab.ts';
+import type { Forge } from '../forge/types.ts';
 import { RpmbuildBuilder } from '../build/rpmbuild-builder.ts';
 import type { Builder } from '../build/types.ts';
 import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
@@ -27,17 +30,14 @@ export interface Context {
   readonly store: Store;
   readonly sources: readonly MailSource[];
   readonly applier: Applier;
+  /** Set in merge-request mode: series are proposed there instead of pushed onto their branch. */
+  readonly forge: Forge | null;
   readonly builder: Builder;
   readonly publisher: Publisher;
   readonly notifiers: readonly Notifier[];
 }
 
 export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Context {
-  if (config.forge) {
-    throw new ConfigError('configuration', [
-      `forge.type "${config.forge.type}": merge-request mode is not available in this version; remove "forge" to run in direct mode`,
-    ]);
-  }
   if (config.builder.type !== 'rpmbuild') {
     throw new ConfigError('configuration', [
       `builder.type "${config.builder.type}" is not available in this version; use "rpmbuild" (the default)`,
@@ -51,6 +51,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     store: openStore(config.state.database),
     sources,
     applier: new GitApplier({ workDir: join(config.workDir, 'git'), log }),
+    forge: config.forge ? forgeFor(config.forge, log, env) : null,
     builder: new RpmbuildBuilder({ log }),
     publisher: new CreaterepoPublisher({
       root: config.publisher.root,
@@ -95,6 +96,20 @@ function mailSources(s: SourceConfig, key: string, log: Logger, env: NodeJS.Proc
       );
     }
   }
+}
+
+function forgeFor(forge: NonNullable<Config['forge']>, log: Logger, env: NodeJS.ProcessEnv): Forge {
+  const token = readSecret(forge.tokenEnv, 'forge.tokenEnv', env);
+  return forge.type === 'gitlab'
+    ? gitlabForge({ url: forge.url, token })
+    : githubForge({ url: forge.url, token, log, throttle: !isLoopback(forge.url) });
+}
+
+/** A forge on this machine is a test server or a local instance: octokit's 1-3 s spacing of writes
+ * is a courtesy to github.com that only slows it down. */
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === '127.0.0.1' || host === '[::1]' || host === 'localhost';
 }
 
 function readFile(path: string, key: string): string {

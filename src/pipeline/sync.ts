@@ -7,7 +7,9 @@ import { errorMessage } from '../shared/errors.ts';
 import type { Context } from './context.ts';
 import { ingest, settle } from './ingest.ts';
 import { sourceForPath } from '../ingest/open-path.ts';
-import { queueFailureReport, queueIncomplete, queueRejection } from './report.ts';
+import { queueIncomplete, queueRejection } from './report.ts';
+import { applyDirect, type SeriesJob } from './apply.ts';
+import { detectMerges, proposeSeries, type Proposal } from './propose.ts';
 import { routingTable } from './routing.ts';
 import type { MailRecord } from '../store/mail-records.ts';
 
@@ -27,10 +29,16 @@ export interface SyncSummary {
   /** Series still incomplete after the grace period: reported, never applied. */
   readonly expired: readonly { series: string; have: number; total: number }[];
   readonly ignored: number;
+  /** Merge-request mode: series opened or updated as merge requests. */
+  readonly proposed: readonly Proposal[];
+  /** Merge-request mode: merge requests found merged (their target branches are built next). */
+  readonly merged: readonly { series: string; url: string; commit: string }[];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
-type Outcomes = Mutable<Pick<SyncSummary, 'applied' | 'failed' | 'rejected' | 'incomplete' | 'expired'>>;
+type Outcomes = Mutable<
+  Pick<SyncSummary, 'applied' | 'failed' | 'rejected' | 'incomplete' | 'expired' | 'proposed'>
+>;
 
 /** `patchferry import`: files and archives go through the same path as live mail, each mail
  * recorded once by Message-ID whichever way it came. */
@@ -49,6 +57,7 @@ export interface SyncOptions {
 export async function sync(ctx: Context, options: SyncOptions = {}): Promise<SyncSummary> {
   const now = options.now ?? new Date();
   const newMails = await ingest(ctx, options.since ? { since: options.since } : {});
+  const merged = ctx.forge ? await detectMerges(ctx, ctx.forge) : [];
   const quarantined: { messageId: string; reason: string }[] = [];
   const mails: Mail[] = [];
   // Every open mail is read from the store once; assembly, expiry and git am all use these records.
@@ -63,8 +72,16 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
     }
   }
 
+  const byId = new Map(mails.map((m) => [m.messageId, m]));
   const table = routingTable(ctx.config);
-  const summary: Outcomes = { applied: [], failed: [], rejected: [], incomplete: [], expired: [] };
+  const summary: Outcomes = {
+    applied: [],
+    failed: [],
+    rejected: [],
+    incomplete: [],
+    expired: [],
+    proposed: [],
+  };
   const inSeries = new Set<string>();
   for (const series of assembleSeries(mails)) {
     const members = [series.cover, ...series.patches.values(), ...series.extras].filter(
@@ -79,7 +96,8 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
       summary.rejected.push({ messageId: head.messageId, subject: head.subject, reason: route.reason });
       continue;
     }
-    saveSeries(ctx, series, route.repo, route.branch);
+    const linked = withEarlierVersion(ctx, series, members);
+    saveSeries(ctx, linked, route.repo, route.branch);
     if (!series.complete) {
       if (expired(ctx, records, members, now)) {
         giveUp(ctx, series, head, members);
@@ -91,7 +109,16 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
       summary.incomplete.push({ series: series.id, have: series.patches.size, total: series.total });
       continue;
     }
-    await applySeries(ctx, records, series, route.repo, route.branch, members, summary);
+    const job: SeriesJob = {
+      series: linked,
+      project: route.repo,
+      branch: route.branch,
+      members,
+      records,
+      mails: byId,
+    };
+    if (ctx.forge) await proposeSeries(ctx, ctx.forge, job, summary);
+    else await applyDirect(ctx, job, summary);
   }
 
   let ignored = 0;
@@ -107,7 +134,7 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
     ctx.store.mails.setState(mail.messageId, 'final', outcome, null, mail.kind);
   }
   await settle(ctx);
-  return { newMails, quarantined, ignored, ...summary };
+  return { newMails, quarantined, ignored, merged, ...summary };
 }
 
 function reject(ctx: Context, head: SeriesMail, members: readonly SeriesMail[], reason: string): void {
@@ -139,6 +166,27 @@ function giveUp(ctx: Context, series: Series, head: SeriesMail, members: readonl
   ctx.log.info({ series: series.id }, 'series incomplete after grace period');
 }
 
+/** The series with its earlier version found among the series of earlier runs, when assembly (which
+ * sees only this run's mails) found none. */
+function withEarlierVersion(ctx: Context, series: Series, members: readonly SeriesMail[]): Series {
+  const resend = members.some((m) => m.tag.prefixes.some((p) => /^RESEND$/i.test(p)));
+  if (series.supersedes || (series.version <= 1 && !resend)) return series;
+  const pointsAt = [
+    ...new Set(
+      members.flatMap((m) => [...m.references, ...(m.inReplyTo ? [m.inReplyTo] : []), ...m.supersedes]),
+    ),
+  ];
+  const supersedes = ctx.store.series.earlierVersion({
+    id: series.id,
+    version: series.version,
+    sender: series.sender.address,
+    title: series.title,
+    pointsAt,
+    resend,
+  });
+  return supersedes ? { ...series, supersedes } : series;
+}
+
 function saveSeries(ctx: Context, series: Series, project: string, branch: string): void {
   const previous = ctx.store.series.get(series.id);
   ctx.store.series.save({
@@ -158,100 +206,4 @@ function saveSeries(ctx: Context, series: Series, project: string, branch: strin
     supersedes: series.supersedes,
     patches: new Map([...series.patches].map(([part, m]) => [part, m.messageId])),
   });
-}
-
-async function applySeries(
-  ctx: Context,
-  records: ReadonlyMap<string, MailRecord>,
-  series: Series,
-  project: string,
-  branch: string,
-  members: readonly SeriesMail[],
-  summary: Pick<Outcomes, 'applied' | 'failed'>,
-): Promise<void> {
-  const log = ctx.log.child({ series: series.id, project, branch });
-  const projectConfig = ctx.config.projects[project];
-  if (!projectConfig) return;
-  const patches = orderedPatches(series);
-  const inFlight = ctx.store.series.pushInFlight(series.id);
-  if (inFlight && (await ctx.applier.contains(project, projectConfig.git, branch, inFlight.head))) {
-    // The last run pushed this series and stopped before recording it: record, do not apply twice.
-    log.warn({ head: inFlight.head }, 'series was pushed by an interrupted run; recording it');
-    const result = { ok: true, base: inFlight.base, head: inFlight.head } as const;
-    recordApplied(ctx, series.id, project, branch, result, members, summary);
-    return;
-  }
-  const result = await ctx.applier.apply(
-    {
-      project,
-      gitUrl: projectConfig.git,
-      branch,
-      workName: series.id,
-      patches: patches.map((p, i) => ({
-        part: i + 1,
-        subject: p.tag.title,
-        raw: records.get(p.messageId)?.raw ?? Buffer.alloc(0),
-        trailers: (series.trailers.get(p.messageId) ?? []).map((t) => `${t.key}: ${t.value}`),
-      })),
-    },
-    {
-      beforePush: (base, head) =>
-        ctx.store.series.recordPush({ seriesId: series.id, project, branch, base, head }),
-    },
-  );
-  if (result.ok) {
-    recordApplied(ctx, series.id, project, branch, result, members, summary);
-    return;
-  }
-  const detail = JSON.stringify({
-    failedSubject: result.failedSubject,
-    conflicts: result.conflicts,
-    output: result.output,
-  });
-  ctx.store.series.recordApplication({
-    seriesId: series.id,
-    project,
-    branch,
-    state: 'failed',
-    baseCommit: result.base,
-    headCommit: null,
-    failedPart: result.failedPart,
-    detail,
-  });
-  ctx.store.series.setState(series.id, 'failed');
-  summary.failed.push({
-    series: series.id,
-    project,
-    branch,
-    part: result.failedPart,
-    reason: result.output.split('\n')[0] ?? '',
-  });
-  log.warn({ part: result.failedPart }, 'series did not apply');
-  const { failedPart, failedSubject, conflicts, output } = result;
-  await queueFailureReport(ctx, series.id, { failedPart, failedSubject, conflicts, output });
-  for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'failed to apply', null, m.kind);
-}
-
-function recordApplied(
-  ctx: Context,
-  seriesId: string,
-  project: string,
-  branch: string,
-  result: { base: string; head: string },
-  members: readonly SeriesMail[],
-  summary: Pick<Outcomes, 'applied'>,
-): void {
-  ctx.store.series.recordApplication({
-    seriesId,
-    project,
-    branch,
-    state: 'applied',
-    baseCommit: result.base,
-    headCommit: result.head,
-    failedPart: null,
-    detail: '',
-  });
-  ctx.store.series.setState(seriesId, 'applied');
-  summary.applied.push({ series: seriesId, project, branch, head: result.head });
-  for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'applied', null, m.kind);
 }

@@ -29,6 +29,8 @@ export type ApplicationFacts =
       readonly failedPart: number;
       readonly failedSubject: string;
       readonly conflicts: readonly string[];
+      /** The conflicting hunks, with git's conflict markers; empty when git could not merge at all. */
+      readonly conflictDiff?: string;
       readonly output: string;
     };
 
@@ -70,6 +72,7 @@ export function renderSeriesReport(
       ...(application.conflicts.length > 0
         ? ['', 'Conflicting files:', ...application.conflicts.map((f) => `  ${f}`)]
         : []),
+      ...(application.conflictDiff ? ['', 'Conflicting hunks:', ...indent(application.conflictDiff)] : []),
       '',
       'git said:',
       ...indent(application.output),

@@ -121,7 +121,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: 'final marks in mailboxes; pushes in flight',
+    name: 'final marks in mailboxes; pushes in flight; merge-request targets',
     sql: `
       -- 1 once the source (an IMAP folder) has marked the mail $Patchferry; file sources never do.
       ALTER TABLE mails ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
@@ -137,6 +137,12 @@ export const MIGRATIONS: readonly Migration[] = [
         head_commit TEXT NOT NULL,
         created_at  TEXT NOT NULL
       );
+
+      -- Merge-request mode: what each series' MR targets and the commits last pushed to it.
+      ALTER TABLE merge_requests ADD COLUMN target_branch TEXT NOT NULL DEFAULT '';
+      ALTER TABLE merge_requests ADD COLUMN base_commit TEXT;
+      ALTER TABLE merge_requests ADD COLUMN head_commit TEXT;
+      CREATE INDEX merge_requests_open ON merge_requests (state) WHERE state = 'open';
     `,
   },
 ];

@@ -84,6 +84,39 @@ export class SeriesRecords {
     return this.#list('SELECT * FROM series WHERE id = ?', id)[0];
   }
 
+  /** The newest earlier version of a series recorded by an earlier run: one the series points at
+   * (its mails reply to it, or name it in "Supersedes:"), else one from the same sender with the same
+   * title. Assembly links versions among the mails of one run; this links them across runs. */
+  earlierVersion(q: {
+    readonly id: string;
+    readonly version: number;
+    readonly sender: string;
+    readonly title: string;
+    readonly pointsAt: readonly string[];
+    /** A resend of the same version also replaces the earlier sending. */
+    readonly resend: boolean;
+  }): string | null {
+    const older = q.resend ? '<=' : '<';
+    if (q.pointsAt.length > 0) {
+      const marks = q.pointsAt.map(() => '?').join(', ');
+      const row = this.#db
+        .prepare(
+          `SELECT s.id FROM series s WHERE s.id <> ? AND s.version ${older} ?
+             AND (s.id IN (${marks}) OR EXISTS (SELECT 1 FROM patches p WHERE p.series_id = s.id AND p.message_id IN (${marks})))
+           ORDER BY s.version DESC, s.first_seen DESC LIMIT 1`,
+        )
+        .get(q.id, q.version, ...q.pointsAt, ...q.pointsAt);
+      if (row) return String(row.id);
+    }
+    const row = this.#db
+      .prepare(
+        `SELECT id FROM series WHERE id <> ? AND version ${older} ? AND sender = ? AND title = ?
+         ORDER BY version DESC, first_seen DESC LIMIT 1`,
+      )
+      .get(q.id, q.version, q.sender, q.title);
+    return row ? String(row.id) : null;
+  }
+
   all(): SeriesRecord[] {
     return this.#list('SELECT * FROM series ORDER BY first_seen, rowid');
   }

@@ -1,6 +1,7 @@
 import { BuildRecords } from './build-records.ts';
 import { openDatabase, type Database } from './database.ts';
 import { MailRecords } from './mail-records.ts';
+import { MergeRequestRecords } from './merge-request-records.ts';
 import { PositionRecords } from './position-records.ts';
 import { ReportRecords } from './report-records.ts';
 import { SeriesRecords } from './series-records.ts';
@@ -10,6 +11,7 @@ export interface Store {
   readonly db: Database;
   readonly mails: MailRecords;
   readonly series: SeriesRecords;
+  readonly mergeRequests: MergeRequestRecords;
   readonly builds: BuildRecords;
   readonly reports: ReportRecords;
   readonly positions: PositionRecords;
@@ -22,6 +24,7 @@ export function openStore(path: string): Store {
     db,
     mails: new MailRecords(db),
     series: new SeriesRecords(db),
+    mergeRequests: new MergeRequestRecords(db),
     builds: new BuildRecords(db),
     reports: new ReportRecords(db),
     positions: new PositionRecords(db),

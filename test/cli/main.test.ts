@@ -70,7 +70,7 @@ describe('command line', () => {
     expect(t.err.join('\n')).toContain('no configuration file at /nonexistent/pf.yml');
   });
 
-  it('refuses a forge until merge-request mode exists, as a configuration error', async () => {
+  it('wants forgePath on every project once a forge is configured', async () => {
     const dir = tempDir();
     const file = join(dir, 'pf.yml');
     const text = (await import('node:fs')).readFileSync(EXAMPLE, 'utf8');
@@ -79,8 +79,9 @@ describe('command line', () => {
       `${text}\nforge:\n  type: gitlab\n  url: https://gitlab.example.org\n  tokenEnv: GITLAB_TOKEN\n`,
     );
     const t = io();
-    expect(await main(['sync', '--config', file], t.value)).toBe(2);
-    expect(t.err.join('\n')).toContain('merge-request mode is not available in this version');
+    expect(await main(['config', 'check', file], t.value)).toBe(2);
+    expect(t.err.join('\n')).toContain('projects.qemu.forgePath: is required with a forge');
+    expect(t.err.join('\n')).toContain('projects.libvirt.forgePath: is required with a forge');
   });
 
   it('wants --since as a calendar day, and only on sync', async () => {

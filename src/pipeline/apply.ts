@@ -1,0 +1,112 @@
+import type { Mail } from '../mail/mail.ts';
+import type { PatchToApply, ApplyResult } from '../git/types.ts';
+import { orderedPatches, type Series, type SeriesMail } from '../series/series.ts';
+import type { MailRecord } from '../store/mail-records.ts';
+import type { Context } from './context.ts';
+import { queueFailureReport } from './report.ts';
+
+/** One complete, routed series and what is needed to apply it. */
+export interface SeriesJob {
+  readonly series: Series;
+  readonly project: string;
+  readonly branch: string;
+  /** Every mail of the series (cover, patches, extras). */
+  readonly members: readonly SeriesMail[];
+  readonly records: ReadonlyMap<string, MailRecord>;
+  /** The parsed mails by Message-ID, for their text. */
+  readonly mails: ReadonlyMap<string, Mail>;
+}
+
+export interface ApplyOutcomes {
+  readonly applied: { series: string; project: string; branch: string; head: string }[];
+  readonly failed: { series: string; project: string; branch: string; part: number; reason: string }[];
+}
+
+/** The patches of a series as `git am` gets them: raw mails, with the trailers collected for each. */
+export function patchesOf(job: SeriesJob): PatchToApply[] {
+  return orderedPatches(job.series).map((p, i) => ({
+    part: i + 1,
+    subject: p.tag.title,
+    raw: job.records.get(p.messageId)?.raw ?? Buffer.alloc(0),
+    trailers: (job.series.trailers.get(p.messageId) ?? []).map((t) => `${t.key}: ${t.value}`),
+  }));
+}
+
+/** Direct mode: the series goes onto its target branch itself. */
+export async function applyDirect(ctx: Context, job: SeriesJob, summary: ApplyOutcomes): Promise<void> {
+  const { series, project, branch } = job;
+  const log = ctx.log.child({ series: series.id, project, branch });
+  const projectConfig = ctx.config.projects[project];
+  if (!projectConfig) return;
+  const inFlight = ctx.store.series.pushInFlight(series.id);
+  if (inFlight && (await ctx.applier.contains(project, projectConfig.git, branch, inFlight.head))) {
+    // The last run pushed this series and stopped before recording it: record, do not apply twice.
+    log.warn({ head: inFlight.head }, 'series was pushed by an interrupted run; recording it');
+    recordApplied(ctx, job, inFlight, summary);
+    return;
+  }
+  const result = await ctx.applier.apply(
+    { project, gitUrl: projectConfig.git, branch, workName: series.id, patches: patchesOf(job) },
+    {
+      beforePush: (base, head) =>
+        ctx.store.series.recordPush({ seriesId: series.id, project, branch, base, head }),
+    },
+  );
+  if (result.ok) recordApplied(ctx, job, result, summary);
+  else await recordFailure(ctx, job, result, summary);
+}
+
+function recordApplied(
+  ctx: Context,
+  job: SeriesJob,
+  result: { base: string; head: string },
+  summary: ApplyOutcomes,
+): void {
+  const { series, project, branch } = job;
+  ctx.store.series.recordApplication({
+    seriesId: series.id,
+    project,
+    branch,
+    state: 'applied',
+    baseCommit: result.base,
+    headCommit: result.head,
+    failedPart: null,
+    detail: '',
+  });
+  ctx.store.series.setState(series.id, 'applied');
+  summary.applied.push({ series: series.id, project, branch, head: result.head });
+  for (const m of job.members) ctx.store.mails.setState(m.messageId, 'final', 'applied', null, m.kind);
+}
+
+/** A series that did not apply: recorded, reported on the list, its mails final. */
+export async function recordFailure(
+  ctx: Context,
+  job: SeriesJob,
+  result: Extract<ApplyResult, { ok: false }>,
+  summary: ApplyOutcomes,
+): Promise<void> {
+  const { series, project, branch } = job;
+  const { failedPart, failedSubject, conflicts, conflictDiff, output } = result;
+  ctx.store.series.recordApplication({
+    seriesId: series.id,
+    project,
+    branch,
+    state: 'failed',
+    baseCommit: result.base,
+    headCommit: null,
+    failedPart,
+    detail: JSON.stringify({ failedSubject, conflicts, conflictDiff, output }),
+  });
+  ctx.store.series.setState(series.id, 'failed');
+  summary.failed.push({
+    series: series.id,
+    project,
+    branch,
+    part: failedPart,
+    reason: output.split('\n')[0] ?? '',
+  });
+  ctx.log.warn({ series: series.id, project, branch, part: failedPart }, 'series did not apply');
+  await queueFailureReport(ctx, series.id, { failedPart, failedSubject, conflicts, conflictDiff, output });
+  for (const m of job.members)
+    ctx.store.mails.setState(m.messageId, 'final', 'failed to apply', null, m.kind);
+}

@@ -1,0 +1,267 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import { createContext, type Context } from '../../src/pipeline/context.ts';
+import { sync } from '../../src/pipeline/sync.ts';
+import { parseSeriesFooter } from '../../src/report/merge-request.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { commitFiles, git } from '../helpers/git.ts';
+import { forgeRepo } from '../helpers/forge-repo.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { FakeGitHub } from '../servers/github.ts';
+import { FakeGitLab } from '../servers/gitlab.ts';
+
+/** A project hosted on a forge (a bare repository the test server serves), a developer's clone
+ * that mails series into an mbox, and a configuration in merge-request mode. */
+function world(forgeYaml: string) {
+  const dir = tempDir();
+  const repo = forgeRepo(join(dir, 'hosted'));
+  git(repo.work, ['branch', 'stable-1.0', 'master']);
+  git(repo.work, ['push', '-q', 'origin', 'stable-1.0']);
+  const mbox = join(dir, 'list.mbox');
+  writeFileSync(mbox, '');
+  const configFile = join(dir, 'patchferry.yml');
+  writeFileSync(
+    configFile,
+    `state: { database: state.db }
+workDir: work
+sources: [{ type: mbox, path: list.mbox }]
+projects:
+  hello:
+    git: ${repo.bare}
+    forgePath: virt/hello
+    branches: [master, stable-1.0]
+    platforms: [el9]
+platforms:
+  el9: { dist: .el9, arch: noarch }
+${forgeYaml}
+publisher: { root: repos, baseUrl: "http://127.0.0.1:1/" }
+reporter:
+  from: patchferry <patchferry@example.org>
+  listAddress: list@example.org
+  archiveUrl: https://lore.example.org/virt/{messageId}/
+`,
+  );
+  let n = 0;
+  return {
+    dir,
+    repo,
+    /** Mails a series of `count` commits on top of `from`; returns the cover letter's Message-ID. */
+    send(options: {
+      version?: number;
+      inReplyTo?: string;
+      count?: number;
+      from?: string;
+      branch?: string;
+      change?: string;
+      /** Write git's base-commit: line (default yes). */
+      base?: boolean;
+    }) {
+      const count = options.count ?? 2;
+      git(repo.work, ['checkout', '-q', '-B', `dev${++n}`, options.from ?? 'master']);
+      for (let i = 1; i <= count; i++) {
+        commitFiles(repo.work, `hello: step ${i}${options.change ?? ''}`, {
+          [`step${i}.txt`]: `step ${i}${options.change ?? ''}\n`,
+        });
+      }
+      const args = [
+        'format-patch',
+        '--stdout',
+        '--thread=shallow',
+        '--cover-letter',
+        '--numbered',
+        `-${count}`,
+        `--subject-prefix=${options.branch ?? 'master'} PATCH hello`,
+        '--to=list@example.org',
+        ...(options.base === false ? [] : ['--base=auto']),
+        ...(options.version ? [`-v${options.version}`] : []),
+        ...(options.inReplyTo ? [`--in-reply-to=<${options.inReplyTo}>`] : []),
+      ];
+      git(repo.work, ['branch', '-q', '--set-upstream-to', options.from ?? 'master']);
+      const mails = git(repo.work, args)
+        .replace('*** SUBJECT HERE ***', 'hello: steps')
+        .replace('*** BLURB HERE ***', 'Adds the steps.');
+      appendFileSync(mbox, mails);
+      git(repo.work, ['checkout', '-q', 'master']);
+      return /^Message-I[dD]: <([^>]+)>/m.exec(mails)?.[1] ?? '';
+    },
+    open: (env: NodeJS.ProcessEnv): Context => createContext(loadConfig(configFile), silentLogger(), env),
+  };
+}
+
+async function once(w: ReturnType<typeof world>, env: NodeJS.ProcessEnv) {
+  const ctx = w.open(env);
+  try {
+    return await sync(ctx);
+  } finally {
+    ctx.store.close();
+  }
+}
+
+describe('merge-request mode against the GitLab test server', () => {
+  let server: FakeGitLab;
+  let w: ReturnType<typeof world>;
+  const env = { GL_TOKEN: 'glpat-test' };
+
+  beforeEach(async () => {
+    server = new FakeGitLab('glpat-test');
+    const url = await server.listen();
+    w = world(`forge: { type: gitlab, url: "${url}", tokenEnv: GL_TOKEN }`);
+    server.addProject('virt/hello', w.repo.bare);
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('opens one MR per series, follows v2 on the same MR with a range-diff, and sees the merge', async () => {
+    const v1 = w.send({});
+    const first = await once(w, env);
+    expect(first.proposed).toMatchObject([
+      { action: 'opened', sourceBranch: 'patchferry/master/hello-steps', branch: 'master' },
+    ]);
+    const [mr] = server.mergeRequests('virt/hello');
+    expect(mr).toMatchObject({
+      iid: 1,
+      title: 'hello: steps',
+      target_branch: 'master',
+      source_branch: 'patchferry/master/hello-steps',
+    });
+    expect(mr?.description).toContain('Adds the steps.');
+    expect(mr?.description).toContain(`Thread: https://lore.example.org/virt/${encodeURIComponent(v1)}/`);
+    expect(mr?.description).toMatch(/1\. hello: step 1 \(\[mail\]/);
+    expect(parseSeriesFooter(mr?.description ?? '')).toMatchObject({ series: v1, version: 1 });
+    expect(git(w.repo.bare, ['log', '--format=%s', 'patchferry/master/hello-steps', '-3'])).toBe(
+      'hello: step 2\nhello: step 1\nadd README\n'.replace('add README', 'initial'),
+    );
+    // The target branch is untouched until a reviewer merges.
+    expect(git(w.repo.bare, ['rev-list', '--count', 'master']).trim()).toBe('1');
+
+    // Nothing new: nothing opened, nothing commented, nothing pushed.
+    const tip = git(w.repo.bare, ['rev-parse', 'patchferry/master/hello-steps']);
+    const again = await once(w, env);
+    expect(again.proposed).toEqual([]);
+    expect(server.mergeRequests('virt/hello')).toHaveLength(1);
+    expect(git(w.repo.bare, ['rev-parse', 'patchferry/master/hello-steps'])).toBe(tip);
+
+    // Version 2, in reply to version 1, changes the second patch.
+    w.send({ version: 2, inReplyTo: v1, change: ' (reworded)' });
+    const second = await once(w, env);
+    expect(second.proposed).toMatchObject([
+      { action: 'updated', sourceBranch: 'patchferry/master/hello-steps' },
+    ]);
+    expect(server.mergeRequests('virt/hello')).toHaveLength(1);
+    const [note] = server.notes('virt/hello', 1);
+    expect(note?.body).toMatch(/^\*\*v2 posted\*\* \(2 patches\)/);
+    expect(note?.body).toContain('```diff');
+    expect(note?.body).toContain('hello: step 1 (reworded)');
+    expect(parseSeriesFooter(server.mergeRequests('virt/hello')[0]?.description ?? '')).toMatchObject({
+      version: 2,
+    });
+    expect(git(w.repo.bare, ['log', '-1', '--format=%s', 'patchferry/master/hello-steps']).trim()).toBe(
+      'hello: step 2 (reworded)',
+    );
+
+    // A reviewer merges in the web UI; the next sync sees it and records the target branch as changed.
+    server.merge('virt/hello', 1);
+    const third = await once(w, env);
+    expect(third.merged).toMatchObject([{ commit: git(w.repo.bare, ['rev-parse', 'master']).trim() }]);
+    const ctx = w.open(env);
+    expect(ctx.store.series.unbuiltBranches()).toEqual([{ project: 'hello', branch: 'master' }]);
+    ctx.store.close();
+  });
+
+  it('changes nothing for a resend with identical content', async () => {
+    git(w.repo.work, ['checkout', '-q', '-b', 'fix', 'master']);
+    commitFiles(w.repo.work, 'hello: fix typo', { 'typo.txt': 'fixed\n' });
+    const mail = (prefix: string) =>
+      git(w.repo.work, [
+        'format-patch',
+        '--stdout',
+        '-1',
+        `--subject-prefix=${prefix}`,
+        '--to=list@example.org',
+      ]);
+    appendFileSync(join(w.dir, 'list.mbox'), mail('master PATCH hello'));
+    const first = await once(w, env);
+    expect(first.proposed).toMatchObject([
+      { action: 'opened', sourceBranch: 'patchferry/master/hello-fix-typo' },
+    ]);
+    const tip = git(w.repo.bare, ['rev-parse', 'patchferry/master/hello-fix-typo']);
+    // The developer resends the same commit: same patch and dates, a new Message-ID.
+    appendFileSync(join(w.dir, 'list.mbox'), mail('master PATCH hello RESEND'));
+    const s = await once(w, env);
+    expect(s.newMails).toBe(1);
+    expect(s.proposed).toMatchObject([
+      { action: 'unchanged', sourceBranch: 'patchferry/master/hello-fix-typo' },
+    ]);
+    expect(server.mergeRequests('virt/hello')).toHaveLength(1);
+    expect(server.notes('virt/hello', 1)).toEqual([]);
+    expect(git(w.repo.bare, ['rev-parse', 'patchferry/master/hello-fix-typo'])).toBe(tip);
+  });
+
+  it('closes the old MR with a comment when the new version goes to another branch', async () => {
+    const v1 = w.send({});
+    await once(w, env);
+    w.send({ version: 2, inReplyTo: v1, branch: 'stable-1.0', from: 'stable-1.0' });
+    const s = await once(w, env);
+    expect(s.proposed).toMatchObject([
+      { action: 'opened', branch: 'stable-1.0', sourceBranch: 'patchferry/stable-1.0/hello-steps' },
+    ]);
+    const [old, fresh] = server.mergeRequests('virt/hello');
+    expect(old?.state).toBe('closed');
+    expect(fresh).toMatchObject({ state: 'opened', target_branch: 'stable-1.0' });
+    expect(server.notes('virt/hello', 1).map((n) => n.body)).toEqual([
+      expect.stringMatching(/^Superseded: version 2 of this series targets `stable-1.0`/),
+    ]);
+  });
+
+  it('finds the MR by its branch when the database was lost, and opens nothing twice', async () => {
+    w.send({});
+    await once(w, env);
+    const ctx = w.open(env);
+    ctx.store.db.exec("DELETE FROM merge_requests; UPDATE mails SET state = 'new';");
+    ctx.store.close();
+    const again = await once(w, env);
+    expect(again.proposed).toMatchObject([{ action: 'unchanged' }]);
+    expect(server.mergeRequests('virt/hello')).toHaveLength(1);
+    expect(server.notes('virt/hello', 1)).toEqual([]);
+  });
+
+  it('reports a series that does not apply on the list and opens no MR', async () => {
+    w.send({ count: 1, base: false });
+    // master moves under the series: the same file now holds something else.
+    commitFiles(w.repo.work, 'conflicting change', { 'step1.txt': 'other\n' });
+    git(w.repo.work, ['push', '-q', 'origin', 'master']);
+    const s = await once(w, env);
+    expect(s.failed).toMatchObject([{ part: 1 }]);
+    expect(server.mergeRequests('virt/hello')).toEqual([]);
+    const ctx = w.open(env);
+    const [report] = ctx.store.reports.pending();
+    ctx.store.close();
+    expect(report?.body).toContain('Conflicting files:');
+    expect(report?.body).toContain('step1.txt');
+  });
+});
+
+describe('merge-request mode against the GitHub test server', () => {
+  it('opens a pull request for a series and updates it for v2', async () => {
+    const server = new FakeGitHub(['ghp-test']);
+    const url = await server.listen();
+    try {
+      const w = world(`forge: { type: github, url: "${url}", tokenEnv: GH_TOKEN }`);
+      server.addRepo('virt/hello', w.repo.bare);
+      const env = { GH_TOKEN: 'ghp-test' };
+      const v1 = w.send({});
+      expect((await once(w, env)).proposed).toMatchObject([{ action: 'opened' }]);
+      w.send({ version: 2, inReplyTo: v1, change: ' (v2)' });
+      expect((await once(w, env)).proposed).toMatchObject([{ action: 'updated' }]);
+      expect(server.pulls('virt/hello')).toHaveLength(1);
+      expect(server.comments('virt/hello', 1).map((c) => c.body)).toEqual([
+        expect.stringMatching(/^\*\*v2 posted\*\*/),
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
