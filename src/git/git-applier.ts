@@ -19,6 +19,7 @@ export interface GitApplierOptions {
 /** Applies series with `git am --3way` in a worktree of a per-project bare mirror. */
 export class GitApplier implements Applier {
   readonly #opts: GitApplierOptions;
+  readonly #locks = new Map<string, Promise<void>>();
 
   constructor(opts: GitApplierOptions) {
     this.#opts = opts;
@@ -35,9 +36,11 @@ export class GitApplier implements Applier {
       req.workName.replace(/[^A-Za-z0-9._-]/g, '_'),
     );
     const { start, baseNote } = await this.#base(mirror, req);
-    await this.#removeWorktree(mirror, worktree);
-    await mkdir(join(worktree, '..'), { recursive: true });
-    await mirror.raw(['worktree', 'add', '--detach', '--quiet', worktree, start]);
+    await this.#exclusive(req.project, async () => {
+      await this.#removeWorktree(mirror, worktree);
+      await mkdir(join(worktree, '..'), { recursive: true });
+      await mirror.raw(['worktree', 'add', '--detach', '--quiet', worktree, start]);
+    });
     const tmp = await mkdtemp(join(this.#opts.workDir, 'mails-'));
     try {
       const git = this.#git(worktree);
@@ -76,17 +79,35 @@ export class GitApplier implements Applier {
       const head = (await git.revparse(['HEAD'])).trim();
       hooks.beforePush?.(base, head);
       await this.#push(git, req.gitUrl, head, target.branch, target.force);
-      await mirror.raw(['update-ref', `refs/heads/${target.branch}`, head]);
-      if (req.keepAs) {
-        await mirror.raw(['update-ref', keptRef(req.keepAs, 'head'), head]);
-        await mirror.raw(['update-ref', keptRef(req.keepAs, 'base'), base]);
-      }
+      await this.#exclusive(req.project, async () => {
+        await mirror.raw(['update-ref', `refs/heads/${target.branch}`, head]);
+        if (req.keepAs) {
+          await mirror.raw(['update-ref', keptRef(req.keepAs, 'head'), head]);
+          await mirror.raw(['update-ref', keptRef(req.keepAs, 'base'), base]);
+        }
+      });
       this.#opts.log.info({ project: req.project, branch: target.branch, base, head }, 'series applied');
       return { ok: true, base, head, baseNote };
     } finally {
       await rm(tmp, { recursive: true, force: true });
-      await this.#removeWorktree(mirror, worktree);
+      await this.#exclusive(req.project, () => this.#removeWorktree(mirror, worktree));
     }
+  }
+
+  /** Runs `work` alone among this applier's changes to a project's mirror (fetches, ref updates,
+   * worktree bookkeeping), which git would otherwise refuse or race on; `git am` in the separate
+   * worktrees still runs side by side. */
+  #exclusive<T>(project: string, work: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(project) ?? Promise.resolve();
+    const run = before.then(work, work);
+    this.#locks.set(
+      project,
+      run.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return run;
   }
 
   /** Where the series starts: its `base-commit:` when the repository has it, else the branch tip. */
@@ -109,7 +130,7 @@ export class GitApplier implements Applier {
     // patch's own date so the commit id stays the same however often it is applied.
     const date = reproducible ? (await git.raw(['log', '-1', '--format=%ad', '--date=raw'])).trim() : null;
     const amend = ['commit', '--amend', '--quiet', '--no-edit', ...trailers.flatMap((t) => ['--trailer', t])];
-    if (date) await git.env({ ...process.env, GIT_COMMITTER_DATE: date }).raw(amend);
+    if (date) await git.env('GIT_COMMITTER_DATE', date).raw(amend);
     else await git.raw(amend);
   }
 
@@ -169,7 +190,11 @@ export class GitApplier implements Applier {
     return join(this.#opts.workDir, 'mirrors', `${project}.git`);
   }
 
-  async #mirror(project: string, gitUrl: string): Promise<SimpleGit> {
+  #mirror(project: string, gitUrl: string): Promise<SimpleGit> {
+    return this.#exclusive(project, () => this.#fetchMirror(project, gitUrl));
+  }
+
+  async #fetchMirror(project: string, gitUrl: string): Promise<SimpleGit> {
     const dir = this.#mirrorDir(project);
     try {
       if (!existsSync(dir)) {
@@ -221,7 +246,12 @@ export class GitApplier implements Applier {
 
   #git(baseDir: string): SimpleGit {
     const who = this.#opts.committer ?? { name: 'patchferry', email: 'patchferry@localhost' };
-    return simpleGit({ baseDir, config: [`user.name=${who.name}`, `user.email=${who.email}`] });
+    return simpleGit({
+      baseDir,
+      config: [`user.name=${who.name}`, `user.email=${who.email}`],
+      // Reproducible series set the committer date of amended commits (see #addTrailers).
+      allowEnvironment: ['GIT_COMMITTER_DATE'],
+    });
   }
 }
 

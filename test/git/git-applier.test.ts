@@ -78,6 +78,8 @@ describe('applying series with git am', () => {
       conflicts: ['a.txt'],
     });
     if (!result.ok) expect(result.output).toMatch(/Patch failed at 0001 a: conflicting/);
+    if (!result.ok)
+      expect(result.conflictDiff).toMatch(/<<<<<<< [\s\S]*zwei[\s\S]*=======[\s\S]*TWO[\s\S]*>>>>>>> /);
     expect(git(upstream, ['rev-parse', 'master']).trim()).toBe(before);
   });
 
@@ -113,5 +115,123 @@ describe('applying series with git am', () => {
     await expect(applier.branchTip('p', '/nonexistent/repo.git', 'master')).rejects.toThrow(
       /cannot fetch \/nonexistent\/repo.git for project p/,
     );
+  });
+
+  it('honours base-commit when the repository has it, and says so when it does not', async () => {
+    const { work, upstream, applier } = world();
+    const base = git(work, ['rev-parse', 'master']).trim();
+    commitFiles(work, 'a: on the old base', { 'a.txt': 'one\n2\nthree\n' });
+    const mails = formatPatches(work, 1);
+    // master moves on; the series still names its base.
+    const other = join(tempDir(), 'other');
+    git(tempDir(), ['clone', '-q', upstream, other]);
+    commitFiles(other, 'b: upstream change', { 'b.txt': 'moved\n' });
+    git(other, ['push', '-q', 'origin', 'master']);
+    const request = { project: 'p', gitUrl: upstream, branch: 'master', patches: asPatches(mails) };
+
+    const known = await applier.apply({
+      ...request,
+      workName: 'k',
+      baseCommit: base,
+      pushTo: { branch: 'pf/k', force: true },
+    });
+    expect(known).toMatchObject({ ok: true, base, baseNote: null });
+    const unknown = await applier.apply({
+      ...request,
+      workName: 'u',
+      baseCommit: 'f'.repeat(40),
+      pushTo: { branch: 'pf/u', force: true },
+    });
+    expect(unknown).toMatchObject({
+      ok: true,
+      base: git(upstream, ['rev-parse', 'master']).trim(),
+      baseNote: `base-commit ${'f'.repeat(40)} is not in the repository; applied to the tip of master instead`,
+    });
+    // Neither touched the target branch: merge-request mode pushes to the series' own branch.
+    expect(git(upstream, ['log', '-1', '--format=%s', 'master']).trim()).toBe('b: upstream change');
+  });
+
+  it('makes the same commits for the same series when asked to be reproducible, and force-pushes its branch', async () => {
+    const { work, upstream, applier } = world();
+    commitFiles(work, 'a: change', { 'a.txt': 'one\n2\nthree\n' });
+    const request = {
+      project: 'p',
+      gitUrl: upstream,
+      branch: 'master',
+      workName: 'r',
+      patches: asPatches(formatPatches(work, 1), [['Acked-by: Al <al@x>']]),
+      pushTo: { branch: 'patchferry/master/a-change', force: true },
+      reproducible: true,
+    };
+    const first = await applier.apply(request);
+    await new Promise((r) => setTimeout(r, 1100)); // a second later: dates must not leak in
+    const second = await applier.apply(request);
+    expect(first.ok && second.ok && first.head === second.head).toBe(true);
+    commitFiles(work, 'a: change again', { 'a.txt': 'one\n3\nthree\n' });
+    const third = await applier.apply({ ...request, patches: asPatches(formatPatches(work, 2)) });
+    expect(third.ok).toBe(true);
+    expect(git(upstream, ['rev-parse', 'patchferry/master/a-change']).trim()).toBe(
+      third.ok ? third.head : '',
+    );
+  });
+
+  it('refuses a branch name git would refuse', async () => {
+    const { work, upstream, applier } = world();
+    commitFiles(work, 'a: change', { 'a.txt': 'x\n' });
+    await expect(
+      applier.apply({
+        project: 'p',
+        gitUrl: upstream,
+        branch: 'master',
+        workName: 'bad',
+        patches: asPatches(formatPatches(work, 1)),
+        pushTo: { branch: 'patchferry/master/bad..name', force: true },
+      }),
+    ).rejects.toThrow('"patchferry/master/bad..name" is not a valid branch name (git check-ref-format)');
+  });
+
+  it('keeps concurrent series of one project apart, each on its own branch', async () => {
+    const { work, upstream, applier } = world();
+    const series = [];
+    for (let i = 0; i < 4; i++) {
+      git(work, ['checkout', '-q', '-B', `t${i}`, 'master']);
+      commitFiles(work, `file ${i}`, { [`f${i}.txt`]: `${i}\n` });
+      series.push(formatPatches(work, 1));
+    }
+    const results = await Promise.all(
+      series.map((mails, i) =>
+        applier.apply({
+          project: 'p',
+          gitUrl: upstream,
+          branch: 'master',
+          workName: `c${i}`,
+          patches: asPatches(mails),
+          pushTo: { branch: `patchferry/master/c${i}`, force: true },
+        }),
+      ),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    for (let i = 0; i < 4; i++) {
+      expect(git(upstream, ['log', '-1', '--format=%s', `patchferry/master/c${i}`]).trim()).toBe(`file ${i}`);
+    }
+  });
+
+  it('shows what changed between two kept versions with range-diff', async () => {
+    const { work, upstream, applier } = world();
+    commitFiles(work, 'a: change', { 'a.txt': 'one\n2\nthree\n' });
+    const v1 = formatPatches(work, 1);
+    git(work, ['commit', '-q', '--amend', '-m', 'a: change, reworded']);
+    const v2 = formatPatches(work, 1);
+    const request = {
+      project: 'p',
+      gitUrl: upstream,
+      branch: 'master',
+      pushTo: { branch: 'pf/s', force: true },
+    };
+    await applier.apply({ ...request, workName: 'v1', patches: asPatches(v1), keepAs: 'series-v1@x' });
+    await applier.apply({ ...request, workName: 'v2', patches: asPatches(v2), keepAs: 'series-v2@x' });
+    const diff = await applier.rangeDiff('p', upstream, 'series-v1@x', 'series-v2@x');
+    expect(diff).toMatch(/1: +[0-9a-f]+ ! 1: +[0-9a-f]+ a: change/);
+    expect(diff).toContain('+    a: change, reworded');
   });
 });
