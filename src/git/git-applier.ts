@@ -6,7 +6,8 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
-import type { ApplyHooks, ApplyRequest, ApplyResult, Applier } from './types.ts';
+import { WorktreePool } from './worktree-pool.ts';
+import type { ApplyHooks, ApplyRequest, ApplyResult, Applier, PatchToApply } from './types.ts';
 
 export interface GitApplierOptions {
   /** Holds one bare mirror per project and the worktrees of series being applied. */
@@ -20,6 +21,7 @@ export interface GitApplierOptions {
 export class GitApplier implements Applier {
   readonly #opts: GitApplierOptions;
   readonly #locks = new Map<string, Promise<void>>();
+  readonly #pools = new Map<string, WorktreePool>();
 
   constructor(opts: GitApplierOptions) {
     this.#opts = opts;
@@ -29,34 +31,40 @@ export class GitApplier implements Applier {
     const mirror = await this.#mirror(req.project, req.gitUrl);
     const target = req.pushTo ?? { branch: req.branch, force: false };
     await this.#checkBranchName(target.branch);
-    const worktree = join(
-      this.#opts.workDir,
-      'worktrees',
-      req.project,
-      req.workName.replace(/[^A-Za-z0-9._-]/g, '_'),
-    );
     const { start, baseNote } = await this.#base(mirror, req);
-    await this.#exclusive(req.project, async () => {
-      await this.#removeWorktree(mirror, worktree);
-      await mkdir(join(worktree, '..'), { recursive: true });
-      await mirror.raw(['worktree', 'add', '--detach', '--quiet', worktree, start]);
-    });
     const tmp = await mkdtemp(join(this.#opts.workDir, 'mails-'));
+    const lent = await this.#pool(req.project).lend(
+      mirror,
+      (dir) => this.#git(dir),
+      start,
+      (work) => this.#exclusive(req.project, work),
+    );
+    const worktree = lent.dir;
     try {
       const git = this.#git(worktree);
       const base = (await git.revparse(['HEAD'])).trim();
-      for (const patch of req.patches) {
-        const file = join(tmp, `${String(patch.part).padStart(4, '0')}.eml`);
-        await writeFile(file, patch.raw);
+      // One `git am` per run of patches up to the next one with trailers to fold in: a 50-patch
+      // series without review trailers is one git process, as a maintainer would run it.
+      for (const group of amGroups(req.patches)) {
+        const files: string[] = [];
+        for (const patch of group) {
+          const file = join(tmp, `${String(patch.part).padStart(4, '0')}.eml`);
+          await writeFile(file, patch.raw);
+          files.push(file);
+        }
+        const before = (await git.revparse(['HEAD'])).trim();
         try {
           await git.raw([
             'am',
             '--3way',
             '--quiet',
             ...(req.reproducible ? ['--committer-date-is-author-date'] : []),
-            file,
+            ...files,
           ]);
         } catch (err) {
+          // The patches before the failing one became commits: their count says which one failed.
+          const done = Number((await git.raw(['rev-list', '--count', `${before}..HEAD`])).trim());
+          const failed = group[done] ?? group[0];
           const conflicts = (await git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => ''))
             .split('\n')
             .filter(Boolean);
@@ -66,15 +74,16 @@ export class GitApplier implements Applier {
           return {
             ok: false,
             base,
-            failedPart: patch.part,
-            failedSubject: patch.subject,
+            failedPart: failed?.part ?? 0,
+            failedSubject: failed?.subject ?? '',
             conflicts,
             conflictDiff,
             output: errorMessage(err).trim(),
           };
         }
-        if (patch.trailers.length > 0)
-          await this.#addTrailers(git, patch.trailers, req.reproducible ?? false);
+        const last = group.at(-1);
+        if (last && last.trailers.length > 0)
+          await this.#addTrailers(git, last.trailers, req.reproducible ?? false);
       }
       const head = (await git.revparse(['HEAD'])).trim();
       hooks.beforePush?.(base, head);
@@ -90,8 +99,17 @@ export class GitApplier implements Applier {
       return { ok: true, base, head, baseNote };
     } finally {
       await rm(tmp, { recursive: true, force: true });
-      await this.#exclusive(req.project, () => this.#removeWorktree(mirror, worktree));
+      await lent.release();
     }
+  }
+
+  #pool(project: string): WorktreePool {
+    let pool = this.#pools.get(project);
+    if (!pool) {
+      pool = new WorktreePool(join(this.#opts.workDir, 'worktrees', project));
+      this.#pools.set(project, pool);
+    }
+    return pool;
   }
 
   /** Runs `work` alone among this applier's changes to a project's mirror (fetches, ref updates,
@@ -237,13 +255,6 @@ export class GitApplier implements Applier {
     }
   }
 
-  async #removeWorktree(mirror: SimpleGit, worktree: string): Promise<void> {
-    if (existsSync(worktree))
-      await mirror.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
-    await rm(worktree, { recursive: true, force: true });
-    await mirror.raw(['worktree', 'prune']);
-  }
-
   #git(baseDir: string): SimpleGit {
     const who = this.#opts.committer ?? { name: 'patchferry', email: 'patchferry@localhost' };
     return simpleGit({
@@ -266,4 +277,15 @@ function shorten(text: string, lines: number): string {
   return all.length <= lines
     ? text
     : `${all.slice(0, lines).join('\n')}\n[... ${all.length - lines} more lines]\n`;
+}
+
+/** The series cut after every patch that has trailers, which are folded into its commit right after
+ * `git am` made it. */
+function amGroups(patches: readonly PatchToApply[]): PatchToApply[][] {
+  const groups: PatchToApply[][] = [[]];
+  for (const patch of patches) {
+    groups.at(-1)?.push(patch);
+    if (patch.trailers.length > 0) groups.push([]);
+  }
+  return groups.filter((g) => g.length > 0);
 }

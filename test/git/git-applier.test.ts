@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitApplier } from '../../src/git/git-applier.ts';
@@ -77,28 +77,33 @@ describe('applying series with git am', () => {
       failedSubject: 'patch 2',
       conflicts: ['a.txt'],
     });
-    if (!result.ok) expect(result.output).toMatch(/Patch failed at 0001 a: conflicting/);
+    if (!result.ok) expect(result.output).toMatch(/Patch failed at 0002 a: conflicting/);
     if (!result.ok)
       expect(result.conflictDiff).toMatch(/<<<<<<< [\s\S]*zwei[\s\S]*=======[\s\S]*TWO[\s\S]*>>>>>>> /);
     expect(git(upstream, ['rev-parse', 'master']).trim()).toBe(before);
   });
 
-  it('runs series for one project in separate worktrees and cleans them up', async () => {
+  it('lends each series a clean worktree of its own and keeps it for the next one', async () => {
     const { dir, work, upstream, applier } = world();
     commitFiles(work, 'b: x', { 'b.txt': 'x\n' });
     const [mail] = formatPatches(work, 1);
-    await applier.apply({
+    const request = {
       project: 'p',
       gitUrl: upstream,
       branch: 'master',
-      workName: 'w',
       patches: asPatches([mail as Buffer]),
-    });
-    expect(
-      git(join(dir, 'pf', 'mirrors', 'p.git'), ['worktree', 'list'])
-        .trim()
-        .split('\n'),
-    ).toHaveLength(1);
+    };
+    await applier.apply({ ...request, workName: 'w1', pushTo: { branch: 'pf/w1', force: true } });
+    // A run killed while holding the slot left litter and its lock (with a pid no process has).
+    writeFileSync(join(dir, 'pf', 'worktrees', 'p', 'slot-0', 'stray.txt'), 'left over\n');
+    writeFileSync(join(dir, 'pf', 'worktrees', 'p', 'slot-0.lock'), '2147483646');
+    await applier.apply({ ...request, workName: 'w2', pushTo: { branch: 'pf/w2', force: true } });
+    const list = git(join(dir, 'pf', 'mirrors', 'p.git'), ['worktree', 'list'])
+      .trim()
+      .split('\n');
+    expect(list).toHaveLength(2); // the mirror and one slot, reused
+    expect(existsSync(join(dir, 'pf', 'worktrees', 'p', 'slot-0', 'stray.txt'))).toBe(false);
+    expect(existsSync(join(dir, 'pf', 'worktrees', 'p', 'slot-0.lock'))).toBe(false);
   });
 
   it('exports the tree of a commit and tells a branch tip', async () => {

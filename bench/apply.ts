@@ -1,0 +1,122 @@
+// npm run bench:apply [-- --repo PATH] [-- --count N]: applies a series made with git format-patch
+// from real history (this repository by default) the way patchferry does (mirror fetch, worktree,
+// git am --3way, push to the series' branch, clean-up), and times plain `git am --3way` of the same
+// mails in a ready checkout, in the same run. Each is timed --runs times (9), alternating which goes
+// first; the best times are compared, and the medians shown beside them.
+// Ends with one JSON line of the figures.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { GitApplier } from '../src/git/git-applier.ts';
+import { silentLogger } from '../src/shared/log.ts';
+
+const { values } = parseArgs({
+  options: { repo: { type: 'string' }, count: { type: 'string' }, runs: { type: 'string' } },
+});
+const source = resolve(values.repo ?? join(import.meta.dirname, '..'));
+const wanted = Number(values.count ?? 50);
+const runs = Number(values.runs ?? 9);
+const git = (cwd: string, args: string[]) =>
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: {
+      ...process.env,
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_COMMITTER_NAME: 'bench',
+      GIT_COMMITTER_EMAIL: 'bench@localhost',
+    },
+  });
+
+// The newest run of `wanted` commits without merges on the first-parent line, and the commit below it.
+const line = git(source, ['rev-list', '--first-parent', 'HEAD']).trim().split('\n');
+let count = 0;
+while (
+  count < wanted &&
+  count + 1 < line.length &&
+  git(source, ['rev-list', '--parents', '-n', '1', line[count] ?? ''])
+    .trim()
+    .split(' ').length === 2
+)
+  count++;
+if (count < wanted)
+  console.log(
+    `note: ${source} has only ${count} linear commits on its first-parent line; the series has ${count} patches`,
+  );
+const tip = line[0] ?? '';
+const base = line[count] ?? '';
+const dir = mkdtempSync(join(tmpdir(), 'bench-apply-'));
+try {
+  const upstream = join(dir, 'upstream.git');
+  git(dir, ['clone', '-q', '--bare', '--no-local', source, upstream]);
+  git(upstream, ['update-ref', 'refs/heads/bench-base', base]);
+  const mbox = git(source, ['format-patch', '--stdout', '--thread=shallow', `${base}..${tip}`]);
+  const mails = mbox
+    .split(/^(?=From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$)/m)
+    .filter((m) => m.trim() !== '')
+    .map((m) => Buffer.from(m));
+  const mailDir = join(dir, 'mails');
+  execFileSync('mkdir', [mailDir]);
+  const files = mails.map((raw, i) => {
+    const file = join(mailDir, `${String(i + 1).padStart(4, '0')}.eml`);
+    writeFileSync(file, raw);
+    return file;
+  });
+  const patches = mails.map((raw, i) => ({ part: i + 1, subject: `patch ${i + 1}`, raw, trailers: [] }));
+
+  const applier = new GitApplier({ workDir: join(dir, 'pf'), log: silentLogger() });
+  await applier.branchTip('bench', upstream, 'bench-base'); // the mirror exists in steady state
+  const checkout = join(dir, 'checkout');
+  git(dir, ['clone', '-q', upstream, checkout]);
+
+  const ours: number[] = [];
+  const plain: number[] = [];
+  const timePlain = () => {
+    git(checkout, ['checkout', '-q', '--detach', base]);
+    const started = performance.now();
+    git(checkout, ['am', '--3way', '--quiet', ...files]);
+    plain.push((performance.now() - started) / 1000);
+  };
+  for (let run = 0; run < runs; run++) {
+    // Alternate which goes first, so neither always finds the caches warmer.
+    if (run % 2 === 1) timePlain();
+    const started = performance.now();
+    const result = await applier.apply({
+      project: 'bench',
+      gitUrl: upstream,
+      branch: 'bench-base',
+      workName: `bench-${run}`,
+      patches,
+      pushTo: { branch: `patchferry/bench-base/run-${run}`, force: true },
+    });
+    ours.push((performance.now() - started) / 1000);
+    if (!result.ok)
+      throw new Error(`patchferry could not apply patch ${result.failedPart}: ${result.output}`);
+    if (run % 2 === 0) timePlain();
+  }
+  // The fastest of several runs is what each costs when the machine leaves it alone; these machines
+  // are noisy, and the median is printed beside it.
+  const best = (xs: number[]) => Math.min(...xs);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const figures = {
+    patches: mails.length,
+    runs,
+    patchferry_s: Number(best(ours).toFixed(3)),
+    git_am_s: Number(best(plain).toFixed(3)),
+    ratio_vs_git_am: Number((best(ours) / best(plain)).toFixed(2)),
+    median_ratio_vs_git_am: Number((median(ours) / median(plain)).toFixed(2)),
+  };
+  const fmt = (xs: number[]) => `best ${best(xs).toFixed(3)} s, median ${median(xs).toFixed(3)} s`;
+  console.log(`apply a ${figures.patches}-patch series from ${source} (${runs} runs each)`);
+  console.log(`  patchferry (fetch, worktree, git am --3way, push): ${fmt(ours)}`);
+  console.log(`  plain git am --3way in a ready checkout:           ${fmt(plain)}`);
+  console.log(
+    `  patchferry takes ${figures.ratio_vs_git_am}x the time of plain git am (median ${figures.median_ratio_vs_git_am}x)`,
+  );
+  console.log(JSON.stringify(figures));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

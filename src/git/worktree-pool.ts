@@ -1,0 +1,105 @@
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SimpleGit } from 'simple-git';
+
+/** A worktree lent to one series at a time. */
+export interface LentWorktree {
+  readonly dir: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Worktrees of a project's mirror, kept between series and lent to one series at a time: a series
+ * never shares its working directory, and the next one only rewrites the files that differ instead
+ * of checking out (and later deleting) the whole tree. Files older than the index also spare
+ * `git am` the re-hashing a fresh checkout costs (git's "racily clean" entries).
+ *
+ * A slot is taken by creating `slot-N.lock` exclusively, holding the taker's pid, so two processes
+ * sharing a work directory never take the same slot; a lock whose process is gone is taken over.
+ */
+export class WorktreePool {
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** A clean worktree at `start`. `exclusive` serialises changes to the mirror's worktree list. */
+  async lend(
+    mirror: SimpleGit,
+    worktreeGit: (dir: string) => SimpleGit,
+    start: string,
+    exclusive: <T>(work: () => Promise<T>) => Promise<T>,
+  ): Promise<LentWorktree> {
+    await mkdir(this.#root, { recursive: true });
+    for (let slot = 0; ; slot++) {
+      const lock = join(this.#root, `slot-${slot}.lock`);
+      const taken = await takeLock(lock);
+      if (taken === 'held') continue;
+      const dir = join(this.#root, `slot-${slot}`);
+      const release = () => rm(lock, { force: true });
+      try {
+        if (existsSync(join(dir, '.git'))) {
+          const git = worktreeGit(dir);
+          if (taken === 'abandoned') {
+            // Its last user was killed, maybe in the middle of `git am`: undo whatever it left.
+            await git.raw(['am', '--abort']).catch(() => undefined);
+            await git.raw(['reset', '--quiet', '--hard']);
+            await git.raw(['clean', '-fdxq']);
+          }
+          // A user that finished left it clean (git am succeeded, or was aborted): only the files
+          // that differ from `start` are rewritten.
+          await git.raw(['checkout', '--quiet', '--force', '--detach', start]);
+        } else {
+          await exclusive(async () => {
+            await rm(dir, { recursive: true, force: true });
+            await mirror.raw(['worktree', 'prune']);
+            await mirror.raw(['worktree', 'add', '--detach', '--quiet', dir, start]);
+          });
+        }
+        return { dir, release };
+      } catch (err) {
+        // A slot that cannot be reset is dropped, so the next series gets a fresh one.
+        await exclusive(async () => {
+          await rm(dir, { recursive: true, force: true });
+          await mirror.raw(['worktree', 'prune']).catch(() => undefined);
+        });
+        await release();
+        throw err;
+      }
+    }
+  }
+}
+
+/** Creates `lock` holding our pid: 'free' when nobody held it, 'abandoned' when its holder is
+ * gone (the slot may hold a half-done `git am`), 'held' when a live process holds it. */
+async function takeLock(lock: string): Promise<'free' | 'abandoned' | 'held'> {
+  let abandoned = false;
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return abandoned ? 'abandoned' : 'free';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    if (holder > 0 && alive(holder)) return 'held';
+    // Empty: its taker is between creating and writing it, unless that was long ago.
+    const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
+    if (!(holder > 0) && age < 10_000) return 'held';
+    await rm(lock, { force: true });
+    abandoned = true;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
