@@ -69,3 +69,17 @@ function splitStdout(mbox: string): Buffer[] {
     .filter((m) => m.trim() !== '')
     .map((m) => Buffer.from(m));
 }
+
+let sending = 0;
+
+/** A number for one sending, for callers that rewrite its mails one at a time with `uniqueIds`. */
+export function nextSending(): number {
+  return ++sending;
+}
+
+/** git format-patch makes Message-IDs from the wall clock in seconds, so two sendings within one
+ * second share them (and the second is rightly taken for the first). Each sending in a test gets
+ * its own, as two real sendings seconds apart do. */
+export function uniqueIds(mails: string, n: number = ++sending): string {
+  return mails.replace(/\.(\d+)\.git\.([^>\s]+)>/g, `.$1.s${n}.git.$2>`);
+}

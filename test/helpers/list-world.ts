@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitFiles, formatPatches, git, makeRepo } from './git.ts';
+import { commitFiles, formatPatches, git, makeRepo, nextSending, uniqueIds } from './git.ts';
 import type { Dovecot } from './dovecot.ts';
 
 /** A project as a list serves it: a bare upstream repository patchferry applies to, a developer's
@@ -68,7 +68,11 @@ reporter:
       const extra = ['--subject-prefix=master PATCH hello', ...(options.cover ? ['--cover-letter'] : [])];
       // git format-patch numbers only series of more than one patch unless asked.
       if (count > 1 || options.cover) extra.push('--numbered');
-      return formatPatches(work, count, extra).map(withoutMboxLine);
+      // One sending: every mail of it gets the same rewrite, so the thread holds together.
+      const sending = nextSending();
+      return formatPatches(work, count, extra).map((raw) =>
+        Buffer.from(uniqueIds(withoutMboxLine(raw).toString('utf8'), sending)),
+      );
     },
   };
 }

@@ -6,7 +6,7 @@ import { createContext, type Context } from '../../src/pipeline/context.ts';
 import { sync } from '../../src/pipeline/sync.ts';
 import { parseSeriesFooter } from '../../src/report/merge-request.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { commitFiles, git } from '../helpers/git.ts';
+import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
 import { forgeRepo } from '../helpers/forge-repo.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { FakeGitHub } from '../servers/github.ts';
@@ -79,7 +79,7 @@ reporter:
         ...(options.inReplyTo ? [`--in-reply-to=<${options.inReplyTo}>`] : []),
       ];
       git(repo.work, ['branch', '-q', '--set-upstream-to', options.from ?? 'master']);
-      const mails = git(repo.work, args)
+      const mails = uniqueIds(git(repo.work, args))
         .replace('*** SUBJECT HERE ***', 'hello: steps')
         .replace('*** BLURB HERE ***', 'Adds the steps.');
       appendFileSync(mbox, mails);
