@@ -1,5 +1,5 @@
 // The layering of DESIGN.md, checked on every test run.
-const CORE = '^src/(mail|series|report/render)';
+const CORE = '^src/(mail|series|report/(render|merge-request))';
 const ADAPTERS = 'ingest|git|forge|build|publish|store';
 const SDKS =
   '(^|node_modules/)(simple-git|nodemailer|imapflow|@gitbeaker|octokit|@octokit|probot|xmlrpc|pino)(/|$)';
@@ -17,7 +17,7 @@ module.exports = {
         pathNot: PURE_PARTS,
         path: [
           `^src/(${ADAPTERS}|pipeline|cli|server)/`,
-          '^src/report/(?!render|message)',
+          '^src/report/(?!render|message|merge-request)',
           '^src/shared/log',
           SDKS,
         ],
@@ -39,7 +39,7 @@ module.exports = {
     {
       name: 'notifiers-stay-apart',
       severity: 'error',
-      from: { path: '^src/report/(?!render|message)' },
+      from: { path: '^src/report/(?!render|message|merge-request)' },
       to: { path: `^src/(${ADAPTERS}|pipeline|cli|server)/` },
     },
     {
@@ -48,7 +48,7 @@ module.exports = {
         'cli/ and server/ parse arguments or requests and call a use case; they do not drive adapters.',
       severity: 'error',
       from: { path: '^(src/(cli|server)|bin)/' },
-      to: { path: `^src/(${ADAPTERS})/|^src/report/(?!render|message)` },
+      to: { path: `^src/(${ADAPTERS})/|^src/report/(?!render|message|merge-request)` },
     },
     {
       name: 'no-circular',

@@ -178,21 +178,29 @@ export async function detectMerges(
     if (mr.state === 'open') continue;
     ctx.store.mergeRequests.setState(record.seriesId, mr.state);
     if (mr.state !== 'merged') continue;
-    const commit = mr.mergeSha ?? record.head ?? '';
-    ctx.store.series.recordApplication({
-      seriesId: record.seriesId,
-      project: record.project,
-      branch: record.targetBranch,
-      state: 'applied',
-      baseCommit: record.base,
-      headCommit: commit,
-      failedPart: null,
-      detail: JSON.stringify({ mergeRequest: record.url }),
-    });
+    const commit = recordMerge(ctx, record, mr.mergeSha);
     merged.push({ series: record.seriesId, url: record.url, commit });
     ctx.log.info({ series: record.seriesId, url: record.url, commit }, 'merge request merged');
   }
   return merged;
+}
+
+/** A merged MR becomes an application of its series to the target branch: the build stage builds
+ * that branch next, and the series report follows the builds. Returns the merged commit. */
+export function recordMerge(ctx: Context, record: MergeRequestRecord, mergeSha: string | null): string {
+  const commit = mergeSha ?? record.head ?? '';
+  ctx.store.mergeRequests.setState(record.seriesId, 'merged');
+  ctx.store.series.recordApplication({
+    seriesId: record.seriesId,
+    project: record.project,
+    branch: record.targetBranch,
+    state: 'applied',
+    baseCommit: record.base,
+    headCommit: commit,
+    failedPart: null,
+    detail: JSON.stringify({ mergeRequest: record.url }),
+  });
+  return commit;
 }
 
 /** The proposal of the nearest earlier version of the series that was proposed. */

@@ -51,6 +51,15 @@ export class MergeRequestRecords {
     return this.#rows('SELECT * FROM merge_requests WHERE series_id = ?', seriesId)[0];
   }
 
+  /** The live record of an MR by its number (the newest series proposed in it). */
+  byNumber(project: string, number: number): MergeRequestRecord | undefined {
+    return this.#rows(
+      `SELECT * FROM merge_requests WHERE project = ? AND iid = ? ORDER BY state = 'open' DESC, updated_at DESC, rowid DESC LIMIT 1`,
+      project,
+      String(number),
+    )[0];
+  }
+
   /** Every series whose MR was open when last seen. */
   open(): MergeRequestRecord[] {
     return this.#rows(`SELECT * FROM merge_requests WHERE state = 'open' ORDER BY rowid`);

@@ -1,0 +1,119 @@
+import { createHmac } from 'node:crypto';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Probot, ProbotOctokit } from 'probot';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import { createContext } from '../../src/pipeline/context.ts';
+import { installationForge, mergeRequestMerged, sync } from '../../src/pipeline/index.ts';
+import { githubApp } from '../../src/server/github-app.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { forgeRepo } from '../helpers/forge-repo.ts';
+import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { FakeGitHub } from '../servers/github.ts';
+
+const SECRET = 'webhook-secret';
+
+describe('the GitHub App (probot) against the GitHub test server', () => {
+  let github: FakeGitHub;
+  let configFile: string;
+  const env = { GH_TOKEN: 'ghs-installation' };
+
+  beforeEach(async () => {
+    github = new FakeGitHub(['ghs-installation']);
+    const url = await github.listen();
+    const dir = tempDir();
+    const repo = forgeRepo(join(dir, 'hosted'));
+    github.addRepo('virt/hello', repo.bare);
+    configFile = join(dir, 'patchferry.yml');
+    writeFileSync(
+      configFile,
+      `state: { database: state.db }
+workDir: work
+sources: [{ type: mbox, path: list.mbox }]
+projects:
+  hello: { git: ${repo.bare}, forgePath: virt/hello, branches: [master], platforms: [el9] }
+platforms: { el9: { dist: .el9, arch: noarch } }
+forge: { type: github, url: "${url}", tokenEnv: GH_TOKEN }
+publisher: { root: repos, baseUrl: "http://127.0.0.1:1/" }
+reporter: { from: patchferry@example.org, listAddress: list@example.org }
+`,
+    );
+    git(repo.work, ['checkout', '-q', '-b', 'fix']);
+    commitFiles(repo.work, 'hello: fix', { 'fix.txt': 'fixed\n' });
+    const mail = git(repo.work, ['format-patch', '--stdout', '-1', '--subject-prefix=master PATCH hello']);
+    appendFileSync(join(dir, 'list.mbox'), uniqueIds(mail));
+  });
+  afterEach(async () => {
+    await github.close();
+  });
+
+  /** The app as probot runs it, its installation client pointed at the test server. */
+  async function probot() {
+    const bot = new Probot({
+      githubToken: 'ghs-installation',
+      secret: SECRET,
+      Octokit: ProbotOctokit.defaults({
+        baseUrl: github.http.url,
+        retry: { enabled: false },
+        throttle: { enabled: false },
+      }),
+      logLevel: 'fatal',
+    });
+    const ctx = createContext(loadConfig(configFile), silentLogger(), env);
+    await bot.load(
+      githubApp({
+        merged: async (event, octokit) => {
+          await mergeRequestMerged(ctx, event, installationForge(ctx, octokit));
+        },
+      }),
+    );
+    return { bot, ctx };
+  }
+
+  function deliver(bot: Probot, payload: object, secret = SECRET) {
+    const body = JSON.stringify(payload);
+    const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    return bot.webhooks.verifyAndReceive({
+      id: `delivery-${Date.now()}`,
+      name: 'pull_request',
+      payload: body,
+      signature,
+    });
+  }
+
+  it('records the merge of its pull request from the signed webhook and says so on it', async () => {
+    const first = createContext(loadConfig(configFile), silentLogger(), env);
+    const s = await sync(first);
+    first.store.close();
+    expect(s.proposed).toMatchObject([{ action: 'opened' }]);
+    const payload = github.merge('virt/hello', 1);
+
+    const { bot, ctx } = await probot();
+    await deliver(bot, payload);
+    expect(ctx.store.series.unbuiltBranches()).toEqual([{ project: 'hello', branch: 'master' }]);
+    expect(github.comments('virt/hello', 1).map((c) => c.body)).toEqual([
+      expect.stringMatching(/^Merged as [0-9a-f]{12}\. patchferry builds `master` for el9 next/),
+    ]);
+    // GitHub redelivers: nothing happens twice.
+    await deliver(bot, payload);
+    expect(github.comments('virt/hello', 1)).toHaveLength(1);
+    ctx.store.close();
+  });
+
+  it('leaves pull requests that are not its own alone, and refuses a forged signature', async () => {
+    const { bot, ctx } = await probot();
+    const foreign = {
+      action: 'closed',
+      number: 7,
+      pull_request: { number: 7, merged: true, merge_commit_sha: 'a'.repeat(40), body: 'by hand' },
+      repository: { full_name: 'virt/hello', name: 'hello', owner: { login: 'virt' } },
+      installation: { id: 1 },
+    };
+    await deliver(bot, foreign);
+    expect(github.http.requests).toEqual([]);
+    await expect(deliver(bot, foreign, 'wrong-secret')).rejects.toThrow(/signature does not match/);
+    ctx.store.close();
+  });
+});
