@@ -4,8 +4,9 @@ import type { Logger } from '../shared/log.ts';
 import { ForgeError, forgeErrorCode, type CommitState, type Forge, type MergeRequest } from './types.ts';
 
 export interface GitHubOptions {
-  /** The REST API root: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise. */
-  readonly url: string;
+  /** The REST API root: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise
+   * (unused with `octokit`, which knows its own). */
+  readonly url?: string;
   /** A personal or installation access token. */
   readonly token?: string;
   /** An Octokit already authenticated, as probot hands one to an app per installation. */
@@ -43,7 +44,7 @@ export function githubForge(options: GitHubOptions): Forge {
     options.octokit ??
     new Octokit({
       auth: options.token,
-      baseUrl: options.url.replace(/\/+$/, ''),
+      baseUrl: (options.url ?? 'https://api.github.com').replace(/\/+$/, ''),
       throttle: {
         enabled: options.throttle ?? true,
         onRateLimit: (retryAfter: number, _opts: unknown, _o: unknown, retryCount: number) => {

@@ -1,11 +1,13 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import { PatchferryError, errorMessage } from '../shared/errors.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { ImapError, describeImapFailure } from './imap-errors.ts';
 import { backoffDelay, sleep } from '../shared/backoff.ts';
 import type { Logger } from '../shared/log.ts';
 import type { MailSource, RawMessage, ReadOptions } from './source.ts';
 
 /** The keyword a mail gets once its outcome is final (DESIGN.md, "State and exactly-once"). */
 export const FINAL_KEYWORD = '$Patchferry';
+export { ImapError } from './imap-errors.ts';
 
 export interface ImapSourceOptions {
   readonly host: string;
@@ -26,9 +28,6 @@ export interface ImapSourceOptions {
   };
   readonly log: Logger;
 }
-
-/** A failure the IMAP server or the connection to it reported, in words that say what to fix. */
-export class ImapError extends PatchferryError {}
 
 /** One IMAP folder as a mail source. The position is `UIDVALIDITY:UID` of the last mail delivered;
  * one connection per folder is kept open between calls and reopened, with backoff, after any drop. */
@@ -278,7 +277,12 @@ class ImapFolder implements MailSource {
     attempts = this.#o.reconnect.attempts,
     signal?: AbortSignal,
   ): Promise<void> {
-    const failure = describe(err, this.name, this.#o);
+    const failure = describeImapFailure(
+      err,
+      this.name,
+      'password' in this.#o.auth ? 'password' : 'access token',
+      this.#o.user,
+    );
     this.#client?.close();
     this.#client = null;
     if (!failure.retryable) throw failure;
@@ -295,48 +299,6 @@ class ImapFolder implements MailSource {
     );
     await sleep(delay, signal);
   }
-}
-
-/** Maps what imapflow and node's sockets throw to an ImapError that says what went wrong. */
-function describe(err: unknown, name: string, o: ImapSourceOptions): ImapError {
-  if (err instanceof ImapError) return err;
-  const e = err as {
-    authenticationFailed?: boolean;
-    tlsFailed?: boolean;
-    code?: string;
-    responseText?: string;
-    responseStatus?: string;
-    serverResponseCode?: string;
-    executedCommand?: string;
-  };
-  if (e.authenticationFailed) {
-    const how = 'password' in o.auth ? 'password' : 'access token';
-    return new ImapError(
-      'imap_auth',
-      `${name}: the server refused the login for "${o.user}" (${e.responseText ?? errorMessage(err)}); check the ${how}`,
-      { cause: err },
-    );
-  }
-  if (e.tlsFailed || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(e.code ?? '')) {
-    return new ImapError(
-      'imap_tls',
-      `${name}: TLS failed (${e.code ?? errorMessage(err)}: ${errorMessage(err)}); check security, port and caFile`,
-      { cause: err },
-    );
-  }
-  if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') {
-    // The server answered and said no: asking again changes nothing, unless it says it is busy.
-    const busy = /^(UNAVAILABLE|INUSE|LIMIT|SERVERBUG)$/i.test(e.serverResponseCode ?? '');
-    return new ImapError(
-      'imap_refused',
-      `${name}: the server refused ${e.executedCommand?.replace(/^\S+ /, '') ?? 'a command'}: ${e.responseText ?? errorMessage(err)}`,
-      { cause: err, retryable: busy },
-    );
-  }
-  return new ImapError('imap_connection', `${name}: ${errorMessage(err)}${e.code ? ` (${e.code})` : ''}`, {
-    cause: err,
-    retryable: true,
-  });
 }
 
 function parsePosition(position: string | null): Position | null {

@@ -36,5 +36,5 @@ export async function mergeRequestMerged(
 
 /** The GitHub forge of one app installation, from the client probot authenticated for it. */
 export function installationForge(ctx: Context, octokit: unknown): Forge {
-  return githubForge({ url: 'https://api.github.com', octokit: octokit as Octokit, log: ctx.log });
+  return githubForge({ octokit: octokit as Octokit, log: ctx.log });
 }

@@ -176,8 +176,10 @@ export async function detectMerges(
     if (!forgePath) continue;
     const mr = await forge.get(forgePath, record.number);
     if (mr.state === 'open') continue;
-    ctx.store.mergeRequests.setState(record.seriesId, mr.state);
-    if (mr.state !== 'merged') continue;
+    if (mr.state === 'closed') {
+      ctx.store.mergeRequests.setState(record.seriesId, 'closed');
+      continue;
+    }
     const commit = recordMerge(ctx, record, mr.mergeSha);
     merged.push({ series: record.seriesId, url: record.url, commit });
     ctx.log.info({ series: record.seriesId, url: record.url, commit }, 'merge request merged');

@@ -64,6 +64,8 @@ export interface Dovecot {
   /** A connected client logged in as the test user, for putting mail in and looking at flags. */
   client(): Promise<ImapFlow>;
   append(raw: string | Buffer, mailbox?: string): Promise<number>;
+  /** Creates a folder, so that tests sharing the server keep their mail apart. */
+  folder(name: string): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Stops the server and removes every file it had. */
@@ -180,6 +182,14 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
         const result = await client.append(mailbox, raw);
         if (!result || result.uid === undefined) throw new Error(`APPEND to ${mailbox} failed`);
         return result.uid;
+      } finally {
+        await client.logout();
+      }
+    },
+    async folder(name) {
+      const client = await dovecot.client();
+      try {
+        await client.mailboxCreate(name);
       } finally {
         await client.logout();
       }

@@ -68,9 +68,7 @@ describe.skipIf(!available)('IMAP source against Dovecot on loopback', () => {
   });
 
   it('delivers mail in UID order with UIDVALIDITY:UID positions and resumes after a position', async () => {
-    const client = await d.client();
-    await client.mailboxCreate('resume');
-    await client.logout();
+    await d.folder('resume');
     for (const id of ['r1', 'r2', 'r3']) await d.append(mail(id), 'resume');
     const s = source(d, { mailbox: 'resume' });
     try {
@@ -88,9 +86,7 @@ describe.skipIf(!available)('IMAP source against Dovecot on loopback', () => {
   });
 
   it('marks settled mails $Patchferry, and a reader with no position starts from the unmarked ones', async () => {
-    const client = await d.client();
-    await client.mailboxCreate('settle');
-    await client.logout();
+    await d.folder('settle');
     for (const id of ['s1', 's2', 's3']) await d.append(mail(id), 'settle');
     const s = source(d, { mailbox: 'settle' });
     try {
@@ -104,10 +100,8 @@ describe.skipIf(!available)('IMAP source against Dovecot on loopback', () => {
   });
 
   it('moves settled mails to the configured folder', async () => {
-    const client = await d.client();
-    await client.mailboxCreate('incoming');
-    await client.mailboxCreate('done');
-    await client.logout();
+    await d.folder('incoming');
+    await d.folder('done');
     await d.append(mail('m1'), 'incoming');
     const s = source(d, { mailbox: 'incoming', moveTo: 'done' });
     try {
@@ -241,9 +235,7 @@ describe.skipIf(!available)('IMAP source against Dovecot on loopback', () => {
   });
 
   it('finishes a fetch the server dropped half-way, delivering each mail once', async () => {
-    const client = await d.client();
-    await client.mailboxCreate('dropped');
-    await client.logout();
+    await d.folder('dropped');
     const big = 'x'.repeat(20_000);
     for (let i = 0; i < 12; i++)
       await d.append(

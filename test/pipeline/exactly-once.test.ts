@@ -44,9 +44,7 @@ describe.skipIf(!available)('exactly once, whatever kills the process', () => {
   });
 
   it('ends with every mail recorded once, every patch applied once and every mail marked, after SIGKILL at random points', async () => {
-    const client = await d.client();
-    await client.mailboxCreate('killed');
-    await client.logout();
+    await d.folder('killed');
     const world = makeListWorld(tempDir(), d, 'killed');
     const mails: Buffer[] = [];
     for (let i = 0; i < 12; i++) mails.push(...world.series(`s${i}`, 1));

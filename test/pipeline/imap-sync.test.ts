@@ -73,9 +73,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
   });
 
   it('backfills with since: mails already recorded change nothing', async () => {
-    const client = await d.client();
-    await client.mailboxCreate('backfill');
-    await client.logout();
+    await d.folder('backfill');
     const world = makeListWorld(tempDir(), d, 'backfill');
     for (const raw of world.series('gamma', 1)) await d.append(raw, 'backfill');
     const ctx = createContext(loadConfig(world.configFile), silentLogger(), world.env);
@@ -93,9 +91,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
   it.skipIf(!opensmtpdAvailable())(
     'applies a series sent with git send-email through OpenSMTPD and LMTP',
     async () => {
-      const client = await d.client();
-      await client.mailboxCreate('sent');
-      await client.logout();
+      await d.folder('sent');
       const mta = await startOpenSmtpd(d.lmtpPort);
       const world = makeListWorld(tempDir(), d, 'sent');
       try {
@@ -137,9 +133,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
   );
 
   it('watch applies a series within a second or two of its last part arriving, and stops when asked', async () => {
-    const client = await d.client();
-    await client.mailboxCreate('watched');
-    await client.logout();
+    await d.folder('watched');
     const world = makeListWorld(tempDir(), d, 'watched');
     const ctx = createContext(loadConfig(world.configFile), silentLogger(), world.env);
     const stop = new AbortController();
