@@ -1,5 +1,4 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import { errorMessage } from '../shared/errors.ts';
 import { ImapError, describeImapFailure } from './imap-errors.ts';
 import { backoffDelay, sleep } from '../shared/backoff.ts';
 import type { Logger } from '../shared/log.ts';
