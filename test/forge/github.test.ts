@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Octokit } from 'octokit';
 import { githubForge } from '../../src/forge/github.ts';
 import { ForgeError, type Forge } from '../../src/forge/types.ts';
 import { silentLogger } from '../../src/shared/log.ts';
@@ -116,4 +117,20 @@ describe('GitHub adapter through octokit against the GitHub test server', () => 
     expect(await throttled.findBySourceBranch(REPO, 'x')).toBeNull();
     expect(server.http.requests.map((r) => r.status)).toEqual([429, 200]);
   }, 15_000);
+
+  it('pages pull requests with link headers only when there is more than one page, as GitHub does', async () => {
+    for (let i = 0; i < 5; i++) {
+      repo.pushBranch(`topic-${i}`, `p${i}.txt`);
+      await forge.open(REPO, `topic-${i}`, fields);
+    }
+    const octokit = new Octokit({ auth: 'ghp-test', baseUrl: server.http.url, throttle: { enabled: false } });
+    const all = await octokit.paginate(octokit.rest.pulls.list, {
+      owner: 'virt',
+      repo: 'libvirt',
+      per_page: 2,
+    });
+    expect(all.map((p) => p.number)).toEqual([1, 2, 3, 4, 5]);
+    const single = await octokit.rest.pulls.list({ owner: 'virt', repo: 'libvirt', per_page: 10 });
+    expect(single.headers.link).toBeUndefined();
+  });
 });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MergeRequests } from '@gitbeaker/rest';
 import { gitlabForge } from '../../src/forge/gitlab.ts';
 import { ForgeError, type Forge } from '../../src/forge/types.ts';
 import { forgeRepo } from '../helpers/forge-repo.ts';
@@ -122,5 +123,18 @@ describe('GitLab adapter through @gitbeaker/rest against the GitLab test server'
       status: 422,
       message: expect.stringContaining('Source branch does not exist'),
     });
+  });
+
+  it('pages merge requests the way GitLab does, which gitbeaker follows to the end', async () => {
+    for (let i = 0; i < 5; i++) {
+      repo.pushBranch(`topic-${i}`, `p${i}.txt`);
+      await forge.open(PROJECT, `topic-${i}`, fields);
+    }
+    const client = new MergeRequests({ host: server.http.url, token: 'glpat-test' });
+    const all = await client.all({ projectId: PROJECT, perPage: 2 });
+    expect(all.map((m) => m.iid)).toEqual([5, 4, 3, 2, 1]);
+    expect(server.http.requests.filter((r) => r.method === 'GET').map((r) => r.status)).toEqual([
+      200, 200, 200,
+    ]);
   });
 });
