@@ -41,6 +41,8 @@ export interface ScannedSeries {
   patches: string[];
   /** Parts seen twice or numbered past the total. */
   extras: string[];
+  /** Parts a replacement took the place of (never applied). */
+  replaced: string[];
   replies: string[];
   supersedes: string | null;
   trailers: Record<string, string[]>;
@@ -121,6 +123,7 @@ export async function scan(
       cover: s.cover?.messageId ?? null,
       patches: orderedPatches(s).map((p) => p.messageId),
       extras: s.extras.map((e) => e.messageId),
+      replaced: s.replaced.map((e) => e.messageId),
       replies: s.replies.map((r) => r.messageId),
       supersedes: s.supersedes,
       trailers: Object.fromEntries(

@@ -29,6 +29,8 @@ export interface SyncSummary {
   /** Series still incomplete after the grace period: reported, never applied. */
   readonly expired: readonly { series: string; have: number; total: number }[];
   readonly ignored: number;
+  /** Versions not applied because a newer complete version came in the same batch. */
+  readonly superseded: readonly string[];
   /** Merge-request mode: series opened or updated as merge requests. */
   readonly proposed: readonly Proposal[];
   /** Merge-request mode: merge requests found merged (their target branches are built next). */
@@ -37,7 +39,7 @@ export interface SyncSummary {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 type Outcomes = Mutable<
-  Pick<SyncSummary, 'applied' | 'failed' | 'rejected' | 'incomplete' | 'expired' | 'proposed'>
+  Pick<SyncSummary, 'applied' | 'failed' | 'rejected' | 'incomplete' | 'expired' | 'proposed' | 'superseded'>
 >;
 
 /** `patchferry import`: files and archives go through the same path as live mail, each mail
@@ -81,13 +83,22 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
     incomplete: [],
     expired: [],
     proposed: [],
+    superseded: [],
   };
   const inSeries = new Set<string>();
-  for (const series of assembleSeries(mails)) {
-    const members = [series.cover, ...series.patches.values(), ...series.extras].filter(
+  const assembled = assembleSeries(mails);
+  // A version replaced by a complete newer one in the same batch is not applied on its own.
+  const outdated = new Set(assembled.filter((s) => s.complete && s.supersedes).map((s) => s.supersedes));
+  for (const series of assembled) {
+    const members = [series.cover, ...series.patches.values(), ...series.extras, ...series.replaced].filter(
       (m): m is SeriesMail => m !== null,
     );
     members.forEach((m) => inSeries.add(m.messageId));
+    if (series.complete && outdated.has(series.id)) {
+      for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'superseded', null, m.kind);
+      summary.superseded.push(series.id);
+      continue;
+    }
     const head = series.cover ?? orderedPatches(series)[0] ?? members[0];
     if (!head) continue;
     const route = routeTag(head.tag, head.subject, table);

@@ -28,8 +28,51 @@ export function assembleSeries(mails: readonly Mail[]): Series[] {
     members.push(mail);
   }
   const replies = assignReplies(mails, groups, byId);
-  const series = groups.map((members) => build(members, replies.get(members) ?? [], byId));
-  return series.map((s) => ({ ...s, supersedes: findSuperseded(s, series) }));
+  const built = groups.map((members) => build(members, replies.get(members) ?? [], byId));
+  const series = built.map((s) => asPartialReroll(s, built, byId) ?? s);
+  return series.map((s) => ({ ...s, supersedes: s.supersedes ?? findSuperseded(s, series) }));
+}
+
+/** A series of only some parts, each answering the same part (or the cover letter) of an earlier
+ * version from the same sender: a partial reroll. It becomes that version with those parts
+ * replaced, at the new version; the other parts keep their trailers, the rerolled ones start
+ * without any. */
+function asPartialReroll(s: Series, all: readonly Series[], byId: ReadonlyMap<string, Mail>): Series | null {
+  if (s.cover || s.complete || s.patches.size === 0) return null;
+  let earlier: Series | undefined;
+  for (const [part, mail] of s.patches) {
+    const parent = mail.inReplyTo ? byId.get(mail.inReplyTo) : undefined;
+    const target =
+      parent && all.find((o) => o !== s && (o.cover === parent || o.patches.get(part) === parent));
+    if (!target || (earlier && target !== earlier)) return null;
+    earlier = target;
+  }
+  if (!earlier || earlier.sender.address !== s.sender.address || earlier.total !== s.total) return null;
+  if (earlier.version > s.version) return null;
+  const patches = new Map(earlier.patches);
+  const replaced: Mail[] = [...earlier.replaced];
+  const trailers = new Map(earlier.trailers);
+  for (const [part, mail] of s.patches) {
+    const old = patches.get(part);
+    if (old) {
+      replaced.push(old);
+      trailers.delete(old.messageId);
+    }
+    patches.set(part, mail);
+    trailers.set(mail.messageId, s.trailers.get(mail.messageId) ?? []);
+  }
+  return {
+    ...s,
+    title: earlier.title,
+    cover: earlier.cover,
+    patches,
+    replaced,
+    replies: [...earlier.replies, ...s.replies],
+    complete: patches.size === s.total,
+    trailers,
+    extras: [...earlier.extras, ...s.extras],
+    supersedes: earlier.id,
+  };
 }
 
 /** The latest group this unthreaded part can join, if any. */
@@ -115,10 +158,18 @@ function build(members: readonly Mail[], replies: readonly Mail[], byId: Readonl
   const extras: Mail[] = [];
   const first = [...members].sort((a, b) => (a.tag.part ?? 1) - (b.tag.part ?? 1))[0];
   const total = cover?.tag.total ?? first?.tag.total ?? 1;
+  const replaced: Mail[] = [];
   for (const mail of members) {
     if (mail.kind !== 'patch') continue;
     const part = mail.tag.part ?? 1;
-    if (patches.has(part) || part > total || part < 1) extras.push(mail);
+    const existing = patches.get(part);
+    if (existing && answers(mail, existing)) {
+      // A replacement sent in reply to the part it replaces (`v5.1 10/12` under `v5 10/12`).
+      replaced.push(existing);
+      patches.set(part, mail);
+    } else if (existing && answers(existing, mail)) {
+      replaced.push(mail);
+    } else if (existing || part > total || part < 1) extras.push(mail);
     else patches.set(part, mail);
   }
   const head = cover ?? first;
@@ -132,10 +183,15 @@ function build(members: readonly Mail[], replies: readonly Mail[], byId: Readonl
     patches,
     replies,
     complete: patches.size === total,
-    trailers: collectTrailers(cover, patches, replies, byId),
+    trailers: collectTrailers(cover, patches, replies, byId, replaced),
     extras,
+    replaced,
     supersedes: null,
   };
+}
+
+function answers(mail: Mail, other: Mail): boolean {
+  return mail.inReplyTo === other.messageId || mail.references.includes(other.messageId);
 }
 
 function threadOf(mail: Mail, byId: ReadonlyMap<string, Mail>): string[] {
@@ -148,13 +204,18 @@ function threadOf(mail: Mail, byId: ReadonlyMap<string, Mail>): string[] {
   return [...seen, ...mail.references];
 }
 
-/** Review trailers from replies, per patch; a trailer given on the cover letter covers every patch. */
+/** Review trailers from replies, per patch; a trailer given on the cover letter covers every patch,
+ * except a replacement sent after it: the review was of the part it replaced. */
 function collectTrailers(
   cover: Mail | null,
   patches: ReadonlyMap<number, Mail>,
   replies: readonly Mail[],
   byId: ReadonlyMap<string, Mail>,
+  replaced: readonly Mail[] = [],
 ): Map<string, Trailer[]> {
+  const replacements = new Set(
+    [...patches.values()].filter((p) => replaced.some((r) => answers(p, r))).map((p) => p.messageId),
+  );
   const out = new Map<string, Trailer[]>([...patches.values()].map((p) => [p.messageId, []]));
   for (const reply of replies) {
     const given = reply.trailers.filter(
@@ -162,7 +223,12 @@ function collectTrailers(
     );
     if (given.length === 0) continue;
     const target = threadOf(reply, byId).find((id) => out.has(id) || id === cover?.messageId);
-    const targets = target === undefined ? [] : target === cover?.messageId ? [...out.keys()] : [target];
+    const targets =
+      target === undefined
+        ? []
+        : target === cover?.messageId
+          ? [...out.keys()].filter((id) => !replacements.has(id) || givenAfter(reply, byId.get(id)))
+          : [target];
     for (const id of targets) {
       const list = out.get(id) ?? [];
       for (const t of given) if (!list.some((x) => x.value === t.value && x.key === t.key)) list.push(t);
@@ -170,6 +236,11 @@ function collectTrailers(
     }
   }
   return out;
+}
+
+/** Whether `reply` was written after `mail` (by Date; without dates, not). */
+function givenAfter(reply: Mail, mail: Mail | undefined): boolean {
+  return Boolean(reply.date && mail?.date && reply.date.getTime() > mail.date.getTime());
 }
 
 /** The series this one replaces: one named by a "Supersedes:" line in the series or a reply to it,

@@ -33,6 +33,9 @@ export interface Series {
   readonly trailers: ReadonlyMap<string, readonly Trailer[]>;
   /** Parts seen twice, or numbered past the total. */
   readonly extras: readonly SeriesMail[];
+  /** Parts a replacement took the place of (a `v5.1 10/12` answering `v5 10/12`, or a lone
+   * `v3 2/2` answering v2): kept so that they are accounted for, never applied. */
+  readonly replaced: readonly SeriesMail[];
   /** The series an earlier version of which this one replaces. */
   readonly supersedes: string | null;
 }

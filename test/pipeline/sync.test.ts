@@ -7,7 +7,7 @@ import { demoConfig } from '../../src/pipeline/demo.ts';
 import { createDemoWorld } from '../../src/pipeline/demo-world.ts';
 import { sync } from '../../src/pipeline/sync.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { commitFiles, formatPatches, git } from '../helpers/git.ts';
+import { commitFiles, formatPatches, git, uniqueIds } from '../helpers/git.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 async function demoContext() {
@@ -137,6 +137,44 @@ describe('sync in direct mode', () => {
     expect(after.failed).toMatchObject([{ branch: 'master', part: 1 }]);
     expect(git(world.upstream, ['rev-parse', 'master']).trim()).toBe(pushedTip);
     expect(git(world.upstream, ['log', '--format=%s', 'master']).trim().split('\n')).toHaveLength(4);
+    ctx.store.close();
+  });
+
+  it('applies only the newest version when several versions of a series come in one batch', async () => {
+    const { world, open } = await demoContext();
+    writeFileSync(world.mbox, '');
+    const work = join(world.dir, 'src', 'hello');
+    git(work, ['checkout', '-q', '-b', 'versions', 'master']);
+    commitFiles(work, 'README: say hello', { README: 'hello\n' });
+    const v1 = uniqueIds(
+      git(work, ['format-patch', '--stdout', '--thread', '-1', '--subject-prefix=master PATCH hello']),
+    );
+    const v1Id = /^Message-I[dD]: <([^>]+)>/m.exec(v1)?.[1] ?? '';
+    commitFiles(work, 'README: say hello twice', { README: 'hello\nhello\n' });
+    git(work, ['reset', '-q', '--soft', 'HEAD~2']);
+    git(work, ['commit', '-q', '-m', 'README: say hello']);
+    const v2 = uniqueIds(
+      git(work, [
+        'format-patch',
+        '--stdout',
+        '--thread',
+        '-1',
+        '-v2',
+        `--in-reply-to=<${v1Id}>`,
+        '--subject-prefix=master PATCH hello',
+      ]),
+    );
+    appendFileSync(world.mbox, `${v1}\n${v2}\n`);
+    const ctx = open();
+    const s = await sync(ctx);
+    expect(s.superseded).toEqual([v1Id]);
+    expect(s.applied).toHaveLength(1);
+    expect(s.failed).toEqual([]);
+    expect(ctx.store.mails.get(v1Id)?.outcome).toBe('superseded');
+    expect(git(world.upstream, ['show', 'master:README']).trim().split('\n').slice(-2)).toEqual([
+      'hello',
+      'hello',
+    ]);
     ctx.store.close();
   });
 });

@@ -8,7 +8,14 @@ import { orderedPatches } from '../../src/series/series.ts';
 function mail(
   id: string,
   subject: string,
-  opts: { from?: string; inReplyTo?: string; refs?: string[]; text?: string; kind?: MailKind } = {},
+  opts: {
+    from?: string;
+    inReplyTo?: string;
+    refs?: string[];
+    text?: string;
+    kind?: MailKind;
+    date?: string;
+  } = {},
 ): Mail {
   const tag = parseSubject(subject);
   const kind = opts.kind ?? (tag.reply ? 'reply' : tag.part === 0 ? 'cover' : 'patch');
@@ -18,7 +25,7 @@ function mail(
     references: opts.refs ?? (opts.inReplyTo ? [opts.inReplyTo] : []),
     from: { name: '', address: opts.from ?? 'ada@x' },
     subject,
-    date: null,
+    date: opts.date ? new Date(opts.date) : null,
     tag,
     kind,
     text: opts.text ?? '',
@@ -149,5 +156,88 @@ describe('series assembly', () => {
       ['c1', 1, true],
       ['c2', 2, true],
     ]);
+  });
+
+  it('puts a replacement part sent in reply to the part it replaces in its place (v5.1 10/12)', () => {
+    const mails = [
+      mail('c', '[PATCH v5 0/2] x'),
+      mail('p1', '[PATCH v5 1/2] a', { inReplyTo: 'c' }),
+      mail('p2', '[PATCH v5 2/2] b', { inReplyTo: 'c' }),
+      mail('p2b', '[PATCH v5.1 2/2] b, fixed', { inReplyTo: 'p2', refs: ['c', 'p2'] }),
+    ];
+    const [s, ...rest] = assembleSeries(mails);
+    expect(rest).toEqual([]);
+    expect(orderedPatches(s!).map((p) => p.messageId)).toEqual(['p1', 'p2b']);
+    expect(s!.replaced.map((m) => m.messageId)).toEqual(['p2']);
+    expect(s!.extras).toEqual([]);
+    expect(s!.complete).toBe(true);
+  });
+
+  it('makes a lone v3 2/2 answering v2 into v3: v2 with that part replaced, its own trailers only', () => {
+    const mails = [
+      mail('c2', '[PATCH v2 0/2] x', { date: '2026-01-01T10:00:00Z' }),
+      mail('a2', '[PATCH v2 1/2] a', { inReplyTo: 'c2', date: '2026-01-01T10:00:00Z' }),
+      mail('b2', '[PATCH v2 2/2] b', { inReplyTo: 'c2', date: '2026-01-01T10:00:00Z' }),
+      mail('ra', 'Re: [PATCH v2 1/2] a', {
+        from: 'rita@x',
+        inReplyTo: 'a2',
+        text: 'Reviewed-by: Rita <rita@x>\n',
+        date: '2026-01-02T10:00:00Z',
+      }),
+      mail('rb', 'Re: [PATCH v2 2/2] b', {
+        from: 'rita@x',
+        inReplyTo: 'b2',
+        text: 'Acked-by: Rita <rita@x>\n',
+        date: '2026-01-02T10:00:00Z',
+      }),
+      mail('rc', 'Re: [PATCH v2 0/2] x', {
+        from: 'tom@x',
+        inReplyTo: 'c2',
+        text: 'Tested-by: Tom <tom@x>\n',
+        date: '2026-01-02T11:00:00Z',
+      }),
+      mail('b3', '[PATCH v3 2/2] b, reworked', {
+        inReplyTo: 'b2',
+        refs: ['c2', 'b2'],
+        date: '2026-01-03T10:00:00Z',
+      }),
+    ];
+    const series = assembleSeries(mails);
+    const v3 = series.find((s) => s.version === 3);
+    expect(v3).toMatchObject({ id: 'b3', title: 'x', total: 2, complete: true, supersedes: 'c2' });
+    expect(orderedPatches(v3!).map((p) => p.messageId)).toEqual(['a2', 'b3']);
+    expect(v3!.replaced.map((m) => m.messageId)).toEqual(['b2']);
+    const values = (id: string) => v3!.trailers.get(id)?.map((t) => `${t.key}: ${t.value}`);
+    expect(values('a2')).toEqual(['Reviewed-by: Rita <rita@x>', 'Tested-by: Tom <tom@x>']);
+    expect(values('b3')).toEqual([]);
+  });
+
+  it('does not give a replacement the cover-letter trailers given before it was sent', () => {
+    const mails = [
+      mail('c', '[PATCH 0/2] x', { date: '2026-01-01T10:00:00Z' }),
+      mail('p1', '[PATCH 1/2] a', { inReplyTo: 'c', date: '2026-01-01T10:00:00Z' }),
+      mail('p2', '[PATCH 2/2] b', { inReplyTo: 'c', date: '2026-01-01T10:00:00Z' }),
+      mail('r1', 'Re: [PATCH 0/2] x', {
+        from: 'tom@x',
+        inReplyTo: 'c',
+        text: 'Tested-by: Tom <tom@x>\n',
+        date: '2026-01-02T10:00:00Z',
+      }),
+      mail('p2b', '[PATCH 2/2] b, fixed', {
+        inReplyTo: 'p2',
+        refs: ['c', 'p2'],
+        date: '2026-01-03T10:00:00Z',
+      }),
+      mail('r2', 'Re: [PATCH 0/2] x', {
+        from: 'uma@x',
+        inReplyTo: 'c',
+        text: 'Acked-by: Uma <uma@x>\n',
+        date: '2026-01-04T10:00:00Z',
+      }),
+    ];
+    const [s] = assembleSeries(mails);
+    const values = (id: string) => s!.trailers.get(id)?.map((t) => `${t.key}: ${t.value}`);
+    expect(values('p1')).toEqual(['Tested-by: Tom <tom@x>', 'Acked-by: Uma <uma@x>']);
+    expect(values('p2b')).toEqual(['Acked-by: Uma <uma@x>']);
   });
 });
