@@ -83,3 +83,10 @@ export function findBaseCommit(text: string): string | null {
   const matches = [...text.matchAll(/^base-commit: ([0-9a-f]{7,64})[ \t]*$/gm)];
   return matches.at(-1)?.[1] ?? null;
 }
+
+/** The topic id b4 writes into every version of a series (`change-id: 20240102-topic-1a2b3c4d5e6f`,
+ * near the end of the cover letter, or of a lone patch): versions sharing it are one submission. */
+export function findChangeId(text: string): string | null {
+  const matches = [...text.matchAll(/^change-id: ([A-Za-z0-9][A-Za-z0-9._-]{5,127})[ \t]*$/gm)];
+  return matches.at(-1)?.[1] ?? null;
+}

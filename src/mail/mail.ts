@@ -32,4 +32,6 @@ export interface Mail {
   readonly pull: PullRequest | null;
   /** Message-IDs of earlier versions this mail says it replaces ("Supersedes:" lines). */
   readonly supersedes: readonly string[];
+  /** b4's topic id, the same in every version of a series; null when the mail has none. */
+  readonly changeId: string | null;
 }

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
-import { commitMessage, findDiff, findPullRequest, findSupersedes, findTrailers } from './body.ts';
+import {
+  commitMessage,
+  findDiff,
+  findPullRequest,
+  findChangeId,
+  findSupersedes,
+  findTrailers,
+} from './body.ts';
 import { firstAddress, headerDate, headerText, messageIds, readHeaders } from './headers.ts';
 import type { Mail, MailKind } from './mail.ts';
 import { own } from './own.ts';
@@ -77,6 +84,7 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     })),
     pull: pull && { url: own(pull.url), ref: pull.ref === null ? null : own(pull.ref) },
     supersedes: findSupersedes(text).map(own),
+    changeId: nullableOwn(findChangeId(text)),
   };
 }
 
@@ -92,4 +100,8 @@ function classify(tag: SubjectTag, diff: string | null, isPull: boolean): MailKi
 /** Some real mails have no Message-ID; a stable one derived from the bytes keeps them addressable. */
 function syntheticMessageId(raw: Buffer): string {
   return `${createHash('sha256').update(raw).digest('hex').slice(0, 32)}@patchferry.invalid`;
+}
+
+function nullableOwn(value: string | null): string | null {
+  return value === null ? null : own(value);
 }

@@ -193,6 +193,7 @@ function withEarlierVersion(ctx: Context, series: Series, members: readonly Seri
     sender: series.sender.address,
     title: series.title,
     pointsAt,
+    changeId: series.changeId,
     resend,
   });
   return supersedes ? { ...series, supersedes } : series;
@@ -215,6 +216,7 @@ function saveSeries(ctx: Context, series: Series, project: string, branch: strin
           ? 'complete'
           : 'incomplete',
     supersedes: series.supersedes,
+    changeId: series.changeId,
     patches: new Map([...series.patches].map(([part, m]) => [part, m.messageId])),
   });
 }

@@ -186,6 +186,7 @@ function build(members: readonly Mail[], replies: readonly Mail[], byId: Readonl
     trailers: collectTrailers(cover, patches, replies, byId, replaced),
     extras,
     replaced,
+    changeId: head?.changeId ?? null,
     supersedes: null,
   };
 }
@@ -244,7 +245,8 @@ function givenAfter(reply: Mail, mail: Mail | undefined): boolean {
 }
 
 /** The series this one replaces: one named by a "Supersedes:" line in the series or a reply to it,
- * else the newest lower version from the same sender with the same title. */
+ * else the newest lower version with the same change-id (b4), or from the same sender with the
+ * same title. */
 function findSuperseded(series: Series, all: readonly Series[]): string | null {
   const own = [series.cover, ...series.patches.values(), ...series.replies].filter((m) => m !== null);
   const named = new Set(own.flatMap((m) => m.supersedes));
@@ -259,7 +261,9 @@ function findSuperseded(series: Series, all: readonly Series[]): string | null {
   const older = all
     .filter(
       (s) =>
-        s.sender.address === series.sender.address && s.title === series.title && s.version < series.version,
+        s.version < series.version &&
+        ((series.changeId !== null && s.changeId === series.changeId) ||
+          (s.sender.address === series.sender.address && s.title === series.title)),
     )
     .sort((a, b) => b.version - a.version);
   return older[0]?.id ?? null;

@@ -14,6 +14,7 @@ export type SeriesMail = Pick<
   | 'kind'
   | 'trailers'
   | 'supersedes'
+  | 'changeId'
 >;
 
 /** A patch series: one version of one submission, with its cover letter, parts and replies. */
@@ -36,6 +37,8 @@ export interface Series {
   /** Parts a replacement took the place of (a `v5.1 10/12` answering `v5 10/12`, or a lone
    * `v3 2/2` answering v2): kept so that they are accounted for, never applied. */
   readonly replaced: readonly SeriesMail[];
+  /** b4's topic id, shared by every version (from the cover letter, else the first patch). */
+  readonly changeId: string | null;
   /** The series an earlier version of which this one replaces. */
   readonly supersedes: string | null;
 }

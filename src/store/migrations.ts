@@ -138,6 +138,10 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at  TEXT NOT NULL
       );
 
+      -- b4's topic id links the versions of a series across runs.
+      ALTER TABLE series ADD COLUMN change_id TEXT;
+      CREATE INDEX series_change_id ON series (change_id) WHERE change_id IS NOT NULL;
+
       -- Merge-request mode: what each series' MR targets and the commits last pushed to it.
       ALTER TABLE merge_requests ADD COLUMN target_branch TEXT NOT NULL DEFAULT '';
       ALTER TABLE merge_requests ADD COLUMN base_commit TEXT;

@@ -12,6 +12,8 @@ export interface SeriesRecord {
   readonly sender: string;
   readonly state: SeriesState;
   readonly supersedes: string | null;
+  /** b4's topic id, shared by every version of the series. */
+  readonly changeId?: string | null;
   /** Message-IDs of the patches, by part. */
   readonly patches: ReadonlyMap<number, string>;
 }
@@ -51,10 +53,10 @@ export class SeriesRecords {
       const t = now();
       this.#db
         .prepare(
-          `INSERT INTO series (id, project, branch, version, total, title, sender, state, supersedes, first_seen, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO series (id, project, branch, version, total, title, sender, state, supersedes, change_id, first_seen, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET total = excluded.total, title = excluded.title, state = excluded.state,
-             supersedes = excluded.supersedes, updated_at = excluded.updated_at`,
+             supersedes = excluded.supersedes, change_id = excluded.change_id, updated_at = excluded.updated_at`,
         )
         .run(
           series.id,
@@ -66,6 +68,7 @@ export class SeriesRecords {
           series.sender,
           series.state,
           series.supersedes,
+          series.changeId ?? null,
           t,
           t,
         );
@@ -93,6 +96,7 @@ export class SeriesRecords {
     readonly sender: string;
     readonly title: string;
     readonly pointsAt: readonly string[];
+    readonly changeId: string | null;
     /** A resend of the same version also replaces the earlier sending. */
     readonly resend: boolean;
   }): string | null {
@@ -110,10 +114,11 @@ export class SeriesRecords {
     }
     const row = this.#db
       .prepare(
-        `SELECT id FROM series WHERE id <> ? AND version ${older} ? AND sender = ? AND title = ?
+        `SELECT id FROM series WHERE id <> ? AND version ${older} ?
+           AND ((sender = ? AND title = ?) OR (change_id IS NOT NULL AND change_id = ?))
          ORDER BY version DESC, first_seen DESC LIMIT 1`,
       )
-      .get(q.id, q.version, q.sender, q.title);
+      .get(q.id, q.version, q.sender, q.title, q.changeId);
     return row ? String(row.id) : null;
   }
 

@@ -33,6 +33,7 @@ function mail(
     trailers: findTrailers(opts.text ?? ''),
     pull: null,
     supersedes: [],
+    changeId: /^change-id: (\S+)$/m.exec(opts.text ?? '')?.[1] ?? null,
   };
 }
 
@@ -239,5 +240,21 @@ describe('series assembly', () => {
     const values = (id: string) => s!.trailers.get(id)?.map((t) => `${t.key}: ${t.value}`);
     expect(values('p1')).toEqual(['Tested-by: Tom <tom@x>', 'Acked-by: Uma <uma@x>']);
     expect(values('p2b')).toEqual(['Acked-by: Uma <uma@x>']);
+  });
+
+  it('links versions by their change-id even when the title changed', () => {
+    const series = assembleSeries([
+      mail('c1', '[PATCH 0/1] x: first try', { text: 'Cover.\n\n---\nchange-id: 20260101-topic-0123abcd\n' }),
+      mail('a1', '[PATCH 1/1] a', { inReplyTo: 'c1' }),
+      mail('c2', '[PATCH v2 0/1] x: better words', {
+        from: 'bob@x',
+        text: 'Cover.\n\n---\nchange-id: 20260101-topic-0123abcd\n',
+      }),
+      mail('a2', '[PATCH v2 1/1] a', { inReplyTo: 'c2', from: 'bob@x' }),
+    ]);
+    expect(series.find((s) => s.id === 'c2')).toMatchObject({
+      changeId: '20260101-topic-0123abcd',
+      supersedes: 'c1',
+    });
   });
 });
