@@ -29,6 +29,8 @@ export interface SyncSummary {
   /** Series still incomplete after the grace period: reported, never applied. */
   readonly expired: readonly { series: string; have: number; total: number }[];
   readonly ignored: number;
+  /** Series whose patches were already applied from an earlier sending: not applied again. */
+  readonly resends: readonly { series: string; of: string }[];
   /** Versions not applied because a newer complete version came in the same batch. */
   readonly superseded: readonly string[];
   /** Merge-request mode: series opened or updated as merge requests. */
@@ -39,7 +41,10 @@ export interface SyncSummary {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 type Outcomes = Mutable<
-  Pick<SyncSummary, 'applied' | 'failed' | 'rejected' | 'incomplete' | 'expired' | 'proposed' | 'superseded'>
+  Pick<
+    SyncSummary,
+    'applied' | 'failed' | 'rejected' | 'incomplete' | 'expired' | 'proposed' | 'superseded' | 'resends'
+  >
 >;
 
 /** `patchferry import`: files and archives go through the same path as live mail, each mail
@@ -84,6 +89,7 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
     expired: [],
     proposed: [],
     superseded: [],
+    resends: [],
   };
   const inSeries = new Set<string>();
   const assembled = assembleSeries(mails);
@@ -118,6 +124,17 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
       for (const m of members)
         ctx.store.mails.setState(m.messageId, 'pending', 'waiting for the rest of the series', null, m.kind);
       summary.incomplete.push({ series: series.id, have: series.patches.size, total: series.total });
+      continue;
+    }
+    const twin = linked.fingerprint
+      ? ctx.store.series.appliedTwin(linked.fingerprint, route.repo, route.branch, linked.id)
+      : null;
+    if (twin) {
+      // The same patches again under new Message-IDs (a resend): already applied, nothing to do.
+      for (const m of members)
+        ctx.store.mails.setState(m.messageId, 'final', 'identical resend', `same changes as ${twin}`, m.kind);
+      ctx.store.series.setState(linked.id, 'superseded');
+      summary.resends.push({ series: linked.id, of: twin });
       continue;
     }
     const job: SeriesJob = {
@@ -217,6 +234,7 @@ function saveSeries(ctx: Context, series: Series, project: string, branch: strin
           : 'incomplete',
     supersedes: series.supersedes,
     changeId: series.changeId,
+    fingerprint: series.fingerprint,
     patches: new Map([...series.patches].map(([part, m]) => [part, m.messageId])),
   });
 }

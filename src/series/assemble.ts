@@ -1,4 +1,5 @@
 import type { Trailer } from '../mail/body.ts';
+import { seriesFingerprint } from './fingerprint.ts';
 import type { Series, SeriesMail as Mail } from './series.ts';
 
 /** Trailers a reviewer may give; the reviewer's own address must be in the line. */
@@ -69,6 +70,7 @@ function asPartialReroll(s: Series, all: readonly Series[], byId: ReadonlyMap<st
     replaced,
     replies: [...earlier.replies, ...s.replies],
     complete: patches.size === s.total,
+    fingerprint: fingerprintOf(patches, s.total),
     trailers,
     extras: [...earlier.extras, ...s.extras],
     supersedes: earlier.id,
@@ -187,8 +189,14 @@ function build(members: readonly Mail[], replies: readonly Mail[], byId: Readonl
     extras,
     replaced,
     changeId: head?.changeId ?? null,
+    fingerprint: fingerprintOf(patches, total),
     supersedes: null,
   };
+}
+
+function fingerprintOf(patches: ReadonlyMap<number, Mail>, total: number): string | null {
+  if (patches.size !== total || [...patches.values()].some((m) => m.diff === undefined)) return null;
+  return seriesFingerprint([...patches.entries()].sort(([a], [b]) => a - b).map(([, m]) => m.diff ?? ''));
 }
 
 function answers(mail: Mail, other: Mail): boolean {

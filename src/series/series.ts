@@ -15,7 +15,9 @@ export type SeriesMail = Pick<
   | 'trailers'
   | 'supersedes'
   | 'changeId'
->;
+> &
+  /** The diff, where the content matters (sync); scan leaves it out to stream big archives. */
+  Partial<Pick<Mail, 'diff'>>;
 
 /** A patch series: one version of one submission, with its cover letter, parts and replies. */
 export interface Series {
@@ -37,6 +39,8 @@ export interface Series {
   /** Parts a replacement took the place of (a `v5.1 10/12` answering `v5 10/12`, or a lone
    * `v3 2/2` answering v2): kept so that they are accounted for, never applied. */
   readonly replaced: readonly SeriesMail[];
+  /** What the patches change (see seriesFingerprint); null until the series is complete. */
+  readonly fingerprint: string | null;
   /** b4's topic id, shared by every version (from the cover letter, else the first patch). */
   readonly changeId: string | null;
   /** The series an earlier version of which this one replaces. */

@@ -140,6 +140,9 @@ export const MIGRATIONS: readonly Migration[] = [
 
       -- b4's topic id links the versions of a series across runs.
       ALTER TABLE series ADD COLUMN change_id TEXT;
+      -- What the patches change: an identical resend under new Message-IDs has the same.
+      ALTER TABLE series ADD COLUMN fingerprint TEXT;
+      CREATE INDEX series_fingerprint ON series (fingerprint) WHERE fingerprint IS NOT NULL;
       CREATE INDEX series_change_id ON series (change_id) WHERE change_id IS NOT NULL;
 
       -- Merge-request mode: what each series' MR targets and the commits last pushed to it.

@@ -14,6 +14,8 @@ export interface SeriesRecord {
   readonly supersedes: string | null;
   /** b4's topic id, shared by every version of the series. */
   readonly changeId?: string | null;
+  /** What the patches change, once complete (series/fingerprint.ts). */
+  readonly fingerprint?: string | null;
   /** Message-IDs of the patches, by part. */
   readonly patches: ReadonlyMap<number, string>;
 }
@@ -53,10 +55,11 @@ export class SeriesRecords {
       const t = now();
       this.#db
         .prepare(
-          `INSERT INTO series (id, project, branch, version, total, title, sender, state, supersedes, change_id, first_seen, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO series (id, project, branch, version, total, title, sender, state, supersedes, change_id, fingerprint, first_seen, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET total = excluded.total, title = excluded.title, state = excluded.state,
-             supersedes = excluded.supersedes, change_id = excluded.change_id, updated_at = excluded.updated_at`,
+             supersedes = excluded.supersedes, change_id = excluded.change_id, fingerprint = excluded.fingerprint,
+             updated_at = excluded.updated_at`,
         )
         .run(
           series.id,
@@ -69,6 +72,7 @@ export class SeriesRecords {
           series.state,
           series.supersedes,
           series.changeId ?? null,
+          series.fingerprint ?? null,
           t,
           t,
         );
@@ -119,6 +123,18 @@ export class SeriesRecords {
          ORDER BY version DESC, first_seen DESC LIMIT 1`,
       )
       .get(q.id, q.version, q.sender, q.title, q.changeId);
+    return row ? String(row.id) : null;
+  }
+
+  /** Another series with the same changes already applied to the same branch: what an identical
+   * resend repeats. */
+  appliedTwin(fingerprint: string, project: string, branch: string, exceptId: string): string | null {
+    const row = this.#db
+      .prepare(
+        `SELECT id FROM series WHERE fingerprint = ? AND project = ? AND branch = ? AND id <> ? AND state = 'applied'
+         ORDER BY first_seen LIMIT 1`,
+      )
+      .get(fingerprint, project, branch, exceptId);
     return row ? String(row.id) : null;
   }
 

@@ -192,9 +192,8 @@ describe('merge-request mode against the GitLab test server', () => {
     appendFileSync(join(w.dir, 'list.mbox'), mail('master PATCH hello RESEND'));
     const s = await once(w, env);
     expect(s.newMails).toBe(1);
-    expect(s.proposed).toMatchObject([
-      { action: 'unchanged', sourceBranch: 'patchferry/master/hello-fix-typo' },
-    ]);
+    expect(s.proposed).toEqual([]);
+    expect(s.resends).toMatchObject([{ of: first.proposed[0]?.series }]);
     expect(server.mergeRequests('virt/hello')).toHaveLength(1);
     expect(server.notes('virt/hello', 1)).toEqual([]);
     expect(git(w.repo.bare, ['rev-parse', 'patchferry/master/hello-fix-typo'])).toBe(tip);

@@ -177,4 +177,27 @@ describe('sync in direct mode', () => {
     ]);
     ctx.store.close();
   });
+
+  it('recognises a resend of applied patches under new Message-IDs and applies nothing twice', async () => {
+    const { world, open } = await demoContext();
+    writeFileSync(world.mbox, '');
+    const work = join(world.dir, 'src', 'hello');
+    git(work, ['checkout', '-q', '-b', 'resent', 'master']);
+    commitFiles(work, 'README: say hello', { README: 'hello\n' });
+    const send = (prefix: string) =>
+      uniqueIds(git(work, ['format-patch', '--stdout', '--thread', '-1', `--subject-prefix=${prefix}`]));
+    appendFileSync(world.mbox, `${send('master PATCH hello')}\n`);
+    let ctx = open();
+    const first = await sync(ctx);
+    ctx.store.close();
+    expect(first.applied).toHaveLength(1);
+
+    // Sent again with another subject prefix: the same change.
+    appendFileSync(world.mbox, `${send('master PATCH hello RESEND')}\n`);
+    ctx = open();
+    const again = await sync(ctx);
+    expect(again).toMatchObject({ newMails: 1, applied: [], failed: [] });
+    expect(again.resends).toEqual([{ series: expect.any(String), of: first.applied[0]?.series }]);
+    ctx.store.close();
+  });
 });
