@@ -5,19 +5,9 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
-import {
-  build,
-  jobFailed,
-  publish,
-  report,
-  routingTable,
-  runDemo,
-  importFiles,
-  scan,
-  sync,
-  watch,
-  withContext,
-} from '../pipeline/index.ts';
+/** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
+ * the forge clients or the IMAP client in memory. */
+const pipeline = () => import('../pipeline/index.ts');
 import { COMMAND_HELP, MAIN_HELP } from './help.ts';
 import { printBuild, printPublish, printReport, printSync } from './print.ts';
 
@@ -122,6 +112,7 @@ async function stage(
   }
   const cfg = config(values.config, io);
   const log = logger(values['log-level'], io);
+  const { build, jobFailed, publish, report, sync, withContext } = await pipeline();
   return withContext(cfg, log, async (ctx) => {
     if (command === 'sync') {
       const s = await sync(ctx, since ? { since } : {});
@@ -167,6 +158,7 @@ async function importCommand(args: readonly string[], io: Io): Promise<number> {
   const missing = positionals.find((p) => !existsSync(p));
   if (missing) throw new UsageError(`import: ${missing}: no such file or directory`);
   const cfg = config(values.config, io);
+  const { importFiles, jobFailed, withContext } = await pipeline();
   return withContext(cfg, logger(values['log-level'], io), async (ctx) => {
     const s = await importFiles(ctx, positionals);
     printSync(s, io.out);
@@ -183,6 +175,7 @@ async function watchCommand(args: readonly string[], io: Io): Promise<number> {
   const cfg = config(values.config, io);
   const stop = new AbortController();
   void io.interrupted().then(() => stop.abort());
+  const { watch, withContext } = await pipeline();
   return withContext(cfg, logger(values['log-level'] ?? 'info', io), async (ctx) => {
     let failed = false;
     await watch(ctx, {
@@ -231,6 +224,7 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     throw new UsageError(`demo: --port ${values.port} is not a port number`);
   const dir = resolve(values.dir ?? 'demo-world');
   io.out(`Making the demo world in ${dir} ...`);
+  const { runDemo } = await pipeline();
   const result = await runDemo({ dir, port, log: logger(values['log-level'], io) });
   try {
     printSync(result.job.sync, io.out);
@@ -267,6 +261,12 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   if (positionals.length === 0) throw new UsageError('scan: give at least one mbox, Maildir or message file');
   const missing = positionals.find((p) => !existsSync(p));
   if (missing) throw new UsageError(`scan: ${missing}: no such file or directory`);
+  // scan needs neither the database nor any adapter: load only its own modules, so a big archive
+  // is read with none of the forge and IMAP clients in memory.
+  const [{ scan }, { routingTable }] = await Promise.all([
+    import('../pipeline/scan.ts'),
+    import('../pipeline/routing.ts'),
+  ]);
   const table = values.config ? routingTable(config(values.config, io)) : null;
   const doc = await scan(positionals, table);
   if (values.json) {
