@@ -43,7 +43,7 @@ describe.skipIf(!available)('a month of a real list: linux-kbuild, March 2025', 
       expect(
         parts.map((p) => p?.part ?? 1),
         s.id,
-      ).toEqual(Array.from({ length: s.total }, (_, i) => (s.total === 1 ? (parts[0]?.part ?? 1) : i + 1)));
+      ).toEqual(Array.from({ length: s.total }, (_, i) => i + 1));
       expect(new Set(parts.map((p) => p?.from)).size, s.id).toBe(1);
       expect(new Set(parts.map((p) => p?.version)), s.id).toEqual(new Set([s.version]));
     }
