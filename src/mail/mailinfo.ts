@@ -25,6 +25,9 @@ export interface MailInfoOptions {
   readonly inbodyHeaders?: boolean;
   /** Drop everything above a "-- >8 --" line (git am --scissors). */
   readonly scissors?: boolean;
+  /** End the message with a "Message-ID: <id>" line (git am --message-id), to trace a commit
+   * back to its mail. */
+  readonly messageId?: string;
 }
 
 const INBODY = /^(From|Subject|Date):[ \t]*(.*)$/i;
@@ -72,7 +75,8 @@ export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): Mail
     }
   }
   // git keeps the message as written, blank lines before the "---" included.
-  const message = lines.slice(start).join('\n');
+  const body = lines.slice(start).join('\n');
+  const message = opts.messageId ? `${body}${body ? '\n' : ''}Message-ID: <${opts.messageId}>` : body;
   const { name, email } = splitFrom(fields.from);
   return {
     author: name,
@@ -91,10 +95,45 @@ export function splitFrom(from: string): { name: string; email: string } {
   if (!found) return { name: '', email: '' };
   const email = (found[1] ?? found[0]).trim();
   const rest = value.slice(0, found.index) + value.slice(found.index + found[0].length);
-  let name = rest.replace(/\s+/g, ' ').trim();
-  if (/^\(.*\)$/.test(name)) name = name.slice(1, -1).trim();
-  if (/^".*"$/.test(name)) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
+  let name = unquotePairs(rest.replace(/\s+/g, ' ').trim()).trim();
+  if (/^\([^()]*\)$/.test(name)) name = name.slice(1, -1).trim();
   return { name: name || email, email };
+}
+
+/** git's unquote_quoted_pair: "quoted strings" lose their quotes, (comments) keep their
+ * parentheses and any quotes inside, and a backslash escapes the next character in either. */
+function unquotePairs(value: string): string {
+  let out = '';
+  let i = 0;
+  while (i < value.length) {
+    const c = value[i] ?? '';
+    if (c === '"') {
+      i++;
+      while (i < value.length && value[i] !== '"') {
+        if (value[i] === '\\' && i + 1 < value.length) i++;
+        out += value[i++] ?? '';
+      }
+      i++;
+    } else if (c === '(') {
+      let depth = 0;
+      do {
+        const ch = value[i] ?? '';
+        if (ch === '\\' && i + 1 < value.length) {
+          out += value[i + 1] ?? '';
+          i += 2;
+          continue;
+        }
+        if (ch === '(') depth++;
+        if (ch === ')') depth--;
+        out += ch;
+        i++;
+      } while (i < value.length && depth > 0);
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }
 
 /** git's subject clean-up: leading "Re:"s and bracketed tags go, white space is folded. (subject.ts's

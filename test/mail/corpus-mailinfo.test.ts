@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { mboxSource } from '../../src/ingest/mbox.ts';
-import { headerText, readHeaders } from '../../src/mail/headers.ts';
+import { headerText, messageIds, readHeaders } from '../../src/mail/headers.ts';
 import { mailInfo, type MailInfoOptions } from '../../src/mail/mailinfo.ts';
 import { parseMail } from '../../src/mail/parse.ts';
 import { corporaAvailable, corporaDir } from '../helpers/corpora.ts';
@@ -29,10 +29,6 @@ const KNOWN: Record<string, string> = {
     'headers after an embedded "From " line in the body are not taken as git takes them',
   't/t5100/sample.mboxrd #1-2 mailsplit --mboxrd; mailinfo':
     'the message of mboxrd mails differs from git (From_ quoting inside the body)',
-  't/t5100/comment.in #1 mailinfo':
-    'RFC 2822 comments in From are not folded into the author name as git does',
-  't/t5100/sample.mbox #12 -u --message-id':
-    'appending a Message-ID: line to the message (--message-id) is not implemented',
   't/t5100/quoted-cr.mbox #1-2 mailsplit (2 msgs); mailinfo -u [--quoted-cr=warn|nowarn|strip]':
     'quoted CR handling (--quoted-cr) is not implemented',
 };
@@ -48,6 +44,7 @@ async function infoOf(raw: Buffer, options: string) {
   const opts: MailInfoOptions = {
     scissors: /--scissors|mailinfo\.scissors=true/.test(options),
     inbodyHeaders: !options.includes('--no-inbody-headers'),
+    ...(options.includes('--message-id') ? { messageId: messageIds(headers, 'message-id')[0] ?? '' } : {}),
   };
   const text = (await parseMail(raw)).text;
   return mailInfo(
