@@ -24,12 +24,20 @@ export class MailParseError extends PatchferryError {
 
 /** What identifies a mail, read from its headers alone: enough to record it before parsing its body.
  * The Message-ID is the one parseMail gives, a stable synthetic one when the mail has none. */
-export function identifyMail(raw: Buffer): { messageId: string; subject: string; sender: string } {
+export function identifyMail(raw: Buffer): {
+  messageId: string;
+  subject: string;
+  sender: string;
+  /** The Message-IDs the mail answers (In-Reply-To and References). */
+  thread: string[];
+} {
   const headers = readHeaders(raw);
+  const thread = new Set([...messageIds(headers, 'in-reply-to'), ...messageIds(headers, 'references')]);
   return {
     messageId: own(messageIds(headers, 'message-id')[0] ?? syntheticMessageId(raw)),
     subject: own(headerText(headers, 'subject') ?? ''),
     sender: own(firstAddress(headers, 'from').address),
+    thread: [...thread].map(own),
   };
 }
 

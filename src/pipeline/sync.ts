@@ -47,6 +47,38 @@ type Outcomes = Mutable<
   >
 >;
 
+/** The mails of series recorded by earlier runs that open patches answer as partial rerolls (a lone
+ * `v3 2/2` replying to v2's 2/2): their parts, cover letter and replies, so that assembly rebuilds
+ * the series with the rerolled parts in place and the others keep their trailers. Added to
+ * `records` for their raw bytes; their own states are left as they are. */
+async function rerollContext(
+  ctx: Context,
+  mails: readonly Mail[],
+  records: Map<string, MailRecord>,
+): Promise<Mail[]> {
+  const wanted = new Set<string>();
+  for (const m of mails) {
+    if (m.kind !== 'patch' || !m.inReplyTo || records.has(m.inReplyTo)) continue;
+    const earlier = ctx.store.series.containing(m.inReplyTo);
+    if (!earlier) continue;
+    wanted.add(earlier.id);
+    for (const id of earlier.patches.values()) wanted.add(id);
+  }
+  if (wanted.size === 0) return [];
+  const found = [...ctx.store.mails.many([...wanted]), ...ctx.store.mails.answering([...wanted])];
+  const out: Mail[] = [];
+  for (const record of found) {
+    if (records.has(record.messageId)) continue;
+    records.set(record.messageId, record);
+    try {
+      out.push(await parseMail(record.raw));
+    } catch {
+      // Quarantined when it was first seen; nothing to take from it now.
+    }
+  }
+  return out;
+}
+
 /** `patchferry import`: files and archives go through the same path as live mail, each mail
  * recorded once by Message-ID whichever way it came. */
 export function importFiles(ctx: Context, paths: readonly string[]): Promise<SyncSummary> {
@@ -79,7 +111,8 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
     }
   }
 
-  const byId = new Map(mails.map((m) => [m.messageId, m]));
+  const context = await rerollContext(ctx, mails, records);
+  const byId = new Map([...mails, ...context].map((m) => [m.messageId, m]));
   const table = routingTable(ctx.config);
   const summary: Outcomes = {
     applied: [],
@@ -92,7 +125,11 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
     resends: [],
   };
   const inSeries = new Set<string>();
-  const assembled = assembleSeries(mails);
+  const contextIds = new Set(context.map((m) => m.messageId));
+  // Series made only of earlier runs' mails were dealt with then.
+  const assembled = assembleSeries([...context, ...mails]).filter(
+    (s) => ![s.cover, ...s.patches.values()].every((m) => m === null || contextIds.has(m.messageId)),
+  );
   // A version replaced by a complete newer one in the same batch is not applied on its own.
   const outdated = new Set(assembled.filter((s) => s.complete && s.supersedes).map((s) => s.supersedes));
   for (const series of assembled) {
@@ -129,7 +166,8 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
     const twin = linked.fingerprint
       ? ctx.store.series.appliedTwin(linked.fingerprint, route.repo, route.branch, linked.id)
       : null;
-    if (twin) {
+    // A higher version with the same diffs rewords the messages: a new version, not a resend.
+    if (twin && linked.version <= (ctx.store.series.get(twin)?.version ?? 0)) {
       // The same patches again under new Message-IDs (a resend): already applied, nothing to do.
       for (const m of members)
         ctx.store.mails.setState(m.messageId, 'final', 'identical resend', `same changes as ${twin}`, m.kind);

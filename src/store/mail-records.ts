@@ -1,4 +1,4 @@
-import { now, type Database } from './database.ts';
+import { now, transaction, type Database } from './database.ts';
 
 export type MailState = 'new' | 'pending' | 'final' | 'quarantined';
 
@@ -10,6 +10,8 @@ export interface NewMail {
   readonly position: string;
   readonly subject: string;
   readonly sender: string;
+  /** The Message-IDs the mail answers (In-Reply-To, References). */
+  readonly thread?: readonly string[];
 }
 
 export interface MailRecord extends NewMail {
@@ -30,13 +32,39 @@ export class MailRecords {
 
   /** Records a mail; false when its Message-ID was already recorded. */
   record(mail: NewMail): boolean {
-    const result = this.#db
-      .prepare(
-        `INSERT INTO mails (message_id, raw, source, position, received_at, subject, sender)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-      )
-      .run(mail.messageId, mail.raw, mail.source, mail.position, now(), mail.subject, mail.sender);
-    return result.changes > 0;
+    return transaction(this.#db, () => {
+      const result = this.#db
+        .prepare(
+          `INSERT INTO mails (message_id, raw, source, position, received_at, subject, sender)
+           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+        )
+        .run(mail.messageId, mail.raw, mail.source, mail.position, now(), mail.subject, mail.sender);
+      if (result.changes === 0) return false;
+      const answer = this.#db.prepare(
+        'INSERT OR IGNORE INTO mail_thread (message_id, answers) VALUES (?, ?)',
+      );
+      for (const id of mail.thread ?? []) answer.run(mail.messageId, id);
+      return true;
+    });
+  }
+
+  /** Recorded mails that answer any of `ids` (replies, anywhere below them in the thread). */
+  answering(ids: readonly string[]): MailRecord[] {
+    if (ids.length === 0) return [];
+    const marks = ids.map(() => '?').join(', ');
+    return this.#rows(
+      `SELECT * FROM mails WHERE message_id IN (SELECT message_id FROM mail_thread WHERE answers IN (${marks})) ORDER BY rowid`,
+      ...ids,
+    );
+  }
+
+  /** Recorded mails by Message-ID, in recording order. */
+  many(ids: readonly string[]): MailRecord[] {
+    if (ids.length === 0) return [];
+    return this.#rows(
+      `SELECT * FROM mails WHERE message_id IN (${ids.map(() => '?').join(', ')}) ORDER BY rowid`,
+      ...ids,
+    );
   }
 
   /** Mails whose outcome is not final yet: new ones and parts of series still waiting. */

@@ -138,6 +138,15 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at  TEXT NOT NULL
       );
 
+      -- Which mails each mail answers: finds the replies (and their trailers) of a series recorded
+      -- by an earlier run, when a partial reroll of it arrives.
+      CREATE TABLE mail_thread (
+        message_id TEXT NOT NULL REFERENCES mails (message_id),
+        answers    TEXT NOT NULL,
+        PRIMARY KEY (message_id, answers)
+      );
+      CREATE INDEX mail_thread_answers ON mail_thread (answers);
+
       -- b4's topic id links the versions of a series across runs.
       ALTER TABLE series ADD COLUMN change_id TEXT;
       -- What the patches change: an identical resend under new Message-IDs has the same.

@@ -87,6 +87,16 @@ export class SeriesRecords {
     this.#db.prepare('UPDATE series SET state = ?, updated_at = ? WHERE id = ?').run(state, now(), id);
   }
 
+  /** The recorded series a mail belongs to, as its cover letter (the series id) or one of its parts. */
+  containing(messageId: string): SeriesRecord | undefined {
+    return this.#list(
+      `SELECT * FROM series WHERE id = ? OR id IN (SELECT series_id FROM patches WHERE message_id = ?)
+       ORDER BY first_seen DESC LIMIT 1`,
+      messageId,
+      messageId,
+    )[0];
+  }
+
   get(id: string): SeriesRecord | undefined {
     return this.#list('SELECT * FROM series WHERE id = ?', id)[0];
   }

@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
@@ -197,6 +197,58 @@ describe('merge-request mode against the GitLab test server', () => {
     expect(server.mergeRequests('virt/hello')).toHaveLength(1);
     expect(server.notes('virt/hello', 1)).toEqual([]);
     expect(git(w.repo.bare, ['rev-parse', 'patchferry/master/hello-fix-typo'])).toBe(tip);
+  });
+
+  it('follows a lone v3 2/2 answering v2 in a later run: that part replaced, the others kept with their trailers', async () => {
+    w.send({ version: 2 });
+    const mbox = join(w.dir, 'list.mbox');
+    const part = (n: number) => {
+      const mail = readFileSync(mbox, 'utf8')
+        .split(/^(?=From [0-9a-f]{40} )/m)
+        .find((m) => m.includes(` ${n}/2] `));
+      return /^Message-I[dD]: <([^>]+)>/m.exec(mail ?? '')?.[1] ?? '';
+    };
+    const [p1, p2] = [part(1), part(2)];
+    appendFileSync(
+      mbox,
+      `From rita Thu Jan  1 00:00:00 2026\nFrom: Rita <rita@example.org>\nSubject: Re: [master PATCH hello v2 1/2] hello: step 1\nMessage-ID: <review-1@example.org>\nIn-Reply-To: <${p1}>\nReferences: <${p1}>\nDate: Thu, 01 Jan 2026 00:00:00 +0000\n\nLooks good.\n\nReviewed-by: Rita <rita@example.org>\n\n`,
+    );
+    const first = await once(w, env);
+    expect(first.proposed).toMatchObject([{ action: 'opened' }]);
+
+    // The developer reworks patch 2 only and sends it alone, in reply to v2's 2/2.
+    git(w.repo.work, ['checkout', '-q', 'dev1']);
+    writeFileSync(join(w.repo.work, 'step2.txt'), 'step 2, reworked\n');
+    git(w.repo.work, ['commit', '-q', '-a', '--amend', '-m', 'hello: step 2, reworked']);
+    const lone = uniqueIds(
+      git(w.repo.work, [
+        'format-patch',
+        '--stdout',
+        '--thread',
+        '-1',
+        `--in-reply-to=<${p2}>`,
+        '--subject-prefix=master PATCH hello v3',
+      ]),
+    ).replace(/^Subject: \[master PATCH hello v3\]/m, 'Subject: [master PATCH hello v3 2/2]');
+    git(w.repo.work, ['checkout', '-q', 'master']);
+    appendFileSync(mbox, lone);
+    const second = await once(w, env);
+    expect(second.incomplete).toEqual([]);
+    expect(second.proposed).toMatchObject([
+      { action: 'updated', sourceBranch: first.proposed[0]?.sourceBranch },
+    ]);
+    const branch = first.proposed[0]?.sourceBranch ?? '';
+    expect(
+      git(w.repo.bare, ['log', '--format=%s', `${branch}`, '-2'])
+        .trim()
+        .split('\n'),
+    ).toEqual(['hello: step 2, reworked', 'hello: step 1']);
+    expect(git(w.repo.bare, ['log', '-1', '--format=%(trailers:only,unfold)', `${branch}~1`]).trim()).toBe(
+      'Reviewed-by: Rita <rita@example.org>',
+    );
+    expect(server.notes('virt/hello', 1).map((n) => n.body)).toEqual([
+      expect.stringMatching(/^\*\*v3 posted\*\*/),
+    ]);
   });
 
   it('closes the old MR with a comment when the new version goes to another branch', async () => {
