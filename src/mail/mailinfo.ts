@@ -31,7 +31,6 @@ export interface MailInfoOptions {
 }
 
 const INBODY = /^(From|Subject|Date):[ \t]*(.*)$/i;
-const SCISSORS = /^\s*-*\s*(?:>8|8<|>%|%<)(?:\s*-+\s*(?:>8|8<|>%|%<)?)*\s*-*\s*$/;
 const PATCH_START = /^(?:---\s*$|diff -|Index: )/;
 
 export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): MailInfo {
@@ -41,7 +40,7 @@ export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): Mail
   if (end !== -1) lines = lines.slice(0, end);
   else if (lines.at(-1) === '') lines = lines.slice(0, -1);
   if (opts.scissors) {
-    const cut = lines.findIndex((l) => SCISSORS.test(l) && /[-]/.test(l));
+    const cut = lines.findIndex(isScissors);
     if (cut !== -1) lines = lines.slice(cut + 1);
   }
 
@@ -148,4 +147,44 @@ function gitSubject(subject: string): string {
       .trim();
     if (s === before) return s;
   }
+}
+
+/** git's test for a scissors line ("-- >8 --", "- - >8 - - cut here - - >8 - -"): a scissors
+ * mark in a perforation of dashes and marks that is at least 8 characters wide, covers more than a
+ * third of the line's visible width, and is more marks than gaps; words may stand beside it. */
+function isScissors(line: string): boolean {
+  let scissors = 0;
+  let gap = 0;
+  let perforation = 0;
+  let inPerforation = false;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] ?? '';
+    if (/\s/.test(c)) {
+      if (inPerforation) {
+        perforation++;
+        gap++;
+      }
+      continue;
+    }
+    last = i;
+    if (first < 0) first = i;
+    if (c === '-') {
+      inPerforation = true;
+      perforation++;
+      continue;
+    }
+    const pair = line.slice(i, i + 2);
+    if (pair === '>8' || pair === '8<' || pair === '>%' || pair === '%<') {
+      inPerforation = true;
+      perforation += 2;
+      scissors += 2;
+      last = ++i;
+      continue;
+    }
+    inPerforation = false;
+  }
+  const visible = first < 0 ? 0 : last - first + 1;
+  return scissors > 0 && visible >= 8 && visible < perforation * 3 && gap * 2 < perforation;
 }

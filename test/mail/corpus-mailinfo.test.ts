@@ -21,10 +21,6 @@ const KNOWN: Record<string, string> = {
     'mbox files are read as mboxrd (the archives\' format), so ">From" is unquoted; git mailsplit keeps it unless --mboxrd',
   't/t5100/sample.mbox #7 -u': 'the message of a mail without a patch keeps one blank line fewer than git',
   't/t5100/sample.mbox #8 -u': 'in-body From:/Subject: below a quoted reply are not taken, git takes them',
-  't/t5100/sample.mbox #14 -u --scissors':
-    'in-body headers below the scissors line are not read as git reads them',
-  't/t5100/sample.mbox #14 -u (config mailinfo.scissors=true)':
-    'in-body headers below the scissors line are not read as git reads them',
   't/t5100/embed-from.in #1 mailinfo':
     'headers after an embedded "From " line in the body are not taken as git takes them',
   't/t5100/sample.mboxrd #1-2 mailsplit --mboxrd; mailinfo':
