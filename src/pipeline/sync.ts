@@ -11,6 +11,7 @@ import { queueIncomplete, queueRejection } from './report.ts';
 import { applyDirect, type SeriesJob } from './apply.ts';
 import { detectMerges, proposeSeries, type Proposal } from './propose.ts';
 import { routingTable } from './routing.ts';
+import { rerollContext, withEarlierVersion } from './versions.ts';
 import type { MailRecord } from '../store/mail-records.ts';
 
 export interface SyncSummary {
@@ -46,38 +47,6 @@ type Outcomes = Mutable<
     'applied' | 'failed' | 'rejected' | 'incomplete' | 'expired' | 'proposed' | 'superseded' | 'resends'
   >
 >;
-
-/** The mails of series recorded by earlier runs that open patches answer as partial rerolls (a lone
- * `v3 2/2` replying to v2's 2/2): their parts, cover letter and replies, so that assembly rebuilds
- * the series with the rerolled parts in place and the others keep their trailers. Added to
- * `records` for their raw bytes; their own states are left as they are. */
-async function rerollContext(
-  ctx: Context,
-  mails: readonly Mail[],
-  records: Map<string, MailRecord>,
-): Promise<Mail[]> {
-  const wanted = new Set<string>();
-  for (const m of mails) {
-    if (m.kind !== 'patch' || !m.inReplyTo || records.has(m.inReplyTo)) continue;
-    const earlier = ctx.store.series.containing(m.inReplyTo);
-    if (!earlier) continue;
-    wanted.add(earlier.id);
-    for (const id of earlier.patches.values()) wanted.add(id);
-  }
-  if (wanted.size === 0) return [];
-  const found = [...ctx.store.mails.many([...wanted]), ...ctx.store.mails.answering([...wanted])];
-  const out: Mail[] = [];
-  for (const record of found) {
-    if (records.has(record.messageId)) continue;
-    records.set(record.messageId, record);
-    try {
-      out.push(await parseMail(record.raw));
-    } catch {
-      // Quarantined when it was first seen; nothing to take from it now.
-    }
-  }
-  return out;
-}
 
 /** `patchferry import`: files and archives go through the same path as live mail, each mail
  * recorded once by Message-ID whichever way it came. */
@@ -230,28 +199,6 @@ function giveUp(ctx: Context, series: Series, head: SeriesMail, members: readonl
   for (const m of members) ctx.store.mails.setState(m.messageId, 'final', 'incomplete', reason, m.kind);
   queueIncomplete(ctx, series, head);
   ctx.log.info({ series: series.id }, 'series incomplete after grace period');
-}
-
-/** The series with its earlier version found among the series of earlier runs, when assembly (which
- * sees only this run's mails) found none. */
-function withEarlierVersion(ctx: Context, series: Series, members: readonly SeriesMail[]): Series {
-  const resend = members.some((m) => m.tag.prefixes.some((p) => /^RESEND$/i.test(p)));
-  if (series.supersedes || (series.version <= 1 && !resend)) return series;
-  const pointsAt = [
-    ...new Set(
-      members.flatMap((m) => [...m.references, ...(m.inReplyTo ? [m.inReplyTo] : []), ...m.supersedes]),
-    ),
-  ];
-  const supersedes = ctx.store.series.earlierVersion({
-    id: series.id,
-    version: series.version,
-    sender: series.sender.address,
-    title: series.title,
-    pointsAt,
-    changeId: series.changeId,
-    resend,
-  });
-  return supersedes ? { ...series, supersedes } : series;
 }
 
 function saveSeries(ctx: Context, series: Series, project: string, branch: string): void {
