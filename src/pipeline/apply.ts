@@ -63,19 +63,22 @@ function recordApplied(
   summary: ApplyOutcomes,
 ): void {
   const { series, project, branch } = job;
-  ctx.store.series.recordApplication({
-    seriesId: series.id,
-    project,
-    branch,
-    state: 'applied',
-    baseCommit: result.base,
-    headCommit: result.head,
-    failedPart: null,
-    detail: '',
+  // One transaction: a crash cannot leave the series applied while its mails still look new.
+  ctx.store.atomically(() => {
+    ctx.store.series.recordApplication({
+      seriesId: series.id,
+      project,
+      branch,
+      state: 'applied',
+      baseCommit: result.base,
+      headCommit: result.head,
+      failedPart: null,
+      detail: '',
+    });
+    ctx.store.series.setState(series.id, 'applied');
+    for (const m of job.members) ctx.store.mails.setState(m.messageId, 'final', 'applied', null, m.kind);
   });
-  ctx.store.series.setState(series.id, 'applied');
   summary.applied.push({ series: series.id, project, branch, head: result.head });
-  for (const m of job.members) ctx.store.mails.setState(m.messageId, 'final', 'applied', null, m.kind);
 }
 
 /** A series that did not apply: recorded, reported on the list, its mails final. */
@@ -87,17 +90,25 @@ export async function recordFailure(
 ): Promise<void> {
   const { series, project, branch } = job;
   const { failedPart, failedSubject, conflicts, conflictDiff, output } = result;
-  ctx.store.series.recordApplication({
-    seriesId: series.id,
-    project,
-    branch,
-    state: 'failed',
-    baseCommit: result.base,
-    headCommit: null,
-    failedPart,
-    detail: JSON.stringify({ failedSubject, conflicts, conflictDiff, output }),
+  ctx.log.warn({ series: series.id, project, branch, part: failedPart }, 'series did not apply');
+  // The report is queued under a key of its own, so queuing it again after a crash changes nothing;
+  // the outcome and the mails it finalises are then recorded together.
+  await queueFailureReport(ctx, series.id, { failedPart, failedSubject, conflicts, conflictDiff, output });
+  ctx.store.atomically(() => {
+    ctx.store.series.recordApplication({
+      seriesId: series.id,
+      project,
+      branch,
+      state: 'failed',
+      baseCommit: result.base,
+      headCommit: null,
+      failedPart,
+      detail: JSON.stringify({ failedSubject, conflicts, conflictDiff, output }),
+    });
+    ctx.store.series.setState(series.id, 'failed');
+    for (const m of job.members)
+      ctx.store.mails.setState(m.messageId, 'final', 'failed to apply', null, m.kind);
   });
-  ctx.store.series.setState(series.id, 'failed');
   summary.failed.push({
     series: series.id,
     project,
@@ -105,8 +116,4 @@ export async function recordFailure(
     part: failedPart,
     reason: output.split('\n')[0] ?? '',
   });
-  ctx.log.warn({ series: series.id, project, branch, part: failedPart }, 'series did not apply');
-  await queueFailureReport(ctx, series.id, { failedPart, failedSubject, conflicts, conflictDiff, output });
-  for (const m of job.members)
-    ctx.store.mails.setState(m.messageId, 'final', 'failed to apply', null, m.kind);
 }

@@ -115,26 +115,29 @@ export async function proposeSeries(
       action = 'updated';
     }
   }
-  ctx.store.mergeRequests.save({
-    seriesId: series.id,
-    forge: forge.kind,
-    project,
-    sourceBranch,
-    targetBranch: branch,
-    url: mr.url,
-    number: mr.number,
-    state: 'open',
-    base: result.base,
-    head: result.head,
-  });
   if (previous)
     await retire(ctx, forge, forgePath, previous, sameTarget, {
       version: series.version,
       branch,
       url: mr.url,
     });
-  ctx.store.series.setState(series.id, 'applied');
-  for (const m of job.members) ctx.store.mails.setState(m.messageId, 'final', 'proposed', mr.url, m.kind);
+  // One transaction: a crash cannot leave the MR recorded while the series' mails still look new.
+  ctx.store.atomically(() => {
+    ctx.store.mergeRequests.save({
+      seriesId: series.id,
+      forge: forge.kind,
+      project,
+      sourceBranch,
+      targetBranch: branch,
+      url: mr.url,
+      number: mr.number,
+      state: 'open',
+      base: result.base,
+      head: result.head,
+    });
+    ctx.store.series.setState(series.id, 'applied');
+    for (const m of job.members) ctx.store.mails.setState(m.messageId, 'final', 'proposed', mr.url, m.kind);
+  });
   summary.proposed.push({ series: series.id, project, branch, sourceBranch, url: mr.url, action });
   ctx.log.info({ series: series.id, project, branch, sourceBranch, url: mr.url, action }, 'series proposed');
 }
@@ -191,16 +194,18 @@ export async function detectMerges(
  * that branch next, and the series report follows the builds. Returns the merged commit. */
 export function recordMerge(ctx: Context, record: MergeRequestRecord, mergeSha: string | null): string {
   const commit = mergeSha ?? record.head ?? '';
-  ctx.store.mergeRequests.setState(record.seriesId, 'merged');
-  ctx.store.series.recordApplication({
-    seriesId: record.seriesId,
-    project: record.project,
-    branch: record.targetBranch,
-    state: 'applied',
-    baseCommit: record.base,
-    headCommit: commit,
-    failedPart: null,
-    detail: JSON.stringify({ mergeRequest: record.url }),
+  ctx.store.atomically(() => {
+    ctx.store.mergeRequests.setState(record.seriesId, 'merged');
+    ctx.store.series.recordApplication({
+      seriesId: record.seriesId,
+      project: record.project,
+      branch: record.targetBranch,
+      state: 'applied',
+      baseCommit: record.base,
+      headCommit: commit,
+      failedPart: null,
+      detail: JSON.stringify({ mergeRequest: record.url }),
+    });
   });
   return commit;
 }

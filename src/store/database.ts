@@ -46,8 +46,10 @@ function migrate(db: Database, migrations: readonly Migration[], path: string): 
   }
 }
 
-/** Runs `work` atomically: all of it is committed, or none. */
+/** Runs `work` atomically: all of it is committed, or none. Inside a transaction already, `work`
+ * simply joins it, so record methods that are atomic on their own compose into larger units. */
 export function transaction<T>(db: Database, work: () => T): T {
+  if (db.isTransaction) return work();
   db.exec('BEGIN IMMEDIATE');
   try {
     const result = work();

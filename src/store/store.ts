@@ -1,5 +1,5 @@
 import { BuildRecords } from './build-records.ts';
-import { openDatabase, type Database } from './database.ts';
+import { openDatabase, transaction, type Database } from './database.ts';
 import { MailRecords } from './mail-records.ts';
 import { MergeRequestRecords } from './merge-request-records.ts';
 import { PositionRecords } from './position-records.ts';
@@ -15,6 +15,8 @@ export interface Store {
   readonly builds: BuildRecords;
   readonly reports: ReportRecords;
   readonly positions: PositionRecords;
+  /** Runs `work` in one transaction: an outcome and the mails it finalises are recorded together. */
+  atomically<T>(work: () => T): T;
   close(): void;
 }
 
@@ -28,6 +30,7 @@ export function openStore(path: string): Store {
     builds: new BuildRecords(db),
     reports: new ReportRecords(db),
     positions: new PositionRecords(db),
+    atomically: (work) => transaction(db, work),
     close: () => db.close(),
   };
 }

@@ -111,6 +111,31 @@ describe('mail records', () => {
   });
 });
 
+describe('atomic units', () => {
+  it('records everything in a unit or nothing, even when its parts are atomic on their own', () => {
+    const store = openStore(':memory:');
+    const mail = (id: string) => ({
+      messageId: id,
+      raw: Buffer.from(id),
+      source: 's',
+      position: id,
+      subject: '',
+      sender: '',
+    });
+    expect(() =>
+      store.atomically(() => {
+        store.mails.record(mail('a@x')); // a transaction of its own, joined here
+        store.mails.setState('a@x', 'final', 'applied', null);
+        throw new Error('killed half-way');
+      }),
+    ).toThrow('killed half-way');
+    expect(store.mails.all()).toEqual([]);
+    store.atomically(() => store.mails.record(mail('b@x')));
+    expect(store.mails.all().map((m) => m.messageId)).toEqual(['b@x']);
+    store.close();
+  });
+});
+
 describe('build records', () => {
   it('never rebuilds a commit that already built, but retries a failed one', () => {
     const store = openStore(':memory:');
