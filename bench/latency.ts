@@ -39,7 +39,9 @@ try {
   for (let i = 0; i < runs; i++) {
     const mails = world.series(`run${i}`, 5, { cover: true });
     const coverId = /^Message-I[Dd]: <([^>]+)>/m.exec(mails[0]?.toString() ?? '')?.[1] ?? '';
-    await sleep(300);
+    // Each run starts with the watcher idle: the previous series' build, publish and report stages
+    // (which follow its application) are over by then.
+    await sleep(1500);
     const started = performance.now();
     for (const raw of mails) await appender.append('INBOX', raw);
     await until(() => {
@@ -63,7 +65,9 @@ try {
     const onExists = () => (told = performance.now());
     idler.on('exists', onExists);
     void idler.idle();
-    await sleep(300);
+    // The same pause as before each series: Dovecot tells an IDLE that has run for a while later
+    // (~500 ms) than one just started (~200 ms), so both sides wait alike.
+    await sleep(1500);
     const started = performance.now();
     await mailSender.append('INBOX', `Message-ID: <raw${i}@example.org>\r\nSubject: raw ${i}\r\n\r\nx\r\n`);
     await until(() => told > 0, 10_000);

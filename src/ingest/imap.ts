@@ -46,6 +46,8 @@ class ImapFolder implements MailSource {
   /** Set whenever the server says the folder grew, cleared when a watcher wakes up for it. */
   #changed = false;
   #wake: (() => void) | null = null;
+  /** A watcher waits on this folder: the connection goes back to IDLE as soon as it is free. */
+  #watched = false;
 
   constructor(options: ImapSourceOptions) {
     this.#o = options;
@@ -105,6 +107,7 @@ class ImapFolder implements MailSource {
       }
     } finally {
       lock.release();
+      this.#idleIfWatched(client);
     }
   }
 
@@ -147,10 +150,20 @@ class ImapFolder implements MailSource {
       }
     } finally {
       lock.release();
+      this.#idleIfWatched(client);
     }
   }
 
   async *watch(signal: AbortSignal): AsyncGenerator<void> {
+    this.#watched = true;
+    try {
+      yield* this.#watchLoop(signal);
+    } finally {
+      this.#watched = false;
+    }
+  }
+
+  async *#watchLoop(signal: AbortSignal): AsyncGenerator<void> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         const client = await this.#connect();
@@ -161,7 +174,7 @@ class ImapFolder implements MailSource {
         this.#changed = false;
         yield;
         while (!signal.aborted && this.#client === client) {
-          void client.idle().catch(() => undefined);
+          this.#idleIfWatched(client);
           await this.#changedOrClosed(signal);
           if (signal.aborted || this.#client !== client) break;
           this.#changed = false;
@@ -185,6 +198,12 @@ class ImapFolder implements MailSource {
       this.#wake = done;
       signal.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /** Back to IDLE at once after our own commands (not after imapflow's autoIdleDelay): mail that
+   * lands between two runs is then pushed, not noticed a second later. */
+  #idleIfWatched(client: ImapFlow): void {
+    if (this.#watched && client.usable) void client.idle({ whenFree: true }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
