@@ -2,6 +2,7 @@ import type { Mail } from '../mail/mail.ts';
 import type { PatchToApply, ApplyResult } from '../git/types.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../series/series.ts';
 import type { MailRecord } from '../store/mail-records.ts';
+import type { ApplicationRecord } from '../store/series-records.ts';
 import type { Context } from './context.ts';
 import { queueFailureReport } from './report.ts';
 
@@ -63,20 +64,11 @@ function recordApplied(
   summary: ApplyOutcomes,
 ): void {
   const { series, project, branch } = job;
-  // One transaction: a crash cannot leave the series applied while its mails still look new.
-  ctx.store.atomically(() => {
-    ctx.store.series.recordApplication({
-      seriesId: series.id,
-      project,
-      branch,
-      state: 'applied',
-      baseCommit: result.base,
-      headCommit: result.head,
-      failedPart: null,
-      detail: '',
-    });
-    ctx.store.series.setState(series.id, 'applied');
-    for (const m of job.members) ctx.store.mails.setState(m.messageId, 'final', 'applied', null, m.kind);
+  recordOutcome(ctx, job, 'applied', {
+    baseCommit: result.base,
+    headCommit: result.head,
+    failedPart: null,
+    detail: '',
   });
   summary.applied.push({ series: series.id, project, branch, head: result.head });
 }
@@ -91,23 +83,13 @@ export async function recordFailure(
   const { series, project, branch } = job;
   const { failedPart, failedSubject, conflicts, conflictDiff, output } = result;
   ctx.log.warn({ series: series.id, project, branch, part: failedPart }, 'series did not apply');
-  // The report is queued under a key of its own, so queuing it again after a crash changes nothing;
-  // the outcome and the mails it finalises are then recorded together.
+  // The report is queued under a key of its own, so queuing it again after a crash changes nothing.
   await queueFailureReport(ctx, series.id, { failedPart, failedSubject, conflicts, conflictDiff, output });
-  ctx.store.atomically(() => {
-    ctx.store.series.recordApplication({
-      seriesId: series.id,
-      project,
-      branch,
-      state: 'failed',
-      baseCommit: result.base,
-      headCommit: null,
-      failedPart,
-      detail: JSON.stringify({ failedSubject, conflicts, conflictDiff, output }),
-    });
-    ctx.store.series.setState(series.id, 'failed');
-    for (const m of job.members)
-      ctx.store.mails.setState(m.messageId, 'final', 'failed to apply', null, m.kind);
+  recordOutcome(ctx, job, 'failed', {
+    baseCommit: result.base,
+    headCommit: null,
+    failedPart,
+    detail: JSON.stringify({ failedSubject, conflicts, conflictDiff, output }),
   });
   summary.failed.push({
     series: series.id,
@@ -115,5 +97,22 @@ export async function recordFailure(
     branch,
     part: failedPart,
     reason: output.split('\n')[0] ?? '',
+  });
+}
+
+/** The outcome of applying a series, with the series' state and its mails made final, in one
+ * transaction: a crash cannot leave the outcome recorded while the mails still look new. */
+function recordOutcome(
+  ctx: Context,
+  job: SeriesJob,
+  state: 'applied' | 'failed',
+  application: Pick<ApplicationRecord, 'baseCommit' | 'headCommit' | 'failedPart' | 'detail'>,
+): void {
+  const { series, project, branch } = job;
+  const outcome = state === 'applied' ? 'applied' : 'failed to apply';
+  ctx.store.atomically(() => {
+    ctx.store.series.recordApplication({ seriesId: series.id, project, branch, state, ...application });
+    ctx.store.series.setState(series.id, state);
+    for (const m of job.members) ctx.store.mails.setState(m.messageId, 'final', outcome, null, m.kind);
   });
 }

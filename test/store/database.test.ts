@@ -5,6 +5,10 @@ import { MIGRATIONS, type Migration } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
+function newMail(id: string) {
+  return { messageId: id, raw: Buffer.from(id), source: 's', position: id, subject: '', sender: '' };
+}
+
 const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
 
 describe('state database', () => {
@@ -95,15 +99,7 @@ describe('mail records', () => {
 
   it('keeps final mails out of the open set', () => {
     const store = openStore(':memory:');
-    for (const id of ['a@x', 'b@x', 'c@x'])
-      store.mails.record({
-        messageId: id,
-        raw: Buffer.from(id),
-        source: 's',
-        position: id,
-        subject: '',
-        sender: '',
-      });
+    for (const id of ['a@x', 'b@x', 'c@x']) store.mails.record(newMail(id));
     store.mails.setState('a@x', 'final', 'applied', null);
     store.mails.setState('b@x', 'pending', 'waiting', null);
     expect(store.mails.open().map((m) => m.messageId)).toEqual(['b@x', 'c@x']);
@@ -114,23 +110,15 @@ describe('mail records', () => {
 describe('atomic units', () => {
   it('records everything in a unit or nothing, even when its parts are atomic on their own', () => {
     const store = openStore(':memory:');
-    const mail = (id: string) => ({
-      messageId: id,
-      raw: Buffer.from(id),
-      source: 's',
-      position: id,
-      subject: '',
-      sender: '',
-    });
     expect(() =>
       store.atomically(() => {
-        store.mails.record(mail('a@x')); // a transaction of its own, joined here
+        store.mails.record(newMail('a@x')); // a transaction of its own, joined here
         store.mails.setState('a@x', 'final', 'applied', null);
         throw new Error('killed half-way');
       }),
     ).toThrow('killed half-way');
     expect(store.mails.all()).toEqual([]);
-    store.atomically(() => store.mails.record(mail('b@x')));
+    store.atomically(() => store.mails.record(newMail('b@x')));
     expect(store.mails.all().map((m) => m.messageId)).toEqual(['b@x']);
     store.close();
   });
