@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { gitAt, type Git } from './git-run.ts';
 import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
@@ -129,7 +129,7 @@ export class GitApplier implements Applier {
   }
 
   /** Where the series starts: its `base-commit:` when the repository has it, else the branch tip. */
-  async #base(mirror: SimpleGit, req: ApplyRequest): Promise<{ start: string; baseNote: string | null }> {
+  async #base(mirror: Git, req: ApplyRequest): Promise<{ start: string; baseNote: string | null }> {
     const tip = `refs/heads/${req.branch}`;
     if (!req.baseCommit) return { start: tip, baseNote: null };
     const known = await mirror.raw(['rev-parse', '--verify', '--quiet', `${req.baseCommit}^{commit}`]).then(
@@ -143,7 +143,7 @@ export class GitApplier implements Applier {
     };
   }
 
-  async #addTrailers(git: SimpleGit, trailers: readonly string[], reproducible: boolean): Promise<void> {
+  async #addTrailers(git: Git, trailers: readonly string[], reproducible: boolean): Promise<void> {
     // Amending sets the committer date to now unless told otherwise; a reproducible series keeps the
     // patch's own date so the commit id stays the same however often it is applied.
     const date = reproducible ? (await git.raw(['log', '-1', '--format=%ad', '--date=raw'])).trim() : null;
@@ -153,7 +153,7 @@ export class GitApplier implements Applier {
   }
 
   async #checkBranchName(branch: string): Promise<void> {
-    await simpleGit()
+    await gitAt()
       .raw(['check-ref-format', '--branch', branch])
       .catch((err: unknown) => {
         throw new ToolError(
@@ -208,11 +208,11 @@ export class GitApplier implements Applier {
     return join(this.#opts.workDir, 'mirrors', `${project}.git`);
   }
 
-  #mirror(project: string, gitUrl: string): Promise<SimpleGit> {
+  #mirror(project: string, gitUrl: string): Promise<Git> {
     return this.#exclusive(project, () => this.#fetchMirror(project, gitUrl));
   }
 
-  async #fetchMirror(project: string, gitUrl: string): Promise<SimpleGit> {
+  async #fetchMirror(project: string, gitUrl: string): Promise<Git> {
     const dir = this.#mirrorDir(project);
     try {
       if (!existsSync(dir)) {
@@ -220,7 +220,7 @@ export class GitApplier implements Applier {
         // Cloned aside and renamed: a process killed mid-clone leaves no half mirror behind.
         const partial = `${dir}.partial-${process.pid}`;
         await rm(partial, { recursive: true, force: true });
-        await simpleGit().raw(['clone', '--bare', '--quiet', gitUrl, partial]);
+        await gitAt().raw(['clone', '--bare', '--quiet', gitUrl, partial]);
         await rename(partial, dir);
       } else {
         await this.#git(dir).raw(['fetch', '--quiet', '--prune', gitUrl, '+refs/heads/*:refs/heads/*']);
@@ -239,7 +239,7 @@ export class GitApplier implements Applier {
     return this.#git(dir);
   }
 
-  async #push(git: SimpleGit, gitUrl: string, head: string, branch: string, force: boolean): Promise<void> {
+  async #push(git: Git, gitUrl: string, head: string, branch: string, force: boolean): Promise<void> {
     try {
       await git.raw(['push', '--quiet', gitUrl, `${force ? '+' : ''}${head}:refs/heads/${branch}`]);
     } catch (err) {
@@ -255,14 +255,9 @@ export class GitApplier implements Applier {
     }
   }
 
-  #git(baseDir: string): SimpleGit {
+  #git(baseDir: string): Git {
     const who = this.#opts.committer ?? { name: 'patchferry', email: 'patchferry@localhost' };
-    return simpleGit({
-      baseDir,
-      config: [`user.name=${who.name}`, `user.email=${who.email}`],
-      // Reproducible series set the committer date of amended commits (see #addTrailers).
-      allowEnvironment: ['GIT_COMMITTER_DATE'],
-    });
+    return gitAt({ cwd: baseDir, config: [`user.name=${who.name}`, `user.email=${who.email}`] });
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SimpleGit } from 'simple-git';
+import type { Git } from './git-run.ts';
 
 /** A worktree lent to one series at a time. */
 export interface LentWorktree {
@@ -27,8 +27,8 @@ export class WorktreePool {
 
   /** A clean worktree at `start`. `exclusive` serialises changes to the mirror's worktree list. */
   async lend(
-    mirror: SimpleGit,
-    worktreeGit: (dir: string) => SimpleGit,
+    mirror: Git,
+    worktreeGit: (dir: string) => Git,
     start: string,
     exclusive: <T>(work: () => Promise<T>) => Promise<T>,
   ): Promise<LentWorktree> {
