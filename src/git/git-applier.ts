@@ -28,17 +28,36 @@ export class GitApplier implements Applier {
   }
 
   async apply(req: ApplyRequest, hooks: ApplyHooks = {}): Promise<ApplyResult> {
-    const mirror = await this.#mirror(req.project, req.gitUrl);
     const target = req.pushTo ?? { branch: req.branch, force: false };
-    await this.#checkBranchName(target.branch);
+    // Independent steps side by side: the fetch and the branch-name check; then the mails written
+    // out while a worktree is made ready.
+    const [mirror] = await Promise.all([
+      this.#mirror(req.project, req.gitUrl),
+      this.#checkBranchName(target.branch),
+    ]);
     const { start, baseNote } = await this.#base(mirror, req);
     const tmp = await mkdtemp(join(this.#opts.workDir, 'mails-'));
-    const lent = await this.#pool(req.project).lend(
+    const file = (part: number) => join(tmp, `${String(part).padStart(4, '0')}.eml`);
+    const lending = this.#pool(req.project).lend(
       mirror,
       (dir) => this.#git(dir),
       start,
       (work) => this.#exclusive(req.project, work),
     );
+    let lent: Awaited<typeof lending>;
+    try {
+      [lent] = await Promise.all([
+        lending,
+        ...req.patches.map((patch) => writeFile(file(patch.part), patch.raw)),
+      ]);
+    } catch (err) {
+      await lending.then(
+        (l) => l.release(),
+        () => undefined,
+      );
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
     const worktree = lent.dir;
     try {
       const git = this.#git(worktree);
@@ -46,12 +65,7 @@ export class GitApplier implements Applier {
       // One `git am` per run of patches up to the next one with trailers to fold in: a 50-patch
       // series without review trailers is one git process, as a maintainer would run it.
       for (const group of amGroups(req.patches)) {
-        const files: string[] = [];
-        for (const patch of group) {
-          const file = join(tmp, `${String(patch.part).padStart(4, '0')}.eml`);
-          await writeFile(file, patch.raw);
-          files.push(file);
-        }
+        const files = group.map((patch) => file(patch.part));
         const before = (await git.revparse(['HEAD'])).trim();
         try {
           await git.raw([
