@@ -6,6 +6,7 @@ Commands:
   demo           make a demo world and run the main job on it, then serve its repositories
   sync           read the mail sources, record new mail, apply complete series
   watch          stay running: every stage whenever new mail arrives (IMAP IDLE)
+  serve          watch, and receive GitHub webhooks (a merged pull request builds at once)
   import         feed mailbox files or public-inbox archives through sync
   build          build RPMs of branches that received series, for every platform
   publish        publish successful builds as yum repositories
@@ -53,6 +54,13 @@ Runs every stage (sync, build, publish, report) at start and again whenever new 
 arrives: IMAP folders push it with IDLE (or are polled every sources[].pollSeconds
 where the server has no IDLE); files and archives are read again every --poll
 seconds (default 60). Reconnects after any drop. Stops on Ctrl-C or SIGTERM.
+`,
+  serve: `Usage: patchferry serve [--config FILE] [--port N] [--host H] [--poll SECONDS]
+
+Does what watch does and also serves the patchferry GitHub App's webhook endpoint at
+http://H:N/api/github/webhooks (default 127.0.0.1:3000): a merged patchferry pull
+request is recorded at once and the build stage runs. Needs forge.type github with
+forge.webhookSecretEnv; deliveries whose signature does not match are refused.
 `,
   import: `Usage: patchferry import [--config FILE] PATH...
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, readSecret } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
@@ -44,7 +44,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case 'import':
         return await importCommand(rest, io);
       case 'watch':
-        return await watchCommand(rest, io);
+      case 'serve':
+        return await watchCommand(command, rest, io);
       case 'config':
         return configCheck(rest, io);
       case 'scan':
@@ -113,31 +114,36 @@ async function stage(
   const cfg = config(values.config, io);
   const log = logger(values['log-level'], io);
   const { build, jobFailed, publish, report, sync, withContext } = await pipeline();
-  return withContext(cfg, log, async (ctx) => {
-    if (command === 'sync') {
-      const s = await sync(ctx, since ? { since } : {});
-      printSync(s, io.out);
-      return jobFailed({ sync: s }) ? 1 : 0;
-    }
-    if (command === 'build') {
-      const b = await build(ctx, {
-        ...(values.project ? { project: values.project } : {}),
-        ...(values.branch ? { branch: values.branch } : {}),
-        ...(values.platform ? { platform: values.platform } : {}),
-        all: values.all ?? false,
-      });
-      printBuild(b, io.out);
-      return jobFailed({ build: b }) ? 1 : 0;
-    }
-    if (command === 'publish') {
-      const p = await publish(ctx);
-      printPublish(p, io.out);
-      return jobFailed({ publish: p }) ? 1 : 0;
-    }
-    const r = await report(ctx);
-    printReport(r, io.out);
-    return jobFailed({ report: r }) ? 1 : 0;
-  });
+  return withContext(
+    cfg,
+    log,
+    async (ctx) => {
+      if (command === 'sync') {
+        const s = await sync(ctx, since ? { since } : {});
+        printSync(s, io.out);
+        return jobFailed({ sync: s }) ? 1 : 0;
+      }
+      if (command === 'build') {
+        const b = await build(ctx, {
+          ...(values.project ? { project: values.project } : {}),
+          ...(values.branch ? { branch: values.branch } : {}),
+          ...(values.platform ? { platform: values.platform } : {}),
+          all: values.all ?? false,
+        });
+        printBuild(b, io.out);
+        return jobFailed({ build: b }) ? 1 : 0;
+      }
+      if (command === 'publish') {
+        const p = await publish(ctx);
+        printPublish(p, io.out);
+        return jobFailed({ publish: p }) ? 1 : 0;
+      }
+      const r = await report(ctx);
+      printReport(r, io.out);
+      return jobFailed({ report: r }) ? 1 : 0;
+    },
+    io.env,
+  );
 }
 
 /** A calendar day given as YYYY-MM-DD, as IMAP's SEARCH SINCE takes it. */
@@ -159,44 +165,101 @@ async function importCommand(args: readonly string[], io: Io): Promise<number> {
   if (missing) throw new UsageError(`import: ${missing}: no such file or directory`);
   const cfg = config(values.config, io);
   const { importFiles, jobFailed, withContext } = await pipeline();
-  return withContext(cfg, logger(values['log-level'], io), async (ctx) => {
-    const s = await importFiles(ctx, positionals);
-    printSync(s, io.out);
-    return jobFailed({ sync: s }) ? 1 : 0;
-  });
+  return withContext(
+    cfg,
+    logger(values['log-level'], io),
+    async (ctx) => {
+      const s = await importFiles(ctx, positionals);
+      printSync(s, io.out);
+      return jobFailed({ sync: s }) ? 1 : 0;
+    },
+    io.env,
+  );
 }
 
-async function watchCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse('watch', args, { poll: { type: 'string' } });
-  if (values.help) return help('watch', io);
-  if (positionals.length > 0) throw new UsageError(`watch: unexpected argument "${positionals[0]}"`);
+async function watchCommand(command: 'watch' | 'serve', args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(command, args, {
+    poll: { type: 'string' },
+    ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
+  });
+  if (values.help) return help(command, io);
+  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
   const poll = Number(values.poll ?? '60');
-  if (!(poll > 0)) throw new UsageError(`watch: --poll ${values.poll} is not a number of seconds`);
+  if (!(poll > 0)) throw new UsageError(`${command}: --poll ${values.poll} is not a number of seconds`);
+  const port = Number(values.port ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`${command}: --port ${values.port} is not a port number`);
   const cfg = config(values.config, io);
+  const webhooks = command === 'serve' ? webhookSettings(cfg, io.env) : null;
   const stop = new AbortController();
   void io.interrupted().then(() => stop.abort());
-  const { watch, withContext } = await pipeline();
-  return withContext(cfg, logger(values['log-level'] ?? 'info', io), async (ctx) => {
-    let failed = false;
-    await watch(ctx, {
-      pollMs: poll * 1000,
-      signal: stop.signal,
-      onRun: (run) => {
-        if ('error' in run) {
-          failed = true;
-          io.err(`patchferry: ${errorMessage(run.error)}`);
-          return;
-        }
-        if (run.job.sync.newMails > 0 || run.job.build.builds.length > 0) {
-          printSync(run.job.sync, io.out);
-          printBuild(run.job.build, io.out);
-          printPublish(run.job.publish, io.out);
-          printReport(run.job.report, io.out);
-        }
-      },
-    });
-    return failed ? 1 : 0;
-  });
+  const { installationForge, mergeRequestMerged, watch, withContext } = await pipeline();
+  return withContext(
+    cfg,
+    logger(values['log-level'] ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'info', io),
+    async (ctx) => {
+      let failed = false;
+      let poke = () => {};
+      const server = webhooks
+        ? await (
+            await import('../server/webhooks.ts')
+          ).startWebhookServer({
+            host: typeof values.host === 'string' ? values.host : '127.0.0.1',
+            port,
+            log: ctx.log.child({ component: 'webhooks' }),
+            ...webhooks,
+            handlers: {
+              merged: async (event, octokit) => {
+                if (await mergeRequestMerged(ctx, event, installationForge(ctx, octokit))) poke();
+              },
+            },
+          })
+        : null;
+      if (server) io.out(`Receiving GitHub webhooks at ${server.url}/api/github/webhooks`);
+      try {
+        await watch(ctx, {
+          pollMs: poll * 1000,
+          signal: stop.signal,
+          onReady: (p) => (poke = p),
+          onRun: (run) => {
+            if ('error' in run) {
+              failed = true;
+              io.err(`patchferry: ${errorMessage(run.error)}`);
+              return;
+            }
+            if (run.job.sync.newMails > 0 || run.job.build.builds.length > 0) {
+              printSync(run.job.sync, io.out);
+              printBuild(run.job.build, io.out);
+              printPublish(run.job.publish, io.out);
+              printReport(run.job.report, io.out);
+            }
+          },
+        });
+      } finally {
+        await server?.close();
+      }
+      return failed ? 1 : 0;
+    },
+    io.env,
+  );
+}
+
+/** What `serve` needs to receive GitHub's webhooks, or a configuration error saying what is missing. */
+function webhookSettings(
+  cfg: Config,
+  env: NodeJS.ProcessEnv,
+): { apiUrl: string; token: string; secret: string } {
+  const forge = cfg.forge;
+  if (forge?.type !== 'github' || !forge.webhookSecretEnv) {
+    throw new ConfigError('forge', [
+      'serve receives GitHub webhooks: set forge.type github and forge.webhookSecretEnv (or use "watch" for mail alone)',
+    ]);
+  }
+  return {
+    apiUrl: forge.url,
+    token: readSecret(forge.tokenEnv, 'forge.tokenEnv', env),
+    secret: readSecret(forge.webhookSecretEnv, 'forge.webhookSecretEnv', env),
+  };
 }
 
 function configCheck(args: readonly string[], io: Io): number {

@@ -91,6 +91,8 @@ const forge = z.discriminatedUnion('type', [
     type: z.literal('github'),
     url: httpUrl.default('https://api.github.com'),
     tokenEnv: envName,
+    /** The secret GitHub signs webhooks with; `patchferry serve` receives them when it is set. */
+    webhookSecretEnv: envName.optional(),
   }),
 ]);
 

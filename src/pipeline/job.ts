@@ -38,8 +38,9 @@ export async function withContext<T>(
   config: Config,
   log: Logger,
   work: (ctx: Context) => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<T> {
-  const ctx = createContext(config, log);
+  const ctx = createContext(config, log, env);
   try {
     return await work(ctx);
   } finally {

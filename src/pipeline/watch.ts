@@ -7,6 +7,8 @@ export interface WatchOptions {
   /** How often sources that cannot push (files, archives) are read again. */
   readonly pollMs: number;
   readonly signal: AbortSignal;
+  /** Receives a function that asks for a run, for news from elsewhere (a forge's webhook). */
+  readonly onReady?: (poke: () => void) => void;
   /** Called after each run of the stages, with what it did or the error that stopped it. */
   readonly onRun?: (result: { job: JobSummary } | { error: unknown }) => void;
 }
@@ -23,6 +25,7 @@ export async function watch(ctx: Context, options: WatchOptions): Promise<void> 
     pending = true;
     wake?.();
   };
+  options.onReady?.(notify);
 
   const listeners = ctx.sources.map(async (source) => {
     if (source.watch) {

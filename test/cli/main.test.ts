@@ -25,7 +25,7 @@ describe('command line', () => {
     const t = io();
     expect(await main(['--help'], t.value)).toBe(0);
     expect(t.out.join('\n')).toContain('config check');
-    for (const command of ['demo', 'sync', 'build', 'publish', 'report', 'watch', 'import']) {
+    for (const command of ['demo', 'sync', 'build', 'publish', 'report', 'watch', 'serve', 'import']) {
       const c = io();
       expect(await main([command, '--help'], c.value)).toBe(0);
       expect(c.out.join('\n')).toContain(`Usage: patchferry ${command}`);
