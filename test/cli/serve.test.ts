@@ -1,13 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.ts';
-import { forgeRepo } from '../helpers/forge-repo.ts';
-import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
+import { githubWorld } from '../helpers/github-world.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { FakeGitHub } from '../servers/github.ts';
+import type { FakeGitHub } from '../servers/github.ts';
 
 describe('patchferry serve', () => {
   let github: FakeGitHub;
@@ -15,28 +14,8 @@ describe('patchferry serve', () => {
   const env = { GH_TOKEN: 'ghs-token', GH_WEBHOOK_SECRET: 'hook-secret', PATCHFERRY_LOG_LEVEL: 'silent' };
 
   beforeEach(async () => {
-    github = new FakeGitHub(['ghs-token']);
-    const url = await github.listen();
     dir = tempDir();
-    const repo = forgeRepo(join(dir, 'hosted'));
-    github.addRepo('virt/hello', repo.bare);
-    writeFileSync(
-      join(dir, 'patchferry.yml'),
-      `state: { database: state.db }
-workDir: work
-sources: [{ type: mbox, path: list.mbox }]
-projects:
-  hello: { git: ${repo.bare}, forgePath: virt/hello, branches: [master], platforms: [el9] }
-platforms: { el9: { dist: .el9, arch: noarch } }
-forge: { type: github, url: "${url}", tokenEnv: GH_TOKEN, webhookSecretEnv: GH_WEBHOOK_SECRET }
-publisher: { root: repos, baseUrl: "http://127.0.0.1:1/" }
-reporter: { from: patchferry@example.org, listAddress: list@example.org }
-`,
-    );
-    git(repo.work, ['checkout', '-q', '-b', 'fix']);
-    commitFiles(repo.work, 'hello: fix', { 'fix.txt': 'fixed\n' });
-    const mail = git(repo.work, ['format-patch', '--stdout', '-1', '--subject-prefix=master PATCH hello']);
-    appendFileSync(join(dir, 'list.mbox'), uniqueIds(mail));
+    ({ github } = await githubWorld(dir, 'ghs-token', 'GH_WEBHOOK_SECRET'));
   });
   afterEach(async () => {
     await github.close();

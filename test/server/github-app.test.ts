@@ -1,6 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Probot, ProbotOctokit } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
@@ -8,10 +6,9 @@ import { createContext } from '../../src/pipeline/context.ts';
 import { installationForge, mergeRequestMerged, sync } from '../../src/pipeline/index.ts';
 import { githubApp } from '../../src/server/github-app.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { forgeRepo } from '../helpers/forge-repo.ts';
-import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
+import { githubWorld } from '../helpers/github-world.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { FakeGitHub } from '../servers/github.ts';
+import type { FakeGitHub } from '../servers/github.ts';
 
 const SECRET = 'webhook-secret';
 
@@ -21,29 +18,7 @@ describe('the GitHub App (probot) against the GitHub test server', () => {
   const env = { GH_TOKEN: 'ghs-installation' };
 
   beforeEach(async () => {
-    github = new FakeGitHub(['ghs-installation']);
-    const url = await github.listen();
-    const dir = tempDir();
-    const repo = forgeRepo(join(dir, 'hosted'));
-    github.addRepo('virt/hello', repo.bare);
-    configFile = join(dir, 'patchferry.yml');
-    writeFileSync(
-      configFile,
-      `state: { database: state.db }
-workDir: work
-sources: [{ type: mbox, path: list.mbox }]
-projects:
-  hello: { git: ${repo.bare}, forgePath: virt/hello, branches: [master], platforms: [el9] }
-platforms: { el9: { dist: .el9, arch: noarch } }
-forge: { type: github, url: "${url}", tokenEnv: GH_TOKEN }
-publisher: { root: repos, baseUrl: "http://127.0.0.1:1/" }
-reporter: { from: patchferry@example.org, listAddress: list@example.org }
-`,
-    );
-    git(repo.work, ['checkout', '-q', '-b', 'fix']);
-    commitFiles(repo.work, 'hello: fix', { 'fix.txt': 'fixed\n' });
-    const mail = git(repo.work, ['format-patch', '--stdout', '-1', '--subject-prefix=master PATCH hello']);
-    appendFileSync(join(dir, 'list.mbox'), uniqueIds(mail));
+    ({ github, configFile } = await githubWorld(tempDir(), 'ghs-installation'));
   });
   afterEach(async () => {
     await github.close();
