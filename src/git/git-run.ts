@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { ToolError } from '../shared/errors.ts';
+import { runTool } from '../shared/run.ts';
 
 /** The git commands the applier runs, in one directory. */
 export interface Git {
@@ -17,31 +18,24 @@ export interface GitOptions {
 }
 
 /**
- * git run directly, for the applier's hot path. simple-git, used elsewhere, waits 50 ms after
- * every command that prints nothing (`fetch --quiet`, `am --quiet`, `push --quiet`, `update-ref`,
- * `checkout --quiet` …): a quarter of a second per series, measured in bench:apply. A failure
- * rejects with git's own words (stderr, then stdout) as the message, as simple-git's errors do.
+ * git run through runTool, for the applier's hot path. simple-git, used elsewhere, waits 50 ms
+ * after every command that prints nothing (`fetch --quiet`, `am --quiet`, `push --quiet`,
+ * `update-ref`, `checkout --quiet` …): a quarter of a second per series, measured in bench:apply.
+ * A failure rejects with git's own words as the message, as simple-git's errors do.
  */
 export function gitAt(options: GitOptions = {}): Git {
-  const run = (args: readonly string[]) =>
-    new Promise<string>((resolve, reject) => {
-      execFile(
-        'git',
-        [...(options.config ?? []).flatMap((c) => ['-c', c]), ...args],
-        {
-          cwd: options.cwd,
-          env: { ...process.env, ...options.env },
-          maxBuffer: 1 << 30,
-          encoding: 'utf8',
-        },
-        (err, stdout, stderr) => {
-          if (err) {
-            const words = `${stderr}${stdout}`.trim();
-            reject(Object.assign(new Error(words || err.message), { exitCode: err.code, cause: err }));
-          } else resolve(stdout);
-        },
-      );
-    });
+  const run = async (args: readonly string[]) => {
+    try {
+      const result = await runTool('git', [...(options.config ?? []).flatMap((c) => ['-c', c]), ...args], {
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        env: { ...process.env, ...options.env },
+      });
+      return result.stdout;
+    } catch (err) {
+      if (err instanceof ToolError && err.output.trim()) throw new Error(err.output.trim(), { cause: err });
+      throw err;
+    }
+  };
   return {
     raw: run,
     revparse: (args) => run(['rev-parse', ...args]),

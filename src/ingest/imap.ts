@@ -257,14 +257,18 @@ class ImapFolder implements MailSource {
   }
 
   async #lock(client: ImapFlow) {
+    // A folder still selected from an earlier call is selected again: the server may not have told
+    // this session of new mail yet, nor that the folder was rebuilt under a new UIDVALIDITY
+    // (Dovecot says neither); a fresh SELECT reports both. One not selected yet is selected by the
+    // lock itself.
+    const stale = client.mailbox !== false && client.mailbox?.path === this.#o.mailbox;
+    let lock: Awaited<ReturnType<ImapFlow['getMailboxLock']>> | undefined;
     try {
-      const lock = await client.getMailboxLock(this.#o.mailbox);
-      // SELECT again even when the folder is still selected from an earlier call: the server may
-      // not have told this session of new mail yet, nor that the folder was rebuilt under a new
-      // UIDVALIDITY (Dovecot says neither); a fresh SELECT reports both.
-      await client.mailboxOpen(this.#o.mailbox);
+      lock = await client.getMailboxLock(this.#o.mailbox);
+      if (stale) await client.mailboxOpen(this.#o.mailbox);
       return lock;
     } catch (err) {
+      lock?.release();
       if ((err as { mailboxMissing?: boolean }).mailboxMissing) {
         throw new ImapError(
           'imap_no_mailbox',

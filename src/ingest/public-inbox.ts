@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { simpleGit } from 'simple-git';
+import { runTool } from '../shared/run.ts';
 import { PatchferryError, ToolError, errorMessage } from '../shared/errors.ts';
 import type { MailSource, RawMessage } from './source.ts';
 
@@ -69,8 +69,8 @@ async function hasCommit(dir: string, commit: string): Promise<boolean> {
   }
 }
 
-function git(dir: string, args: readonly string[]): Promise<string> {
-  return simpleGit(dir).raw([...args]);
+async function git(dir: string, args: readonly string[]): Promise<string> {
+  return (await runTool('git', args, { cwd: dir })).stdout;
 }
 
 /** The `m` file of each commit, streamed through one `git cat-file --batch`. */

@@ -9,8 +9,10 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  /** stdout and stderr interleaved as the tool wrote them. */
+  /** stdout and stderr interleaved as the tool wrote them (the tail, see keepBytes). */
   readonly output: string;
+  /** stdout alone and whole, for tools whose answer is read (git rev-parse, range-diff). */
+  readonly stdout: string;
 }
 
 /** Runs an outside program; a non-zero exit becomes a ToolError carrying the tail of its output. */
@@ -29,14 +31,18 @@ export function runTool(tool: string, args: readonly string[], opts: RunOptions 
       size += chunk.length;
       while (size > keep && chunks.length > 1) size -= (chunks.shift() as Buffer).length;
     };
-    child.stdout.on('data', collect);
+    const stdout: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      collect(chunk);
+    });
     child.stderr.on('data', collect);
     child.on('error', (err) =>
       reject(new ToolError(tool, `cannot run ${tool}: ${err.message}; is it installed?`, '', { cause: err })),
     );
     child.on('close', (code, signal) => {
       const output = Buffer.concat(chunks).toString('utf8');
-      if (code === 0) resolve({ output });
+      if (code === 0) resolve({ output, stdout: Buffer.concat(stdout).toString('utf8') });
       else
         reject(new ToolError(tool, `${tool} ${args[0] ?? ''} failed (${signal ?? `exit ${code}`})`, output));
     });

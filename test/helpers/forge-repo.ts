@@ -24,3 +24,24 @@ export function forgeRepo(dir: string): {
     },
   };
 }
+
+/** A configuration in merge-request mode for `bare` as virt/hello on the forge `forgeYaml` names,
+ * reading list.mbox next to it. */
+export function mergeRequestConfig(
+  bare: string,
+  forgeYaml: string,
+  options: { branches?: readonly string[]; archiveUrl?: string } = {},
+): string {
+  return `state: { database: state.db }
+workDir: work
+sources: [{ type: mbox, path: list.mbox }]
+projects:
+  hello: { git: ${bare}, forgePath: virt/hello, branches: [${(options.branches ?? ['master']).join(', ')}], platforms: [el9] }
+platforms: { el9: { dist: .el9, arch: noarch } }
+${forgeYaml}
+publisher: { root: repos, baseUrl: "http://127.0.0.1:1/" }
+reporter:
+  from: patchferry <patchferry@example.org>
+  listAddress: list@example.org
+${options.archiveUrl ? `  archiveUrl: ${options.archiveUrl}\n` : ''}`;
+}

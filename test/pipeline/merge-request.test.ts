@@ -7,7 +7,7 @@ import { sync } from '../../src/pipeline/sync.ts';
 import { parseSeriesFooter } from '../../src/report/merge-request.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
-import { forgeRepo } from '../helpers/forge-repo.ts';
+import { forgeRepo, mergeRequestConfig } from '../helpers/forge-repo.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { FakeGitHub } from '../servers/github.ts';
 import { FakeGitLab } from '../servers/gitlab.ts';
@@ -24,24 +24,10 @@ function world(forgeYaml: string) {
   const configFile = join(dir, 'patchferry.yml');
   writeFileSync(
     configFile,
-    `state: { database: state.db }
-workDir: work
-sources: [{ type: mbox, path: list.mbox }]
-projects:
-  hello:
-    git: ${repo.bare}
-    forgePath: virt/hello
-    branches: [master, stable-1.0]
-    platforms: [el9]
-platforms:
-  el9: { dist: .el9, arch: noarch }
-${forgeYaml}
-publisher: { root: repos, baseUrl: "http://127.0.0.1:1/" }
-reporter:
-  from: patchferry <patchferry@example.org>
-  listAddress: list@example.org
-  archiveUrl: https://lore.example.org/virt/{messageId}/
-`,
+    mergeRequestConfig(repo.bare, forgeYaml, {
+      branches: ['master', 'stable-1.0'],
+      archiveUrl: 'https://lore.example.org/virt/{messageId}/',
+    }),
   );
   let n = 0;
   return {

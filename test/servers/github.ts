@@ -188,34 +188,17 @@ export class FakeGitHub {
   #create(req: FakeRequest, repo: Repo): FakeResponse {
     const b = req.body as Record<string, string | undefined>;
     const head = (b.head ?? '').replace(new RegExp(`^${repo.owner}:`), '');
-    const invalid = (field: string, code: string) => ({
-      status: 422,
-      body: {
-        message: 'Validation Failed',
-        documentation_url: DOCS,
-        errors: [{ resource: 'PullRequest', field, code }],
-        status: '422',
-      },
-    });
+    const invalid = (field: string, code: string) =>
+      validationFailed({ resource: 'PullRequest', field, code });
     if (!b.base) return invalid('base', 'missing_field');
     if (!head || !repoGit.tip(repo.dir, head)) return invalid('head', 'invalid');
     if (!repoGit.tip(repo.dir, b.base)) return invalid('base', 'invalid');
     if (repo.pulls.some((p) => p.state === 'open' && p.head === head && p.base === b.base)) {
-      return {
-        status: 422,
-        body: {
-          message: 'Validation Failed',
-          documentation_url: DOCS,
-          errors: [
-            {
-              resource: 'PullRequest',
-              code: 'custom',
-              message: `A pull request already exists for ${repo.owner}:${head}.`,
-            },
-          ],
-          status: '422',
-        },
-      };
+      return validationFailed({
+        resource: 'PullRequest',
+        code: 'custom',
+        message: `A pull request already exists for ${repo.owner}:${head}.`,
+      });
     }
     const pull: StoredPull = {
       id: 9000 + this.#ids++,
@@ -264,14 +247,7 @@ export class FakeGitHub {
   #comment(req: FakeRequest, repo: Repo, p: StoredPull): FakeResponse {
     const body = req.body.body;
     if (typeof body !== 'string' || body === '') {
-      return {
-        status: 422,
-        body: {
-          message: 'Validation Failed',
-          documentation_url: DOCS,
-          errors: [{ resource: 'IssueComment', field: 'body', code: 'missing_field' }],
-        },
-      };
+      return validationFailed({ resource: 'IssueComment', field: 'body', code: 'missing_field' });
     }
     const comments = repo.comments.get(p.number) ?? [];
     const comment = { id: 7000 + this.#ids++, body };
@@ -286,14 +262,7 @@ export class FakeGitHub {
   #status(req: FakeRequest, repo: Repo, sha: string): FakeResponse {
     const b = req.body as Record<string, string | undefined>;
     if (!['error', 'failure', 'pending', 'success'].includes(b.state ?? '')) {
-      return {
-        status: 422,
-        body: {
-          message: 'Validation Failed',
-          documentation_url: DOCS,
-          errors: [{ resource: 'Status', field: 'state', code: 'invalid' }],
-        },
-      };
+      return validationFailed({ resource: 'Status', field: 'state', code: 'invalid' });
     }
     const status = {
       sha,
@@ -305,6 +274,19 @@ export class FakeGitHub {
     repo.statuses.push(status);
     return { status: 201, body: { id: this.#ids++, ...status, creator: { login: 'patchferry[bot]' } } };
   }
+}
+
+/** GitHub's 422 body: "Validation Failed" with the error that says which field and why. */
+function validationFailed(error: {
+  resource: string;
+  code: string;
+  field?: string;
+  message?: string;
+}): FakeResponse {
+  return {
+    status: 422,
+    body: { message: 'Validation Failed', documentation_url: DOCS, errors: [error], status: '422' },
+  };
 }
 
 function re(pattern: string): RegExp {
