@@ -3,7 +3,8 @@ import { runTool } from '../shared/run.ts';
 
 /** The git commands the applier runs, in one directory. */
 export interface Git {
-  raw(args: readonly string[]): Promise<string>;
+  /** git's standard output; `input`, when given, is its standard input. */
+  raw(args: readonly string[], input?: string): Promise<string>;
   revparse(args: readonly string[]): Promise<string>;
   /** The same, with one more environment variable for the commands it runs. */
   env(name: string, value: string): Git;
@@ -24,11 +25,12 @@ export interface GitOptions {
  * A failure rejects with git's own words as the message, as simple-git's errors do.
  */
 export function gitAt(options: GitOptions = {}): Git {
-  const run = async (args: readonly string[]) => {
+  const run = async (args: readonly string[], input?: string) => {
     try {
       const result = await runTool('git', [...(options.config ?? []).flatMap((c) => ['-c', c]), ...args], {
         ...(options.cwd ? { cwd: options.cwd } : {}),
         env: { ...process.env, ...options.env },
+        ...(input === undefined ? {} : { input }),
       });
       return result.stdout;
     } catch (err) {

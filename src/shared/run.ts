@@ -6,6 +6,8 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Bytes of output kept for the error message; the end matters most, where tools say what failed. */
   readonly keepBytes?: number;
+  /** Written to the tool's standard input, which is otherwise closed. */
+  readonly input?: string | Buffer;
 }
 
 export interface RunResult {
@@ -22,8 +24,11 @@ export function runTool(tool: string, args: readonly string[], opts: RunOptions 
     const child = spawn(tool, args, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    // A tool that exits without reading all of its input is not an error here; its exit code says.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
     const chunks: Buffer[] = [];
     let size = 0;
     const collect = (chunk: Buffer) => {
