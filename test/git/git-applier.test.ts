@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GitApplier } from '../../src/git/git-applier.ts';
+import { GitApplier, isLocalUrl } from '../../src/git/git-applier.ts';
 import type { PatchToApply } from '../../src/git/types.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { commitFiles, formatPatches, git, makeRepo } from '../helpers/git.ts';
@@ -238,5 +238,17 @@ describe('applying series with git am', () => {
     const diff = await applier.rangeDiff('p', upstream, 'series-v1@x', 'series-v2@x');
     expect(diff).toMatch(/1: +[0-9a-f]+ ! 1: +[0-9a-f]+ a: change/);
     expect(diff).toContain('+    a: change, reworded');
+  });
+});
+
+describe('telling local repositories from remote ones', () => {
+  it('takes paths and file:// URLs for local, and ssh, scp-like and http URLs for remote', () => {
+    expect(isLocalUrl('/srv/git/qemu.git')).toBe(true);
+    expect(isLocalUrl('../qemu.git')).toBe(true);
+    expect(isLocalUrl('file:///srv/git/qemu.git')).toBe(true);
+    expect(isLocalUrl('./dir:with-colon/qemu.git')).toBe(true);
+    expect(isLocalUrl('git@gitlab.example.org:virt/qemu.git')).toBe(false);
+    expect(isLocalUrl('ssh://git@gitlab.example.org/virt/qemu.git')).toBe(false);
+    expect(isLocalUrl('https://127.0.0.1:8443/virt/qemu.git')).toBe(false);
   });
 });
