@@ -28,10 +28,10 @@ async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage>
   const stream = await openStream(file);
   let index = 0;
   try {
-    for await (const { raw, mbox } of splitMbox(stream)) {
+    for await (const { raw, fromLine } of splitMbox(stream)) {
       index++;
-      // A single message file was never quoted: its ">From" lines are the author's.
-      if (index > skip) yield { raw: mbox ? unquote(raw) : Buffer.from(raw), position: String(index) };
+      if (index > skip)
+        yield { raw: quoted(fromLine) ? unquote(raw) : Buffer.from(raw), position: String(index) };
     }
   } catch (err) {
     throw new PatchferryError('mbox_unreadable', `cannot read mailbox ${file}: ${errorMessage(err)}`, {
@@ -40,14 +40,17 @@ async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage>
   }
 }
 
-/** Cuts the byte stream at From_ lines that follow a blank line. A file that does not start with
- * a From_ line is one message. */
-async function* splitMbox(stream: AsyncIterable<Buffer>): AsyncGenerator<{ raw: Buffer; mbox: boolean }> {
+/** Cuts the byte stream at From_ lines that follow a blank line, keeping that blank line with the
+ * message above it as `git mailsplit` does. A file that does not start with a From_ line is one
+ * message (its `fromLine` is null). */
+async function* splitMbox(
+  stream: AsyncIterable<Buffer>,
+): AsyncGenerator<{ raw: Buffer; fromLine: string | null }> {
   let buf: Buffer = Buffer.alloc(0);
   let start = -1; // where the current message begins; -1 until the first From_ line is past
   let scan = 0; // where to look for the next separator
   let first = true;
-  let isMbox = false;
+  let fromLine: string | null = null;
   for await (const chunk of stream) {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
     if (first) {
@@ -60,8 +63,9 @@ async function* splitMbox(stream: AsyncIterable<Buffer>): AsyncGenerator<{ raw: 
       }
       if (nl === -1) continue;
       first = false;
-      isMbox = FROM_LINE.test(buf.subarray(top, nl).toString('latin1').trimEnd());
-      start = isMbox ? nl + 1 : top;
+      const line = buf.subarray(top, nl).toString('latin1').trimEnd();
+      fromLine = FROM_LINE.test(line) ? line : null;
+      start = fromLine === null ? top : nl + 1;
       scan = start;
     }
     for (;;) {
@@ -82,7 +86,8 @@ async function* splitMbox(stream: AsyncIterable<Buffer>): AsyncGenerator<{ raw: 
         .toString('latin1')
         .trimEnd();
       if (hit >= start && (blankBefore ? FROM_LINE : STRICT_FROM_LINE).test(line)) {
-        yield { raw: trimSeparator(buf.subarray(start, hit + 1)), mbox: isMbox };
+        yield { raw: buf.subarray(start, hit + 1), fromLine };
+        fromLine = line;
         start = lineEnd + 1;
       }
       scan = lineEnd;
@@ -94,22 +99,25 @@ async function* splitMbox(stream: AsyncIterable<Buffer>): AsyncGenerator<{ raw: 
       start = 0;
     }
   }
-  if (!first && start >= 0 && buf.length > start)
-    yield { raw: trimSeparator(buf.subarray(start)), mbox: isMbox };
-  else if (first && buf.length > 0) yield { raw: buf, mbox: false }; // a single line without a newline
+  if (!first && start >= 0 && buf.length > start) yield { raw: buf.subarray(start), fromLine };
+  else if (first && buf.length > 0) yield { raw: buf, fromLine: null }; // a single line without a newline
 }
+
+/**
+ * Whether a message's body lines were quoted mboxrd-style (">From " for "From "), as list archives
+ * (public-inbox, lore) write them. Not a file without From_ lines, and not git format-patch's own
+ * output, marked by its fixed date: `git am` reads that without unquoting, and so does patchferry.
+ */
+function quoted(fromLine: string | null): boolean {
+  return fromLine !== null && !FORMAT_PATCH_FROM_LINE.test(fromLine);
+}
+
+const FORMAT_PATCH_FROM_LINE = /^From (?:[0-9a-f]{40}|[0-9a-f]{64}) Mon Sep 17 00:00:00 2001$/;
 
 /** mboxrd: one level of '>' quoting was added to every line that looked like a From_ line. */
 function unquote(raw: Buffer): Buffer {
   if (raw.indexOf('\n>') === -1) return Buffer.from(raw);
   return Buffer.from(raw.toString('latin1').replace(/\n>(>*From )/g, '\n$1'), 'latin1');
-}
-
-/** The blank line that separates messages in an mbox belongs to the format, not to the message. */
-function trimSeparator(raw: Buffer): Buffer {
-  if (raw.length >= 2 && raw[raw.length - 1] === 10 && raw[raw.length - 2] === 10) return raw.subarray(0, -1);
-  if (raw.length >= 4 && raw.subarray(-4).toString('latin1') === '\r\n\r\n') return raw.subarray(0, -2);
-  return raw;
 }
 
 async function openStream(file: string): Promise<AsyncIterable<Buffer>> {

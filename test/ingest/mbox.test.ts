@@ -33,15 +33,23 @@ async function readAll(source: MailSource, after: string | null = null) {
 }
 
 describe('mbox source', () => {
-  it('splits messages at From_ lines after a blank line, unquotes >From, and keeps body lines that start with From', async () => {
+  it('splits messages at From_ lines after a blank line as git mailsplit does, unquotes >From, and keeps body lines that start with From', async () => {
     const file = join(tempDir(), 'list.mbox');
     writeFileSync(file, MBOX);
     const mails = await readAll(mboxSource(file));
     expect(mails.map((m) => m.position)).toEqual(['1', '2', '3']);
     expect(mails[0]?.text).toBe(
-      'Subject: one\n\nfirst body\nFrom the start, quoted by mboxrd\n>From twice\n',
+      // The blank line above the next From_ line stays with the message, as git am gets it.
+      'Subject: one\n\nfirst body\nFrom the start, quoted by mboxrd\n>From twice\n\n',
     );
     expect(mails[1]?.text).toContain('From here on, an unquoted body line');
+  });
+
+  it("reads git format-patch's own output as git am does, without unquoting", async () => {
+    const file = join(tempDir(), '0001-quote.patch');
+    const formatPatch = 'From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001';
+    writeFileSync(file, `${formatPatch}\nSubject: [PATCH] quote\n\n>From the archive, as written\n---\n`);
+    expect((await readAll(mboxSource(file)))[0]?.text).toContain('\n>From the archive, as written\n');
   });
 
   it('resumes after a position', async () => {
