@@ -32,6 +32,8 @@ export interface MailInfoOptions {
 
 const INBODY = /^(From|Subject|Date):[ \t]*(.*)$/i;
 const PATCH_START = /^(?:---\s*$|diff -|Index: )/;
+/** git format-patch's From_ line, which git's own mail splitter knows by its fixed date. */
+const FORMAT_PATCH_SEPARATOR = /^>?From [0-9a-f]{40}(?:[0-9a-f]{24})? Mon Sep 17 00:00:00 2001\s*$/;
 
 export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): MailInfo {
   const inbody = opts.inbodyHeaders ?? true;
@@ -44,35 +46,42 @@ export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): Mail
     if (cut !== -1) lines = lines.slice(cut + 1);
   }
 
-  const fields: { from: string; subject: string; date: string } = {
-    from: input.from,
-    subject: input.subject,
-    date: input.date,
-  };
+  // In-body headers leave the message in any case, but git only believes them in a mail that
+  // carries a patch: in a reply they are most likely quoted from the patch being answered.
+  const fields = { from: input.from, subject: input.subject, date: input.date };
+  const inBody: Partial<typeof fields> = {};
   let start = 0;
   while (start < lines.length && (lines[start] ?? '').trim() === '') start++;
   if (inbody) {
     const first = lines[start] ?? '';
     if (/^\[PATCH\]\s/.test(first)) {
       // git: a first body line "[PATCH] title" is the subject of the patch being forwarded.
-      fields.subject = first;
+      inBody.subject = first;
       start++;
       while (start < lines.length && (lines[start] ?? '').trim() === '') start++;
     } else {
       let taken = false;
       while (start < lines.length) {
-        const m = INBODY.exec(lines[start] ?? '');
+        const line = lines[start] ?? '';
+        // A format-patch mail pasted into the body starts with its From_ line, quoted or not.
+        if (FORMAT_PATCH_SEPARATOR.test(line)) {
+          start++;
+          taken = true;
+          continue;
+        }
+        const m = INBODY.exec(line);
         if (!m) break;
         let value = m[2] ?? '';
         start++;
         while (start < lines.length && /^[ \t]/.test(lines[start] ?? ''))
           value += ` ${(lines[start++] ?? '').trim()}`;
-        fields[(m[1] ?? '').toLowerCase() as 'from' | 'subject' | 'date'] = value.trim();
+        inBody[(m[1] ?? '').toLowerCase() as 'from' | 'subject' | 'date'] = value.trim();
         taken = true;
       }
       if (taken) while (start < lines.length && (lines[start] ?? '').trim() === '') start++;
     }
   }
+  if (end !== -1) Object.assign(fields, inBody);
   // git keeps the message as written, blank lines before the "---" included.
   const body = lines.slice(start).join('\n');
   const message = opts.messageId ? `${body}${body ? '\n' : ''}Message-ID: <${opts.messageId}>` : body;

@@ -1,5 +1,7 @@
 import type { Forge } from '../forge/types.ts';
 import { findBaseCommit } from '../mail/body.ts';
+import { formatAddress } from '../mail/mail.ts';
+import { mailInfo } from '../mail/mailinfo.ts';
 import { orderedPatches, type Series } from '../series/series.ts';
 import {
   parseSeriesFooter,
@@ -257,8 +259,12 @@ function summaryOf(job: SeriesJob): string | null {
   const patches = orderedPatches(job.series);
   const [only] = patches;
   if (patches.length !== 1 || !only) return null;
-  const text = job.mails.get(only.messageId)?.text ?? '';
-  return text.split(/^---\s*$/m)[0]?.trim() || null;
+  const mail = job.mails.get(only.messageId);
+  if (!mail) return null;
+  // The commit message as `git am` makes it: a forwarded patch's in-body From:/Subject: lines are
+  // headers for git, not part of the message.
+  const info = mailInfo({ from: formatAddress(mail.from), subject: mail.subject, date: '', text: mail.text });
+  return info.message.trim() || null;
 }
 
 /** A cover letter without git's diffstat and signature. */

@@ -185,6 +185,34 @@ describe('merge-request mode against the GitLab test server', () => {
     expect(git(w.repo.bare, ['rev-parse', 'patchferry/master/hello-fix-typo'])).toBe(tip);
   });
 
+  it("describes a forwarded patch by its commit message, without the author's in-body From line", async () => {
+    git(w.repo.work, ['checkout', '-q', '-b', 'forwarded', 'master']);
+    commitFiles(
+      w.repo.work,
+      'hello: greet politely\n\nSay hello before anything else.',
+      { 'greet.txt': 'hello\n' },
+      { name: 'Ada Author', email: 'ada@example.org' },
+    );
+    const mail = git(w.repo.work, [
+      'format-patch',
+      '--stdout',
+      '-1',
+      '--subject-prefix=master PATCH hello',
+      '--from=Sam Sender <sam@example.org>',
+      '--to=list@example.org',
+    ]);
+    expect(mail).toMatch(/^From: Ada Author <ada@example.org>$/m);
+    appendFileSync(join(w.dir, 'list.mbox'), mail);
+    git(w.repo.work, ['checkout', '-q', 'master']);
+    await once(w, env);
+    const description = server.mergeRequests('virt/hello')[0]?.description ?? '';
+    expect(description.startsWith('Say hello before anything else.\n')).toBe(true);
+    expect(description).not.toContain('From: Ada');
+    expect(
+      git(w.repo.bare, ['log', '-1', '--format=%an', 'patchferry/master/hello-greet-politely']).trim(),
+    ).toBe('Ada Author');
+  });
+
   it('follows a lone v3 2/2 answering v2 in a later run: that part replaced, the others kept with their trailers', async () => {
     w.send({ version: 2 });
     const mbox = join(w.dir, 'list.mbox');
