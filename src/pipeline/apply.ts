@@ -33,8 +33,14 @@ export function patchesOf(job: SeriesJob): PatchToApply[] {
   }));
 }
 
-/** Direct mode: the series goes onto its target branch itself. */
-export async function applyDirect(ctx: Context, job: SeriesJob, summary: ApplyOutcomes): Promise<void> {
+/** Direct mode: the series goes onto its target branch itself (only the patches numbered in `parts`,
+ * when given). */
+export async function applyDirect(
+  ctx: Context,
+  job: SeriesJob,
+  summary: ApplyOutcomes,
+  parts?: ReadonlySet<number>,
+): Promise<void> {
   const { series, project, branch } = job;
   const log = ctx.log.child({ series: series.id, project, branch });
   const projectConfig = ctx.config.projects[project];
@@ -47,7 +53,13 @@ export async function applyDirect(ctx: Context, job: SeriesJob, summary: ApplyOu
     return;
   }
   const result = await ctx.applier.apply(
-    { project, gitUrl: projectConfig.git, branch, workName: series.id, patches: patchesOf(job) },
+    {
+      project,
+      gitUrl: projectConfig.git,
+      branch,
+      workName: series.id,
+      patches: patchesOf(job).filter((p) => !parts || parts.has(p.part)),
+    },
     {
       beforePush: (base, head) =>
         ctx.store.series.recordPush({ seriesId: series.id, project, branch, base, head }),
@@ -84,7 +96,14 @@ export async function recordFailure(
   const { failedPart, failedSubject, conflicts, conflictDiff, output } = result;
   ctx.log.warn({ series: series.id, project, branch, part: failedPart }, 'series did not apply');
   // The report is queued under a key of its own, so queuing it again after a crash changes nothing.
-  await queueFailureReport(ctx, series.id, { failedPart, failedSubject, conflicts, conflictDiff, output });
+  await queueFailureReport(ctx, series.id, {
+    state: 'failed',
+    failedPart,
+    failedSubject,
+    conflicts,
+    conflictDiff,
+    output,
+  });
   recordOutcome(ctx, job, 'failed', {
     baseCommit: result.base,
     headCommit: null,
@@ -102,14 +121,14 @@ export async function recordFailure(
 
 /** The outcome of applying a series, with the series' state and its mails made final, in one
  * transaction: a crash cannot leave the outcome recorded while the mails still look new. */
-function recordOutcome(
+export function recordOutcome(
   ctx: Context,
   job: SeriesJob,
   state: 'applied' | 'failed',
   application: Pick<ApplicationRecord, 'baseCommit' | 'headCommit' | 'failedPart' | 'detail'>,
+  outcome: string = state === 'applied' ? 'applied' : 'failed to apply',
 ): void {
   const { series, project, branch } = job;
-  const outcome = state === 'applied' ? 'applied' : 'failed to apply';
   ctx.store.atomically(() => {
     ctx.store.series.recordApplication({ seriesId: series.id, project, branch, state, ...application });
     ctx.store.series.setState(series.id, state);

@@ -53,15 +53,15 @@ export function queueIncomplete(ctx: Context, series: Series, head: SeriesMail):
   );
 }
 
-/** Queues the report of a series that did not apply, from what git said when it was applied. */
+/** Queues the report of a series that was not applied: what git said, or why it was not tried. */
 export async function queueFailureReport(
   ctx: Context,
   seriesId: string,
-  failure: Omit<Extract<ApplicationFacts, { state: 'failed' }>, 'state'>,
+  application: Exclude<ApplicationFacts, { state: 'applied' }>,
 ): Promise<void> {
   const facts = await seriesFacts(ctx, seriesId);
   if (!facts) return;
-  const message = renderSeriesReport(facts, { state: 'failed', ...failure }, [], audience(ctx));
+  const message = renderSeriesReport(facts, application, [], audience(ctx));
   queue(ctx, `series:${seriesId}:failed`, seriesId, message);
 }
 

@@ -9,6 +9,7 @@ import { ingest, settle } from './ingest.ts';
 import { sourceForPath } from '../ingest/open-path.ts';
 import { queueIncomplete, queueRejection } from './report.ts';
 import { applyDirect, type SeriesJob } from './apply.ts';
+import { applyFollowUp } from './follow-up.ts';
 import { detectMerges, proposeSeries, type Proposal } from './propose.ts';
 import { routingTable } from './routing.ts';
 import { rerollContext, withEarlierVersion } from './versions.ts';
@@ -135,13 +136,16 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
     const twin = linked.fingerprint
       ? ctx.store.series.appliedTwin(linked.fingerprint, route.repo, route.branch, linked.id)
       : null;
+    const resend = (of: string) => {
+      // The same patches again under new Message-IDs: already applied, nothing to do.
+      for (const m of members)
+        ctx.store.mails.setState(m.messageId, 'final', 'identical resend', `same changes as ${of}`, m.kind);
+      ctx.store.series.setState(linked.id, 'superseded');
+      summary.resends.push({ series: linked.id, of });
+    };
     // A higher version with the same diffs rewords the messages: a new version, not a resend.
     if (twin && linked.version <= (ctx.store.series.get(twin)?.version ?? 0)) {
-      // The same patches again under new Message-IDs (a resend): already applied, nothing to do.
-      for (const m of members)
-        ctx.store.mails.setState(m.messageId, 'final', 'identical resend', `same changes as ${twin}`, m.kind);
-      ctx.store.series.setState(linked.id, 'superseded');
-      summary.resends.push({ series: linked.id, of: twin });
+      resend(twin);
       continue;
     }
     const job: SeriesJob = {
@@ -152,8 +156,15 @@ export async function sync(ctx: Context, options: SyncOptions = {}): Promise<Syn
       records,
       mails: byId,
     };
+    const earlier = linked.supersedes ? ctx.store.series.get(linked.supersedes) : undefined;
     if (ctx.forge) await proposeSeries(ctx, ctx.forge, job, summary);
-    else await applyDirect(ctx, job, summary);
+    else if (
+      earlier?.state === 'applied' &&
+      earlier.project === route.repo &&
+      earlier.branch === route.branch
+    ) {
+      if ((await applyFollowUp(ctx, job, earlier, summary)) === 'unchanged') resend(earlier.id);
+    } else await applyDirect(ctx, job, summary);
   }
 
   let ignored = 0;

@@ -32,6 +32,16 @@ export type ApplicationFacts =
       /** The conflicting hunks, with git's conflict markers; empty when git could not merge at all. */
       readonly conflictDiff?: string;
       readonly output: string;
+    }
+  | {
+      /** Direct mode: an earlier version is already on the branch, and this one changes some of its
+       * patches, which pushed commits cannot take back. */
+      readonly state: 'earlier-version-applied';
+      readonly earlierVersion: number;
+      readonly base: string;
+      readonly head: string;
+      /** This version's patches that differ from the earlier version's. */
+      readonly changed: readonly PatchLine[];
     };
 
 export interface BuildFacts {
@@ -64,8 +74,18 @@ export function renderSeriesReport(
     ...series.patches.map((p) => `  [${p.part}/${series.patches.length}] ${p.subject}`),
     '',
   ];
-  const failed = application.state === 'failed' || builds.some((b) => !b.ok);
-  if (application.state === 'failed') {
+  const failed = application.state !== 'applied' || builds.some((b) => !b.ok);
+  if (application.state === 'earlier-version-applied') {
+    lines.push(
+      `Version ${application.earlierVersion} of this series is already on ${series.branch}`,
+      `(${short(application.base)}..${short(application.head)}), and patchferry does not rewrite pushed commits.`,
+      `These patches differ from version ${application.earlierVersion}:`,
+      ...application.changed.map((p) => `  [${p.part}/${series.patches.length}] ${p.subject}`),
+      '',
+      'Nothing of this version was applied. Please send what changed as new',
+      `patches against the current ${series.branch}.`,
+    );
+  } else if (application.state === 'failed') {
     lines.push(
       `Patch ${application.failedPart}/${series.patches.length} did not apply to ${series.branch}:`,
       `  ${application.failedSubject}`,
@@ -94,7 +114,13 @@ export function renderSeriesReport(
     }
   }
   const outcome =
-    application.state === 'failed' ? 'failed to apply' : failed ? 'build failed' : 'applied and built';
+    application.state === 'failed'
+      ? 'failed to apply'
+      : application.state === 'earlier-version-applied'
+        ? `version ${application.earlierVersion} already applied`
+        : failed
+          ? 'build failed'
+          : 'applied and built';
   return {
     to: [audience.listAddress],
     cc: [series.sender.address, ...(failed ? audience.failureRecipients : [])].filter(

@@ -200,4 +200,84 @@ describe('sync in direct mode', () => {
     expect(again.resends).toEqual([{ series: expect.any(String), of: first.applied[0]?.series }]);
     ctx.store.close();
   });
+
+  describe('a new version of a series already applied', () => {
+    /** v1 (two patches, with a cover letter) applied by a first run; returns what the second needs. */
+    async function firstVersionApplied() {
+      const { world, open } = await demoContext();
+      writeFileSync(world.mbox, '');
+      const work = join(world.dir, 'src', 'hello');
+      git(work, ['checkout', '-q', '-b', 'v', 'master']);
+      commitFiles(work, 'README: say hello', { README: 'hello\n' });
+      commitFiles(work, 'NOTES: add notes', { NOTES: 'notes\n' });
+      const send = (version: number, count: number, inReplyTo?: string) => {
+        const mails = uniqueIds(
+          git(work, [
+            'format-patch',
+            '--stdout',
+            '--thread',
+            '--cover-letter',
+            `-${count}`,
+            `-v${version}`,
+            ...(inReplyTo ? [`--in-reply-to=<${inReplyTo}>`] : []),
+            '--subject-prefix=master PATCH hello',
+          ]),
+        );
+        appendFileSync(world.mbox, `${mails}\n`);
+        return /^Message-I[dD]: <([^>]+)>/m.exec(mails)?.[1] ?? '';
+      };
+      const v1 = send(1, 2);
+      const ctx = open();
+      const first = await sync(ctx);
+      ctx.store.close();
+      expect(first.applied).toHaveLength(1);
+      const tip = git(world.upstream, ['rev-parse', 'master']).trim();
+      return { world, open, work, send, v1, tip };
+    }
+
+    it('applies only the patches v2 adds, on top of v1', async () => {
+      const { world, open, work, send, v1, tip } = await firstVersionApplied();
+      commitFiles(work, 'TODO: list what is left', { TODO: 'todo\n' });
+      send(2, 3, v1);
+      const ctx = open();
+      const s = await sync(ctx);
+      expect(s).toMatchObject({ applied: [{ branch: 'master' }], failed: [] });
+      expect(git(world.upstream, ['log', '--format=%s', `${tip}..master`]).trim()).toBe(
+        'TODO: list what is left',
+      );
+      ctx.store.close();
+    });
+
+    it('applies nothing and tells the sender which patches changed, when v2 changes a patch v1 pushed', async () => {
+      const { world, open, work, send, v1, tip } = await firstVersionApplied();
+      commitFiles(work, 'NOTES: add notes', { NOTES: 'better notes\n' });
+      git(work, ['reset', '-q', '--soft', 'HEAD~2']);
+      git(work, ['commit', '-q', '-m', 'NOTES: add notes']);
+      const v2 = send(2, 2, v1);
+      const ctx = open();
+      const s = await sync(ctx);
+      expect(s.applied).toEqual([]);
+      expect(s.failed).toMatchObject([
+        { part: 2, reason: expect.stringContaining('version 1 is already on master') },
+      ]);
+      expect(git(world.upstream, ['rev-parse', 'master']).trim()).toBe(tip);
+      expect(ctx.store.mails.get(v2)?.outcome).toMatch(/^not applied: version 1 is already on master/);
+      const report = ctx.store.reports.pending().find((r) => r.key === `series:${v2}:failed`);
+      expect(report?.subject).toMatch(/\(patchferry: version 1 already applied\)$/);
+      // Only the changed patch is named; the unchanged one is on master already.
+      expect(report?.body).toContain('These patches differ from version 1:\n  [2/2] NOTES: add notes\n\n');
+      ctx.store.close();
+    });
+
+    it('takes v2 with the same changes as v1 for a resend', async () => {
+      const { world, open, work, send, v1, tip } = await firstVersionApplied();
+      git(work, ['commit', '-q', '--amend', '-m', 'NOTES: add notes, reworded']);
+      send(2, 2, v1);
+      const ctx = open();
+      const s = await sync(ctx);
+      expect(s).toMatchObject({ applied: [], failed: [], resends: [{ of: v1 }] });
+      expect(git(world.upstream, ['rev-parse', 'master']).trim()).toBe(tip);
+      ctx.store.close();
+    });
+  });
 });

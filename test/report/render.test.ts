@@ -68,6 +68,28 @@ describe('report rendering', () => {
     expect(m.body).toContain('  error: patch failed: README:1');
   });
 
+  it('says which patches changed when an earlier version is already on the branch, and what to send', () => {
+    const m = renderSeriesReport(
+      SERIES,
+      {
+        state: 'earlier-version-applied',
+        earlierVersion: 1,
+        base: 'a'.repeat(40),
+        head: 'b'.repeat(40),
+        changed: [{ part: 2, subject: 'README: document' }],
+      },
+      [],
+      AUDIENCE,
+    );
+    expect(m.subject).toBe(
+      'Re: [master PATCH hello 0/2] greet by name (patchferry: version 1 already applied)',
+    );
+    expect(m.cc).toEqual(['ada@x', 'boss@x']);
+    expect(m.body).toContain('Version 1 of this series is already on master\n(aaaaaaaaaaaa..bbbbbbbbbbbb)');
+    expect(m.body).toContain('These patches differ from version 1:\n  [2/2] README: document\n');
+    expect(m.body).toContain('patches against the current master.');
+  });
+
   it('shows the end of the build log when a build fails', () => {
     const m = renderSeriesReport(
       SERIES,
