@@ -12,7 +12,10 @@ import {
   type SeriesFacts,
 } from '../report/render.ts';
 import type { ReportMessage } from '../report/message.ts';
-import { errorMessage } from '../shared/errors.ts';
+import { PatchferryError, errorMessage } from '../shared/errors.ts';
+import type { CommitStatus } from '../forge/types.ts';
+import { renderBuildNote } from '../report/merge-request.ts';
+import type { ReportRecord } from '../store/report-records.ts';
 import { repoFileUrl } from '../publish/layout.ts';
 import type { Context } from './context.ts';
 
@@ -99,8 +102,38 @@ export async function queueBuildReports(ctx: Context): Promise<void> {
       });
     }
     const application: ApplicationFacts = { state: 'applied', base: app.baseCommit, head: app.headCommit };
-    queue(ctx, key, series.id, renderSeriesReport(facts, application, buildFacts, audience(ctx)));
+    // The MR's note and the commit statuses go out with the list report, through the same queue:
+    // each is sent once, and retried by the next run when the forge did not take it.
+    ctx.store.atomically(() => {
+      queue(ctx, key, series.id, renderSeriesReport(facts, application, buildFacts, audience(ctx)));
+      if (!ctx.store.mergeRequests.get(series.id)) return;
+      const note = renderBuildNote({
+        commit: app.buildCommit ?? '',
+        branch: series.branch,
+        builds: buildFacts,
+      });
+      queueForge(ctx, `mr:${series.id}:built:${app.buildCommit}`, series.id, 'merge-request-note', note);
+      for (const b of buildFacts) {
+        const status: StatusReport = {
+          sha: app.buildCommit ?? '',
+          status: {
+            state: b.ok ? 'success' : 'failed',
+            name: `patchferry/rpm/${b.platform}`,
+            description: b.ok ? `${b.rpms.length} RPMs built` : (b.error ?? 'build failed').slice(0, 140),
+            ...(b.repoUrl ? { url: b.repoUrl } : {}),
+          },
+        };
+        const statusKey = `status:${series.project}:${app.buildCommit}:${b.platform}:${series.id}`;
+        queueForge(ctx, statusKey, series.id, 'commit-status', JSON.stringify(status));
+      }
+    });
   }
+}
+
+/** A commit status waiting in the queue. */
+interface StatusReport {
+  readonly sha: string;
+  readonly status: CommitStatus;
 }
 
 /** Sends every queued report through every notifier; a report is marked sent only when all took it. */
@@ -117,7 +150,8 @@ export async function sendReports(ctx: Context): Promise<ReportSummary> {
       body: report.body,
     };
     try {
-      for (const n of ctx.notifiers) await n.send(report.key, message);
+      if (FORGE_KINDS.has(report.kind)) await sendToForge(ctx, report);
+      else for (const n of ctx.notifiers) await n.send(report.key, message);
       ctx.store.reports.markSent(report.key);
       sent.push({ key: report.key, subject: report.subject, to: report.recipients, body: report.body });
     } catch (err) {
@@ -126,6 +160,38 @@ export async function sendReports(ctx: Context): Promise<ReportSummary> {
     }
   }
   return { sent, failed };
+}
+
+const FORGE_KINDS = new Set(['merge-request-note', 'commit-status']);
+
+/** Posts a queued note or status to the merge request of its series. */
+async function sendToForge(ctx: Context, report: ReportRecord): Promise<void> {
+  const mr = report.seriesId ? ctx.store.mergeRequests.get(report.seriesId) : undefined;
+  const forgePath = mr ? ctx.config.projects[mr.project]?.forgePath : undefined;
+  if (!ctx.forge || !mr || !forgePath)
+    throw new PatchferryError(
+      'report_no_forge',
+      `${report.kind} ${report.key} is for a merge request, but no forge and project forgePath are configured for it`,
+    );
+  if (report.kind === 'merge-request-note') await ctx.forge.comment(forgePath, mr.number, report.body);
+  else {
+    const { sha, status } = JSON.parse(report.body) as StatusReport;
+    await ctx.forge.setStatus(forgePath, sha, status);
+  }
+}
+
+/** Queues something for the forge (no mail): its body is what the forge gets. */
+function queueForge(ctx: Context, key: string, seriesId: string, kind: string, body: string): void {
+  ctx.store.reports.queue({
+    key,
+    kind,
+    seriesId,
+    recipients: [],
+    subject: kind,
+    inReplyTo: null,
+    references: [],
+    body,
+  });
 }
 
 /** Queues a report once: a key already queued (a retried job) queues nothing. */

@@ -1,4 +1,5 @@
 import { formatAddress, type Address } from '../mail/mail.ts';
+import type { BuildFacts } from './render.ts';
 
 /** The text of merge requests and their comments: plain values in, Markdown out. Pure. */
 
@@ -121,6 +122,48 @@ export function renderVersionFailed(f: {
     f.output.trim(),
     '```',
   ].join('\n');
+}
+
+/** The comment on a merged MR once every platform's build of the branch that contains it finished:
+ * where the RPMs are, or what failed with the end of its log. */
+export function renderBuildNote(f: {
+  readonly commit: string;
+  readonly branch: string;
+  readonly builds: readonly BuildFacts[];
+}): string {
+  const ok = f.builds.every((b) => b.ok);
+  const lines = [
+    `**${ok ? 'Built' : 'Build failed'}**: \`${f.branch}\` at ${f.commit.slice(0, 12)}, which contains this merge request.`,
+    '',
+    '| Platform | Result | Repository |',
+    '| --- | --- | --- |',
+    ...f.builds.map(
+      (b) =>
+        `| ${b.platform} (${b.arch}) | ${b.ok ? `${b.rpms.length} RPM${b.rpms.length === 1 ? '' : 's'}` : `**failed**${b.error ? `: ${escapeMarkdown(b.error)}` : ''}`} | ${b.repoUrl ?? (b.ok ? 'not published yet' : '')} |`,
+    ),
+  ];
+  const repoFile = ok ? f.builds.find((b) => b.repoFileUrl)?.repoFileUrl : undefined;
+  if (repoFile)
+    lines.push(
+      '',
+      'Install with dnf:',
+      '',
+      '```',
+      `dnf config-manager addrepo --from-repofile=${repoFile}`,
+      '```',
+    );
+  for (const b of f.builds.filter((x) => !x.ok && x.logTail)) {
+    lines.push(
+      '',
+      `<details><summary>End of the ${b.platform} build log${b.logPath ? ` (${escapeMarkdown(b.logPath)})` : ''}</summary>`,
+      '',
+      '```',
+      b.logTail?.trimEnd() ?? '',
+      '```',
+      '</details>',
+    );
+  }
+  return lines.join('\n');
 }
 
 function archiveLink(template: string | undefined, messageId: string): string | null {
