@@ -6,7 +6,7 @@ Commands:
   demo           make a demo world and run the main job on it, then serve its repositories
   sync           read the mail sources, record new mail, apply complete series
   watch          stay running: every stage whenever new mail arrives (IMAP IDLE)
-  serve          watch, and receive GitHub webhooks (a merged pull request builds at once)
+  serve          watch, and receive the forge's webhooks (a merged request builds at once)
   import         feed mailbox files or public-inbox archives through sync
   build          build RPMs of branches that received series, for every platform
   publish        publish successful builds as yum repositories
@@ -57,10 +57,12 @@ seconds (default 60). Reconnects after any drop. Stops on Ctrl-C or SIGTERM.
 `,
   serve: `Usage: patchferry serve [--config FILE] [--port N] [--host H] [--poll SECONDS]
 
-Does what watch does and also serves the patchferry GitHub App's webhook endpoint at
-http://H:N/api/github/webhooks (default 127.0.0.1:3000): a merged patchferry pull
-request is recorded at once and the build stage runs. Needs forge.type github with
-forge.webhookSecretEnv; deliveries whose signature does not match are refused.
+Does what watch does and also receives the forge's webhooks at http://H:N (default
+127.0.0.1:3000), so that a merged patchferry merge request is recorded at once and
+the build stage runs. GitHub: the patchferry App's endpoint /api/github/webhooks,
+deliveries signed with the secret. GitLab: a project webhook for merge request events
+pointing at /api/gitlab/webhooks, its secret token the secret. The secret is read
+from the variable forge.webhookSecretEnv names; deliveries without it are refused.
 `,
   import: `Usage: patchferry import [--config FILE] PATH...
 

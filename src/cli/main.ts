@@ -5,6 +5,7 @@ import { loadConfig, readSecret } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
+import type { MergedEvent } from '../pipeline/index.ts';
 /** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
  * the forge clients or the IMAP client in memory. */
 const pipeline = () => import('../pipeline/index.ts');
@@ -200,6 +201,9 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
     async (ctx) => {
       let failed = false;
       let poke = () => {};
+      const merged = async (event: MergedEvent, forge?: ReturnType<typeof installationForge>) => {
+        if (await mergeRequestMerged(ctx, event, forge)) poke();
+      };
       const server = webhooks
         ? await (
             await import('../server/webhooks.ts')
@@ -207,15 +211,20 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
             host: typeof values.host === 'string' ? values.host : '127.0.0.1',
             port,
             log: ctx.log.child({ component: 'webhooks' }),
-            ...webhooks,
-            handlers: {
-              merged: async (event, octokit) => {
-                if (await mergeRequestMerged(ctx, event, installationForge(ctx, octokit))) poke();
-              },
-            },
+            ...(webhooks.type === 'github'
+              ? {
+                  github: {
+                    ...webhooks,
+                    handlers: { merged: (event, octokit) => merged(event, installationForge(ctx, octokit)) },
+                  },
+                }
+              : { gitlab: { secret: webhooks.secret, handlers: { merged: (event) => merged(event) } } }),
           })
         : null;
-      if (server) io.out(`Receiving GitHub webhooks at ${server.url}/api/github/webhooks`);
+      for (const path of server?.paths ?? [])
+        io.out(
+          `Receiving ${webhooks?.type === 'gitlab' ? 'GitLab' : 'GitHub'} webhooks at ${server?.url}${path}`,
+        );
       try {
         await watch(ctx, {
           pollMs: poll * 1000,
@@ -244,21 +253,24 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
   );
 }
 
-/** What `serve` needs to receive GitHub's webhooks, or a configuration error saying what is missing. */
+/** What `serve` needs to receive the forge's webhooks, or a configuration error saying what is missing. */
 function webhookSettings(
   cfg: Config,
   env: NodeJS.ProcessEnv,
-): { apiUrl: string; token: string; secret: string } {
+): { type: 'github'; apiUrl: string; token: string; secret: string } | { type: 'gitlab'; secret: string } {
   const forge = cfg.forge;
-  if (forge?.type !== 'github' || !forge.webhookSecretEnv) {
+  if (!forge?.webhookSecretEnv) {
     throw new ConfigError('forge', [
-      'serve receives GitHub webhooks: set forge.type github and forge.webhookSecretEnv (or use "watch" for mail alone)',
+      'serve receives the forge\'s webhooks: set forge (gitlab or github) and forge.webhookSecretEnv (or use "watch" for mail alone)',
     ]);
   }
+  const secret = readSecret(forge.webhookSecretEnv, 'forge.webhookSecretEnv', env);
+  if (forge.type === 'gitlab') return { type: 'gitlab', secret };
   return {
+    type: 'github',
     apiUrl: forge.url,
     token: readSecret(forge.tokenEnv, 'forge.tokenEnv', env),
-    secret: readSecret(forge.webhookSecretEnv, 'forge.webhookSecretEnv', env),
+    secret,
   };
 }
 

@@ -86,7 +86,13 @@ const project = z.strictObject({
 });
 
 const forge = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('gitlab'), url: httpUrl, tokenEnv: envName }),
+  z.strictObject({
+    type: z.literal('gitlab'),
+    url: httpUrl,
+    tokenEnv: envName,
+    /** The secret token of the project's webhook; `patchferry serve` receives them when it is set. */
+    webhookSecretEnv: envName.optional(),
+  }),
   z.strictObject({
     type: z.literal('github'),
     url: httpUrl.default('https://api.github.com'),

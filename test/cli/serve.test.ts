@@ -1,12 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.ts';
+import { forgeRepo, mergeRequestConfig } from '../helpers/forge-repo.ts';
+import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
 import { githubWorld } from '../helpers/github-world.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import type { FakeGitHub } from '../servers/github.ts';
+import { FakeGitLab } from '../servers/gitlab.ts';
 
 describe('patchferry serve', () => {
   let github: FakeGitHub;
@@ -64,6 +67,62 @@ describe('patchferry serve', () => {
     ]);
     stop();
     expect(await serving).toBe(0);
+  }, 30_000);
+
+  it('receives GitLab merge webhooks with the right X-Gitlab-Token and builds at once', async () => {
+    const gdir = tempDir();
+    const gitlab = new FakeGitLab('glpat-token');
+    try {
+      const url = await gitlab.listen();
+      const repo = forgeRepo(join(gdir, 'hosted'));
+      gitlab.addProject('virt/hello', repo.bare);
+      const forge = `forge: { type: gitlab, url: "${url}", tokenEnv: GL_TOKEN, webhookSecretEnv: GL_HOOK_TOKEN }`;
+      writeFileSync(join(gdir, 'patchferry.yml'), mergeRequestConfig(repo.bare, forge));
+      git(repo.work, ['checkout', '-q', '-b', 'fix']);
+      commitFiles(repo.work, 'hello: fix', { 'fix.txt': 'fixed\n' });
+      const mail = git(repo.work, ['format-patch', '--stdout', '-1', '--subject-prefix=master PATCH hello']);
+      appendFileSync(join(gdir, 'list.mbox'), uniqueIds(mail));
+
+      const out: string[] = [];
+      let stop = () => {};
+      const io: Io = {
+        out: (l) => out.push(l),
+        err: (l) => out.push(l),
+        env: { GL_TOKEN: 'glpat-token', GL_HOOK_TOKEN: 'hook-token', PATCHFERRY_LOG_LEVEL: 'silent' },
+        interrupted: () => new Promise<void>((resolve) => (stop = resolve)),
+      };
+      const serving = main(['serve', '--config', join(gdir, 'patchferry.yml'), '--port', '0'], io);
+      await until(() => gitlab.mergeRequests('virt/hello').length === 1);
+      const endpoint = /at (http:\/\/\S+)/.exec(
+        out.find((l) => l.startsWith('Receiving GitLab webhooks')) ?? '',
+      )?.[1];
+      expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/gitlab\/webhooks$/);
+
+      gitlab.merge('virt/hello', 1);
+      const post = (token: string, event = 'Merge Request Hook') =>
+        fetch(endpoint ?? '', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-gitlab-event': event, 'x-gitlab-token': token },
+          body: JSON.stringify(gitlab.mergeHook('virt/hello', 1)),
+        });
+      expect((await post('forged')).status).toBe(401);
+      expect((await post('hook-token', 'Note Hook')).status).toBe(200); // acknowledged, not acted on
+      expect(gitlab.notes('virt/hello', 1)).toEqual([]);
+      expect((await post('hook-token')).status).toBe(200);
+
+      const db = new DatabaseSync(join(gdir, 'state.db'), { readOnly: true });
+      await until(
+        () => Number(db.prepare(`SELECT count(*) AS n FROM builds WHERE branch = 'master'`).get()?.n) > 0,
+      );
+      db.close();
+      expect(gitlab.notes('virt/hello', 1).map((n) => n.body)).toContainEqual(
+        expect.stringMatching(/^Merged as /),
+      );
+      stop();
+      expect(await serving).toBe(0);
+    } finally {
+      await gitlab.close();
+    }
   }, 30_000);
 
   it('says what serve needs when the forge has no webhook secret', async () => {

@@ -107,6 +107,35 @@ export class FakeGitLab {
     return mr;
   }
 
+  /** The "Merge Request Hook" body GitLab posts to a project's webhooks after that merge. */
+  mergeHook(path: string, iid: number) {
+    const project = this.#project(path);
+    const mr = project.mrs.find((m) => m.iid === iid);
+    if (!mr) throw new Error(`no !${iid} in ${path}`);
+    const json = this.#mrJson(project, mr);
+    return {
+      object_kind: 'merge_request',
+      event_type: 'merge_request',
+      user: { username: 'reviewer' },
+      project: {
+        id: project.id,
+        path_with_namespace: project.path,
+        web_url: `${this.http.url}/${project.path}`,
+      },
+      object_attributes: {
+        iid: mr.iid,
+        source_branch: mr.source_branch,
+        target_branch: mr.target_branch,
+        state: mr.state,
+        action: mr.state === 'merged' ? 'merge' : 'update',
+        last_commit: { id: repoGit.tip(project.repo, mr.source_branch) },
+        merge_commit_sha: mr.merge_commit_sha,
+        url: json.web_url,
+        detailed_merge_status: json.detailed_merge_status,
+      },
+    };
+  }
+
   #project(path: string): Project {
     const project = this.#projects.get(path);
     if (!project) throw new Error(`no project ${path}`);
