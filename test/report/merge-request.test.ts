@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSeriesFooter, renderBuildNote, renderMergeRequest } from '../../src/report/merge-request.ts';
+import { failedBuild, succeededBuild } from '../helpers/build-facts.ts';
 
 describe('merge request text', () => {
   it('describes a series with its sender, patches, archive links and a footer that reads back', () => {
@@ -31,32 +32,16 @@ describe('merge request text', () => {
       commit: 'c'.repeat(40),
       branch: 'master',
       builds: [
-        {
-          platform: 'el9',
-          arch: 'x86_64',
-          ok: true,
-          rpms: ['a.rpm', 'b.rpm'],
-          repoUrl: 'http://r/el9/',
-          repoFileUrl: 'http://r/el9.repo',
-          logPath: null,
-          logTail: null,
-          error: null,
-        },
-        {
-          platform: 'fc41',
-          arch: 'x86_64',
-          ok: false,
-          rpms: [],
-          repoUrl: null,
-          repoFileUrl: null,
+        succeededBuild('el9', ['a.rpm', 'b.rpm']),
+        failedBuild('fc41', {
           logPath: '/logs/7.log',
           logTail: 'hello.c:1: error: missing_symbol',
           error: 'rpmbuild -ba failed',
-        },
+        }),
       ],
     });
     expect(note.startsWith('**Build failed**: `master` at cccccccccccc')).toBe(true);
-    expect(note).toContain('| el9 (x86_64) | 2 RPMs | http://r/el9/ |');
+    expect(note).toContain('| el9 (x86_64) | 2 RPMs | http://r/el9/x86_64/ |');
     expect(note).toContain('| fc41 (x86_64) | **failed**: rpmbuild -ba failed |  |');
     expect(note).toContain('```\nhello.c:1: error: missing_symbol\n```');
     expect(note).not.toContain('dnf config-manager');

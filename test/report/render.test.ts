@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderRejection, renderSeriesReport, type SeriesFacts } from '../../src/report/render.ts';
+import { failedBuild, succeededBuild } from '../helpers/build-facts.ts';
 
 const SERIES: SeriesFacts = {
   title: 'greet by name',
@@ -22,19 +23,7 @@ describe('report rendering', () => {
     const m = renderSeriesReport(
       SERIES,
       { state: 'applied', base: 'a'.repeat(40), head: 'b'.repeat(40) },
-      [
-        {
-          platform: 'el9',
-          arch: 'x86_64',
-          ok: true,
-          rpms: ['hello-1-1.el9.x86_64.rpm'],
-          repoUrl: 'http://r/el9/x86_64/',
-          repoFileUrl: 'http://r/el9/h.repo',
-          logPath: null,
-          logTail: null,
-          error: null,
-        },
-      ],
+      [succeededBuild('el9', ['hello-1-1.el9.x86_64.rpm'])],
       AUDIENCE,
     );
     expect(m).toMatchObject({ to: ['list@x'], cc: ['ada@x'], inReplyTo: 'cover@x', references: ['cover@x'] });
@@ -95,17 +84,11 @@ describe('report rendering', () => {
       SERIES,
       { state: 'applied', base: 'a', head: 'b' },
       [
-        {
-          platform: 'fc41',
-          arch: 'x86_64',
-          ok: false,
-          rpms: [],
-          repoUrl: null,
-          repoFileUrl: null,
+        failedBuild('fc41', {
           logPath: '/logs/1.log',
           logTail: 'make: *** [hello] Error 1',
           error: 'rpmbuild -ba failed (exit 1)',
-        },
+        }),
       ],
       AUDIENCE,
     );
