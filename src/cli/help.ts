@@ -53,7 +53,9 @@ unmarked ones.
 Runs every stage (sync, build, publish, report) at start and again whenever new mail
 arrives: IMAP folders push it with IDLE (or are polled every sources[].pollSeconds
 where the server has no IDLE); files and archives are read again every --poll
-seconds (default 60). Reconnects after any drop. Stops on Ctrl-C or SIGTERM.
+seconds (default 60). In merge-request mode the forge is also asked every --poll
+seconds whether an open merge request was merged (serve hears it at once through
+webhooks). Reconnects after any drop. Stops on Ctrl-C or SIGTERM.
 `,
   serve: `Usage: patchferry serve [--config FILE] [--port N] [--host H] [--poll SECONDS]
 

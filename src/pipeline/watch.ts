@@ -6,6 +6,9 @@ import { runStages, type JobSummary } from './job.ts';
 export interface WatchOptions {
   /** How often sources that cannot push (files, archives) are read again. */
   readonly pollMs: number;
+  /** How often, while patchferry has open merge requests, the forge is asked whether one was merged
+   * (for forges whose webhooks do not reach patchferry); pollMs when not given. */
+  readonly forgePollMs?: number;
   readonly signal: AbortSignal;
   /** Receives a function that asks for a run, for news from elsewhere (a forge's webhook). */
   readonly onReady?: (poke: () => void) => void;
@@ -37,6 +40,18 @@ export async function watch(ctx: Context, options: WatchOptions): Promise<void> 
       }
     }
   });
+  // Mail pushed by IDLE says nothing about merges in the forge's web UI: without webhooks, a merge
+  // would wait for the next mail. While merge requests are open, the forge is asked now and then.
+  if (ctx.forge) {
+    listeners.push(
+      (async () => {
+        while (!signal.aborted) {
+          await sleep(options.forgePollMs ?? options.pollMs, signal);
+          if (!signal.aborted && ctx.store.mergeRequests.open().length > 0) notify();
+        }
+      })(),
+    );
+  }
   const stopped = new Promise<void>((resolve) =>
     signal.addEventListener('abort', () => resolve(), { once: true }),
   );

@@ -1,0 +1,86 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import type { MailSource } from '../../src/ingest/source.ts';
+import { createContext } from '../../src/pipeline/context.ts';
+import type { JobSummary } from '../../src/pipeline/job.ts';
+import { watch } from '../../src/pipeline/watch.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { forgeRepo, mergeRequestConfig } from '../helpers/forge-repo.ts';
+import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { FakeGitLab } from '../servers/gitlab.ts';
+
+/** A source that, like an IMAP folder under IDLE, says when mail comes (here: once, at the start)
+ * instead of being polled. */
+function pushOnly(source: MailSource): MailSource {
+  return {
+    name: source.name,
+    read: (after, options) => source.read(after, options),
+    async *watch(signal) {
+      yield;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    },
+  };
+}
+
+describe('the watch loop in merge-request mode', () => {
+  let gitlab: FakeGitLab | undefined;
+  afterEach(async () => {
+    await gitlab?.close();
+  });
+
+  it('notices a merge made in the web UI without mail or webhook, while its MR was open', async () => {
+    const dir = tempDir();
+    gitlab = new FakeGitLab('glpat-token');
+    const url = await gitlab.listen();
+    const repo = forgeRepo(join(dir, 'hosted'));
+    gitlab.addProject('virt/hello', repo.bare);
+    const file = join(dir, 'patchferry.yml');
+    writeFileSync(
+      file,
+      mergeRequestConfig(repo.bare, `forge: { type: gitlab, url: "${url}", tokenEnv: GL_TOKEN }`),
+    );
+    git(repo.work, ['checkout', '-q', '-b', 'fix']);
+    commitFiles(repo.work, 'hello: fix', { 'fix.txt': 'fixed\n' });
+    appendFileSync(
+      join(dir, 'list.mbox'),
+      uniqueIds(git(repo.work, ['format-patch', '--stdout', '-1', '--subject-prefix=master PATCH hello'])),
+    );
+    const created = createContext(loadConfig(file), silentLogger(), { GL_TOKEN: 'glpat-token' });
+    const ctx = { ...created, sources: created.sources.map(pushOnly) };
+    const stop = new AbortController();
+    const runs: JobSummary[] = [];
+    const watching = watch(ctx, {
+      pollMs: 60_000,
+      forgePollMs: 100,
+      signal: stop.signal,
+      onRun: (run) => {
+        if ('job' in run) runs.push(run.job);
+      },
+    });
+    try {
+      await until(() => runs.some((r) => r.sync.proposed.length === 1));
+      gitlab.merge('virt/hello', 1);
+      await until(() => runs.some((r) => r.sync.merged.length === 1));
+      expect(ctx.store.mergeRequests.open()).toEqual([]);
+      // Nothing open any more: the forge is not asked again.
+      const count = runs.length;
+      await new Promise((r) => setTimeout(r, 400));
+      expect(runs.length).toBe(count);
+    } finally {
+      stop.abort();
+      await watching;
+      ctx.store.close();
+    }
+  });
+});
+
+async function until(condition: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
