@@ -36,7 +36,7 @@ export class GitApplier implements Applier {
     const took = stopwatch();
     // Independent steps side by side: the fetch, the branch-name check and the mails written out.
     const started = await Promise.allSettled([
-      this.#mirror(req.project, req.gitUrl),
+      this.#mirror(req.project, req.gitUrl, { branch: req.branch }),
       this.#checkBranchName(target.branch),
       mkdir(this.#opts.workDir, { recursive: true }).then(() =>
         Promise.all(
@@ -199,7 +199,8 @@ export class GitApplier implements Applier {
   }
 
   async rangeDiff(project: string, gitUrl: string, oldName: string, newName: string): Promise<string> {
-    const mirror = await this.#mirror(project, gitUrl);
+    // The kept versions are the mirror's own refs: nothing to fetch.
+    const mirror = await this.#mirror(project, gitUrl, 'nothing');
     const range = (name: string) => `${keptRef(name, 'base')}..${keptRef(name, 'head')}`;
     return mirror.raw(['range-diff', '--no-color', range(oldName), range(newName)]);
   }
@@ -215,7 +216,7 @@ export class GitApplier implements Applier {
           () => true,
           () => false,
         ));
-    const mirror = known ? this.#git(dir) : await this.#mirror(project, gitUrl);
+    const mirror = known ? this.#git(dir) : await this.#mirror(project, gitUrl, 'every branch');
     await mkdir(dest, { recursive: true });
     // `git worktree` would register the export; archive + extract leaves the mirror untouched.
     const tar = join(dest, '..', `${commit}.tar`);
@@ -225,7 +226,7 @@ export class GitApplier implements Applier {
   }
 
   async contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean> {
-    const mirror = await this.#mirror(project, gitUrl);
+    const mirror = await this.#mirror(project, gitUrl, { branch });
     return mirror.raw(['merge-base', '--is-ancestor', commit, `refs/heads/${branch}`]).then(
       () => true,
       () => false,
@@ -233,20 +234,22 @@ export class GitApplier implements Applier {
   }
 
   async branchTip(project: string, gitUrl: string, branch: string): Promise<string> {
-    const mirror = await this.#mirror(project, gitUrl);
+    const mirror = await this.#mirror(project, gitUrl, { branch });
     return (await mirror.revparse([`refs/heads/${branch}`])).trim();
   }
 
-  /** The project's bare mirror, cloned on first use and fetched before every use. */
   #mirrorDir(project: string): string {
     return join(this.#opts.workDir, 'mirrors', `${project}.git`);
   }
 
-  #mirror(project: string, gitUrl: string): Promise<Git> {
-    return this.#exclusive(project, () => this.#fetchMirror(project, gitUrl));
+  /** The project's bare mirror, cloned on first use and then fetched before every use: only the
+   * branch in use (in merge-request mode the repository also holds a branch per proposed series,
+   * which the mirror has no use for), every branch, or nothing. */
+  #mirror(project: string, gitUrl: string, fetch: MirrorFetch): Promise<Git> {
+    return this.#exclusive(project, () => this.#fetchMirror(project, gitUrl, fetch));
   }
 
-  async #fetchMirror(project: string, gitUrl: string): Promise<Git> {
+  async #fetchMirror(project: string, gitUrl: string, fetch: MirrorFetch): Promise<Git> {
     const dir = this.#mirrorDir(project);
     try {
       if (!existsSync(dir)) {
@@ -256,7 +259,8 @@ export class GitApplier implements Applier {
         await rm(partial, { recursive: true, force: true });
         await gitAt().raw(['clone', '--bare', '--quiet', gitUrl, partial]);
         await rename(partial, dir);
-      } else {
+      } else if (fetch !== 'nothing') {
+        const refs = fetch === 'every branch' ? 'refs/heads/*' : `refs/heads/${fetch.branch}`;
         // No FETCH_HEAD (nothing reads it) and no maintenance check here: `git am` runs that check
         // on the same repository after every series.
         await this.#git(dir).raw([
@@ -266,7 +270,7 @@ export class GitApplier implements Applier {
           '--no-write-fetch-head',
           '--no-auto-maintenance',
           gitUrl,
-          '+refs/heads/*:refs/heads/*',
+          `+${refs}:${refs}`,
         ]);
       }
     } catch (err) {
@@ -307,6 +311,9 @@ export class GitApplier implements Applier {
     return gitAt({ cwd: baseDir, config: [`user.name=${who.name}`, `user.email=${who.email}`] });
   }
 }
+
+/** What a use of the mirror fetches first. */
+type MirrorFetch = { readonly branch: string } | 'every branch' | 'nothing';
 
 /** The mirror ref that keeps a version of a series; hashed, because series ids (Message-IDs) hold
  * characters refs may not. */
