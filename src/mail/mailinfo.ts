@@ -28,6 +28,10 @@ export interface MailInfoOptions {
   /** End the message with a "Message-ID: <id>" line (git am --message-id), to trace a commit
    * back to its mail. */
   readonly messageId?: string;
+  /** What to do with a CR before a line's LF in the decoded body, which only an encoding (base64,
+   * quoted-printable) can carry through mail: keep it, as git does by default, or strip it (git am
+   * --quoted-cr=strip). parseMail's text has none left: patchferry never shows them. */
+  readonly quotedCr?: 'keep' | 'strip';
 }
 
 const INBODY = /^(From|Subject|Date):[ \t]*(.*)$/i;
@@ -37,7 +41,8 @@ const FORMAT_PATCH_SEPARATOR = /^>?From [0-9a-f]{40}(?:[0-9a-f]{24})? Mon Sep 17
 
 export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): MailInfo {
   const inbody = opts.inbodyHeaders ?? true;
-  let lines = input.text.replace(/\r\n/g, '\n').split('\n');
+  const text = opts.quotedCr === 'strip' ? input.text.replace(/\r\n/g, '\n') : input.text;
+  let lines = text.split('\n');
   const end = lines.findIndex((l) => PATCH_START.test(l));
   if (end !== -1) lines = lines.slice(0, end);
   else if (lines.at(-1) === '') lines = lines.slice(0, -1);
