@@ -44,7 +44,8 @@ export function printPublish(p: PublishSummary, out: (line: string) => void): vo
 export function printReport(r: ReportSummary, out: (line: string) => void, withBodies = true): void {
   out(`report: ${r.sent.length} sent, ${r.failed.length} failed`);
   for (const x of r.sent) {
-    out(`  --- to ${x.to.join(', ')}: ${x.subject}`);
+    // Mail has recipients; a note or status for the forge says where it went in its subject.
+    out(x.to.length > 0 ? `  --- to ${x.to.join(', ')}: ${x.subject}` : `  --- ${x.subject}`);
     if (withBodies) for (const line of x.body.trimEnd().split('\n')) out(`  | ${line}`);
   }
   for (const x of r.failed) out(`  FAILED    ${x.key}: ${x.error}`);

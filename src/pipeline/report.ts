@@ -106,13 +106,20 @@ export async function queueBuildReports(ctx: Context): Promise<void> {
     // each is sent once, and retried by the next run when the forge did not take it.
     ctx.store.atomically(() => {
       queue(ctx, key, series.id, renderSeriesReport(facts, application, buildFacts, audience(ctx)));
-      if (!ctx.store.mergeRequests.get(series.id)) return;
+      const mr = ctx.store.mergeRequests.get(series.id);
+      if (!mr) return;
       const note = renderBuildNote({
         commit: app.buildCommit ?? '',
         branch: series.branch,
         builds: buildFacts,
       });
-      queueForge(ctx, `mr:${series.id}:built:${app.buildCommit}`, series.id, 'merge-request-note', note);
+      queueForge(ctx, {
+        key: `mr:${series.id}:built:${app.buildCommit}`,
+        seriesId: series.id,
+        kind: 'merge-request-note',
+        what: `build report on ${mr.url}`,
+        body: note,
+      });
       for (const b of buildFacts) {
         const status: StatusReport = {
           sha: app.buildCommit ?? '',
@@ -123,8 +130,13 @@ export async function queueBuildReports(ctx: Context): Promise<void> {
             ...(b.repoUrl ? { url: b.repoUrl } : {}),
           },
         };
-        const statusKey = `status:${series.project}:${app.buildCommit}:${b.platform}:${series.id}`;
-        queueForge(ctx, statusKey, series.id, 'commit-status', JSON.stringify(status));
+        queueForge(ctx, {
+          key: `status:${series.project}:${app.buildCommit}:${b.platform}:${series.id}`,
+          seriesId: series.id,
+          kind: 'commit-status',
+          what: `${status.status.name} ${status.status.state} on ${status.sha.slice(0, 12)} (${mr.url})`,
+          body: JSON.stringify(status),
+        });
       }
     });
   }
@@ -180,17 +192,21 @@ async function sendToForge(ctx: Context, report: ReportRecord): Promise<void> {
   }
 }
 
-/** Queues something for the forge (no mail): its body is what the forge gets. */
-function queueForge(ctx: Context, key: string, seriesId: string, kind: string, body: string): void {
+/** Queues something for the forge (no mail): its body is what the forge gets, `what` says it in
+ * the job's summary. */
+function queueForge(
+  ctx: Context,
+  item: { key: string; seriesId: string; kind: string; what: string; body: string },
+): void {
   ctx.store.reports.queue({
-    key,
-    kind,
-    seriesId,
+    key: item.key,
+    kind: item.kind,
+    seriesId: item.seriesId,
     recipients: [],
-    subject: kind,
+    subject: item.what,
     inReplyTo: null,
     references: [],
-    body,
+    body: item.body,
   });
 }
 
