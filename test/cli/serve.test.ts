@@ -10,6 +10,7 @@ import { githubWorld } from '../helpers/github-world.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import type { FakeGitHub } from '../servers/github.ts';
 import { FakeGitLab } from '../servers/gitlab.ts';
+import { until as waitUntil } from '../helpers/until.ts';
 
 describe('patchferry serve', () => {
   let github: FakeGitHub;
@@ -137,10 +138,7 @@ describe('patchferry serve', () => {
   });
 });
 
-async function until(condition: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Waits for what the loop does; runs take seconds here. */
+function until(condition: () => boolean, ms = 15_000): Promise<void> {
+  return waitUntil(condition, ms);
 }

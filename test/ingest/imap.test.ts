@@ -6,6 +6,7 @@ import type { MailSource } from '../../src/ingest/source.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { dovecotAvailable, freePort, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { rawMail } from '../helpers/mail.ts';
+import { until } from '../helpers/until.ts';
 
 const available = dovecotAvailable();
 
@@ -342,14 +343,6 @@ async function uidValidity(d: Dovecot): Promise<string> {
   await client.logout();
   if (!status) throw new Error('STATUS failed');
   return String(status.uidValidity);
-}
-
-async function until(condition: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A TCP proxy to `target` that, on its first connection only, cuts both sides after `limit` bytes

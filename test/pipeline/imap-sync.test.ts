@@ -13,6 +13,7 @@ import { git } from '../helpers/git.ts';
 import { makeListWorld } from '../helpers/list-world.ts';
 import { opensmtpdAvailable, startOpenSmtpd } from '../helpers/opensmtpd.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const available = dovecotAvailable();
 
@@ -162,11 +163,3 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
     }
   });
 });
-
-async function until(condition: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

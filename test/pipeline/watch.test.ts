@@ -11,6 +11,7 @@ import { forgeRepo, mergeRequestConfig } from '../helpers/forge-repo.ts';
 import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { FakeGitLab } from '../servers/gitlab.ts';
+import { until as waitUntil } from '../helpers/until.ts';
 
 /** A source that, like an IMAP folder under IDLE, says when mail comes (here: once, at the start)
  * instead of being polled. */
@@ -77,10 +78,7 @@ describe('the watch loop in merge-request mode', () => {
   });
 });
 
-async function until(condition: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Waits for what the loop does; runs take seconds here. */
+function until(condition: () => boolean, ms = 10_000): Promise<void> {
+  return waitUntil(condition, ms);
 }
