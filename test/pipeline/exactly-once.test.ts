@@ -13,7 +13,11 @@ const available = dovecotAvailable();
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Runs `patchferry sync` as its own process; kills it with SIGKILL after `killAfterMs` if given. */
-function runSync(world: ListWorld, killAfterMs?: number): Promise<{ code: number | null; killed: boolean }> {
+function runSync(
+  world: ListWorld,
+  killAfterMs?: number,
+): Promise<{ code: number | null; killed: boolean; ms: number }> {
+  const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/patchferry.ts', 'sync', '--config', world.configFile], {
       cwd: ROOT,
@@ -29,7 +33,7 @@ function runSync(world: ListWorld, killAfterMs?: number): Promise<{ code: number
           }, killAfterMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, killed: killed && code === null });
+      resolve({ code, killed: killed && code === null, ms: Date.now() - started });
     });
   });
 }
@@ -46,22 +50,26 @@ describe.skipIf(!available)('exactly once, whatever kills the process', () => {
   it('ends with every mail recorded once, every patch applied once and every mail marked, after SIGKILL at random points', async () => {
     await d.folder('killed');
     const world = makeListWorld(tempDir(), d, 'killed');
-    const mails: Buffer[] = [];
-    for (let i = 0; i < 12; i++) mails.push(...world.series(`s${i}`, 1));
-    mails.push(...world.series('multi', 3, { cover: true }));
-    mails.push(
+    // Mail keeps arriving: each round delivers a few more mails, so every run has work to be killed in.
+    const batches: Buffer[][] = [];
+    for (let i = 0; i < 12; i++) batches.push(world.series(`s${i}`, 1));
+    batches.splice(4, 0, world.series('multi', 3, { cover: true }));
+    batches.push([
       rawMail(
         { From: 'who@example.org', Subject: 'a question, not a patch', 'Message-ID': '<chat@example.org>' },
         'hi\n',
       ),
-    );
-    for (const raw of mails) await d.append(raw, 'killed');
+    ]);
+    const mails = batches.flat();
 
     let kills = 0;
+    // Node starts in ~150 ms; the kill lands anywhere in a run as long as the last unkilled one took.
+    let span = 2500;
     for (let round = 0; round < 10; round++) {
-      // Node starts in ~150 ms and the whole sync takes a few seconds: kills land in every stage.
-      const result = await runSync(world, 150 + Math.floor(Math.random() * 2500));
+      for (const raw of batches.filter((_, i) => i % 10 === round).flat()) await d.append(raw, 'killed');
+      const result = await runSync(world, 150 + Math.floor(Math.random() * span));
       if (result.killed) kills++;
+      else span = Math.max(result.ms - 150, 200);
     }
     const last = await runSync(world);
     expect(last.code).toBe(0);
