@@ -1,15 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.ts';
-import { forgeRepo, mergeRequestConfig } from '../helpers/forge-repo.ts';
-import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
-import { githubWorld } from '../helpers/github-world.ts';
+import { githubWorld, gitlabWorld } from '../helpers/forge-world.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import type { FakeGitHub } from '../servers/github.ts';
-import { FakeGitLab } from '../servers/gitlab.ts';
 import { until as waitUntil } from '../helpers/until.ts';
 
 describe('patchferry serve', () => {
@@ -26,19 +23,9 @@ describe('patchferry serve', () => {
   });
 
   it('proposes the series from the list, then builds at once when the signed merge webhook arrives', async () => {
-    const out: string[] = [];
-    let stop = () => {};
-    const io: Io = {
-      out: (l) => out.push(l),
-      err: (l) => out.push(l),
-      env,
-      interrupted: () => new Promise<void>((resolve) => (stop = resolve)),
-    };
-    const serving = main(['serve', '--config', join(dir, 'patchferry.yml'), '--port', '0'], io);
+    const server = serve(join(dir, 'patchferry.yml'), env);
     await until(() => github.pulls('virt/hello').length === 1);
-    const endpoint = /at (http:\/\/\S+)/.exec(
-      out.find((l) => l.startsWith('Receiving GitHub webhooks')) ?? '',
-    )?.[1];
+    const endpoint = server.endpoint('GitHub');
     expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/github\/webhooks$/);
 
     const body = JSON.stringify(github.merge('virt/hello', 1));
@@ -57,46 +44,26 @@ describe('patchferry serve', () => {
     expect((await post(sign('forged'))).status).toBeGreaterThanOrEqual(400);
     expect((await post(sign('hook-secret'))).status).toBe(200);
 
-    const db = new DatabaseSync(join(dir, 'state.db'), { readOnly: true });
     // The merge is recorded and the build of master starts without waiting for mail or a poll.
-    await until(
-      () => Number(db.prepare(`SELECT count(*) AS n FROM builds WHERE branch = 'master'`).get()?.n) > 0,
-    );
-    db.close();
+    await untilMasterBuilds(join(dir, 'state.db'));
     expect(github.comments('virt/hello', 1).map((c) => c.body)).toEqual([
       expect.stringMatching(/^Merged as /),
     ]);
-    stop();
-    expect(await serving).toBe(0);
+    server.stop();
+    expect(await server.serving).toBe(0);
   }, 30_000);
 
   it('receives GitLab merge webhooks with the right X-Gitlab-Token and builds at once', async () => {
     const gdir = tempDir();
-    const gitlab = new FakeGitLab('glpat-token');
+    const { gitlab, configFile, env: glEnv } = await gitlabWorld(gdir, 'glpat-token', 'GL_HOOK_TOKEN');
     try {
-      const url = await gitlab.listen();
-      const repo = forgeRepo(join(gdir, 'hosted'));
-      gitlab.addProject('virt/hello', repo.bare);
-      const forge = `forge: { type: gitlab, url: "${url}", tokenEnv: GL_TOKEN, webhookSecretEnv: GL_HOOK_TOKEN }`;
-      writeFileSync(join(gdir, 'patchferry.yml'), mergeRequestConfig(repo.bare, forge));
-      git(repo.work, ['checkout', '-q', '-b', 'fix']);
-      commitFiles(repo.work, 'hello: fix', { 'fix.txt': 'fixed\n' });
-      const mail = git(repo.work, ['format-patch', '--stdout', '-1', '--subject-prefix=master PATCH hello']);
-      appendFileSync(join(gdir, 'list.mbox'), uniqueIds(mail));
-
-      const out: string[] = [];
-      let stop = () => {};
-      const io: Io = {
-        out: (l) => out.push(l),
-        err: (l) => out.push(l),
-        env: { GL_TOKEN: 'glpat-token', GL_HOOK_TOKEN: 'hook-token', PATCHFERRY_LOG_LEVEL: 'silent' },
-        interrupted: () => new Promise<void>((resolve) => (stop = resolve)),
-      };
-      const serving = main(['serve', '--config', join(gdir, 'patchferry.yml'), '--port', '0'], io);
+      const server = serve(configFile, {
+        ...glEnv,
+        GL_HOOK_TOKEN: 'hook-token',
+        PATCHFERRY_LOG_LEVEL: 'silent',
+      });
       await until(() => gitlab.mergeRequests('virt/hello').length === 1);
-      const endpoint = /at (http:\/\/\S+)/.exec(
-        out.find((l) => l.startsWith('Receiving GitLab webhooks')) ?? '',
-      )?.[1];
+      const endpoint = server.endpoint('GitLab');
       expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/gitlab\/webhooks$/);
 
       gitlab.merge('virt/hello', 1);
@@ -111,16 +78,12 @@ describe('patchferry serve', () => {
       expect(gitlab.notes('virt/hello', 1)).toEqual([]);
       expect((await post('hook-token')).status).toBe(200);
 
-      const db = new DatabaseSync(join(gdir, 'state.db'), { readOnly: true });
-      await until(
-        () => Number(db.prepare(`SELECT count(*) AS n FROM builds WHERE branch = 'master'`).get()?.n) > 0,
-      );
-      db.close();
+      await untilMasterBuilds(join(gdir, 'state.db'));
       expect(gitlab.notes('virt/hello', 1).map((n) => n.body)).toContainEqual(
         expect.stringMatching(/^Merged as /),
       );
-      stop();
-      expect(await serving).toBe(0);
+      server.stop();
+      expect(await server.serving).toBe(0);
     } finally {
       await gitlab.close();
     }
@@ -141,4 +104,35 @@ describe('patchferry serve', () => {
 /** Waits for what the loop does; runs take seconds here. */
 function until(condition: () => boolean, ms = 15_000): Promise<void> {
   return waitUntil(condition, ms);
+}
+
+/** `patchferry serve` on a free port until `stop()`; `endpoint` is the webhook URL it announced. */
+function serve(configFile: string, env: NodeJS.ProcessEnv) {
+  const out: string[] = [];
+  let stop = () => {};
+  const io: Io = {
+    out: (l) => out.push(l),
+    err: (l) => out.push(l),
+    env,
+    interrupted: () => new Promise<void>((resolve) => (stop = resolve)),
+  };
+  const serving = main(['serve', '--config', configFile, '--port', '0'], io);
+  return {
+    serving,
+    stop: () => stop(),
+    endpoint: (forge: 'GitHub' | 'GitLab') =>
+      /at (http:\/\/\S+)/.exec(out.find((l) => l.startsWith(`Receiving ${forge} webhooks`)) ?? '')?.[1],
+  };
+}
+
+/** Waits until the database at `file` records a build of master. */
+async function untilMasterBuilds(file: string): Promise<void> {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    await until(
+      () => Number(db.prepare(`SELECT count(*) AS n FROM builds WHERE branch = 'master'`).get()?.n) > 0,
+    );
+  } finally {
+    db.close();
+  }
 }

@@ -1,5 +1,3 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import type { MailSource } from '../../src/ingest/source.ts';
@@ -7,10 +5,9 @@ import { createContext } from '../../src/pipeline/context.ts';
 import type { JobSummary } from '../../src/pipeline/job.ts';
 import { watch } from '../../src/pipeline/watch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { forgeRepo, mergeRequestConfig } from '../helpers/forge-repo.ts';
-import { commitFiles, git, uniqueIds } from '../helpers/git.ts';
+import { gitlabWorld } from '../helpers/forge-world.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { FakeGitLab } from '../servers/gitlab.ts';
+import type { FakeGitLab } from '../servers/gitlab.ts';
 import { until as waitUntil } from '../helpers/until.ts';
 
 /** A source that, like an IMAP folder under IDLE, says when mail comes (here: once, at the start)
@@ -33,23 +30,9 @@ describe('the watch loop in merge-request mode', () => {
   });
 
   it('notices a merge made in the web UI without mail or webhook, while its MR was open', async () => {
-    const dir = tempDir();
-    gitlab = new FakeGitLab('glpat-token');
-    const url = await gitlab.listen();
-    const repo = forgeRepo(join(dir, 'hosted'));
-    gitlab.addProject('virt/hello', repo.bare);
-    const file = join(dir, 'patchferry.yml');
-    writeFileSync(
-      file,
-      mergeRequestConfig(repo.bare, `forge: { type: gitlab, url: "${url}", tokenEnv: GL_TOKEN }`),
-    );
-    git(repo.work, ['checkout', '-q', '-b', 'fix']);
-    commitFiles(repo.work, 'hello: fix', { 'fix.txt': 'fixed\n' });
-    appendFileSync(
-      join(dir, 'list.mbox'),
-      uniqueIds(git(repo.work, ['format-patch', '--stdout', '-1', '--subject-prefix=master PATCH hello'])),
-    );
-    const created = createContext(loadConfig(file), silentLogger(), { GL_TOKEN: 'glpat-token' });
+    const world = await gitlabWorld(tempDir(), 'glpat-token');
+    gitlab = world.gitlab;
+    const created = createContext(loadConfig(world.configFile), silentLogger(), world.env);
     const ctx = { ...created, sources: created.sources.map(pushOnly) };
     const stop = new AbortController();
     const runs: JobSummary[] = [];
@@ -63,7 +46,7 @@ describe('the watch loop in merge-request mode', () => {
     });
     try {
       await until(() => runs.some((r) => r.sync.proposed.length === 1));
-      gitlab.merge('virt/hello', 1);
+      world.gitlab.merge('virt/hello', 1);
       await until(() => runs.some((r) => r.sync.merged.length === 1));
       expect(ctx.store.mergeRequests.open()).toEqual([]);
       // Nothing open any more: the forge is not asked again.

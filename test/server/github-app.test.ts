@@ -6,7 +6,7 @@ import { createContext } from '../../src/pipeline/context.ts';
 import { installationForge, mergeRequestMerged, sync } from '../../src/pipeline/index.ts';
 import { githubApp } from '../../src/server/github-app.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { githubWorld } from '../helpers/github-world.ts';
+import { githubWorld } from '../helpers/forge-world.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import type { FakeGitHub } from '../servers/github.ts';
 
