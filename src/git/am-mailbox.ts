@@ -1,3 +1,5 @@
+import { formatPatchFromLine } from '../mail/format-patch.ts';
+
 /**
  * Raw mails joined into one mboxrd mailbox for `git am --patch-format=mboxrd`.
  *
@@ -16,10 +18,7 @@ export function amMailbox(raws: readonly Buffer[]): Buffer {
     if (text.startsWith('From ')) text = text.slice(text.indexOf('\n') + 1);
     text = text.replace(/^(>*From )/gm, '>$1');
     if (!text.endsWith('\n')) text += '\n';
-    parts.push(Buffer.from(`${SEPARATOR}\n${text}`, 'latin1'));
+    parts.push(Buffer.from(`${formatPatchFromLine()}\n${text}`, 'latin1'));
   }
   return Buffer.concat(parts);
 }
-
-/** The envelope line `git format-patch` writes, which git's mbox splitter knows. */
-const SEPARATOR = 'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001';

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { isFormatPatchFromLine } from '../mail/format-patch.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import type { MailSource, RawMessage } from './source.ts';
 
@@ -109,10 +110,8 @@ async function* splitMbox(
  * output, marked by its fixed date: `git am` reads that without unquoting, and so does patchferry.
  */
 function quoted(fromLine: string | null): boolean {
-  return fromLine !== null && !FORMAT_PATCH_FROM_LINE.test(fromLine);
+  return fromLine !== null && !isFormatPatchFromLine(fromLine);
 }
-
-const FORMAT_PATCH_FROM_LINE = /^From (?:[0-9a-f]{40}|[0-9a-f]{64}) Mon Sep 17 00:00:00 2001$/;
 
 /** mboxrd: one level of '>' quoting was added to every line that looked like a From_ line. */
 function unquote(raw: Buffer): Buffer {

@@ -1,3 +1,5 @@
+import { isFormatPatchFromLine } from './format-patch.ts';
+
 /** What `git mailinfo` takes from a patch mail: the author, the subject and the commit message,
  * following git's rules (in-body From:/Subject:/Date: headers, subject clean-up, scissors), so that
  * titles and descriptions patchferry shows match the commits `git am` will make. Pure. */
@@ -36,8 +38,6 @@ export interface MailInfoOptions {
 
 const INBODY = /^(From|Subject|Date):[ \t]*(.*)$/i;
 const PATCH_START = /^(?:---\s*$|diff -|Index: )/;
-/** git format-patch's From_ line, which git's own mail splitter knows by its fixed date. */
-const FORMAT_PATCH_SEPARATOR = /^>?From [0-9a-f]{40}(?:[0-9a-f]{24})? Mon Sep 17 00:00:00 2001\s*$/;
 
 export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): MailInfo {
   const inbody = opts.inbodyHeaders ?? true;
@@ -69,7 +69,7 @@ export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): Mail
       while (start < lines.length) {
         const line = lines[start] ?? '';
         // A format-patch mail pasted into the body starts with its From_ line, quoted or not.
-        if (FORMAT_PATCH_SEPARATOR.test(line)) {
+        if (isFormatPatchFromLine(line.replace(/^>/, ''))) {
           start++;
           taken = true;
           continue;

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 
 /** What GitLab's webhooks ask of patchferry; the pipeline answers. */
@@ -46,7 +47,7 @@ export function gitlabHooks(
       await handlers.merged(merged);
       answer(res, 200, 'ok');
     } catch (err) {
-      log.error({ err: String(err), ...merged }, 'GitLab merge webhook could not be handled');
+      log.error({ err: errorMessage(err), ...merged }, 'GitLab merge webhook could not be handled');
       answer(res, 500, 'not handled; the next sync sees the merge');
     }
   };
