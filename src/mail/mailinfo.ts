@@ -37,7 +37,8 @@ export interface MailInfoOptions {
 }
 
 const INBODY = /^(From|Subject|Date):[ \t]*(.*)$/i;
-const PATCH_START = /^(?:---\s*$|diff -|Index: )/;
+/** git's patchbreak(): a diff header, a CVS "Index: " line, "--- <name>", or "---" alone. */
+export const PATCH_START = /^(?:---(?: (?!\s)|\s*$)|diff -|Index: )/;
 
 export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): MailInfo {
   const inbody = opts.inbodyHeaders ?? true;
