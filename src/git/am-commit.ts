@@ -1,0 +1,152 @@
+import { isUtf8 } from 'node:buffer';
+import libmime from 'libmime';
+import libqp from 'libqp';
+import { headerText, readHeaders } from '../mail/headers.ts';
+import { mailInfo, PATCH_START } from '../mail/mailinfo.ts';
+
+/**
+ * What `git am` makes of one mail, worked out without git: the author (name, address, date as git
+ * writes them into a commit), the commit message, and the patch text that `git apply` gets. For the
+ * in-memory fast path of the applier, which must make the very commits `git am` would; a mail whose
+ * reading is in any doubt (multipart, an odd charset, a date git might read otherwise) is reported
+ * as unsupported and left to `git am`. Pure.
+ */
+export interface AmCommit {
+  readonly author: Ident;
+  readonly message: string;
+  /** The patch, one character per byte (Latin-1), as `git mailinfo` writes its patch file. */
+  readonly patch: string;
+}
+
+export interface Ident {
+  readonly name: string;
+  readonly email: string;
+  /** git's raw date: seconds since the epoch and the writer's offset, "1700000000 +0100". */
+  readonly date: string;
+}
+
+export function amCommit(raw: Buffer): AmCommit | { readonly unsupported: string } {
+  // git mailsplit turns CRLF line ends into LF before anything else reads the mail.
+  const mail = Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+  const headers = readHeaders(mail);
+  const types = headers.fields.get('content-type') ?? [];
+  if (types.length > 1) return { unsupported: 'two Content-Type headers' };
+  const type = libmime.parseHeaderValue(types[0] ?? 'text/plain');
+  const params = type.params as Record<string, string | undefined>;
+  if (type.value.toLowerCase() !== 'text/plain') return { unsupported: `a ${type.value} mail` };
+  if ((params.format ?? '').toLowerCase() === 'flowed') return { unsupported: 'format=flowed' };
+  const charset = (params.charset ?? '').toLowerCase();
+  if (!['', 'utf-8', 'utf8', 'us-ascii'].includes(charset)) return { unsupported: `charset ${charset}` };
+
+  const encoded = mail.subarray(headers.bodyStart);
+  const encoding = (headerText(headers, 'content-transfer-encoding') ?? '7bit').toLowerCase();
+  let body: Buffer;
+  if (encoding === 'base64') body = Buffer.from(encoded.toString('latin1'), 'base64');
+  else if (encoding === 'quoted-printable') body = libqp.decode(encoded.toString('latin1'));
+  else if (['7bit', '8bit', 'binary'].includes(encoding)) body = encoded;
+  else return { unsupported: `transfer encoding ${encoding}` };
+
+  const lines = body.toString('latin1').split('\n');
+  const start = lines.findIndex((l) => PATCH_START.test(l));
+  if (start < 0) return { unsupported: 'no patch in the mail' };
+  const above = Buffer.from(lines.slice(0, start).join('\n'), 'latin1');
+  // git converts the message from the mail's charset to UTF-8; bytes it could read otherwise go to git.
+  if (!isUtf8(above) || (charset === 'us-ascii' && above.some((b) => b > 0x7f))) {
+    return { unsupported: 'a message that is not UTF-8' };
+  }
+  for (const name of ['from', 'subject', 'date']) {
+    const value = Buffer.from(headers.fields.get(name)?.[0] ?? '', 'utf8');
+    if (value.some((b) => b > 0x7f)) return { unsupported: `8-bit ${name} header` };
+  }
+  const info = mailInfo({
+    from: headerText(headers, 'from') ?? '',
+    subject: headerText(headers, 'subject') ?? '',
+    date: headerText(headers, 'date') ?? '',
+    text: `${above.toString('utf8')}\n${lines[start] ?? ''}\n`,
+  });
+  const name = info.author;
+  if (!plainIdent(name) || !plainIdent(info.email)) {
+    return { unsupported: `an author git would clean up: ${name} <${info.email}>` };
+  }
+  const date = gitDate(info.date);
+  if (!date) return { unsupported: `a date git might read otherwise: ${info.date}` };
+  if (!info.subject) return { unsupported: 'no subject' };
+  return {
+    author: { name, email: info.email, date },
+    message: stripSpace(`${info.subject}\n\n${info.message}`),
+    patch: lines.slice(start).join('\n'),
+  };
+}
+
+/** A name or address git writes as it is: non-empty, no angle brackets or newlines, and nothing
+ * at either end that git's ident code strips ("crud": spaces, quotes, commas, dots …). */
+export function plainIdent(value: string): boolean {
+  if (!value || /[<>\n]/.test(value)) return false;
+  return !isCrud(value.charCodeAt(0)) && !isCrud(value.charCodeAt(value.length - 1));
+}
+
+function isCrud(c: number): boolean {
+  return c <= 32 || ',:;<>"\\\'.'.includes(String.fromCharCode(c));
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const RFC2822 =
+  /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})$/;
+const RAW = /^@?(\d{9,11})\s+([+-])(\d{2})(\d{2})$/;
+
+/** A date as git writes it into a commit ("<seconds> <+hhmm>"), from an RFC 2822 date (as mails
+ * carry) or git's raw form; null for anything else, which only git itself should interpret. */
+export function gitDate(text: string): string | null {
+  const raw = RAW.exec(text.trim());
+  if (raw) return offsetOk(raw[3], raw[4]) ? `${raw[1]} ${zoneOf(raw[2], raw[3], raw[4])}` : null;
+  const m = RFC2822.exec(text.trim());
+  if (!m) return null;
+  const [day, month, year, hour, minute, second] = [
+    Number(m[1]),
+    MONTHS.indexOf((m[2] ?? '').toLowerCase()),
+    Number(m[3]),
+    Number(m[4]),
+    Number(m[5]),
+    Number(m[6] ?? 0),
+  ];
+  if (month < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59 || year < 1970) return null;
+  if (!offsetOk(m[8], m[9])) return null;
+  const utc = Date.UTC(year, month, day, hour, minute, second) / 1000;
+  if (new Date(utc * 1000).getUTCDate() !== day) return null; // 31 Feb and the like
+  const offset = (Number(m[8]) * 60 + Number(m[9])) * 60 * (m[7] === '-' ? -1 : 1);
+  return `${utc - offset} ${zoneOf(m[7], m[8], m[9])}`;
+}
+
+function offsetOk(hours: string | undefined, minutes: string | undefined): boolean {
+  return Number(hours) < 24 && Number(minutes) < 60;
+}
+
+/** git keeps the writer's offset, but "-0000" is zero, which it writes as "+0000". */
+function zoneOf(sign: string | undefined, hours: string | undefined, minutes: string | undefined): string {
+  return `${Number(hours) === 0 && Number(minutes) === 0 ? '+' : sign}${hours}${minutes}`;
+}
+
+/** The offset of local time now, as git writes it for a commit made now. */
+export function localZone(at: Date): string {
+  const minutes = -at.getTimezoneOffset();
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** git's stripspace (no comment removal), as `git am` and `git commit --no-edit` clean a message:
+ * trailing whitespace off every line, runs of blank lines made one, none at either end. */
+export function stripSpace(text: string): string {
+  const out: string[] = [];
+  let blank = false;
+  for (const line of text.split('\n')) {
+    const trimmed = line.replace(/[ \t\r]+$/, '');
+    if (trimmed === '') {
+      blank = out.length > 0;
+      continue;
+    }
+    if (blank) out.push('');
+    blank = false;
+    out.push(trimmed);
+  }
+  return out.map((l) => `${l}\n`).join('');
+}

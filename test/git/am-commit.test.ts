@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { amCommit, gitDate, plainIdent, stripSpace } from '../../src/git/am-commit.ts';
+
+const MAIL = [
+  'From 0123456789012345678901234567890123456789 Mon Sep 17 00:00:00 2001',
+  'From: =?UTF-8?q?Zo=C3=AB=20Writer?= <zoe@example.org>',
+  'Date: Tue, 24 Nov 2026 10:15:30 +0100',
+  'Subject: [PATCH v2 1/2] a: change two',
+  'MIME-Version: 1.0',
+  'Content-Type: text/plain; charset=UTF-8',
+  'Content-Transfer-Encoding: 8bit',
+  '',
+  'Because   ',
+  '',
+  '',
+  'it was wrong.',
+  '',
+  'Signed-off-by: Zoë Writer <zoe@example.org>',
+  '---',
+  ' a.txt | 2 +-',
+  '',
+  'diff --git a/a.txt b/a.txt',
+  '',
+].join('\n');
+
+describe('what git am makes of a mail', () => {
+  it('takes the author, the date as git writes it, the cleaned message and the patch', () => {
+    expect(amCommit(Buffer.from(MAIL))).toEqual({
+      author: { name: 'Zoë Writer', email: 'zoe@example.org', date: '1795511730 +0100' },
+      message: 'a: change two\n\nBecause\n\nit was wrong.\n\nSigned-off-by: Zoë Writer <zoe@example.org>\n',
+      patch: '---\n a.txt | 2 +-\n\ndiff --git a/a.txt b/a.txt\n',
+    });
+  });
+
+  it('reads a mail with CRLF line ends as git mailsplit does, like the same mail with LF', () => {
+    expect(amCommit(Buffer.from(MAIL.replace(/\n/g, '\r\n')))).toEqual(amCommit(Buffer.from(MAIL)));
+  });
+
+  it('takes an in-body From: as the author of a forwarded patch', () => {
+    const forwarded = MAIL.replace('Because   ', 'From: Original Author <orig@example.org>\n\nBecause');
+    const commit = amCommit(Buffer.from(forwarded));
+    expect('author' in commit && commit.author.name).toBe('Original Author');
+  });
+
+  it('leaves to git what it might read differently', () => {
+    const unsupported = (mail: string) => {
+      const result = amCommit(Buffer.from(mail));
+      return 'unsupported' in result ? result.unsupported : 'read';
+    };
+    expect(unsupported(MAIL.replace('text/plain; charset=UTF-8', 'multipart/mixed; boundary=x'))).toBe(
+      'a multipart/mixed mail',
+    );
+    expect(unsupported(MAIL.replace('charset=UTF-8', 'charset=UTF-8; format=flowed'))).toBe('format=flowed');
+    expect(unsupported(MAIL.replace('charset=UTF-8', 'charset=ISO-8859-2'))).toBe('charset iso-8859-2');
+    expect(unsupported(MAIL.replace('+0100', '+0100 (CET)'))).toBe(
+      'a date git might read otherwise: Tue, 24 Nov 2026 10:15:30 +0100 (CET)',
+    );
+    expect(unsupported(MAIL.replace(/^From: .*$/m, 'From: "Zoe W." <zoe@example.org>'))).toBe(
+      'an author git would clean up: Zoe W. <zoe@example.org>',
+    );
+    expect(unsupported(MAIL.replace(/---[\s\S]*$/, ''))).toBe('no patch in the mail');
+  });
+});
+
+describe("git's dates, names and message clean-up", () => {
+  it('turns RFC 2822 and raw dates into seconds and the writer’s own offset', () => {
+    expect(gitDate('Tue, 24 Nov 2026 10:15:30 +0100')).toBe('1795511730 +0100');
+    expect(gitDate('24 Nov 2026 09:15 +0000')).toBe('1795511700 +0000');
+    expect(gitDate('Tue, 24 Nov 2026 04:45:30 -0430')).toBe('1795511730 -0430');
+    expect(gitDate('Tue, 24 Nov 2026 09:15:30 -0000')).toBe('1795511730 +0000');
+    expect(gitDate('1800000000 +0200')).toBe('1800000000 +0200');
+    expect(gitDate('@1800000000 -0700')).toBe('1800000000 -0700');
+  });
+
+  it('gives up on dates git reads by rules of its own', () => {
+    for (const date of [
+      '31 Feb 2026 10:00:00 +0000',
+      'Tue, 24 Nov 2026 10:15:30',
+      'yesterday',
+      '24 Nov 26 10:00 +0000',
+    ]) {
+      expect(gitDate(date)).toBeNull();
+    }
+  });
+
+  it('knows the names and addresses git writes unchanged', () => {
+    expect(plainIdent('Zoë Writer')).toBe(true);
+    expect(plainIdent('zoe@example.org')).toBe(true);
+    for (const crud of ['', ' Zoë', 'Zoë.', '"Zoë"', 'a <b>', 'x,']) expect(plainIdent(crud)).toBe(false);
+  });
+
+  it('cleans a message as git stripspace does', () => {
+    expect(stripSpace('\n\ntitle  \n\n\n\nbody\t\nmore \n\n')).toBe('title\n\nbody\nmore\n');
+    expect(stripSpace('')).toBe('');
+  });
+});
