@@ -1,7 +1,8 @@
 // npm run bench:apply [-- --repo PATH] [-- --count N]: applies a series made with git format-patch
-// from real history (this repository by default) the way patchferry does (mirror fetch, worktree,
-// git am --3way, push to the series' branch, clean-up), and times plain `git am --3way` of the same
-// mails in a ready checkout, in the same run. Each is timed --runs times (15), alternating which goes
+// from real history (this repository by default) the way patchferry does (mirror fetch; the series
+// applied in memory and written with git fast-import, or git am --3way in a worktree when the fast
+// path declines it; push to the series' branch), and times plain `git am --3way` of the same mails
+// in a ready checkout, in the same run. Each is timed --runs times (15), alternating which goes
 // first; each run's pair gives a ratio, and the median ratio is the figure.
 // Ends with one JSON line of the figures.
 import { execFileSync } from 'node:child_process';
@@ -70,10 +71,20 @@ try {
 
   // The applier logs how long each of its steps took; they are printed beside the totals.
   const steps: Record<string, number>[] = [];
+  const ways = new Map<string, number>();
   const destination = new Writable({
     write(line: Buffer, _encoding, done) {
-      const event = JSON.parse(line.toString()) as { msg?: string; ms?: Record<string, number> };
-      if (event.msg === 'series applied' && event.ms) steps.push(event.ms);
+      const event = JSON.parse(line.toString()) as {
+        msg?: string;
+        ms?: Record<string, number>;
+        via?: string;
+        fastPathDeclined?: string;
+      };
+      if (event.msg === 'series applied' && event.ms) {
+        steps.push(event.ms);
+        const way = event.fastPathDeclined ? `${event.via} (${event.fastPathDeclined})` : (event.via ?? '?');
+        ways.set(way, (ways.get(way) ?? 0) + 1);
+      }
       done();
     },
   });
@@ -138,9 +149,12 @@ try {
   };
   const fmt = (xs: number[]) => `median ${median(xs).toFixed(3)} s, best ${best(xs).toFixed(3)} s`;
   console.log(`apply a ${figures.patches}-patch series from ${source} (${runs} runs each)`);
-  console.log(`  patchferry (fetch, worktree, git am --3way, push): ${fmt(ours)}`);
-  console.log(`  plain git am --3way in a ready checkout:           ${fmt(plain)}`);
-  console.log(`  plain git push of that result afterwards:          ${fmt(plainPush)}`);
+  console.log(`  patchferry (fetch, apply, push):            ${fmt(ours)}`);
+  console.log(`  plain git am --3way in a ready checkout:    ${fmt(plain)}`);
+  console.log(`  plain git push of that result afterwards:   ${fmt(plainPush)}`);
+  console.log(
+    `  patchferry applied the series by: ${[...ways].map(([way, n]) => `${way} ×${n}`).join(', ')}`,
+  );
   const stepNames = Object.keys(steps[0] ?? {});
   console.log(
     `  patchferry's steps (median ms): ${stepNames.map((name) => `${name} ${median(steps.map((s) => s[name] ?? 0))}`).join(', ')}`,

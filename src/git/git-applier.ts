@@ -7,6 +7,7 @@ import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
 import { amMailbox } from './am-mailbox.ts';
+import { fastApply } from './fast-apply.ts';
 import { WorktreePool, type LentWorktree } from './worktree-pool.ts';
 import type { ApplyHooks, ApplyRequest, ApplyResult, Applier, PatchToApply } from './types.ts';
 
@@ -30,30 +31,31 @@ export class GitApplier implements Applier {
 
   async apply(req: ApplyRequest, hooks: ApplyHooks = {}): Promise<ApplyResult> {
     const target = req.pushTo ?? { branch: req.branch, force: false };
-    const groups = amGroups(req.patches);
-    const mailboxes = groups.map((_, i) => join(this.#opts.workDir, `series-${randomUUID()}-${i + 1}.mbox`));
-    const removeMailboxes = () => Promise.all(mailboxes.map((file) => rm(file, { force: true })));
     const took = stopwatch();
-    // Independent steps side by side: the fetch, the branch-name check and the mails written out.
-    const started = await Promise.allSettled([
+    // The fetch and the branch-name check side by side.
+    const [mirror] = await Promise.all([
       this.#mirror(req.project, req.gitUrl, { branch: req.branch }),
       this.#checkBranchName(target.branch),
-      mkdir(this.#opts.workDir, { recursive: true }).then(() =>
-        Promise.all(
-          groups.map((group, i) => writeFile(mailboxes[i] ?? '', amMailbox(group.map((p) => p.raw)))),
-        ),
-      ),
     ]);
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed || started[0].status !== 'fulfilled') {
-      await removeMailboxes();
-      throw failed?.reason;
+    const fetched = took();
+    const { start, baseNote } = await this.#base(mirror, req);
+    const fast = await this.#fastApply(req, mirror, start);
+    if (fast.ok) {
+      const ms = { fetch: fetched, apply: took(), push: 0 };
+      hooks.beforePush?.(fast.base, fast.head);
+      await this.#publish(req, mirror, mirror, fast.base, fast.head, [`delete ${fast.ref}`]);
+      ms.push = took();
+      this.#applied(req, fast.base, fast.head, { via: 'fast-import', ms });
+      return { ok: true, base: fast.base, head: fast.head, baseNote };
     }
-    const mirror = started[0].value;
-    const ms = { fetch: took(), worktree: 0, am: 0, push: 0 };
+    const groups = amGroups(req.patches);
+    const mailboxes = groups.map((_, i) => join(this.#opts.workDir, `series-${randomUUID()}-${i + 1}.mbox`));
     let lent: LentWorktree | undefined;
     try {
-      const { start, baseNote } = await this.#base(mirror, req);
+      await Promise.all(
+        groups.map((group, i) => writeFile(mailboxes[i] ?? '', amMailbox(group.map((p) => p.raw)))),
+      );
+      const ms = { fetch: fetched, worktree: 0, am: 0, push: 0 };
       lent = await this.#pool(req.project).lend(
         mirror,
         (dir) => this.#git(dir),
@@ -87,27 +89,70 @@ export class GitApplier implements Applier {
       const head = await lent.head();
       ms.am = took();
       hooks.beforePush?.(base, head);
-      // The mirror's branches follow the repository's at every fetch; only the kept versions are
-      // written here, beside the push: a failed push throws, and the next application of that
-      // version writes them again.
-      await Promise.all([
-        this.#push(git, req.gitUrl, head, target.branch, target.force),
-        req.keepAs ? this.#keep(req.project, mirror, req.keepAs, base, head) : undefined,
-      ]);
+      await this.#publish(req, git, mirror, base, head, []);
       ms.push = took();
-      this.#opts.log.info(
-        { project: req.project, branch: target.branch, base, head, patches: req.patches.length, ms },
-        'series applied',
-      );
+      this.#applied(req, base, head, { via: 'git am', fastPathDeclined: fast.reason, ms });
       return { ok: true, base, head, baseNote };
     } finally {
-      await Promise.all([removeMailboxes(), lent?.release()]);
+      await Promise.all([...mailboxes.map((file) => rm(file, { force: true })), lent?.release()]);
     }
   }
 
-  #keep(project: string, mirror: Git, name: string, base: string, head: string): Promise<string> {
-    const updates = `update ${keptRef(name, 'head')} ${head}\nupdate ${keptRef(name, 'base')} ${base}\n`;
-    return this.#exclusive(project, () => mirror.raw(['update-ref', '--stdin'], updates));
+  /** The commits pushed to their branch and, beside the push, the mirror's own refs updated: the
+   * kept versions, and `more` (the fast path's working ref deleted). The mirror's branches follow
+   * the repository's at every fetch and are not written here; a failed push throws, and the next
+   * application of that version writes the kept refs again. */
+  async #publish(req: ApplyRequest, from: Git, mirror: Git, base: string, head: string, more: string[]) {
+    const target = req.pushTo ?? { branch: req.branch, force: false };
+    const updates = [
+      ...(req.keepAs
+        ? [`update ${keptRef(req.keepAs, 'head')} ${head}`, `update ${keptRef(req.keepAs, 'base')} ${base}`]
+        : []),
+      ...more,
+    ];
+    await Promise.all([
+      this.#push(from, req.gitUrl, head, target.branch, target.force),
+      updates.length > 0
+        ? this.#exclusive(req.project, () => mirror.raw(['update-ref', '--stdin'], `${updates.join('\n')}\n`))
+        : undefined,
+    ]);
+  }
+
+  #applied(req: ApplyRequest, base: string, head: string, how: Record<string, unknown>): void {
+    const branch = (req.pushTo ?? { branch: req.branch }).branch;
+    this.#opts.log.info(
+      { project: req.project, branch, base, head, patches: req.patches.length, ...how },
+      'series applied',
+    );
+  }
+
+  /** The series through the fast path (see fast-apply.ts), or why it went to `git am`. */
+  async #fastApply(
+    req: ApplyRequest,
+    mirror: Git,
+    start: string,
+  ): Promise<{ ok: true; base: string; head: string; ref: string } | { ok: false; reason: string }> {
+    const ref = `refs/patchferry/apply/${randomUUID()}`;
+    try {
+      const outcome = await fastApply({
+        gitDir: this.#mirrorDir(req.project),
+        git: mirror,
+        start,
+        patches: req.patches,
+        committer: this.#committer(),
+        reproducible: req.reproducible ?? false,
+        ref,
+      });
+      return outcome.ok ? { ...outcome, ref } : outcome;
+    } catch (err) {
+      // git itself failed somewhere on the way: `git am` gets the series and says what is wrong.
+      this.#opts.log.warn(
+        { project: req.project, err: errorMessage(err) },
+        'fast path failed; applying with git am',
+      );
+      await mirror.raw(['update-ref', '-d', ref]).catch(() => undefined);
+      return { ok: false, reason: `fast path failed: ${errorMessage(err)}` };
+    }
   }
 
   /** What failed in a `git am` of `group`, after `applied` patches before it became commits. */
@@ -306,8 +351,12 @@ export class GitApplier implements Applier {
     }
   }
 
+  #committer(): { name: string; email: string } {
+    return this.#opts.committer ?? { name: 'patchferry', email: 'patchferry@localhost' };
+  }
+
   #git(baseDir: string): Git {
-    const who = this.#opts.committer ?? { name: 'patchferry', email: 'patchferry@localhost' };
+    const who = this.#committer();
     return gitAt({ cwd: baseDir, config: [`user.name=${who.name}`, `user.email=${who.email}`] });
   }
 }

@@ -4,7 +4,7 @@ import { runTool } from '../shared/run.ts';
 /** The git commands the applier runs, in one directory. */
 export interface Git {
   /** git's standard output; `input`, when given, is its standard input. */
-  raw(args: readonly string[], input?: string): Promise<string>;
+  raw(args: readonly string[], input?: string | Buffer): Promise<string>;
   revparse(args: readonly string[]): Promise<string>;
   /** The same, with one more environment variable for the commands it runs. */
   env(name: string, value: string): Git;
@@ -25,7 +25,7 @@ export interface GitOptions {
  * A failure rejects with git's own words as the message, as simple-git's errors do.
  */
 export function gitAt(options: GitOptions = {}): Git {
-  const run = async (args: readonly string[], input?: string) => {
+  const run = async (args: readonly string[], input?: string | Buffer) => {
     try {
       const result = await runTool('git', [...(options.config ?? []).flatMap((c) => ['-c', c]), ...args], {
         ...(options.cwd ? { cwd: options.cwd } : {}),

@@ -85,7 +85,13 @@ describe('applying series with git am', () => {
 
   it('lends each series a clean worktree of its own and keeps it for the next one', async () => {
     const { dir, work, upstream, applier } = world();
-    commitFiles(work, 'b: x', { 'b.txt': 'x\n' });
+    // Upstream moved on under the patch: the in-memory fast path leaves it to git am --3way, which
+    // works in a worktree.
+    const other = join(dir, 'other');
+    git(dir, ['clone', '-q', upstream, other]);
+    commitFiles(other, 'a: upstream change', { 'a.txt': 'ONE\ntwo\nthree\n' });
+    git(other, ['push', '-q', 'origin', 'master']);
+    commitFiles(work, 'a: x', { 'a.txt': 'one\ntwo\nTHREE\n' });
     const [mail] = formatPatches(work, 1);
     const request = {
       project: 'p',

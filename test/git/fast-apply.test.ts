@@ -1,0 +1,223 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import libqp from 'libqp';
+import { describe, expect, it } from 'vitest';
+import { GitApplier } from '../../src/git/git-applier.ts';
+import type { ApplyRequest, PatchToApply } from '../../src/git/types.ts';
+import { createLogger } from '../../src/shared/log.ts';
+import { commitFiles, formatPatches, git, makeRepo } from '../helpers/git.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+/** An applier whose 'series applied' events are kept, to see which way a series went. */
+function applierIn(dir: string) {
+  const events: { via?: string; fastPathDeclined?: string }[] = [];
+  const destination = new Writable({
+    write(line: Buffer, _encoding, done) {
+      const event = JSON.parse(line.toString()) as { msg: string; via?: string; fastPathDeclined?: string };
+      if (event.msg === 'series applied') events.push(event);
+      done();
+    },
+  });
+  return {
+    applier: new GitApplier({ workDir: join(dir, 'pf'), log: createLogger({ destination }) }),
+    events,
+  };
+}
+
+const asPatches = (mails: Buffer[], trailers: Record<number, string[]> = {}): PatchToApply[] =>
+  mails.map((raw, i) => ({ part: i + 1, subject: `patch ${i + 1}`, raw, trailers: trailers[i + 1] ?? [] }));
+
+/** What a maintainer gets with git alone: `git am --3way` of each mail onto `base`, trailers added
+ * with `git commit --amend --trailer`, committer dates taken from the patches (as patchferry's
+ * reproducible mode does) so that both sides make the same commit ids. */
+function plainGitAm(dir: string, upstream: string, base: string, patches: readonly PatchToApply[]): string {
+  const checkout = join(dir, `plain-${Math.random().toString(36).slice(2)}`);
+  execFileSync('git', ['clone', '-q', upstream, checkout], {
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' },
+  });
+  const env = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_COMMITTER_NAME: 'patchferry',
+    GIT_COMMITTER_EMAIL: 'patchferry@localhost',
+  };
+  const run = (args: string[], extra: Record<string, string> = {}) =>
+    execFileSync('git', args, { cwd: checkout, encoding: 'utf8', env: { ...env, ...extra } });
+  run(['checkout', '-q', '--detach', base]);
+  for (const [i, patch] of patches.entries()) {
+    const file = join(dir, `mail-${i}.eml`);
+    writeFileSync(file, patch.raw);
+    run(['am', '--3way', '--quiet', '--committer-date-is-author-date', file]);
+    if (patch.trailers.length > 0) {
+      const date = run(['log', '-1', '--format=%ad', '--date=raw']).trim();
+      run(['commit', '--amend', '--quiet', '--no-edit', ...patch.trailers.flatMap((t) => ['--trailer', t])], {
+        GIT_COMMITTER_DATE: date,
+      });
+    }
+  }
+  return run(['rev-parse', 'HEAD']).trim();
+}
+
+function request(upstream: string, patches: PatchToApply[], name: string): ApplyRequest {
+  return {
+    project: 'p',
+    gitUrl: upstream,
+    branch: 'master',
+    workName: name,
+    patches,
+    pushTo: { branch: `pf/${name}`, force: true },
+    reproducible: true,
+  };
+}
+
+describe('applying a series in memory (the fast path)', () => {
+  it('makes the very commits git am makes, for every kind of change a patch carries', async () => {
+    const dir = tempDir();
+    const big = Buffer.alloc(64 * 1024, 0).map((_, i) => (i * 7919) % 251);
+    const work = makeRepo(join(dir, 'work'), {
+      'a.txt': 'one\ntwo\nthree\nfour\nfive\nsix\nseven\n',
+      'b.txt': 'to be deleted\n',
+      'c.txt': 'line 1\nline 2\nline 3\nline 4\nline 5\n',
+      'noeol.txt': 'first\nlast without newline',
+      'script.sh': 'echo hi\n',
+      'with space.txt': 'spaced\n',
+    });
+    writeFileSync(join(work, 'big.bin'), big);
+    mkdirSync(join(work, 'sub')); // a submodule that is not checked out, as git leaves it
+    git(work, ['update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},sub`]);
+    git(work, ['add', '-A']);
+    git(work, ['commit', '-q', '-m', 'binary and submodule']);
+    const upstream = join(dir, 'upstream.git');
+    git(dir, ['clone', '-q', '--bare', work, upstream]);
+    const base = git(work, ['rev-parse', 'HEAD']).trim();
+
+    const zoe = { name: 'Zoë Ünïcode', email: 'zoe@example.org' };
+    commitFiles(
+      work,
+      'a: change two\n\nWhy:   \n\n\n  it was wrong.  \n',
+      { 'a.txt': 'one\n2\nthree\nfour\nfive\nsix\nseven\n' },
+      zoe,
+    );
+    commitFiles(work, 'dir: add files', { 'dir/sub/new.txt': 'new\n', 'empty.txt': '' });
+    rmSync(join(work, 'b.txt'));
+    mkdirSync(join(work, 'moved'));
+    rmSync(join(work, 'c.txt'));
+    writeFileSync(join(work, 'moved', 'c2.txt'), 'line 1\nline 2\nline 3\nline 4\nline 5 changed\n');
+    git(work, ['add', '-A']);
+    git(work, ['commit', '-q', '-m', 'delete b, move and change c']);
+    chmodSync(join(work, 'script.sh'), 0o755);
+    symlinkSync('a.txt', join(work, 'link'));
+    writeFileSync(join(work, 'noeol.txt'), 'first\nlast, now with newline\n');
+    writeFileSync(join(work, 'with space.txt'), 'spaced out\n');
+    git(work, ['add', '-A']);
+    git(work, ['commit', '-q', '-m', 'modes, links, line ends and names']);
+    const changed = Buffer.from(big);
+    changed.write('a few new bytes', 30_000);
+    writeFileSync(join(work, 'big.bin'), changed);
+    writeFileSync(join(work, 'small.bin'), Buffer.from([0, 1, 2, 3, 255, 0, 10, 13]));
+    git(work, ['update-index', '--cacheinfo', `160000,${'2'.repeat(40)},sub`]);
+    git(work, ['add', '-A']);
+    git(work, ['commit', '-q', '-m', 'binary delta and literal, submodule bump']);
+    commitFiles(work, 'a: reviewed change', { 'a.txt': 'one\n2\nthree\nfour\nfive\nsix\n7\n' });
+
+    // Sent by someone other than the author (an in-body From: line), with rename detection.
+    const mails = formatPatches(work, 6, ['-M', '--from=Fwd Sender <fwd@example.org>']);
+    // One mail re-encoded quoted-printable (the first: 8-bit, for its author's name), and one as a
+    // mail server hands it over (CRLF).
+    const qp = (mails[0] as Buffer).toString('latin1');
+    const split = qp.indexOf('\n\n');
+    expect(qp.slice(0, split)).toContain('Content-Transfer-Encoding: 8bit');
+    mails[1] = Buffer.from((mails[1] as Buffer).toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
+    mails[0] = Buffer.from(
+      `${qp.slice(0, split).replace('Content-Transfer-Encoding: 8bit', 'Content-Transfer-Encoding: quoted-printable')}\n\n${libqp.wrap(libqp.encode(Buffer.from(qp.slice(split + 2), 'latin1')))}`,
+      'latin1',
+    );
+    const patches = asPatches(mails, { 6: ['Reviewed-by: Rita Reviewer <rita@example.org>'] });
+
+    const { applier, events } = applierIn(dir);
+    const result = await applier.apply(request(upstream, patches, 'kinds'));
+    expect(events.map((e) => [e.via, e.fastPathDeclined])).toEqual([['fast-import', undefined]]);
+    expect(result).toMatchObject({ ok: true, base });
+    const plain = plainGitAm(dir, upstream, base, patches);
+    expect(result.ok && result.head).toBe(plain);
+    expect(git(upstream, ['rev-parse', 'pf/kinds']).trim()).toBe(plain);
+    // The work left nothing behind in the mirror but its objects.
+    expect(git(join(dir, 'pf', 'mirrors', 'p.git'), ['for-each-ref', 'refs/patchferry/apply'])).toBe('');
+  });
+
+  it('makes the commits of this repository’s own recent history exactly as git am does', async (ctx) => {
+    const top = (() => {
+      try {
+        return execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    })();
+    const line = top
+      ? git(top, ['rev-list', '--first-parent', '--no-merges', '-n', '31', 'HEAD']).trim().split('\n')
+      : [];
+    if (line.length < 31) {
+      ctx.skip(`needs 30 commits of this repository's history (a git checkout); found ${line.length}`);
+      return;
+    }
+    const dir = tempDir();
+    const upstream = join(dir, 'upstream.git');
+    git(dir, ['clone', '-q', '--bare', '--no-local', top, upstream]);
+    const base = line[30] ?? '';
+    git(upstream, ['update-ref', 'refs/heads/master', base]);
+    const mails = execFileSync('git', ['format-patch', '--stdout', `${base}..${line[0] ?? ''}`], {
+      cwd: top,
+      maxBuffer: 1 << 28,
+    })
+      .toString('latin1')
+      .split(/^(?=From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$)/m)
+      .map((m) => Buffer.from(m, 'latin1'));
+    const patches = asPatches(mails);
+    const { applier, events } = applierIn(dir);
+    const result = await applier.apply(request(upstream, patches, 'history'));
+    expect(events.map((e) => e.via)).toEqual(['fast-import']);
+    expect(result.ok && result.head).toBe(plainGitAm(dir, upstream, base, patches));
+  });
+
+  it('leaves to git am a patch made against other content, which a three-way merge still applies', async () => {
+    const dir = tempDir();
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`);
+    const work = makeRepo(join(dir, 'work'), { 'a.txt': lines.join('') });
+    const upstream = join(dir, 'upstream.git');
+    git(dir, ['clone', '-q', '--bare', work, upstream]);
+    const other = join(dir, 'other');
+    git(dir, ['clone', '-q', upstream, other]);
+    commitFiles(other, 'upstream: first line', { 'a.txt': ['line one\n', ...lines.slice(1)].join('') });
+    git(other, ['push', '-q', 'origin', 'master']);
+    commitFiles(work, 'a: last line', { 'a.txt': [...lines.slice(0, -1), 'line thirty\n'].join('') });
+
+    const { applier, events } = applierIn(dir);
+    const result = await applier.apply(request(upstream, asPatches(formatPatches(work, 1)), 'moved'));
+    expect(result.ok).toBe(true);
+    expect(events[0]).toMatchObject({
+      via: 'git am',
+      fastPathDeclined: 'patch 1: a.txt is not the version the patch was made from',
+    });
+    expect(git(upstream, ['show', 'pf/moved:a.txt'])).toBe(
+      ['line one\n', ...lines.slice(1, -1), 'line thirty\n'].join(''),
+    );
+  });
+
+  it('leaves to git am a repository whose settings change what git am makes', async () => {
+    const dir = tempDir();
+    const work = makeRepo(join(dir, 'work'), { 'a.txt': 'one\n' });
+    const upstream = join(dir, 'upstream.git');
+    git(dir, ['clone', '-q', '--bare', work, upstream]);
+    commitFiles(work, 'a: trailing blanks', { 'a.txt': 'one   \ntwo\t\n' });
+    const { applier, events } = applierIn(dir);
+    await applier.branchTip('p', upstream, 'master'); // the mirror is made
+    git(join(dir, 'pf', 'mirrors', 'p.git'), ['config', 'apply.whitespace', 'fix']);
+
+    const result = await applier.apply(request(upstream, asPatches(formatPatches(work, 1)), 'ws'));
+    expect(result.ok).toBe(true);
+    expect(events[0]).toMatchObject({ via: 'git am', fastPathDeclined: 'git setting apply.whitespace=fix' });
+    expect(git(upstream, ['show', 'pf/ws:a.txt'])).toBe('one\ntwo\n');
+  });
+});
