@@ -24,6 +24,7 @@ export class GitApplier implements Applier {
   readonly #opts: GitApplierOptions;
   readonly #locks = new Map<string, Promise<void>>();
   readonly #pools = new Map<string, WorktreePool>();
+  readonly #swept = new Set<string>();
 
   constructor(opts: GitApplierOptions) {
     this.#opts = opts;
@@ -43,7 +44,12 @@ export class GitApplier implements Applier {
     if (fast.ok) {
       const ms = { fetch: fetched, apply: took(), push: 0 };
       hooks.beforePush?.(fast.base, fast.head);
-      await this.#publish(req, mirror, mirror, fast.base, fast.head, [`delete ${fast.ref}`]);
+      await Promise.all([
+        this.#publish(req, mirror, mirror, fast.base, fast.head, [`delete ${fast.ref}`]),
+        // What `git am` does at its end: every fast-import adds a pack, and gc --auto (detached)
+        // joins them once there are many.
+        mirror.raw(['maintenance', 'run', '--auto', '--quiet']),
+      ]);
       ms.push = took();
       this.#applied(req, fast.base, fast.head, { via: 'fast-import', ms });
       return { ok: true, base: fast.base, head: fast.head, baseNote };
@@ -132,7 +138,7 @@ export class GitApplier implements Applier {
     mirror: Git,
     start: string,
   ): Promise<{ ok: true; base: string; head: string; ref: string } | { ok: false; reason: string }> {
-    const ref = `refs/patchferry/apply/${randomUUID()}`;
+    const ref = `${WORK_REFS}${randomUUID()}`;
     try {
       const outcome = await fastApply({
         gitDir: this.#mirrorDir(req.project),
@@ -306,8 +312,8 @@ export class GitApplier implements Applier {
         await rename(partial, dir);
       } else if (fetch !== 'nothing') {
         const refs = fetch === 'every branch' ? 'refs/heads/*' : `refs/heads/${fetch.branch}`;
-        // No FETCH_HEAD (nothing reads it) and no maintenance check here: `git am` runs that check
-        // on the same repository after every series.
+        // No FETCH_HEAD (nothing reads it) and no maintenance check here: every series runs that
+        // check on the same repository once applied (see #publish).
         await this.#git(dir).raw([
           'fetch',
           '--quiet',
@@ -317,6 +323,10 @@ export class GitApplier implements Applier {
           gitUrl,
           `+${refs}:${refs}`,
         ]);
+      }
+      if (!this.#swept.has(project)) {
+        this.#swept.add(project);
+        await this.#sweepWorkRefs(this.#git(dir));
       }
     } catch (err) {
       throw new ToolError(
@@ -351,6 +361,13 @@ export class GitApplier implements Applier {
     }
   }
 
+  /** The fast path's working refs that a process killed between writing and removing one left
+   * behind (they only keep objects alive); removed at the first use of a mirror in a process. */
+  async #sweepWorkRefs(mirror: Git): Promise<void> {
+    const left = await mirror.raw(['for-each-ref', `--format=delete %(refname)`, WORK_REFS]);
+    if (left.trim()) await mirror.raw(['update-ref', '--stdin'], left);
+  }
+
   #committer(): { name: string; email: string } {
     return this.#opts.committer ?? { name: 'patchferry', email: 'patchferry@localhost' };
   }
@@ -360,6 +377,9 @@ export class GitApplier implements Applier {
     return gitAt({ cwd: baseDir, config: [`user.name=${who.name}`, `user.email=${who.email}`] });
   }
 }
+
+/** Where the fast path's git fast-import writes a series before it is pushed. */
+const WORK_REFS = 'refs/patchferry/apply/';
 
 /** What a use of the mirror fetches first. */
 type MirrorFetch = { readonly branch: string } | 'every branch' | 'nothing';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import libqp from 'libqp';
@@ -219,5 +219,44 @@ describe('applying a series in memory (the fast path)', () => {
     expect(result.ok).toBe(true);
     expect(events[0]).toMatchObject({ via: 'git am', fastPathDeclined: 'git setting apply.whitespace=fix' });
     expect(git(upstream, ['show', 'pf/ws:a.txt'])).toBe('one\ntwo\n');
+  });
+});
+
+describe('keeping the mirror in shape without git am', () => {
+  it('lets git gc join the packs fast-import leaves, as git am would have', async () => {
+    const dir = tempDir();
+    const work = makeRepo(join(dir, 'work'), { 'a.txt': 'one\n' });
+    const upstream = join(dir, 'upstream.git');
+    git(dir, ['clone', '-q', '--bare', work, upstream]);
+    const { applier, events } = applierIn(dir);
+    await applier.branchTip('p', upstream, 'master');
+    const mirror = join(dir, 'pf', 'mirrors', 'p.git');
+    // Every import a pack (small ones are loose objects by default), a low limit, and gc in the
+    // foreground, so the test sees it happen.
+    git(mirror, ['config', 'fastimport.unpackLimit', '1']);
+    git(mirror, ['config', 'gc.autoPackLimit', '3']);
+    git(mirror, ['config', 'gc.autoDetach', 'false']);
+    const packs = () =>
+      readdirSync(join(mirror, 'objects', 'pack')).filter((f) => f.endsWith('.pack')).length;
+    for (let i = 0; i < 5; i++) {
+      commitFiles(work, `a: ${i}`, { 'a.txt': `one ${i}\n` });
+      const mails = formatPatches(work, 1);
+      git(work, ['reset', '-q', '--hard', 'HEAD~1']);
+      await applier.apply(request(upstream, asPatches(mails), `s${i}`));
+    }
+    expect(events.every((e) => e.via === 'fast-import')).toBe(true);
+    expect(packs()).toBeLessThanOrEqual(3);
+  });
+
+  it('removes working refs a killed process left behind', async () => {
+    const dir = tempDir();
+    const work = makeRepo(join(dir, 'work'), { 'a.txt': 'one\n' });
+    const upstream = join(dir, 'upstream.git');
+    git(dir, ['clone', '-q', '--bare', work, upstream]);
+    await applierIn(dir).applier.branchTip('p', upstream, 'master');
+    const mirror = join(dir, 'pf', 'mirrors', 'p.git');
+    git(mirror, ['update-ref', 'refs/patchferry/apply/left-by-a-killed-run', 'master']);
+    await applierIn(dir).applier.branchTip('p', upstream, 'master'); // the next process
+    expect(git(mirror, ['for-each-ref', 'refs/patchferry/apply/'])).toBe('');
   });
 });
