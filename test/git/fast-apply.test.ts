@@ -30,18 +30,25 @@ const asPatches = (mails: Buffer[], trailers: Record<number, string[]> = {}): Pa
   mails.map((raw, i) => ({ part: i + 1, subject: `patch ${i + 1}`, raw, trailers: trailers[i + 1] ?? [] }));
 
 /** What a maintainer gets with git alone: `git am --3way` of each mail onto `base`, trailers added
- * with `git commit --amend --trailer`, committer dates taken from the patches (as patchferry's
- * reproducible mode does) so that both sides make the same commit ids. */
-function plainGitAm(dir: string, upstream: string, base: string, patches: readonly PatchToApply[]): string {
+ * with `git commit --amend --trailer`. Reproducible (as patchferry's merge-request mode): committer
+ * dates taken from the patches, so that both sides make the same commit ids; otherwise the
+ * committer comes from the environment, GIT_COMMITTER_DATE included. */
+function plainGitAm(
+  dir: string,
+  upstream: string,
+  base: string,
+  patches: readonly PatchToApply[],
+  reproducible = true,
+): string {
   const checkout = join(dir, `plain-${Math.random().toString(36).slice(2)}`);
   execFileSync('git', ['clone', '-q', upstream, checkout], {
     env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' },
   });
   const env = {
-    ...process.env,
-    GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_COMMITTER_NAME: 'patchferry',
     GIT_COMMITTER_EMAIL: 'patchferry@localhost',
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
   };
   const run = (args: string[], extra: Record<string, string> = {}) =>
     execFileSync('git', args, { cwd: checkout, encoding: 'utf8', env: { ...env, ...extra } });
@@ -49,12 +56,15 @@ function plainGitAm(dir: string, upstream: string, base: string, patches: readon
   for (const [i, patch] of patches.entries()) {
     const file = join(dir, `mail-${i}.eml`);
     writeFileSync(file, patch.raw);
-    run(['am', '--3way', '--quiet', '--committer-date-is-author-date', file]);
+    run(['am', '--3way', '--quiet', ...(reproducible ? ['--committer-date-is-author-date'] : []), file]);
     if (patch.trailers.length > 0) {
-      const date = run(['log', '-1', '--format=%ad', '--date=raw']).trim();
-      run(['commit', '--amend', '--quiet', '--no-edit', ...patch.trailers.flatMap((t) => ['--trailer', t])], {
-        GIT_COMMITTER_DATE: date,
-      });
+      const date = reproducible
+        ? { GIT_COMMITTER_DATE: run(['log', '-1', '--format=%ad', '--date=raw']).trim() }
+        : {};
+      run(
+        ['commit', '--amend', '--quiet', '--no-edit', ...patch.trailers.flatMap((t) => ['--trailer', t])],
+        date,
+      );
     }
   }
   return run(['rev-parse', 'HEAD']).trim();
@@ -179,6 +189,37 @@ describe('applying a series in memory (the fast path)', () => {
     const result = await applier.apply(request(upstream, patches, 'history'));
     expect(events.map((e) => e.via)).toEqual(['fast-import']);
     expect(result.ok && result.head).toBe(plainGitAm(dir, upstream, base, patches));
+  });
+
+  it('names the committer and the date as git would in direct mode, from the environment too', async () => {
+    const dir = tempDir();
+    const work = makeRepo(join(dir, 'work'), { 'a.txt': 'one\n' });
+    const upstream = join(dir, 'upstream.git');
+    git(dir, ['clone', '-q', '--bare', work, upstream]);
+    const base = git(work, ['rev-parse', 'HEAD']).trim();
+    commitFiles(work, 'a: two', { 'a.txt': 'two\n' });
+    commitFiles(work, 'a: three', { 'a.txt': 'three\n' });
+    const patches = asPatches(formatPatches(work, 2), { 2: ['Acked-by: Al <al@example.org>'] });
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      GIT_COMMITTER_NAME: 'Mia Maintainer',
+      GIT_COMMITTER_EMAIL: 'mia@example.org',
+      GIT_COMMITTER_DATE: 'Wed, 25 Nov 2026 08:00:00 -0500',
+    });
+    try {
+      const { applier, events } = applierIn(dir);
+      const result = await applier.apply({ ...request(upstream, patches, 'direct'), reproducible: false });
+      expect(events.map((e) => e.via)).toEqual(['fast-import']);
+      expect(result.ok && result.head).toBe(plainGitAm(dir, upstream, base, patches, false));
+      expect(git(upstream, ['log', '-1', '--format=%cn <%ce> %cd', '--date=raw', 'pf/direct']).trim()).toBe(
+        'Mia Maintainer <mia@example.org> 1795611600 -0500',
+      );
+    } finally {
+      for (const key of ['GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'GIT_COMMITTER_DATE']) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
   });
 
   it('leaves to git am a patch made against other content, which a three-way merge still applies', async () => {
