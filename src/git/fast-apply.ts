@@ -40,9 +40,15 @@ export interface FastApplyRequest {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export type FastApplyOutcome =
-  | { readonly ok: true; readonly base: string; readonly head: string }
-  | { readonly ok: false; readonly reason: string };
+/** How far the fast path went: the first `applied` patches are commits from `base` to `head`;
+ * `declined` says why it stopped before the end (null when it did not). A series it declines from
+ * its first patch on has neither base nor head. */
+export interface FastApplyOutcome {
+  readonly applied: number;
+  readonly base: string | null;
+  readonly head: string | null;
+  readonly declined: string | null;
+}
 
 interface Planned {
   readonly commit: AmCommit;
@@ -52,46 +58,60 @@ interface Planned {
 
 export async function fastApply(req: FastApplyRequest): Promise<FastApplyOutcome> {
   const env = req.env ?? process.env;
+  const none = (reason: string) => ({ applied: 0, base: null, head: null, declined: reason });
+  const committer = committerOf(req, env);
+  if (typeof committer === 'string') return none(committer);
+  // The series up to its first patch the fast path cannot take: those become commits here, and
+  // git am goes on from the last of them.
+  let declined: string | null = null;
   const planned: Planned[] = [];
   for (const patch of req.patches) {
-    const commit = amCommit(patch.raw);
-    if ('unsupported' in commit) return declined(patch, commit.unsupported);
-    const diff = parseGitDiff(commit.patch);
-    if ('unsupported' in diff) return declined(patch, diff.unsupported);
-    planned.push({ commit, files: diff.files, trailers: patch.trailers });
+    const plan = planOf(patch);
+    if (typeof plan === 'string') {
+      declined = `patch ${patch.part}: ${plan}`;
+      break;
+    }
+    planned.push(plan);
   }
-  const committer = committerOf(req, env);
-  if (typeof committer === 'string') return { ok: false, reason: committer };
+  if (planned.length === 0) return none(declined ?? 'no patches');
 
   const reader = new ObjectReader(req.gitDir, env);
   try {
     const [settings, base] = await Promise.all([gitSettings(req), readBase(reader, req.start, planned)]);
-    if (settings) return { ok: false, reason: settings };
-    if (typeof base === 'string') return { ok: false, reason: base };
+    if (settings) return none(settings);
+    if (typeof base === 'string') return none(base);
     const changes: Change[][] = [];
     const tree = new TreeView(base);
     for (const [i, plan] of planned.entries()) {
       const change = applyFiles(tree, plan.files);
-      if (typeof change === 'string') return declined(req.patches[i], change);
+      if (typeof change === 'string') {
+        declined = `patch ${req.patches[i]?.part ?? i + 1}: ${change}`;
+        break;
+      }
       changes.push(change);
     }
-    const messages = await Promise.all(
-      planned.map((p) => withTrailers(req.git, p.commit.message, p.trailers)),
-    );
-    const stream = importStream(req.ref, base.commit, planned, messages, changes, (author) =>
+    const taken = planned.slice(0, changes.length);
+    if (taken.length === 0) return { ...none(declined ?? ''), base: base.commit };
+    const messages = await Promise.all(taken.map((p) => withTrailers(req.git, p.commit.message, p.trailers)));
+    const stream = importStream(req.ref, base.commit, taken, messages, changes, (author) =>
       req.reproducible ? { ...committer, date: author.date } : committer,
     );
     const out = await req.git.raw(['fast-import', '--quiet', '--done', '--date-format=raw'], stream);
     const head = out.trim().split('\n').at(-1) ?? '';
     if (!/^[0-9a-f]{40,64}$/.test(head)) throw new Error(`git fast-import gave no commit id: ${out}`);
-    return { ok: true, base: base.commit, head };
+    return { applied: taken.length, base: base.commit, head, declined };
   } finally {
     reader.close();
   }
 }
 
-function declined(patch: PatchToApply | undefined, reason: string): FastApplyOutcome {
-  return { ok: false, reason: `patch ${patch?.part ?? '?'}: ${reason}` };
+/** A patch's commit and diffs, or why the fast path cannot read them as git would. */
+function planOf(patch: PatchToApply): Planned | string {
+  const commit = amCommit(patch.raw);
+  if ('unsupported' in commit) return commit.unsupported;
+  const diff = parseGitDiff(commit.patch);
+  if ('unsupported' in diff) return diff.unsupported;
+  return { commit, files: diff.files, trailers: patch.trailers };
 }
 
 /** The committer as git works it out: GIT_COMMITTER_* over the configured identity, the date from

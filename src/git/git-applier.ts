@@ -7,7 +7,7 @@ import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
 import { amMailbox } from './am-mailbox.ts';
-import { fastApply } from './fast-apply.ts';
+import { fastApply, type FastApplyOutcome } from './fast-apply.ts';
 import { WorktreePool, type LentWorktree } from './worktree-pool.ts';
 import type { ApplyHooks, ApplyRequest, ApplyResult, Applier, PatchToApply } from './types.ts';
 
@@ -41,11 +41,12 @@ export class GitApplier implements Applier {
     const fetched = took();
     const { start, baseNote } = await this.#base(mirror, req);
     const fast = await this.#fastApply(req, mirror, start);
-    if (fast.ok) {
+    const workRef = fast.head ? [`delete ${fast.ref}`] : [];
+    if (fast.declined === null && fast.base && fast.head) {
       const ms = { fetch: fetched, apply: took(), push: 0 };
       hooks.beforePush?.(fast.base, fast.head);
       await Promise.all([
-        this.#publish(req, mirror, mirror, fast.base, fast.head, [`delete ${fast.ref}`]),
+        this.#publish(req, mirror, mirror, fast.base, fast.head, workRef),
         // What `git am` does at its end: every fast-import adds a pack, and gc --auto (detached)
         // joins them once there are many.
         mirror.raw(['maintenance', 'run', '--auto', '--quiet']),
@@ -54,26 +55,29 @@ export class GitApplier implements Applier {
       this.#applied(req, fast.base, fast.head, { via: 'fast-import', ms });
       return { ok: true, base: fast.base, head: fast.head, baseNote };
     }
-    const groups = amGroups(req.patches);
+    // git am takes the series from the first patch the fast path declined, on top of the commits
+    // it made of the ones before: the same commits git am would have made of them.
+    const rest = req.patches.slice(fast.applied);
+    const groups = amGroups(rest);
     const mailboxes = groups.map((_, i) => join(this.#opts.workDir, `series-${randomUUID()}-${i + 1}.mbox`));
     let lent: LentWorktree | undefined;
     try {
       await Promise.all(
         groups.map((group, i) => writeFile(mailboxes[i] ?? '', amMailbox(group.map((p) => p.raw)))),
       );
-      const ms = { fetch: fetched, worktree: 0, am: 0, push: 0 };
+      const ms = { fetch: fetched, fast: took(), worktree: 0, am: 0, push: 0 };
       lent = await this.#pool(req.project).lend(
         mirror,
         (dir) => this.#git(dir),
-        start,
+        fast.head ?? start,
         (work) => this.#exclusive(req.project, work),
       );
       const git = this.#git(lent.dir);
-      const base = await lent.head();
+      const base = fast.base ?? (await lent.head());
       ms.worktree = took();
       // One `git am` per run of patches up to the next one with trailers to fold in: a 50-patch
       // series without review trailers is one git process, as a maintainer would run it.
-      let applied = 0;
+      let applied = fast.applied;
       for (const [i, group] of groups.entries()) {
         try {
           await git.raw([
@@ -95,12 +99,21 @@ export class GitApplier implements Applier {
       const head = await lent.head();
       ms.am = took();
       hooks.beforePush?.(base, head);
-      await this.#publish(req, git, mirror, base, head, []);
+      await this.#publish(req, git, mirror, base, head, workRef);
       ms.push = took();
-      this.#applied(req, base, head, { via: 'git am', fastPathDeclined: fast.reason, ms });
+      this.#applied(req, base, head, {
+        via: fast.applied > 0 ? `fast-import (${fast.applied}), then git am` : 'git am',
+        fastPathDeclined: fast.declined,
+        ms,
+      });
       return { ok: true, base, head, baseNote };
     } finally {
-      await Promise.all([...mailboxes.map((file) => rm(file, { force: true })), lent?.release()]);
+      await Promise.all([
+        ...mailboxes.map((file) => rm(file, { force: true })),
+        lent?.release(),
+        // Gone already when the series was pushed; not when git am failed on it.
+        fast.head ? mirror.raw(['update-ref', '-d', fast.ref]).catch(() => undefined) : undefined,
+      ]);
     }
   }
 
@@ -132,12 +145,12 @@ export class GitApplier implements Applier {
     );
   }
 
-  /** The series through the fast path (see fast-apply.ts), or why it went to `git am`. */
+  /** The series through the fast path (see fast-apply.ts) as far as it goes, and the ref it wrote. */
   async #fastApply(
     req: ApplyRequest,
     mirror: Git,
     start: string,
-  ): Promise<{ ok: true; base: string; head: string; ref: string } | { ok: false; reason: string }> {
+  ): Promise<FastApplyOutcome & { ref: string }> {
     const ref = `${WORK_REFS}${randomUUID()}`;
     try {
       const outcome = await fastApply({
@@ -149,7 +162,7 @@ export class GitApplier implements Applier {
         reproducible: req.reproducible ?? false,
         ref,
       });
-      return outcome.ok ? { ...outcome, ref } : outcome;
+      return { ...outcome, ref };
     } catch (err) {
       // git itself failed somewhere on the way: `git am` gets the series and says what is wrong.
       this.#opts.log.warn(
@@ -157,7 +170,7 @@ export class GitApplier implements Applier {
         'fast path failed; applying with git am',
       );
       await mirror.raw(['update-ref', '-d', ref]).catch(() => undefined);
-      return { ok: false, reason: `fast path failed: ${errorMessage(err)}` };
+      return { applied: 0, base: null, head: null, declined: `fast path failed: ${errorMessage(err)}`, ref };
     }
   }
 
@@ -184,7 +197,13 @@ export class GitApplier implements Applier {
       failedSubject: failed?.subject ?? '',
       conflicts,
       conflictDiff,
-      output: errorMessage(err).trim(),
+      // git numbers the mails of its own run; the series' numbers are the ones the sender knows.
+      output: errorMessage(err)
+        .trim()
+        .replace(/^Patch failed at (\d+)/m, (line, n: string) => {
+          const part = group[Number(n) - 1]?.part;
+          return part === undefined ? line : `Patch failed at ${String(part).padStart(n.length, '0')}`;
+        }),
     };
   }
 

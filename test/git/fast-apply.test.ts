@@ -58,7 +58,7 @@ function plainGitAm(
     writeFileSync(file, patch.raw);
     run(['am', '--3way', '--quiet', ...(reproducible ? ['--committer-date-is-author-date'] : []), file]);
     if (patch.trailers.length > 0) {
-      const date = reproducible
+      const date: Record<string, string> = reproducible
         ? { GIT_COMMITTER_DATE: run(['log', '-1', '--format=%ad', '--date=raw']).trim() }
         : {};
       run(
@@ -222,28 +222,34 @@ describe('applying a series in memory (the fast path)', () => {
     }
   });
 
-  it('leaves to git am a patch made against other content, which a three-way merge still applies', async () => {
+  it('leaves to git am the rest of a series from a patch made against other content, which a three-way merge applies', async () => {
     const dir = tempDir();
     const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`);
-    const work = makeRepo(join(dir, 'work'), { 'a.txt': lines.join('') });
+    const work = makeRepo(join(dir, 'work'), { 'a.txt': lines.join(''), 'b.txt': 'bee\n' });
     const upstream = join(dir, 'upstream.git');
     git(dir, ['clone', '-q', '--bare', work, upstream]);
     const other = join(dir, 'other');
     git(dir, ['clone', '-q', upstream, other]);
     commitFiles(other, 'upstream: first line', { 'a.txt': ['line one\n', ...lines.slice(1)].join('') });
     git(other, ['push', '-q', 'origin', 'master']);
+    const base = git(other, ['rev-parse', 'HEAD']).trim();
+    commitFiles(work, 'b: first', { 'b.txt': 'BEE\n' });
     commitFiles(work, 'a: last line', { 'a.txt': [...lines.slice(0, -1), 'line thirty\n'].join('') });
+    commitFiles(work, 'c: new', { 'c.txt': 'sea\n' });
+    const patches = asPatches(formatPatches(work, 3), { 3: ['Tested-by: Tim <tim@example.org>'] });
 
     const { applier, events } = applierIn(dir);
-    const result = await applier.apply(request(upstream, asPatches(formatPatches(work, 1)), 'moved'));
-    expect(result.ok).toBe(true);
+    const result = await applier.apply(request(upstream, patches, 'moved'));
     expect(events[0]).toMatchObject({
-      via: 'git am',
-      fastPathDeclined: 'patch 1: a.txt is not the version the patch was made from',
+      via: 'fast-import (1), then git am',
+      fastPathDeclined: 'patch 2: a.txt is not the version the patch was made from',
     });
+    expect(result).toMatchObject({ ok: true, base });
+    expect(result.ok && result.head).toBe(plainGitAm(dir, upstream, base, patches));
     expect(git(upstream, ['show', 'pf/moved:a.txt'])).toBe(
       ['line one\n', ...lines.slice(1, -1), 'line thirty\n'].join(''),
     );
+    expect(git(join(dir, 'pf', 'mirrors', 'p.git'), ['for-each-ref', 'refs/patchferry/apply'])).toBe('');
   });
 
   it('leaves to git am a repository whose settings change what git am makes', async () => {

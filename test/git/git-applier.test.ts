@@ -53,7 +53,7 @@ describe('applying series with git am', () => {
   });
 
   it("reports the patch that failed, the conflicting files and git's words, and pushes nothing", async () => {
-    const { work, upstream, applier } = world();
+    const { dir, work, upstream, applier } = world();
     commitFiles(work, 'b: first', { 'b.txt': 'first\n' });
     commitFiles(work, 'a: conflicting', { 'a.txt': 'one\nTWO\nthree\n' });
     const mails = formatPatches(work, 2);
@@ -81,6 +81,8 @@ describe('applying series with git am', () => {
     if (!result.ok)
       expect(result.conflictDiff).toMatch(/<<<<<<< [\s\S]*zwei[\s\S]*=======[\s\S]*TWO[\s\S]*>>>>>>> /);
     expect(git(upstream, ['rev-parse', 'master']).trim()).toBe(before);
+    // The first patch was made in memory before git am took the second: nothing of it is left.
+    expect(git(join(dir, 'pf', 'mirrors', 'p.git'), ['for-each-ref', 'refs/patchferry/apply'])).toBe('');
   });
 
   it('lends each series a clean worktree of its own and keeps it for the next one', async () => {
