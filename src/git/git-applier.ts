@@ -41,12 +41,11 @@ export class GitApplier implements Applier {
     const fetched = took();
     const { start, baseNote } = await this.#base(mirror, req);
     const fast = await this.#fastApply(req, mirror, start);
-    const workRef = fast.head ? [`delete ${fast.ref}`] : [];
     if (fast.declined === null && fast.base && fast.head) {
       const ms = { fetch: fetched, apply: took(), push: 0 };
       hooks.beforePush?.(fast.base, fast.head);
       await Promise.all([
-        this.#publish(req, mirror, mirror, fast.base, fast.head, workRef),
+        this.#publish(req, mirror, mirror, fast.base, fast.head, [`delete ${fast.ref}`]),
         // What `git am` does at its end: every fast-import adds a pack, and gc --auto (detached)
         // joins them once there are many.
         mirror.raw(['maintenance', 'run', '--auto', '--quiet']),
@@ -55,8 +54,14 @@ export class GitApplier implements Applier {
       this.#applied(req, fast.base, fast.head, { via: 'fast-import', ms });
       return { ok: true, base: fast.base, head: fast.head, baseNote };
     }
-    // git am takes the series from the first patch the fast path declined, on top of the commits
-    // it made of the ones before: the same commits git am would have made of them.
+    return this.#continueWithGitAm({ req, hooks, mirror, start, baseNote, took, fetched }, fast);
+  }
+
+  /** git am takes the series from the first patch the fast path declined, on top of the commits it
+   * made of the ones before: the same commits git am would have made of them. */
+  async #continueWithGitAm(run: ApplyRun, fast: FastApplyOutcome & { ref: string }): Promise<ApplyResult> {
+    const { req, hooks, mirror, start, baseNote, took } = run;
+    const ms = { fetch: run.fetched, fast: took(), worktree: 0, am: 0, push: 0 };
     const rest = req.patches.slice(fast.applied);
     const groups = amGroups(rest);
     const mailboxes = groups.map((_, i) => join(this.#opts.workDir, `series-${randomUUID()}-${i + 1}.mbox`));
@@ -65,7 +70,6 @@ export class GitApplier implements Applier {
       await Promise.all(
         groups.map((group, i) => writeFile(mailboxes[i] ?? '', amMailbox(group.map((p) => p.raw)))),
       );
-      const ms = { fetch: fetched, fast: took(), worktree: 0, am: 0, push: 0 };
       lent = await this.#pool(req.project).lend(
         mirror,
         (dir) => this.#git(dir),
@@ -99,7 +103,7 @@ export class GitApplier implements Applier {
       const head = await lent.head();
       ms.am = took();
       hooks.beforePush?.(base, head);
-      await this.#publish(req, git, mirror, base, head, workRef);
+      await this.#publish(req, git, mirror, base, head, []);
       ms.push = took();
       this.#applied(req, base, head, {
         via: fast.applied > 0 ? `fast-import (${fast.applied}), then git am` : 'git am',
@@ -111,7 +115,7 @@ export class GitApplier implements Applier {
       await Promise.all([
         ...mailboxes.map((file) => rm(file, { force: true })),
         lent?.release(),
-        // Gone already when the series was pushed; not when git am failed on it.
+        // The commits the fast path made are on their way (or failed with the series) by now.
         fast.head ? mirror.raw(['update-ref', '-d', fast.ref]).catch(() => undefined) : undefined,
       ]);
     }
@@ -395,6 +399,18 @@ export class GitApplier implements Applier {
     const who = this.#committer();
     return gitAt({ cwd: baseDir, config: [`user.name=${who.name}`, `user.email=${who.email}`] });
   }
+}
+
+/** One application under way: what the git am path needs from the steps before it. */
+interface ApplyRun {
+  readonly req: ApplyRequest;
+  readonly hooks: ApplyHooks;
+  readonly mirror: Git;
+  readonly start: string;
+  readonly baseNote: string | null;
+  /** The stopwatch of the application's steps, and the fetch it timed. */
+  readonly took: () => number;
+  readonly fetched: number;
 }
 
 /** Where the fast path's git fast-import writes a series before it is pushed. */
