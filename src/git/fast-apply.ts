@@ -41,13 +41,16 @@ export interface FastApplyRequest {
 }
 
 /** How far the fast path went: the first `applied` patches are commits from `base` to `head`;
- * `declined` says why it stopped before the end (null when it did not). A series it declines from
- * its first patch on has neither base nor head. */
+ * `declined` says why it stopped before the end (null when it did not), and `byPatch` whether that
+ * is the next patch's own doing (the ones after it may still be taken) or holds for the whole
+ * series (a repository setting, a hook). A series it declines from its first patch on has neither
+ * base nor head. */
 export interface FastApplyOutcome {
   readonly applied: number;
   readonly base: string | null;
   readonly head: string | null;
   readonly declined: string | null;
+  readonly byPatch: boolean;
 }
 
 interface Planned {
@@ -58,7 +61,13 @@ interface Planned {
 
 export async function fastApply(req: FastApplyRequest): Promise<FastApplyOutcome> {
   const env = req.env ?? process.env;
-  const none = (reason: string) => ({ applied: 0, base: null, head: null, declined: reason });
+  const none = (reason: string, byPatch = false) => ({
+    applied: 0,
+    base: null,
+    head: null,
+    declined: reason,
+    byPatch,
+  });
   const committer = committerOf(req, env);
   if (typeof committer === 'string') return none(committer);
   // The series up to its first patch the fast path cannot take: those become commits here, and
@@ -73,7 +82,7 @@ export async function fastApply(req: FastApplyRequest): Promise<FastApplyOutcome
     }
     planned.push(plan);
   }
-  if (planned.length === 0) return none(declined ?? 'no patches');
+  if (planned.length === 0) return none(declined ?? 'no patches', true);
 
   const reader = new ObjectReader(req.gitDir, env);
   try {
@@ -91,7 +100,7 @@ export async function fastApply(req: FastApplyRequest): Promise<FastApplyOutcome
       changes.push(change);
     }
     const taken = planned.slice(0, changes.length);
-    if (taken.length === 0) return { ...none(declined ?? ''), base: base.commit };
+    if (taken.length === 0) return { ...none(declined ?? '', true), base: base.commit };
     const messages = await Promise.all(taken.map((p) => withTrailers(req.git, p.commit.message, p.trailers)));
     const stream = importStream(req.ref, base.commit, taken, messages, changes, (author) =>
       req.reproducible ? { ...committer, date: author.date } : committer,
@@ -99,7 +108,7 @@ export async function fastApply(req: FastApplyRequest): Promise<FastApplyOutcome
     const out = await req.git.raw(['fast-import', '--quiet', '--done', '--date-format=raw'], stream);
     const head = out.trim().split('\n').at(-1) ?? '';
     if (!/^[0-9a-f]{40,64}$/.test(head)) throw new Error(`git fast-import gave no commit id: ${out}`);
-    return { applied: taken.length, base: base.commit, head, declined };
+    return { applied: taken.length, base: base.commit, head, declined, byPatch: declined !== null };
   } finally {
     reader.close();
   }

@@ -57,57 +57,58 @@ export class GitApplier implements Applier {
     return this.#continueWithGitAm({ req, hooks, mirror, start, baseNote, took, fetched }, fast);
   }
 
-  /** git am takes the series from the first patch the fast path declined, on top of the commits it
-   * made of the ones before: the same commits git am would have made of them. */
-  async #continueWithGitAm(run: ApplyRun, fast: FastApplyOutcome & { ref: string }): Promise<ApplyResult> {
-    const { req, hooks, mirror, start, baseNote, took } = run;
+  /**
+   * git am takes the series from the first patch the fast path declined, on top of the commits it
+   * made of the ones before: the same commits git am would have made of them. When the decline was
+   * that patch's own doing, git am takes it alone and the fast path the patches after it; a second
+   * decline straight away, or one that holds for the whole series, leaves git am the rest.
+   */
+  async #continueWithGitAm(run: ApplyRun, first: FastApplyOutcome & { ref: string }): Promise<ApplyResult> {
+    const { req, hooks, mirror, baseNote, took } = run;
     const ms = { fetch: run.fetched, fast: took(), worktree: 0, am: 0, push: 0 };
-    const rest = req.patches.slice(fast.applied);
-    const groups = amGroups(rest);
-    const mailboxes = groups.map((_, i) => join(this.#opts.workDir, `series-${randomUUID()}-${i + 1}.mbox`));
+    const total = req.patches.length;
+    const refs = first.head ? [first.ref] : [];
+    const ways: string[] = first.applied > 0 ? [`fast-import ${first.applied}`] : [];
+    const declines = [first.declined];
+    const mailboxes: string[] = [];
+    let fast = first;
+    let applied = first.applied;
+    let head = first.head ?? run.start;
     let lent: LentWorktree | undefined;
     try {
-      await Promise.all(
-        groups.map((group, i) => writeFile(mailboxes[i] ?? '', amMailbox(group.map((p) => p.raw)))),
-      );
       lent = await this.#pool(req.project).lend(
         mirror,
         (dir) => this.#git(dir),
-        fast.head ?? start,
+        head,
         (work) => this.#exclusive(req.project, work),
       );
       const git = this.#git(lent.dir);
-      const base = fast.base ?? (await lent.head());
+      const base = first.base ?? (await lent.head());
       ms.worktree = took();
-      // One `git am` per run of patches up to the next one with trailers to fold in: a 50-patch
-      // series without review trailers is one git process, as a maintainer would run it.
-      let applied = fast.applied;
-      for (const [i, group] of groups.entries()) {
-        try {
-          await git.raw([
-            'am',
-            '--3way',
-            '--quiet',
-            '--patch-format=mboxrd',
-            ...(req.reproducible ? ['--committer-date-is-author-date'] : []),
-            mailboxes[i] ?? '',
-          ]);
-        } catch (err) {
-          return await this.#failure(git, base, group, applied, err);
-        }
-        applied += group.length;
-        const last = group.at(-1);
-        if (last && last.trailers.length > 0)
-          await this.#addTrailers(git, last.trailers, req.reproducible ?? false);
+      for (let alone = false; applied < total;) {
+        alone = fast.byPatch && !(alone && fast.applied === 0);
+        const part = req.patches.slice(applied, alone ? applied + 1 : total);
+        if ((await lent.head()) !== head) await git.raw(['checkout', '--quiet', '--force', '--detach', head]);
+        const failed = await this.#gitAm(git, req, part, base, applied, mailboxes);
+        if (failed) return failed;
+        applied += part.length;
+        head = await lent.head();
+        ways.push(`git am ${part.length}`);
+        if (applied === total) break;
+        fast = await this.#fastApply({ ...req, patches: req.patches.slice(applied) }, mirror, head);
+        if (fast.head) refs.push(fast.ref);
+        if (fast.applied > 0) ways.push(`fast-import ${fast.applied}`);
+        declines.push(fast.declined);
+        applied += fast.applied;
+        head = fast.head ?? head;
       }
-      const head = await lent.head();
       ms.am = took();
       hooks.beforePush?.(base, head);
       await this.#publish(req, git, mirror, base, head, []);
       ms.push = took();
       this.#applied(req, base, head, {
-        via: fast.applied > 0 ? `fast-import (${fast.applied}), then git am` : 'git am',
-        fastPathDeclined: fast.declined,
+        via: ways.join(', then '),
+        fastPathDeclined: declines.filter(Boolean).join('; '),
         ms,
       });
       return { ok: true, base, head, baseNote };
@@ -116,9 +117,55 @@ export class GitApplier implements Applier {
         ...mailboxes.map((file) => rm(file, { force: true })),
         lent?.release(),
         // The commits the fast path made are on their way (or failed with the series) by now.
-        fast.head ? mirror.raw(['update-ref', '-d', fast.ref]).catch(() => undefined) : undefined,
+        refs.length > 0
+          ? mirror
+              .raw(['update-ref', '--stdin'], refs.map((ref) => `delete ${ref}\n`).join(''))
+              .catch(() => '')
+          : undefined,
       ]);
     }
+  }
+
+  /**
+   * `git am --3way` of `part` in the worktree `git` runs in, one run per stretch of patches up to the
+   * next one with trailers to fold in (a 50-patch series without review trailers is one git
+   * process, as a maintainer would run it). `applied` patches of the series are commits since `base`
+   * already. The failure, when git stops on a patch; the mailboxes written go into `mailboxes`.
+   */
+  async #gitAm(
+    git: Git,
+    req: ApplyRequest,
+    part: readonly PatchToApply[],
+    base: string,
+    applied: number,
+    mailboxes: string[],
+  ): Promise<ApplyResult | null> {
+    const groups = amGroups(part);
+    const files = groups.map(() => join(this.#opts.workDir, `series-${randomUUID()}.mbox`));
+    mailboxes.push(...files);
+    await Promise.all(
+      groups.map((group, i) => writeFile(files[i] ?? '', amMailbox(group.map((p) => p.raw)))),
+    );
+    let done = applied;
+    for (const [i, group] of groups.entries()) {
+      try {
+        await git.raw([
+          'am',
+          '--3way',
+          '--quiet',
+          '--patch-format=mboxrd',
+          ...(req.reproducible ? ['--committer-date-is-author-date'] : []),
+          files[i] ?? '',
+        ]);
+      } catch (err) {
+        return this.#failure(git, base, group, done, err);
+      }
+      done += group.length;
+      const last = group.at(-1);
+      if (last && last.trailers.length > 0)
+        await this.#addTrailers(git, last.trailers, req.reproducible ?? false);
+    }
+    return null;
   }
 
   /** The commits pushed to their branch and, beside the push, the mirror's own refs updated: the
@@ -174,7 +221,8 @@ export class GitApplier implements Applier {
         'fast path failed; applying with git am',
       );
       await mirror.raw(['update-ref', '-d', ref]).catch(() => undefined);
-      return { applied: 0, base: null, head: null, declined: `fast path failed: ${errorMessage(err)}`, ref };
+      const declined = `fast path failed: ${errorMessage(err)}`;
+      return { applied: 0, base: null, head: null, declined, byPatch: false, ref };
     }
   }
 

@@ -222,7 +222,7 @@ describe('applying a series in memory (the fast path)', () => {
     }
   });
 
-  it('leaves to git am the rest of a series from a patch made against other content, which a three-way merge applies', async () => {
+  it('gives git am the patches made against other content, which a three-way merge applies, and takes the others', async () => {
     const dir = tempDir();
     const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`);
     const work = makeRepo(join(dir, 'work'), { 'a.txt': lines.join(''), 'b.txt': 'bee\n' });
@@ -233,22 +233,32 @@ describe('applying a series in memory (the fast path)', () => {
     commitFiles(other, 'upstream: first line', { 'a.txt': ['line one\n', ...lines.slice(1)].join('') });
     git(other, ['push', '-q', 'origin', 'master']);
     const base = git(other, ['rev-parse', 'HEAD']).trim();
+    // Patches 2, 4 and 5 change a.txt as the sender had it, not as upstream has it now.
+    const a = [...lines];
     commitFiles(work, 'b: first', { 'b.txt': 'BEE\n' });
-    commitFiles(work, 'a: last line', { 'a.txt': [...lines.slice(0, -1), 'line thirty\n'].join('') });
+    a[29] = 'line thirty\n';
+    commitFiles(work, 'a: last line', { 'a.txt': a.join('') });
     commitFiles(work, 'c: new', { 'c.txt': 'sea\n' });
-    const patches = asPatches(formatPatches(work, 3), { 3: ['Tested-by: Tim <tim@example.org>'] });
+    a[28] = 'line twenty-nine\n';
+    commitFiles(work, 'a: line 29', { 'a.txt': a.join('') });
+    a[27] = 'line twenty-eight\n';
+    commitFiles(work, 'a: line 28', { 'a.txt': a.join('') });
+    commitFiles(work, 'd: new', { 'd.txt': 'dee\n' });
+    const patches = asPatches(formatPatches(work, 6), { 6: ['Tested-by: Tim <tim@example.org>'] });
 
     const { applier, events } = applierIn(dir);
     const result = await applier.apply(request(upstream, patches, 'moved'));
+    // git am takes a declined patch alone while the fast path takes what follows it; declined again
+    // straight away (patch 5 after 4), git am takes the rest.
     expect(events[0]).toMatchObject({
-      via: 'fast-import (1), then git am',
-      fastPathDeclined: 'patch 2: a.txt is not the version the patch was made from',
+      via: 'fast-import 1, then git am 1, then fast-import 1, then git am 1, then git am 2',
+      fastPathDeclined: [2, 4, 5]
+        .map((n) => `patch ${n}: a.txt is not the version the patch was made from`)
+        .join('; '),
     });
     expect(result).toMatchObject({ ok: true, base });
     expect(result.ok && result.head).toBe(plainGitAm(dir, upstream, base, patches));
-    expect(git(upstream, ['show', 'pf/moved:a.txt'])).toBe(
-      ['line one\n', ...lines.slice(1, -1), 'line thirty\n'].join(''),
-    );
+    expect(git(upstream, ['show', 'pf/moved:a.txt'])).toBe(['line one\n', ...a.slice(1)].join(''));
     expect(git(join(dir, 'pf', 'mirrors', 'p.git'), ['for-each-ref', 'refs/patchferry/apply'])).toBe('');
   });
 
@@ -264,7 +274,10 @@ describe('applying a series in memory (the fast path)', () => {
 
     const result = await applier.apply(request(upstream, asPatches(formatPatches(work, 1)), 'ws'));
     expect(result.ok).toBe(true);
-    expect(events[0]).toMatchObject({ via: 'git am', fastPathDeclined: 'git setting apply.whitespace=fix' });
+    expect(events[0]).toMatchObject({
+      via: 'git am 1',
+      fastPathDeclined: 'git setting apply.whitespace=fix',
+    });
     expect(git(upstream, ['show', 'pf/ws:a.txt'])).toBe('one\ntwo\n');
   });
 });
