@@ -36,7 +36,6 @@ export function amCommit(raw: Buffer): AmCommit | { readonly unsupported: string
   if (type.value.toLowerCase() !== 'text/plain') return { unsupported: `a ${type.value} mail` };
   if ((params.format ?? '').toLowerCase() === 'flowed') return { unsupported: 'format=flowed' };
   const charset = (params.charset ?? '').toLowerCase();
-  if (!['', 'utf-8', 'utf8', 'us-ascii'].includes(charset)) return { unsupported: `charset ${charset}` };
 
   const encoded = mail.subarray(headers.bodyStart);
   const encoding = (headerText(headers, 'content-transfer-encoding') ?? '7bit').toLowerCase();
@@ -50,9 +49,11 @@ export function amCommit(raw: Buffer): AmCommit | { readonly unsupported: string
   const start = lines.findIndex((l) => PATCH_START.test(l));
   if (start < 0) return { unsupported: 'no patch in the mail' };
   const above = Buffer.from(lines.slice(0, start).join('\n'), 'latin1');
-  // git converts the message from the mail's charset to UTF-8; bytes it could read otherwise go to git.
-  if (!isUtf8(above) || (charset === 'us-ascii' && above.some((b) => b > 0x7f))) {
-    return { unsupported: 'a message that is not UTF-8' };
+  // git converts the message from the mail's charset to UTF-8: nothing to convert in UTF-8, nor in
+  // plain ASCII under any charset that extends it; anything else is git's to convert.
+  const ascii = !above.some((b) => b > 0x7f);
+  if (!(ascii && !/^(utf-?(16|32|7)|ucs|iso-2022)/.test(charset)) && !(UTF8.test(charset) && isUtf8(above))) {
+    return { unsupported: `a ${charset || 'unlabelled'} message with 8-bit text` };
   }
   for (const name of ['from', 'subject', 'date']) {
     const value = Buffer.from(headers.fields.get(name)?.[0] ?? '', 'utf8');
@@ -89,6 +90,8 @@ function isCrud(c: number): boolean {
   return c <= 32 || ',:;<>"\\\'.'.includes(String.fromCharCode(c));
 }
 
+const UTF8 = /^(utf-?8|)$/;
+
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const RFC2822 =
   /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})$/;
@@ -96,7 +99,13 @@ const RAW = /^@?(\d{9,11})\s+([+-])(\d{2})(\d{2})$/;
 
 /** A date as git writes it into a commit ("<seconds> <+hhmm>"), from an RFC 2822 date (as mails
  * carry) or git's raw form; null for anything else, which only git itself should interpret. */
-export function gitDate(text: string): string | null {
+export function gitDate(written: string): string | null {
+  // A comment after the offset, "(CET)", is a word git skips, or a zone name it ignores when there
+  // is an offset; unless git takes it for a month or for AM/PM.
+  const comment = /\s+\(([A-Za-z]+)\)$/.exec(written.trim());
+  const word = (comment?.[1] ?? '').toLowerCase();
+  if (comment && (MONTHS.includes(word.slice(0, 3)) || /^(am|pm)/.test(word))) return null;
+  const text = comment ? written.trim().slice(0, comment.index) : written;
   const raw = RAW.exec(text.trim());
   if (raw) return offsetOk(raw[3], raw[4]) ? `${raw[1]} ${zoneOf(raw[2], raw[3], raw[4])}` : null;
   const m = RFC2822.exec(text.trim());

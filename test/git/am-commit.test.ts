@@ -36,6 +36,14 @@ describe('what git am makes of a mail', () => {
     expect(amCommit(Buffer.from(MAIL.replace(/\n/g, '\r\n')))).toEqual(amCommit(Buffer.from(MAIL)));
   });
 
+  it('reads a plain ASCII message under any charset that extends ASCII, as git converts it', () => {
+    const ascii = MAIL.replace('Zoë Writer <zoe', 'Zoe Writer <zoe').replace(
+      'charset=UTF-8',
+      'charset=windows-1252',
+    );
+    expect(amCommit(Buffer.from(ascii))).toMatchObject({ message: expect.stringContaining('Zoe Writer') });
+  });
+
   it('takes an in-body From: as the author of a forwarded patch', () => {
     const forwarded = MAIL.replace('Because   ', 'From: Original Author <orig@example.org>\n\nBecause');
     const commit = amCommit(Buffer.from(forwarded));
@@ -51,9 +59,11 @@ describe('what git am makes of a mail', () => {
       'a multipart/mixed mail',
     );
     expect(unsupported(MAIL.replace('charset=UTF-8', 'charset=UTF-8; format=flowed'))).toBe('format=flowed');
-    expect(unsupported(MAIL.replace('charset=UTF-8', 'charset=ISO-8859-2'))).toBe('charset iso-8859-2');
-    expect(unsupported(MAIL.replace('+0100', '+0100 (CET)'))).toBe(
-      'a date git might read otherwise: Tue, 24 Nov 2026 10:15:30 +0100 (CET)',
+    expect(unsupported(MAIL.replace('charset=UTF-8', 'charset=ISO-8859-2'))).toBe(
+      'a iso-8859-2 message with 8-bit text',
+    );
+    expect(unsupported(MAIL.replace('+0100', '+0100 (March)'))).toBe(
+      'a date git might read otherwise: Tue, 24 Nov 2026 10:15:30 +0100 (March)',
     );
     expect(unsupported(MAIL.replace(/^From: .*$/m, 'From: "Zoe W." <zoe@example.org>'))).toBe(
       'an author git would clean up: Zoe W. <zoe@example.org>',
@@ -70,6 +80,7 @@ describe("git's dates, names and message clean-up", () => {
     expect(gitDate('Tue, 24 Nov 2026 09:15:30 -0000')).toBe('1795511730 +0000');
     expect(gitDate('1800000000 +0200')).toBe('1800000000 +0200');
     expect(gitDate('@1800000000 -0700')).toBe('1800000000 -0700');
+    expect(gitDate('Mon, 17 Mar 2025 15:06:41 +0800 (CST)')).toBe('1742195201 +0800');
   });
 
   it('gives up on dates git reads by rules of its own', () => {
@@ -78,6 +89,8 @@ describe("git's dates, names and message clean-up", () => {
       'Tue, 24 Nov 2026 10:15:30',
       'yesterday',
       '24 Nov 26 10:00 +0000',
+      '24 Nov 2026 10:00 +0000 (PMT)',
+      '24 Nov 2026 10:00 +0000 (UTC+1)',
     ]) {
       expect(gitDate(date)).toBeNull();
     }

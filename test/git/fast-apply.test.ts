@@ -144,6 +144,18 @@ describe('applying a series in memory (the fast path)', () => {
       `${qp.slice(0, split).replace('Content-Transfer-Encoding: 8bit', 'Content-Transfer-Encoding: quoted-printable')}\n\n${libqp.wrap(libqp.encode(Buffer.from(qp.slice(split + 2), 'latin1')))}`,
       'latin1',
     );
+    // One from a mailer that labels ASCII windows-1252 and names its time zone after the offset.
+    const labelled = (mails[3] as Buffer).toString('latin1');
+    expect(labelled).not.toContain('Content-Type:');
+    mails[3] = Buffer.from(
+      labelled
+        .replace(/^(Date: .*)$/m, '$1 (CET)')
+        .replace(
+          /^Subject: /m,
+          'MIME-Version: 1.0\nContent-Type: text/plain; charset=windows-1252\nSubject: ',
+        ),
+      'latin1',
+    );
     const patches = asPatches(mails, { 6: ['Reviewed-by: Rita Reviewer <rita@example.org>'] });
 
     const { applier, events } = applierIn(dir);
