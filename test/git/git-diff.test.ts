@@ -110,6 +110,9 @@ describe('reading the diffs of a patch', () => {
 
 describe('applying hunks exactly where they say', () => {
   const hunksOf = (patch: string) => files(patch)[0]?.hunks ?? [];
+  /** A diff of the file n with the hunk lines given. */
+  const diffOfN = (...hunk: string[]) =>
+    ['diff --git a/n b/n', 'index 1..2 100644', '--- a/n', '+++ b/n', ...hunk, ''].join('\n');
 
   it('replaces the lines a hunk names and keeps the rest byte for byte', () => {
     expect(applyHunks('one\ntwo\nthree\nfour\n', hunksOf(MODIFY))).toBe('one\n2\nthree\nfour\n');
@@ -121,33 +124,13 @@ describe('applying hunks exactly where they say', () => {
   });
 
   it('keeps track of a last line without a newline, on either side', () => {
-    const add = [
-      'diff --git a/n b/n',
-      'index 1..2 100644',
-      '--- a/n',
-      '+++ b/n',
-      '@@ -1,2 +1,2 @@',
-      ' first',
-      '-last',
-      '\\ No newline at end of file',
-      '+last',
-      '',
-    ].join('\n');
+    const add = diffOfN('@@ -1,2 +1,2 @@', ' first', '-last', '\\ No newline at end of file', '+last');
     expect(applyHunks('first\nlast', hunksOf(add))).toBe('first\nlast\n');
     expect(applyHunks('first\nlast\n', hunksOf(add))).toBeNull();
   });
 
   it('holds a hunk without trailing context to the end of the file', () => {
-    const append = [
-      'diff --git a/n b/n',
-      'index 1..2 100644',
-      '--- a/n',
-      '+++ b/n',
-      '@@ -1 +1,2 @@',
-      ' a',
-      '+b',
-      '',
-    ].join('\n');
+    const append = diffOfN('@@ -1 +1,2 @@', ' a', '+b');
     expect(applyHunks('a\n', hunksOf(append))).toBe('a\nb\n');
     expect(applyHunks('a\nz\n', hunksOf(append))).toBeNull();
   });
