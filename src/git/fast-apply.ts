@@ -22,8 +22,8 @@ import type { PatchToApply } from './types.ts';
  * blob the patch was made from and then become the very blob the patch made (both named on the
  * patch's `index` line), so a content it writes is one git itself wrote on the sender's machine.
  * Anything else — a patch made against other content, which `git am --3way` may still merge, a
- * binary patch, a mail or a repository setting it does not model — is declined with the reason, and
- * the applier runs `git am`.
+ * binary change without its content, a mail or a repository setting it does not model — is declined
+ * with the reason, and the applier has `git am` go on from there.
  */
 export interface FastApplyRequest {
   /** The mirror's git directory, and a Git running there. */
