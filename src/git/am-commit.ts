@@ -49,12 +49,8 @@ export function amCommit(raw: Buffer): AmCommit | { readonly unsupported: string
   const start = lines.findIndex((l) => PATCH_START.test(l));
   if (start < 0) return { unsupported: 'no patch in the mail' };
   const above = Buffer.from(lines.slice(0, start).join('\n'), 'latin1');
-  // git converts the message from the mail's charset to UTF-8: nothing to convert in UTF-8, nor in
-  // plain ASCII under any charset that extends it; anything else is git's to convert.
-  const ascii = !above.some((b) => b > 0x7f);
-  if (!(ascii && !/^(utf-?(16|32|7)|ucs|iso-2022)/.test(charset)) && !(UTF8.test(charset) && isUtf8(above))) {
-    return { unsupported: `a ${charset || 'unlabelled'} message with 8-bit text` };
-  }
+  const message = messageText(above, charset);
+  if (message === null) return { unsupported: `a ${charset || 'unlabelled'} message with 8-bit text` };
   for (const name of ['from', 'subject', 'date']) {
     const value = Buffer.from(headers.fields.get(name)?.[0] ?? '', 'utf8');
     if (value.some((b) => b > 0x7f)) return { unsupported: `8-bit ${name} header` };
@@ -63,7 +59,7 @@ export function amCommit(raw: Buffer): AmCommit | { readonly unsupported: string
     from: headerText(headers, 'from') ?? '',
     subject: headerText(headers, 'subject') ?? '',
     date: headerText(headers, 'date') ?? '',
-    text: `${above.toString('utf8')}\n${lines[start] ?? ''}\n`,
+    text: `${message}\n${lines[start] ?? ''}\n`,
   });
   const name = info.author;
   if (!plainIdent(name) || !plainIdent(info.email)) {
@@ -90,7 +86,16 @@ function isCrud(c: number): boolean {
   return c <= 32 || ',:;<>"\\\'.'.includes(String.fromCharCode(c));
 }
 
-const UTF8 = /^(utf-?8|)$/;
+/** The message as git converts it from the mail's charset to UTF-8, where that is sure: nothing to
+ * convert in UTF-8, nor in plain ASCII under any charset that extends it, and ISO-8859-1 is byte
+ * for code point; null for what only git (iconv) should convert. */
+function messageText(bytes: Buffer, charset: string): string | null {
+  const ascii = !bytes.some((b) => b > 0x7f);
+  if (ascii && !/^(utf-?(16|32|7)|ucs|iso-2022)/.test(charset)) return bytes.toString('latin1');
+  if (/^(utf-?8|)$/.test(charset) && isUtf8(bytes)) return bytes.toString('utf8');
+  if (/^(iso-?8859-1|latin-?1|l1)$/.test(charset)) return bytes.toString('latin1');
+  return null;
+}
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const RFC2822 =

@@ -44,6 +44,16 @@ describe('what git am makes of a mail', () => {
     expect(amCommit(Buffer.from(ascii))).toMatchObject({ message: expect.stringContaining('Zoe Writer') });
   });
 
+  it('converts an ISO-8859-1 message to UTF-8, as git does', () => {
+    const latin1 = Buffer.from(
+      MAIL.replace('Zoë Writer <zoe', 'Zoe Writer <zoe')
+        .replace('charset=UTF-8', 'charset=ISO-8859-1')
+        .replace('it was wrong.', 'it was wrong, café.'),
+      'latin1',
+    );
+    expect(amCommit(latin1)).toMatchObject({ message: expect.stringContaining('it was wrong, café.\n') });
+  });
+
   it('takes an in-body From: as the author of a forwarded patch', () => {
     const forwarded = MAIL.replace('Because   ', 'From: Original Author <orig@example.org>\n\nBecause');
     const commit = amCommit(Buffer.from(forwarded));

@@ -156,6 +156,15 @@ describe('applying a series in memory (the fast path)', () => {
         ),
       'latin1',
     );
+    // And one in ISO-8859-1, with a word git converts to UTF-8.
+    const latin1 = (mails[2] as Buffer).toString('latin1');
+    expect(latin1).not.toContain('Content-Type:');
+    mails[2] = Buffer.from(
+      latin1
+        .replace(/^Subject: /m, 'MIME-Version: 1.0\nContent-Type: text/plain; charset=ISO-8859-1\nSubject: ')
+        .replace(/\n---\n/, '\n\nCaf\u00e9 cr\u00e8me.\n---\n'),
+      'latin1',
+    );
     const patches = asPatches(mails, { 6: ['Reviewed-by: Rita Reviewer <rita@example.org>'] });
 
     const { applier, events } = applierIn(dir);
@@ -165,6 +174,7 @@ describe('applying a series in memory (the fast path)', () => {
     const plain = plainGitAm(dir, upstream, base, patches);
     expect(result.ok && result.head).toBe(plain);
     expect(git(upstream, ['rev-parse', 'pf/kinds']).trim()).toBe(plain);
+    expect(git(upstream, ['log', '-1', '--format=%B', 'pf/kinds~3'])).toContain('Café crème.');
     // The work left nothing behind in the mirror but its objects.
     expect(git(join(dir, 'pf', 'mirrors', 'p.git'), ['for-each-ref', 'refs/patchferry/apply'])).toBe('');
   });
