@@ -1,8 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import libmime from 'libmime';
-import libqp from 'libqp';
 import { headerText, readHeaders } from '../mail/headers.ts';
 import { mailInfo, PATCH_START } from '../mail/mailinfo.ts';
+import { plainPart } from '../mail/plain-body.ts';
 
 /**
  * What `git am` makes of one mail, worked out without git: the author (name, address, date as git
@@ -29,21 +28,11 @@ export function amCommit(raw: Buffer): AmCommit | { readonly unsupported: string
   // git mailsplit turns CRLF line ends into LF before anything else reads the mail.
   const mail = Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
   const headers = readHeaders(mail);
-  const types = headers.fields.get('content-type') ?? [];
-  if (types.length > 1) return { unsupported: 'two Content-Type headers' };
-  const type = libmime.parseHeaderValue(types[0] ?? 'text/plain');
-  const params = type.params as Record<string, string | undefined>;
-  if (type.value.toLowerCase() !== 'text/plain') return { unsupported: `a ${type.value} mail` };
+  const part = plainPart(mail, headers);
+  if ('notPlain' in part) return { unsupported: part.notPlain };
+  const { bytes: body, params } = part;
   if ((params.format ?? '').toLowerCase() === 'flowed') return { unsupported: 'format=flowed' };
   const charset = (params.charset ?? '').toLowerCase();
-
-  const encoded = mail.subarray(headers.bodyStart);
-  const encoding = (headerText(headers, 'content-transfer-encoding') ?? '7bit').toLowerCase();
-  let body: Buffer;
-  if (encoding === 'base64') body = Buffer.from(encoded.toString('latin1'), 'base64');
-  else if (encoding === 'quoted-printable') body = libqp.decode(encoded.toString('latin1'));
-  else if (['7bit', '8bit', 'binary'].includes(encoding)) body = encoded;
-  else return { unsupported: `transfer encoding ${encoding}` };
 
   const lines = body.toString('latin1').split('\n');
   const start = lines.findIndex((l) => PATCH_START.test(l));

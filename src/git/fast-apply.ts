@@ -37,6 +37,9 @@ export interface FastApplyRequest {
   readonly reproducible: boolean;
   /** The ref fast-import writes the series to; the caller removes it once pushed. */
   readonly ref: string;
+  /** What in the repository changes what git am makes (see amSettings), or null: read once for
+   * all the fast path's attempts at one series. */
+  readonly settings: Promise<string | null>;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -86,7 +89,7 @@ export async function fastApply(req: FastApplyRequest): Promise<FastApplyOutcome
 
   const reader = new ObjectReader(req.gitDir, env);
   try {
-    const [settings, base] = await Promise.all([gitSettings(req), readBase(reader, req.start, planned)]);
+    const [settings, base] = await Promise.all([req.settings, readBase(reader, req.start, planned)]);
     if (settings) return none(settings);
     if (typeof base === 'string') return none(base);
     const changes: Change[][] = [];
@@ -168,14 +171,14 @@ function isTrue(value: string): boolean {
   return !['false', 'no', 'off', '0'].includes(value.toLowerCase());
 }
 
-async function gitSettings(req: FastApplyRequest): Promise<string | null> {
-  const found = await req.git
+export async function amSettings(gitDir: string, git: Git): Promise<string | null> {
+  const found = await git
     .raw(['config', '--get-regexp', '^(am|apply|mailinfo|commit|committer|i18n)\\.|^core\\.hookspath$'])
     .catch(() => ''); // nothing set: git config says so with exit code 1
-  let hooksDir = join(req.gitDir, 'hooks');
+  let hooksDir = join(gitDir, 'hooks');
   for (const line of found.split('\n').filter(Boolean)) {
     const [key = '', value = ''] = line.split(/ (.*)/);
-    if (key === 'core.hookspath') hooksDir = resolve(req.gitDir, value);
+    if (key === 'core.hookspath') hooksDir = resolve(gitDir, value);
     else if (CHANGES_AM[key]?.(value)) return `git setting ${key}=${value}`;
   }
   for (const hook of HOOKS) {

@@ -7,7 +7,7 @@ import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
 import { amMailbox } from './am-mailbox.ts';
-import { fastApply, type FastApplyOutcome } from './fast-apply.ts';
+import { amSettings, fastApply, type FastApplyOutcome } from './fast-apply.ts';
 import { WorktreePool, type LentWorktree } from './worktree-pool.ts';
 import type { ApplyHooks, ApplyRequest, ApplyResult, Applier, PatchToApply } from './types.ts';
 
@@ -40,7 +40,8 @@ export class GitApplier implements Applier {
     ]);
     const fetched = took();
     const { start, baseNote } = await this.#base(mirror, req);
-    const fast = await this.#fastApply(req, mirror, start);
+    const settings = amSettings(this.#mirrorDir(req.project), mirror);
+    const fast = await this.#fastApply(req, mirror, start, settings);
     if (fast.declined === null && fast.base && fast.head) {
       const ms = { fetch: fetched, apply: took(), push: 0 };
       hooks.beforePush?.(fast.base, fast.head);
@@ -54,7 +55,7 @@ export class GitApplier implements Applier {
       this.#applied(req, fast.base, fast.head, { via: 'fast-import', ms });
       return { ok: true, base: fast.base, head: fast.head, baseNote };
     }
-    return this.#continueWithGitAm({ req, hooks, mirror, start, baseNote, took, fetched }, fast);
+    return this.#continueWithGitAm({ req, hooks, mirror, start, baseNote, took, fetched, settings }, fast);
   }
 
   /**
@@ -95,7 +96,12 @@ export class GitApplier implements Applier {
         head = await lent.head();
         ways.push(`git am ${part.length}`);
         if (applied === total) break;
-        fast = await this.#fastApply({ ...req, patches: req.patches.slice(applied) }, mirror, head);
+        fast = await this.#fastApply(
+          { ...req, patches: req.patches.slice(applied) },
+          mirror,
+          head,
+          run.settings,
+        );
         if (fast.head) refs.push(fast.ref);
         if (fast.applied > 0) ways.push(`fast-import ${fast.applied}`);
         declines.push(fast.declined);
@@ -201,6 +207,7 @@ export class GitApplier implements Applier {
     req: ApplyRequest,
     mirror: Git,
     start: string,
+    settings: Promise<string | null>,
   ): Promise<FastApplyOutcome & { ref: string }> {
     const ref = `${WORK_REFS}${randomUUID()}`;
     try {
@@ -212,6 +219,7 @@ export class GitApplier implements Applier {
         committer: this.#committer(),
         reproducible: req.reproducible ?? false,
         ref,
+        settings,
       });
       return { ...outcome, ref };
     } catch (err) {
@@ -459,6 +467,8 @@ interface ApplyRun {
   /** The stopwatch of the application's steps, and the fetch it timed. */
   readonly took: () => number;
   readonly fetched: number;
+  /** The repository's git am settings, read once for every fast-path attempt. */
+  readonly settings: Promise<string | null>;
 }
 
 /** Where the fast path's git fast-import writes a series before it is pushed. */

@@ -4,28 +4,38 @@ import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import libqp from 'libqp';
 import { headerText, type Headers } from './headers.ts';
 
+/** The body bytes of a single-part text/plain message, transfer encoding undone, with the
+ * parameters of its Content-Type; or what else the message is (multipart, HTML, an attachment, an
+ * unknown transfer encoding), for which a full MIME parser is needed. */
+export function plainPart(
+  raw: Buffer,
+  headers: Headers,
+): { bytes: Buffer; params: Record<string, string | undefined> } | { notPlain: string } {
+  const type = headers.fields.get('content-type');
+  if (type && type.length > 1) return { notPlain: 'two Content-Type headers' };
+  const parsed = type
+    ? libmime.parseHeaderValue(type[0] ?? '')
+    : { value: 'text/plain', params: {} as Record<string, string> };
+  if (parsed.value.toLowerCase() !== 'text/plain') return { notPlain: `a ${parsed.value} mail` };
+  const disposition = headerText(headers, 'content-disposition');
+  if (disposition && /^attachment/i.test(disposition)) return { notPlain: 'an attachment' };
+
+  const body = raw.subarray(headers.bodyStart);
+  const encoding = (headerText(headers, 'content-transfer-encoding') ?? '7bit').toLowerCase();
+  const params = parsed.params as Record<string, string | undefined>;
+  if (encoding === 'base64') return { bytes: Buffer.from(body.toString('latin1'), 'base64'), params };
+  if (encoding === 'quoted-printable') return { bytes: libqp.decode(body.toString('latin1')), params };
+  if (['7bit', '8bit', 'binary', ''].includes(encoding)) return { bytes: body, params };
+  return { notPlain: `transfer encoding ${encoding}` };
+}
+
 /** The text of a single-part text/plain message, decoded without a MIME parser; null when the
  * message is anything else (multipart, HTML, attachments), which the full parser handles.
  * Most list mail is plain text, and this path is what makes scanning archives fast. */
 export function plainBody(raw: Buffer, headers: Headers): string | null {
-  const type = headers.fields.get('content-type');
-  if (type && type.length > 1) return null; // two Content-Type headers: let the full parser decide
-  const parsed = type
-    ? libmime.parseHeaderValue(type[0] ?? '')
-    : { value: 'text/plain', params: {} as Record<string, string> };
-  if (parsed.value.toLowerCase() !== 'text/plain') return null;
-  const disposition = headerText(headers, 'content-disposition');
-  if (disposition && /^attachment/i.test(disposition)) return null;
-
-  const body = raw.subarray(headers.bodyStart);
-  const encoding = (headerText(headers, 'content-transfer-encoding') ?? '7bit').toLowerCase();
-  let bytes: Buffer;
-  if (encoding === 'base64') bytes = Buffer.from(body.toString('latin1'), 'base64');
-  else if (encoding === 'quoted-printable') bytes = libqp.decode(body.toString('latin1'));
-  else if (['7bit', '8bit', 'binary', ''].includes(encoding)) bytes = body;
-  else return null;
-
-  const params = parsed.params as Record<string, string | undefined>;
+  const part = plainPart(raw, headers);
+  if ('notPlain' in part) return null;
+  const { bytes, params } = part;
   let text = decodeCharset(bytes, charsetOf(params.charset, bytes));
   if ((params.format ?? '').toLowerCase() === 'flowed') {
     text = libmime.decodeFlowed(text, (params.delsp ?? '').toLowerCase() === 'yes');
