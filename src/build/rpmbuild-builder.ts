@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
-import type { BuildRequest, BuildResult, Builder } from './types.ts';
+import type { BuildRequest, BuildResult, Builder } from '../ports/builder.ts';
 
 /** Builds with the local `rpmbuild`: the embedded default, for the host's own architecture. */
 export class RpmbuildBuilder implements Builder {

@@ -13,7 +13,7 @@ import {
 import { applyBinary, applyHunks, parseGitDiff, type FileDiff } from './git-diff.ts';
 import type { Git } from './git-run.ts';
 import { ObjectReader, treeEntries } from './object-reader.ts';
-import type { PatchToApply } from './types.ts';
+import type { PatchToApply } from '../ports/repository.ts';
 
 /**
  * The applier's fast path: a series applied in memory and written as commits by one

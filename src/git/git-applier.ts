@@ -9,7 +9,7 @@ import { runTool } from '../shared/run.ts';
 import { amMailbox } from './am-mailbox.ts';
 import { amSettings, fastApply, type FastApplyOutcome } from './fast-apply.ts';
 import { WorktreePool, type LentWorktree } from './worktree-pool.ts';
-import type { ApplyHooks, ApplyRequest, ApplyResult, Applier, PatchToApply } from './types.ts';
+import type { ApplyHooks, ApplyRequest, ApplyResult, Applier, PatchToApply } from '../ports/repository.ts';
 
 export interface GitApplierOptions {
   /** Holds one bare mirror per project and the worktrees of series being applied. */

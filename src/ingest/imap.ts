@@ -2,7 +2,7 @@ import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { ImapError, describeImapFailure } from './imap-errors.ts';
 import { backoffDelay, sleep } from '../shared/backoff.ts';
 import type { Logger } from '../shared/log.ts';
-import type { MailSource, RawMessage, ReadOptions } from './source.ts';
+import type { MailSource, RawMessage, ReadOptions } from '../ports/mail-source.ts';
 
 /** The keyword a mail gets once its outcome is final (DESIGN.md, "State and exactly-once"). */
 export const FINAL_KEYWORD = '$Patchferry';
@@ -30,8 +30,13 @@ export interface ImapSourceOptions {
 
 /** One IMAP folder as a mail source. The position is `UIDVALIDITY:UID` of the last mail delivered;
  * one connection per folder is kept open between calls and reopened, with backoff, after any drop. */
-export function imapSource(options: ImapSourceOptions): MailSource {
+export function imapSource(options: ImapSourceOptions): PushingSource {
   return new ImapFolder(options);
+}
+
+/** A source that always says when mail may have arrived (IDLE, or NOOP polling). */
+export interface PushingSource extends MailSource {
+  watch(signal: AbortSignal): AsyncIterable<void>;
 }
 
 interface Position {

@@ -1,16 +1,14 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
-import type { MailSource, RawMessage } from './source.ts';
+import type { MailSource, RawMessage } from '../ports/mail-source.ts';
+import { fileSource } from './file-source.ts';
 
 /** A Maildir folder: messages in new/ and cur/, in delivery order (Maildir names start with the
  * delivery time). The position is the name of the last message read. */
 export function maildirSource(path: string): MailSource {
   const dir = resolve(path);
-  return {
-    name: `maildir:${dir}`,
-    read: (after) => readMaildir(dir, after),
-  };
+  return fileSource(`maildir:${dir}`, (after) => readMaildir(dir, after));
 }
 
 async function* readMaildir(dir: string, after: string | null): AsyncGenerator<RawMessage> {

@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { isFormatPatchFromLine } from '../mail/format-patch.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
-import type { MailSource, RawMessage } from './source.ts';
+import type { MailSource, RawMessage } from '../ports/mail-source.ts';
+import { fileSource } from './file-source.ts';
 
 // A From_ line is "From <sender> <ctime date>", or a bare "From <sender>" as some tools write it:
 // requiring the year, or nothing after the sender, keeps an unquoted body line such as
@@ -19,10 +20,7 @@ const STRICT_FROM_LINE =
  * end resumes where it stopped. */
 export function mboxSource(path: string): MailSource {
   const file = resolve(path);
-  return {
-    name: `mbox:${file}`,
-    read: (after) => readMbox(file, after === null ? 0 : Number(after)),
-  };
+  return fileSource(`mbox:${file}`, (after) => readMbox(file, after === null ? 0 : Number(after)));
 }
 
 async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage> {

@@ -4,7 +4,7 @@ import { PatchferryError } from '../shared/errors.ts';
 import { maildirSource } from './maildir.ts';
 import { mboxSource } from './mbox.ts';
 import { publicInboxSource } from './public-inbox.ts';
-import type { MailSource } from './source.ts';
+import type { MailSource } from '../ports/mail-source.ts';
 
 /** The source for a path given on the command line: a Maildir folder, a public-inbox archive, or a
  * file holding an mbox or a single message (either may be gzipped). */

@@ -3,7 +3,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runTool } from '../shared/run.ts';
 import { PatchferryError, ToolError, errorMessage } from '../shared/errors.ts';
-import type { MailSource, RawMessage } from './source.ts';
+import type { MailSource, RawMessage } from '../ports/mail-source.ts';
+import { fileSource } from './file-source.ts';
 
 /** A local clone of a public-inbox archive (the git repositories behind lore-style archives): one
  * commit per mail, the mail in the commit's file `m` (a commit with `d` instead records a removal
@@ -11,10 +12,7 @@ import type { MailSource, RawMessage } from './source.ts';
  * epochs are read in order. The position is the id of the last commit read. */
 export function publicInboxSource(path: string, after: string | null = null): MailSource {
   const root = resolve(path);
-  return {
-    name: `public-inbox:${root}`,
-    read: (position) => readInbox(root, position ?? after),
-  };
+  return fileSource(`public-inbox:${root}`, (position) => readInbox(root, position ?? after));
 }
 
 async function* readInbox(root: string, after: string | null): AsyncGenerator<RawMessage> {

@@ -1,5 +1,5 @@
 import type { Mail } from '../mail/mail.ts';
-import type { PatchToApply, ApplyResult } from '../git/types.ts';
+import type { PatchToApply, ApplyResult } from '../ports/repository.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../series/series.ts';
 import type { MailRecord } from '../store/mail-records.ts';
 import type { ApplicationRecord } from '../store/series-records.ts';

@@ -8,19 +8,19 @@ import { imapSource } from '../ingest/imap.ts';
 import { maildirSource } from '../ingest/maildir.ts';
 import { mboxSource } from '../ingest/mbox.ts';
 import { publicInboxSource } from '../ingest/public-inbox.ts';
-import type { MailSource } from '../ingest/source.ts';
+import type { MailSource } from '../ports/mail-source.ts';
 import { GitApplier } from '../git/git-applier.ts';
-import type { Applier } from '../git/types.ts';
+import type { Applier } from '../ports/repository.ts';
 import { githubForge } from '../forge/github.ts';
 import { gitlabForge } from '../forge/gitlab.ts';
-import type { Forge } from '../forge/types.ts';
+import type { Forge } from '../ports/forge.ts';
 import { RpmbuildBuilder } from '../build/rpmbuild-builder.ts';
-import type { Builder } from '../build/types.ts';
+import type { Builder } from '../ports/builder.ts';
 import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
-import type { Publisher } from '../publish/types.ts';
+import type { Publisher } from '../ports/publisher.ts';
 import { outboxNotifier } from '../report/outbox-notifier.ts';
 import { smtpNotifier } from '../report/smtp-notifier.ts';
-import type { Notifier } from '../report/notifier.ts';
+import type { Notifier } from '../ports/notifier.ts';
 import { openStore, type Store } from '../store/store.ts';
 
 /** Everything a job needs, built from the configuration: the one place adapters are chosen. */

@@ -1,6 +1,6 @@
 import type { Octokit } from 'octokit';
 import { githubForge } from '../forge/github.ts';
-import type { Forge } from '../forge/types.ts';
+import type { Forge } from '../ports/forge.ts';
 import type { Context } from './context.ts';
 import { recordMerge } from './propose.ts';
 

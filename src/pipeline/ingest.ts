@@ -1,5 +1,5 @@
 import { identifyMail } from '../mail/parse.ts';
-import type { ReadOptions } from '../ingest/source.ts';
+import type { ReadOptions } from '../ports/mail-source.ts';
 import type { Context } from './context.ts';
 
 /** Records every mail the sources hold past their positions; returns how many were new. Only the
@@ -33,7 +33,6 @@ export async function ingest(ctx: Context, options: ReadOptions = {}): Promise<n
 export async function settle(ctx: Context): Promise<number> {
   let count = 0;
   for (const source of ctx.sources) {
-    if (!source.settle) continue;
     const mails = ctx.store.mails.unsettled(source.name);
     if (mails.length === 0) continue;
     await source.settle(mails.map((m) => m.position));

@@ -44,7 +44,7 @@ export async function withContext<T>(
   try {
     return await work(ctx);
   } finally {
-    await Promise.all(ctx.sources.map((s) => s.close?.()));
+    await Promise.all(ctx.sources.map((s) => s.close()));
     ctx.store.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { Forge } from '../forge/types.ts';
+import type { Forge } from '../ports/forge.ts';
 import { findBaseCommit } from '../mail/body.ts';
 import { formatAddress } from '../mail/mail.ts';
 import { mailInfo } from '../mail/mailinfo.ts';

@@ -11,9 +11,9 @@ import {
   type BuildFacts,
   type SeriesFacts,
 } from '../report/render.ts';
-import type { ReportMessage } from '../report/message.ts';
+import type { ReportMessage } from '../ports/report-message.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
-import type { CommitStatus } from '../forge/types.ts';
+import type { CommitStatus } from '../ports/forge.ts';
 import { renderBuildNote } from '../report/merge-request.ts';
 import type { ReportRecord } from '../store/report-records.ts';
 import { repoFileUrl } from '../publish/layout.ts';

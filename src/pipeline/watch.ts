@@ -31,8 +31,9 @@ export async function watch(ctx: Context, options: WatchOptions): Promise<void> 
   options.onReady?.(notify);
 
   const listeners = ctx.sources.map(async (source) => {
-    if (source.watch) {
-      for await (const _ of source.watch(signal)) notify();
+    const changes = source.watch(signal);
+    if (changes) {
+      for await (const _ of changes) notify();
     } else {
       while (!signal.aborted) {
         notify();

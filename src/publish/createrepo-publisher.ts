@@ -4,7 +4,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import type { Logger } from '../shared/log.ts';
 import { runTool } from '../shared/run.ts';
 import { repoFile, repoFileName, repoFileUrl, repoPath, repoUrl } from './layout.ts';
-import type { Publication, PublishRequest, Publisher } from './types.ts';
+import type { Publication, PublishRequest, Publisher } from '../ports/publisher.ts';
 
 export interface CreaterepoPublisherOptions {
   /** The directory the web server serves. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import type { ReportMessage } from './message.ts';
+import type { ReportMessage } from '../ports/report-message.ts';
 
 export interface Envelope {
   readonly from: string;

@@ -1,8 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { composeReport } from './compose.ts';
-import type { ReportMessage } from './message.ts';
-import type { Notifier } from './notifier.ts';
+import type { ReportMessage } from '../ports/report-message.ts';
+import type { Notifier } from '../ports/notifier.ts';
 
 /** Appends reports to an mbox file (mboxrd quoting), where any mail client or `git am` can read them. */
 export function outboxNotifier(opts: { path: string; from: string }): Notifier {

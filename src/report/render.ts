@@ -1,5 +1,5 @@
 import { formatAddress } from '../mail/mail.ts';
-import type { ReportMessage } from './message.ts';
+import type { ReportMessage } from '../ports/report-message.ts';
 
 /** Report rendering: plain values in, the text people read out. Pure. */
 

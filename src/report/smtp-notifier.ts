@@ -1,8 +1,8 @@
 import { createTransport } from 'nodemailer';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import { composeReport } from './compose.ts';
-import type { ReportMessage } from './message.ts';
-import type { Notifier } from './notifier.ts';
+import type { ReportMessage } from '../ports/report-message.ts';
+import type { Notifier } from '../ports/notifier.ts';
 
 export interface SmtpOptions {
   readonly host: string;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Octokit } from 'octokit';
 import { githubForge } from '../../src/forge/github.ts';
-import { ForgeError, type Forge } from '../../src/forge/types.ts';
+import { ForgeError, type Forge } from '../../src/ports/forge.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { forgeRepo } from '../helpers/forge-repo.ts';
 import { git } from '../helpers/git.ts';

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import libqp from 'libqp';
 import { describe, expect, it } from 'vitest';
 import { GitApplier } from '../../src/git/git-applier.ts';
-import type { ApplyRequest, PatchToApply } from '../../src/git/types.ts';
+import type { ApplyRequest, PatchToApply } from '../../src/ports/repository.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { commitFiles, formatPatches, git, makeRepo } from '../helpers/git.ts';
 import { tempDir } from '../helpers/tmp.ts';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitApplier, isLocalUrl } from '../../src/git/git-applier.ts';
-import type { PatchToApply } from '../../src/git/types.ts';
+import type { PatchToApply } from '../../src/ports/repository.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { commitFiles, formatPatches, git, makeRepo } from '../helpers/git.ts';
 import { tempDir } from '../helpers/tmp.ts';

@@ -2,7 +2,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINAL_KEYWORD, ImapError, imapSource, type ImapSourceOptions } from '../../src/ingest/imap.ts';
-import type { MailSource } from '../../src/ingest/source.ts';
+import type { MailSource } from '../../src/ports/mail-source.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { dovecotAvailable, freePort, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { rawMail } from '../helpers/mail.ts';
@@ -22,7 +22,7 @@ function mail(id: string, subject = `[PATCH] change ${id}`): Buffer {
   );
 }
 
-function source(d: Dovecot, over: Partial<ImapSourceOptions> = {}): MailSource {
+function source(d: Dovecot, over: Partial<ImapSourceOptions> = {}) {
   return imapSource({
     host: d.host,
     port: d.imapPort,
@@ -289,7 +289,7 @@ describe.skipIf(!available)('IMAP watching', () => {
     const stop = new AbortController();
     const wakes: number[] = [];
     const watching = (async () => {
-      for await (const _ of s.watch!(stop.signal)) wakes.push(Date.now());
+      for await (const _ of s.watch(stop.signal)) wakes.push(Date.now());
     })();
     try {
       await until(() => wakes.length === 1);
@@ -322,7 +322,7 @@ describe.skipIf(!available)('IMAP watching', () => {
     const stop = new AbortController();
     let wakes = 0;
     const watching = (async () => {
-      for await (const _ of s.watch!(stop.signal)) wakes++;
+      for await (const _ of s.watch(stop.signal)) wakes++;
     })();
     try {
       await until(() => wakes === 1);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { mboxSource } from '../../src/ingest/mbox.ts';
-import type { MailSource } from '../../src/ingest/source.ts';
+import type { MailSource } from '../../src/ports/mail-source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const MBOX = [

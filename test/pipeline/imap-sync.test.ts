@@ -50,7 +50,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
     let ctx = open();
     const first = await sync(ctx);
     ctx.store.close();
-    await Promise.all(ctx.sources.map((s) => s.close?.()));
+    await Promise.all(ctx.sources.map((s) => s.close()));
     expect(first.newMails).toBe(5);
     expect(first.applied).toHaveLength(1);
     expect(first.incomplete).toMatchObject([{ have: 2, total: 3 }]);
@@ -61,7 +61,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
     rmSync(join(world.dir, 'state'), { recursive: true });
     ctx = open();
     const again = await sync(ctx);
-    await Promise.all(ctx.sources.map((s) => s.close?.()));
+    await Promise.all(ctx.sources.map((s) => s.close()));
     ctx.store.close();
     expect(again.newMails).toBe(2);
     expect(again.applied).toEqual([]);
@@ -84,7 +84,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
       expect(backfill.newMails).toBe(0);
       expect(backfill.applied).toEqual([]);
     } finally {
-      await Promise.all(ctx.sources.map((s) => s.close?.()));
+      await Promise.all(ctx.sources.map((s) => s.close()));
       ctx.store.close();
     }
   });

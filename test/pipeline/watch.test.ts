@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import type { MailSource } from '../../src/ingest/source.ts';
+import type { MailSource } from '../../src/ports/mail-source.ts';
 import { createContext } from '../../src/pipeline/context.ts';
 import type { JobSummary } from '../../src/pipeline/job.ts';
 import { watch } from '../../src/pipeline/watch.ts';
@@ -14,7 +14,7 @@ import { until as waitUntil } from '../helpers/until.ts';
  * instead of being polled. */
 function pushOnly(source: MailSource): MailSource {
   return {
-    name: source.name,
+    ...source,
     read: (after, options) => source.read(after, options),
     async *watch(signal) {
       yield;

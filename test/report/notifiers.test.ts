@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { mboxSource } from '../../src/ingest/mbox.ts';
 import { parseMail } from '../../src/mail/parse.ts';
-import type { ReportMessage } from '../../src/report/message.ts';
+import type { ReportMessage } from '../../src/ports/report-message.ts';
 import { outboxNotifier } from '../../src/report/outbox-notifier.ts';
 import { smtpNotifier } from '../../src/report/smtp-notifier.ts';
 import { tempDir } from '../helpers/tmp.ts';

@@ -1,4 +1,4 @@
-import type { ReportMessage } from './message.ts';
+import type { ReportMessage } from './report-message.ts';
 
 /** Delivers reports: to the list over SMTP, into an outbox file, on a merge request. */
 export interface Notifier {

@@ -18,11 +18,12 @@ export interface MailSource {
   /** Messages after `after` (from the start when null), oldest first. */
   read(after: string | null, options?: ReadOptions): AsyncIterable<RawMessage>;
   /** Marks mails whose outcome is final in the mailbox itself, so that a run with an empty database
-   * skips them. Only sources that can keep such a mark have it. */
-  settle?(positions: readonly string[]): Promise<void>;
-  /** Yields once at the start and then whenever new mail may have arrived, until `signal` aborts.
-   * Sources that cannot tell (files) have no `watch`. */
-  watch?(signal: AbortSignal): AsyncIterable<void>;
-  /** Releases connections; the source can still be used afterwards (it reconnects). */
-  close?(): Promise<void>;
+   * skips them. Sources that cannot keep such a mark (files, archives) resolve having done nothing. */
+  settle(positions: readonly string[]): Promise<void>;
+  /** Yields once at the start and then whenever new mail may have arrived, until `signal` aborts;
+   * null from sources that cannot tell (files, archives), which the daemon polls instead. */
+  watch(signal: AbortSignal): AsyncIterable<void> | null;
+  /** Releases connections; the source can still be used afterwards (it reconnects). Sources that
+   * hold none resolve at once. */
+  close(): Promise<void>;
 }
