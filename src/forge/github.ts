@@ -123,6 +123,21 @@ export function githubForge(options: GitHubOptions): Forge {
         octokit.rest.issues.createComment({ ...repo(project), issue_number: number, body }),
       );
     },
+    async comments(project, number) {
+      const all = await call(`read the comments of #${number} of ${project}`, () =>
+        octokit.paginate(octokit.rest.issues.listComments, {
+          ...repo(project),
+          issue_number: number,
+          per_page: 100,
+        }),
+      );
+      return all.map((c) => ({ id: c.id, body: c.body ?? '' }));
+    },
+    async editComment(project, number, commentId, body) {
+      await call(`edit comment ${commentId} on #${number} of ${project}`, () =>
+        octokit.rest.issues.updateComment({ ...repo(project), comment_id: commentId, body }),
+      );
+    },
     async close(project, number) {
       const { data } = await call(`close #${number} of ${project}`, () =>
         octokit.rest.pulls.update({ ...repo(project), pull_number: number, state: 'closed' }),

@@ -79,6 +79,18 @@ export function gitlabForge(options: GitLabOptions): Forge {
     async comment(project, number, body) {
       await call(`comment on !${number} of ${project}`, () => notes.create(project, number, body));
     },
+    async comments(project, number) {
+      const all = (await call(`read the notes of !${number} of ${project}`, () =>
+        notes.all(project, number, { sort: 'asc', orderBy: 'created_at' }),
+      )) as unknown as { id: number; body: string; system?: boolean }[];
+      // GitLab's own notes ("added 1 commit") are not comments anyone wrote.
+      return all.filter((n) => !n.system).map((n) => ({ id: n.id, body: n.body }));
+    },
+    async editComment(project, number, commentId, body) {
+      await call(`edit note ${commentId} on !${number} of ${project}`, () =>
+        notes.edit(project, number, commentId, { body }),
+      );
+    },
     async close(project, number) {
       const closed = await call(`close !${number} of ${project}`, () =>
         mrs.edit(project, number, { stateEvent: 'close' }),

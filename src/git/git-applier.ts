@@ -9,7 +9,14 @@ import { runTool } from '../shared/run.ts';
 import { amMailbox } from './am-mailbox.ts';
 import { amSettings, fastApply, type FastApplyOutcome } from './fast-apply.ts';
 import { WorktreePool, type LentWorktree } from './worktree-pool.ts';
-import type { ApplyHooks, ApplyRequest, ApplyResult, Applier, PatchToApply } from '../ports/repository.ts';
+import type {
+  ApplyHooks,
+  ApplyRequest,
+  ApplyResult,
+  Applier,
+  PatchToApply,
+  Repository,
+} from '../ports/repository.ts';
 
 export interface GitApplierOptions {
   /** Holds one bare mirror per project and the worktrees of series being applied. */
@@ -20,7 +27,7 @@ export interface GitApplierOptions {
 }
 
 /** Applies series with `git am --3way` in a worktree of a per-project bare mirror. */
-export class GitApplier implements Applier {
+export class GitApplier implements Applier, Repository {
   readonly #opts: GitApplierOptions;
   readonly #locks = new Map<string, Promise<void>>();
   readonly #pools = new Map<string, WorktreePool>();

@@ -46,7 +46,7 @@ export async function applyDirect(
   const projectConfig = ctx.config.projects[project];
   if (!projectConfig) return;
   const inFlight = ctx.store.series.pushInFlight(series.id);
-  if (inFlight && (await ctx.applier.contains(project, projectConfig.git, branch, inFlight.head))) {
+  if (inFlight && (await ctx.repository.contains(project, projectConfig.git, branch, inFlight.head))) {
     // The last run pushed this series and stopped before recording it: record, do not apply twice.
     log.warn({ head: inFlight.head }, 'series was pushed by an interrupted run; recording it');
     recordApplied(ctx, job, inFlight, summary);

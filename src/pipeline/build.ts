@@ -31,7 +31,7 @@ export async function build(ctx: Context, filter: BuildFilter = {}): Promise<Bui
   for (const { project, branch } of targets(ctx, filter)) {
     const proj = ctx.config.projects[project];
     if (!proj) continue;
-    const commit = await ctx.applier.branchTip(project, proj.git, branch);
+    const commit = await ctx.repository.branchTip(project, proj.git, branch);
     const tree = join(ctx.config.workDir, 'trees', project, commit);
     let exported = false;
     for (const platformName of proj.platforms) {
@@ -48,7 +48,7 @@ export async function build(ctx: Context, filter: BuildFilter = {}): Promise<Bui
       try {
         if (!exported) {
           await rm(tree, { recursive: true, force: true });
-          await ctx.applier.exportTree(project, proj.git, commit, tree);
+          await ctx.repository.exportTree(project, proj.git, commit, tree);
           exported = true;
         }
         const result = await ctx.builder.build({

@@ -10,7 +10,7 @@ import { mboxSource } from '../ingest/mbox.ts';
 import { publicInboxSource } from '../ingest/public-inbox.ts';
 import type { MailSource } from '../ports/mail-source.ts';
 import { GitApplier } from '../git/git-applier.ts';
-import type { Applier } from '../ports/repository.ts';
+import type { Applier, Repository } from '../ports/repository.ts';
 import { githubForge } from '../forge/github.ts';
 import { gitlabForge } from '../forge/gitlab.ts';
 import type { Forge } from '../ports/forge.ts';
@@ -30,6 +30,7 @@ export interface Context {
   readonly store: Store;
   readonly sources: readonly MailSource[];
   readonly applier: Applier;
+  readonly repository: Repository;
   /** Set in merge-request mode: series are proposed there instead of pushed onto their branch. */
   readonly forge: Forge | null;
   readonly builder: Builder;
@@ -45,12 +46,14 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
   }
   const sources = config.sources.flatMap((s, i) => mailSources(s, `sources[${i}]`, log, env));
   const chosenNotifiers = notifiers(config, env);
+  const git = new GitApplier({ workDir: join(config.workDir, 'git'), log });
   return {
     config,
     log,
     store: openStore(config.state.database),
     sources,
-    applier: new GitApplier({ workDir: join(config.workDir, 'git'), log }),
+    applier: git,
+    repository: git,
     forge: config.forge ? forgeFor(config.forge, log, env) : null,
     builder: new RpmbuildBuilder({ log }),
     publisher: new CreaterepoPublisher({

@@ -94,7 +94,7 @@ export async function proposeSeries(
     if (previous?.head !== result.head) {
       mr = await forge.update(forgePath, mr.number, { title: text.title, description: text.description });
       const rangeDiff = previous
-        ? await ctx.applier
+        ? await ctx.repository
             .rangeDiff(project, projectConfig.git, previous.seriesId, series.id)
             .catch((err: unknown) => {
               ctx.log.warn(

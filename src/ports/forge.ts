@@ -22,6 +22,13 @@ export interface MergeRequestFields {
   readonly targetBranch: string;
 }
 
+/** A comment (GitLab: note) on a merge request. */
+export interface Comment {
+  /** The forge's id of the comment, for editing it. */
+  readonly id: number;
+  readonly body: string;
+}
+
 export type CommitState = 'pending' | 'running' | 'success' | 'failed';
 
 export interface CommitStatus {
@@ -44,6 +51,10 @@ export interface Forge {
   update(project: string, number: number, fields: Partial<MergeRequestFields>): Promise<MergeRequest>;
   get(project: string, number: number): Promise<MergeRequest>;
   comment(project: string, number: number, body: string): Promise<void>;
+  /** Every comment on the merge request, oldest first (all pages): a hidden marker in one of them
+   * lets a retry find the comment it posted before a crash and edit it instead of posting again. */
+  comments(project: string, number: number): Promise<readonly Comment[]>;
+  editComment(project: string, number: number, commentId: number, body: string): Promise<void>;
   close(project: string, number: number): Promise<MergeRequest>;
   setStatus(project: string, sha: string, status: CommitStatus): Promise<void>;
 }

@@ -56,6 +56,11 @@ export interface ApplyHooks {
 /** Applies series to repositories (direct mode pushes onto the target branch itself). */
 export interface Applier {
   apply(request: ApplyRequest, hooks?: ApplyHooks): Promise<ApplyResult>;
+}
+
+/** A project's repository as patchferry reads it, through a local mirror fetched before each use.
+ * `project` names the mirror; `gitUrl` is where the repository is fetched from. */
+export interface Repository {
   /** Whether `commit` is on `branch` of the repository now (fetched, not from a stale mirror). */
   contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean>;
   /** Exports the tree of `commit` into `dest`, for builders that work from files. */

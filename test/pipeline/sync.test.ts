@@ -119,10 +119,6 @@ describe('sync in direct mode', () => {
     const dying: Context = {
       ...ctx,
       applier: {
-        ...ctx.applier,
-        contains: (...a) => ctx.applier.contains(...a),
-        branchTip: (...a) => ctx.applier.branchTip(...a),
-        exportTree: (...a) => ctx.applier.exportTree(...a),
         apply: async (request, hooks) => {
           await ctx.applier.apply(request, hooks);
           throw new Error('killed after the push');
