@@ -1,0 +1,239 @@
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { gitAt, type Git } from './git-run.ts';
+import { ToolError, errorMessage } from '../shared/errors.ts';
+import { runTool } from '../shared/run.ts';
+import type { Repository } from '../ports/repository.ts';
+
+export interface GitMirrorOptions {
+  /** Holds one bare mirror per project (`mirrors/<project>.git`); the applier keeps its worktrees
+   * and mailboxes beside them. */
+  readonly workDir: string;
+}
+
+/** What a use of the mirror fetches first: only the branch in use (in merge-request mode the
+ * repository also holds a branch per proposed series, which the mirror has no use for), every
+ * branch, or nothing. */
+export type MirrorFetch = { readonly branch: string } | 'every branch' | 'nothing';
+
+/** Commits pushed from the mirror, and the mirror's own refs updated beside the push. */
+export interface MirrorPush {
+  readonly gitUrl: string;
+  readonly branch: string;
+  readonly force: boolean;
+  readonly base: string;
+  readonly head: string;
+  /** Keep `base` and `head` as the refs of this version (see keptRef), for range-diffs. */
+  readonly keepAs?: string;
+  /** Working refs (see workRef) to delete in the same ref update. */
+  readonly drop?: readonly string[];
+}
+
+/**
+ * The per-project bare mirrors of the repositories patchferry reads and pushes to, fetched before
+ * each use. Changes to one mirror (clone, fetch, ref updates, worktree bookkeeping) run one at a
+ * time through `exclusive`; reads and `git am` in worktrees of it run side by side.
+ */
+export class GitMirror implements Repository {
+  readonly workDir: string;
+  readonly #locks = new Map<string, Promise<void>>();
+  readonly #swept = new Set<string>();
+
+  constructor(opts: GitMirrorOptions) {
+    this.workDir = opts.workDir;
+  }
+
+  /** The project's bare mirror (its git directory), whether or not it exists yet. */
+  gitDir(project: string): string {
+    return join(this.workDir, 'mirrors', `${project}.git`);
+  }
+
+  /** The project's bare mirror, cloned on first use and then fetched as asked; its git directory. */
+  fetch(project: string, gitUrl: string, what: MirrorFetch): Promise<string> {
+    return this.exclusive(project, () => this.#fetch(project, gitUrl, what));
+  }
+
+  /** Runs `work` alone among the changes to a project's mirror (fetches, ref updates, worktree
+   * bookkeeping), which git would otherwise refuse or race on; `git am` in the separate worktrees
+   * still runs side by side. */
+  exclusive<T>(project: string, work: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(project) ?? Promise.resolve();
+    const run = before.then(work, work);
+    this.#locks.set(
+      project,
+      run.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return run;
+  }
+
+  /** A new ref for the fast path's git fast-import to write a series to before it is pushed; left-
+   * over ones are swept at a mirror's first use in a process. */
+  workRef(): string {
+    return `${WORK_REFS}${randomUUID()}`;
+  }
+
+  /** Deletes working refs, whose commits are pushed or failed with their series; a failure to
+   * delete is left to the next sweep. */
+  async dropRefs(project: string, refs: readonly string[]): Promise<void> {
+    if (refs.length === 0) return;
+    await gitAt({ cwd: this.gitDir(project) })
+      .raw(['update-ref', '--stdin'], refs.map((ref) => `delete ${ref}\n`).join(''))
+      .catch(() => '');
+  }
+
+  /** The commits pushed to their branch and, beside the push, the mirror's own refs updated: the
+   * kept versions, and the working refs dropped. The mirror's branches follow the repository's at
+   * every fetch and are not written here; a failed push throws, and the next application of that
+   * version writes the kept refs again. */
+  async push(project: string, push: MirrorPush): Promise<void> {
+    const mirror = gitAt({ cwd: this.gitDir(project) });
+    const updates = [
+      ...(push.keepAs
+        ? [
+            `update ${keptRef(push.keepAs, 'head')} ${push.head}`,
+            `update ${keptRef(push.keepAs, 'base')} ${push.base}`,
+          ]
+        : []),
+      ...(push.drop ?? []).map((ref) => `delete ${ref}`),
+    ];
+    await Promise.all([
+      this.#push(mirror, push),
+      updates.length > 0
+        ? this.exclusive(project, () => mirror.raw(['update-ref', '--stdin'], `${updates.join('\n')}\n`))
+        : undefined,
+    ]);
+  }
+
+  async rangeDiff(project: string, gitUrl: string, oldName: string, newName: string): Promise<string> {
+    // The kept versions are the mirror's own refs: nothing to fetch.
+    const mirror = gitAt({ cwd: await this.fetch(project, gitUrl, 'nothing') });
+    const range = (name: string) => `${keptRef(name, 'base')}..${keptRef(name, 'head')}`;
+    return mirror.raw(['range-diff', '--no-color', range(oldName), range(newName)]);
+  }
+
+  async exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void> {
+    // The commit usually comes from branchTip a moment before: fetch only when the mirror lacks it.
+    const dir = this.gitDir(project);
+    const known =
+      existsSync(dir) &&
+      (await gitAt({ cwd: dir })
+        .raw(['cat-file', '-e', `${commit}^{commit}`])
+        .then(
+          () => true,
+          () => false,
+        ));
+    if (!known) await this.fetch(project, gitUrl, 'every branch');
+    await mkdir(dest, { recursive: true });
+    // `git worktree` would register the export; archive + extract leaves the mirror untouched.
+    const tar = join(dest, '..', `${commit}.tar`);
+    await gitAt({ cwd: dir }).raw(['archive', '--format=tar', `--output=${tar}`, commit]);
+    await runTool('tar', ['-xf', tar, '-C', dest]);
+    await rm(tar, { force: true });
+  }
+
+  async contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean> {
+    const mirror = gitAt({ cwd: await this.fetch(project, gitUrl, { branch }) });
+    return mirror.raw(['merge-base', '--is-ancestor', commit, `refs/heads/${branch}`]).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async branchTip(project: string, gitUrl: string, branch: string): Promise<string> {
+    const mirror = gitAt({ cwd: await this.fetch(project, gitUrl, { branch }) });
+    return (await mirror.revparse([`refs/heads/${branch}`])).trim();
+  }
+
+  async #fetch(project: string, gitUrl: string, what: MirrorFetch): Promise<string> {
+    const dir = this.gitDir(project);
+    try {
+      if (!existsSync(dir)) {
+        await mkdir(join(dir, '..'), { recursive: true });
+        // Cloned aside and renamed: a process killed mid-clone leaves no half mirror behind.
+        const partial = `${dir}.partial-${process.pid}`;
+        await rm(partial, { recursive: true, force: true });
+        await gitAt().raw(['clone', '--bare', '--quiet', gitUrl, partial]);
+        await rename(partial, dir);
+      } else if (what !== 'nothing') {
+        const refs = what === 'every branch' ? 'refs/heads/*' : `refs/heads/${what.branch}`;
+        // No FETCH_HEAD (nothing reads it) and no maintenance check here: every series runs that
+        // check on the same repository once applied (see the applier).
+        await gitAt({ cwd: dir }).raw([
+          'fetch',
+          '--quiet',
+          '--prune',
+          '--no-write-fetch-head',
+          '--no-auto-maintenance',
+          gitUrl,
+          `+${refs}:${refs}`,
+        ]);
+      }
+      if (!this.#swept.has(project)) {
+        this.#swept.add(project);
+        await sweepWorkRefs(gitAt({ cwd: dir }));
+      }
+    } catch (err) {
+      throw new ToolError(
+        'git',
+        `cannot fetch ${gitUrl} for project ${project}: ${errorMessage(err)}`,
+        errorMessage(err),
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
+    }
+    return dir;
+  }
+
+  async #push(mirror: Git, push: MirrorPush): Promise<void> {
+    const { gitUrl, branch } = push;
+    try {
+      // Over a local transport deltas save no transfer, and finding them was a third of the push's
+      // time in bench:apply; the repository's own gc packs the objects tightly later.
+      const local = isLocalUrl(gitUrl) ? ['-c', 'pack.window=0'] : [];
+      const refspec = `${push.force ? '+' : ''}${push.head}:refs/heads/${branch}`;
+      await mirror.raw([...local, 'push', '--quiet', gitUrl, refspec]);
+    } catch (err) {
+      throw new ToolError(
+        'git',
+        `cannot push to ${branch} of ${gitUrl}: ${errorMessage(err)}`,
+        errorMessage(err),
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
+    }
+  }
+}
+
+/** Where the fast path's git fast-import writes a series before it is pushed. */
+const WORK_REFS = 'refs/patchferry/apply/';
+
+/** The fast path's working refs that a process killed between writing and removing one left
+ * behind (they only keep objects alive); removed at the first use of a mirror in a process. */
+async function sweepWorkRefs(mirror: Git): Promise<void> {
+  const left = await mirror.raw(['for-each-ref', `--format=delete %(refname)`, WORK_REFS]);
+  if (left.trim()) await mirror.raw(['update-ref', '--stdin'], left);
+}
+
+/** The mirror ref that keeps a version of a series; hashed, because series ids (Message-IDs) hold
+ * characters refs may not. */
+export function keptRef(name: string, which: 'base' | 'head'): string {
+  return `refs/patchferry/${createHash('sha1').update(name).digest('hex')}/${which}`;
+}
+
+/** Whether git reaches `url` by its local transport (a path or file://) rather than over a network;
+ * `host:path` is git's scp-like ssh form. */
+export function isLocalUrl(url: string): boolean {
+  if (url.includes('://')) return url.startsWith('file://');
+  const colon = url.indexOf(':');
+  const slash = url.indexOf('/');
+  return colon < 0 || (slash >= 0 && slash < colon);
+}
