@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,17 +6,10 @@ import { gitAt, type Git } from './git-run.ts';
 import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
-import { amMailbox } from './am-mailbox.ts';
 import { amSettings, fastApply, type FastApplyOutcome } from './fast-apply.ts';
+import { gitAm } from './git-am.ts';
 import { WorktreePool, type LentWorktree } from './worktree-pool.ts';
-import type {
-  ApplyHooks,
-  ApplyRequest,
-  ApplyResult,
-  Applier,
-  PatchToApply,
-  Repository,
-} from '../ports/repository.ts';
+import type { ApplyHooks, ApplyRequest, ApplyResult, Applier, Repository } from '../ports/repository.ts';
 
 export interface GitApplierOptions {
   /** Holds one bare mirror per project and the worktrees of series being applied. */
@@ -97,7 +90,15 @@ export class GitApplier implements Applier, Repository {
         alone = fast.byPatch && !(alone && fast.applied === 0);
         const part = req.patches.slice(applied, alone ? applied + 1 : total);
         if ((await lent.head()) !== head) await git.raw(['checkout', '--quiet', '--force', '--detach', head]);
-        const failed = await this.#gitAm(git, req, part, base, applied, mailboxes);
+        const failed = await gitAm({
+          git,
+          patches: part,
+          base,
+          applied,
+          reproducible: req.reproducible ?? false,
+          mailDir: this.#opts.workDir,
+          mailboxes,
+        });
         if (failed) return failed;
         applied += part.length;
         head = await lent.head();
@@ -137,48 +138,6 @@ export class GitApplier implements Applier, Repository {
           : undefined,
       ]);
     }
-  }
-
-  /**
-   * `git am --3way` of `part` in the worktree `git` runs in, one run per stretch of patches up to the
-   * next one with trailers to fold in (a 50-patch series without review trailers is one git
-   * process, as a maintainer would run it). `applied` patches of the series are commits since `base`
-   * already. The failure, when git stops on a patch; the mailboxes written go into `mailboxes`.
-   */
-  async #gitAm(
-    git: Git,
-    req: ApplyRequest,
-    part: readonly PatchToApply[],
-    base: string,
-    applied: number,
-    mailboxes: string[],
-  ): Promise<ApplyResult | null> {
-    const groups = amGroups(part);
-    const files = groups.map(() => join(this.#opts.workDir, `series-${randomUUID()}.mbox`));
-    mailboxes.push(...files);
-    await Promise.all(
-      groups.map((group, i) => writeFile(files[i] ?? '', amMailbox(group.map((p) => p.raw)))),
-    );
-    let done = applied;
-    for (const [i, group] of groups.entries()) {
-      try {
-        await git.raw([
-          'am',
-          '--3way',
-          '--quiet',
-          '--patch-format=mboxrd',
-          ...(req.reproducible ? ['--committer-date-is-author-date'] : []),
-          files[i] ?? '',
-        ]);
-      } catch (err) {
-        return this.#failure(git, base, group, done, err);
-      }
-      done += group.length;
-      const last = group.at(-1);
-      if (last && last.trailers.length > 0)
-        await this.#addTrailers(git, last.trailers, req.reproducible ?? false);
-    }
-    return null;
   }
 
   /** The commits pushed to their branch and, beside the push, the mirror's own refs updated: the
@@ -241,39 +200,6 @@ export class GitApplier implements Applier, Repository {
     }
   }
 
-  /** What failed in a `git am` of `group`, after `applied` patches before it became commits. */
-  async #failure(
-    git: Git,
-    base: string,
-    group: readonly PatchToApply[],
-    applied: number,
-    err: unknown,
-  ): Promise<ApplyResult> {
-    // The patches before the failing one became commits: their count says which one failed.
-    const done = Number((await git.raw(['rev-list', '--count', `${base}..HEAD`])).trim()) - applied;
-    const failed = group[done] ?? group[0];
-    const conflicts = (await git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => ''))
-      .split('\n')
-      .filter(Boolean);
-    const conflictDiff = conflicts.length > 0 ? shorten(await git.raw(['diff']).catch(() => ''), 200) : '';
-    await git.raw(['am', '--abort']).catch(() => undefined);
-    return {
-      ok: false,
-      base,
-      failedPart: failed?.part ?? 0,
-      failedSubject: failed?.subject ?? '',
-      conflicts,
-      conflictDiff,
-      // git numbers the mails of its own run; the series' numbers are the ones the sender knows.
-      output: errorMessage(err)
-        .trim()
-        .replace(/^Patch failed at (\d+)/m, (line, n: string) => {
-          const part = group[Number(n) - 1]?.part;
-          return part === undefined ? line : `Patch failed at ${String(part).padStart(n.length, '0')}`;
-        }),
-    };
-  }
-
   #pool(project: string): WorktreePool {
     let pool = this.#pools.get(project);
     if (!pool) {
@@ -312,15 +238,6 @@ export class GitApplier implements Applier, Repository {
       start: tip,
       baseNote: `base-commit ${req.baseCommit} is not in the repository; applied to the tip of ${req.branch} instead`,
     };
-  }
-
-  async #addTrailers(git: Git, trailers: readonly string[], reproducible: boolean): Promise<void> {
-    // Amending sets the committer date to now unless told otherwise; a reproducible series keeps the
-    // patch's own date so the commit id stays the same however often it is applied.
-    const date = reproducible ? (await git.raw(['log', '-1', '--format=%ad', '--date=raw'])).trim() : null;
-    const amend = ['commit', '--amend', '--quiet', '--no-edit', ...trailers.flatMap((t) => ['--trailer', t])];
-    if (date) await git.env('GIT_COMMITTER_DATE', date).raw(amend);
-    else await git.raw(amend);
   }
 
   async #checkBranchName(branch: string): Promise<void> {
@@ -488,24 +405,6 @@ type MirrorFetch = { readonly branch: string } | 'every branch' | 'nothing';
  * characters refs may not. */
 function keptRef(name: string, which: 'base' | 'head'): string {
   return `refs/patchferry/${createHash('sha1').update(name).digest('hex')}/${which}`;
-}
-
-function shorten(text: string, lines: number): string {
-  const all = text.split('\n');
-  return all.length <= lines
-    ? text
-    : `${all.slice(0, lines).join('\n')}\n[... ${all.length - lines} more lines]\n`;
-}
-
-/** The series cut after every patch that has trailers, which are folded into its commit right after
- * `git am` made it. */
-function amGroups(patches: readonly PatchToApply[]): PatchToApply[][] {
-  const groups: PatchToApply[][] = [[]];
-  for (const patch of patches) {
-    groups.at(-1)?.push(patch);
-    if (patch.trailers.length > 0) groups.push([]);
-  }
-  return groups.filter((g) => g.length > 0);
 }
 
 /** Whether git reaches `url` by its local transport (a path or file://) rather than over a network;
