@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { GitApplier } from '../src/git/git-applier.ts';
+import { GitApplier } from '../src/git/applier.ts';
+import { GitMirror } from '../src/git/mirror.ts';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/shared/log.ts';
 
@@ -88,8 +89,9 @@ try {
       done();
     },
   });
-  const applier = new GitApplier({ workDir: join(dir, 'pf'), log: createLogger({ destination }) });
-  await applier.branchTip('bench', upstream, 'bench-base'); // the mirror exists in steady state
+  const mirror = new GitMirror({ workDir: join(dir, 'pf') });
+  const applier = new GitApplier({ mirror, log: createLogger({ destination }) });
+  await mirror.branchTip('bench', upstream, 'bench-base'); // the mirror exists in steady state
   const checkout = join(dir, 'checkout');
   git(dir, ['clone', '-q', upstream, checkout]);
 

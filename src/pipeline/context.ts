@@ -9,7 +9,8 @@ import { maildirSource } from '../ingest/maildir.ts';
 import { mboxSource } from '../ingest/mbox.ts';
 import { publicInboxSource } from '../ingest/public-inbox.ts';
 import type { MailSource } from '../ports/mail-source.ts';
-import { GitApplier } from '../git/git-applier.ts';
+import { GitApplier } from '../git/applier.ts';
+import { GitMirror } from '../git/mirror.ts';
 import type { Applier, Repository } from '../ports/repository.ts';
 import { githubForge } from '../forge/github.ts';
 import { gitlabForge } from '../forge/gitlab.ts';
@@ -46,14 +47,14 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
   }
   const sources = config.sources.flatMap((s, i) => mailSources(s, `sources[${i}]`, log, env));
   const chosenNotifiers = notifiers(config, env);
-  const git = new GitApplier({ workDir: join(config.workDir, 'git'), log });
+  const repository = new GitMirror({ workDir: join(config.workDir, 'git') });
   return {
     config,
     log,
     store: openStore(config.state.database),
     sources,
-    applier: git,
-    repository: git,
+    applier: new GitApplier({ mirror: repository, log }),
+    repository,
     forge: config.forge ? forgeFor(config.forge, log, env) : null,
     builder: new RpmbuildBuilder({ log }),
     publisher: new CreaterepoPublisher({

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import libqp from 'libqp';
 import { describe, expect, it } from 'vitest';
-import { GitApplier } from '../../src/git/git-applier.ts';
+import { GitApplier } from '../../src/git/applier.ts';
+import { GitMirror } from '../../src/git/mirror.ts';
 import type { ApplyRequest, PatchToApply } from '../../src/ports/repository.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { commitFiles, formatPatches, git, makeRepo } from '../helpers/git.ts';
@@ -20,10 +21,8 @@ function applierIn(dir: string) {
       done();
     },
   });
-  return {
-    applier: new GitApplier({ workDir: join(dir, 'pf'), log: createLogger({ destination }) }),
-    events,
-  };
+  const mirror = new GitMirror({ workDir: join(dir, 'pf') });
+  return { mirror, applier: new GitApplier({ mirror, log: createLogger({ destination }) }), events };
 }
 
 const asPatches = (mails: Buffer[], trailers: Record<number, string[]> = {}): PatchToApply[] =>
@@ -290,8 +289,8 @@ describe('applying a series in memory (the fast path)', () => {
     const upstream = join(dir, 'upstream.git');
     git(dir, ['clone', '-q', '--bare', work, upstream]);
     commitFiles(work, 'a: trailing blanks', { 'a.txt': 'one   \ntwo\t\n' });
-    const { applier, events } = applierIn(dir);
-    await applier.branchTip('p', upstream, 'master'); // the mirror is made
+    const { mirror, applier, events } = applierIn(dir);
+    await mirror.branchTip('p', upstream, 'master'); // the mirror is made
     git(join(dir, 'pf', 'mirrors', 'p.git'), ['config', 'apply.whitespace', 'fix']);
 
     const result = await applier.apply(request(upstream, asPatches(formatPatches(work, 1)), 'ws'));
@@ -310,8 +309,8 @@ describe('keeping the mirror in shape without git am', () => {
     const work = makeRepo(join(dir, 'work'), { 'a.txt': 'one\n' });
     const upstream = join(dir, 'upstream.git');
     git(dir, ['clone', '-q', '--bare', work, upstream]);
-    const { applier, events } = applierIn(dir);
-    await applier.branchTip('p', upstream, 'master');
+    const { mirror: pf, applier, events } = applierIn(dir);
+    await pf.branchTip('p', upstream, 'master');
     const mirror = join(dir, 'pf', 'mirrors', 'p.git');
     // Every import a pack (small ones are loose objects by default), a low limit, and gc in the
     // foreground, so the test sees it happen.
@@ -328,17 +327,5 @@ describe('keeping the mirror in shape without git am', () => {
     }
     expect(events.every((e) => e.via === 'fast-import')).toBe(true);
     expect(packs()).toBeLessThanOrEqual(3);
-  });
-
-  it('removes working refs a killed process left behind', async () => {
-    const dir = tempDir();
-    const work = makeRepo(join(dir, 'work'), { 'a.txt': 'one\n' });
-    const upstream = join(dir, 'upstream.git');
-    git(dir, ['clone', '-q', '--bare', work, upstream]);
-    await applierIn(dir).applier.branchTip('p', upstream, 'master');
-    const mirror = join(dir, 'pf', 'mirrors', 'p.git');
-    git(mirror, ['update-ref', 'refs/patchferry/apply/left-by-a-killed-run', 'master']);
-    await applierIn(dir).applier.branchTip('p', upstream, 'master'); // the next process
-    expect(git(mirror, ['for-each-ref', 'refs/patchferry/apply/'])).toBe('');
   });
 });

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GitApplier, isLocalUrl } from '../../src/git/git-applier.ts';
+import { GitApplier } from '../../src/git/applier.ts';
+import { GitMirror } from '../../src/git/mirror.ts';
 import type { PatchToApply } from '../../src/ports/repository.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { commitFiles, formatPatches, git, makeRepo } from '../helpers/git.ts';
@@ -14,8 +15,9 @@ function world() {
   const upstream = join(dir, 'upstream.git');
   git(dir, ['clone', '-q', '--bare', work, upstream]);
   git(work, ['checkout', '-q', '-b', 'topic']);
-  const applier = new GitApplier({ workDir: join(dir, 'pf'), log: silentLogger() });
-  return { dir, work, upstream, applier };
+  const mirror = new GitMirror({ workDir: join(dir, 'pf') });
+  const applier = new GitApplier({ mirror, log: silentLogger() });
+  return { dir, work, upstream, mirror, applier };
 }
 
 const asPatches = (mails: Buffer[], trailers: string[][] = []): PatchToApply[] =>
@@ -114,20 +116,18 @@ describe('applying series with git am', () => {
     expect(existsSync(join(dir, 'pf', 'worktrees', 'p', 'slot-0.lock'))).toBe(false);
   });
 
-  it('exports the tree of a commit and tells a branch tip', async () => {
-    const { dir, upstream, applier } = world();
-    const tip = await applier.branchTip('p', upstream, 'master');
-    expect(tip).toBe(git(upstream, ['rev-parse', 'master']).trim());
-    const dest = join(dir, 'tree');
-    await applier.exportTree('p', upstream, tip, dest);
-    expect(readFileSync(join(dest, 'b.txt'), 'utf8')).toBe('bee\n');
-  });
-
   it('names the repository it cannot fetch', async () => {
-    const { applier } = world();
-    await expect(applier.branchTip('p', '/nonexistent/repo.git', 'master')).rejects.toThrow(
-      /cannot fetch \/nonexistent\/repo.git for project p/,
-    );
+    const { work, applier } = world();
+    commitFiles(work, 'a: change', { 'a.txt': 'x\n' });
+    await expect(
+      applier.apply({
+        project: 'p',
+        gitUrl: '/nonexistent/repo.git',
+        branch: 'master',
+        workName: 'nowhere',
+        patches: asPatches(formatPatches(work, 1)),
+      }),
+    ).rejects.toThrow(/cannot fetch \/nonexistent\/repo.git for project p/);
   });
 
   it('honours base-commit when the repository has it, and says so when it does not', async () => {
@@ -230,7 +230,7 @@ describe('applying series with git am', () => {
   });
 
   it('shows what changed between two kept versions with range-diff', async () => {
-    const { work, upstream, applier } = world();
+    const { work, upstream, mirror, applier } = world();
     commitFiles(work, 'a: change', { 'a.txt': 'one\n2\nthree\n' });
     const v1 = formatPatches(work, 1);
     git(work, ['commit', '-q', '--amend', '-m', 'a: change, reworded']);
@@ -243,20 +243,8 @@ describe('applying series with git am', () => {
     };
     await applier.apply({ ...request, workName: 'v1', patches: asPatches(v1), keepAs: 'series-v1@x' });
     await applier.apply({ ...request, workName: 'v2', patches: asPatches(v2), keepAs: 'series-v2@x' });
-    const diff = await applier.rangeDiff('p', upstream, 'series-v1@x', 'series-v2@x');
+    const diff = await mirror.rangeDiff('p', upstream, 'series-v1@x', 'series-v2@x');
     expect(diff).toMatch(/1: +[0-9a-f]+ ! 1: +[0-9a-f]+ a: change/);
     expect(diff).toContain('+    a: change, reworded');
-  });
-});
-
-describe('telling local repositories from remote ones', () => {
-  it('takes paths and file:// URLs for local, and ssh, scp-like and http URLs for remote', () => {
-    expect(isLocalUrl('/srv/git/qemu.git')).toBe(true);
-    expect(isLocalUrl('../qemu.git')).toBe(true);
-    expect(isLocalUrl('file:///srv/git/qemu.git')).toBe(true);
-    expect(isLocalUrl('./dir:with-colon/qemu.git')).toBe(true);
-    expect(isLocalUrl('git@gitlab.example.org:virt/qemu.git')).toBe(false);
-    expect(isLocalUrl('ssh://git@gitlab.example.org/virt/qemu.git')).toBe(false);
-    expect(isLocalUrl('https://127.0.0.1:8443/virt/qemu.git')).toBe(false);
   });
 });
