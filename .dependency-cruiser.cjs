@@ -1,6 +1,12 @@
-// The layering of DESIGN.md, checked on every test run.
-const CORE = '^src/(mail|series|report/(render|merge-request))';
-const ADAPTERS = 'ingest|git|forge|build|publish|store';
+// The layering of docs/architecture.md, checked on every test run.
+//   core (pure):  mail, series, rpm, render            values in, values out
+//   ports:        the core's interfaces                 import the core's types only
+//   work, app:    units, worker, outbox; use cases      know ports, never an adapter
+//   adapters:     ingest, git, forge, build, publish, notify, store
+//   runtime:      the composition root                  the one place that knows every adapter
+//   entry points: cli, server, demo, bin                parse input, call runtime/app
+const CORE = '^src/(mail|series|rpm|render)/';
+const ADAPTERS = 'ingest|git|forge|build|publish|notify|store';
 const SDKS =
   '(^|node_modules/)(simple-git|nodemailer|imapflow|@gitbeaker|octokit|@octokit|probot|xmlrpc|pino)(/|$)';
 // nodemailer's address parser is a pure function; the core may use it to read From: headers.
@@ -10,17 +16,12 @@ module.exports = {
   forbidden: [
     {
       name: 'core-is-pure',
-      comment: 'mail, series and report rendering take values and return values: no I/O, no SDK.',
+      comment: 'mail, series, rpm and render take values and return values: no I/O, no SDK, no port.',
       severity: 'error',
       from: { path: CORE },
       to: {
         pathNot: PURE_PARTS,
-        path: [
-          `^src/(${ADAPTERS}|pipeline|cli|server)/`,
-          '^src/report/(?!render|message|merge-request)',
-          '^src/shared/log',
-          SDKS,
-        ],
+        path: [`^src/(${ADAPTERS}|app|work|runtime|cli|server|demo)/`, '^src/shared/log', SDKS],
       },
     },
     {
@@ -30,25 +31,33 @@ module.exports = {
       to: { dependencyTypes: ['core'], path: '^(node:)?(fs|child_process|net|http|https|sqlite|dgram|tls)' },
     },
     {
+      name: 'ports-are-interfaces',
+      comment: "ports/ holds the core's interfaces; they name core types, never an adapter or a use case.",
+      severity: 'error',
+      from: { path: '^src/ports/' },
+      to: { path: [`^src/(${ADAPTERS}|app|work|runtime|cli|server|demo)/`, SDKS] },
+    },
+    {
+      name: 'use-cases-know-ports',
+      comment: 'app/ and work/ reach the outside only through ports/: never an adapter, SDK or the root.',
+      severity: 'error',
+      from: { path: '^src/(app|work)/' },
+      to: { path: [`^src/(${ADAPTERS}|runtime|cli|server|demo)/`, SDKS], pathNot: PURE_PARTS },
+    },
+    {
       name: 'adapters-stay-apart',
-      comment: 'An adapter never imports another adapter; pipeline/ is the only place that wires them.',
+      comment: 'An adapter never imports another adapter, a use case or the root; runtime/ wires them.',
       severity: 'error',
       from: { path: `^src/(${ADAPTERS})/` },
-      to: { path: `^src/(${ADAPTERS}|pipeline|cli|server)/`, pathNot: '^src/$1/' },
+      to: { path: `^src/(${ADAPTERS}|app|work|runtime|cli|server|demo)/`, pathNot: '^src/$1/' },
     },
     {
-      name: 'notifiers-stay-apart',
-      severity: 'error',
-      from: { path: '^src/report/(?!render|message|merge-request)' },
-      to: { path: `^src/(${ADAPTERS}|pipeline|cli|server)/` },
-    },
-    {
-      name: 'entry-points-call-pipeline',
+      name: 'entry-points-call-runtime',
       comment:
-        'cli/ and server/ parse arguments or requests and call a use case; they do not drive adapters.',
+        'cli/, server/, demo/ and bin/ parse arguments or requests and call runtime/ or app/; they drive no adapter.',
       severity: 'error',
-      from: { path: '^(src/(cli|server)|bin)/' },
-      to: { path: `^src/(${ADAPTERS})/|^src/report/(?!render|message|merge-request)` },
+      from: { path: '^(src/(cli|server|demo)|bin)/' },
+      to: { path: `^src/(${ADAPTERS})/`, pathNot: '^src/(publish/static-server|publish/layout)' },
     },
     {
       name: 'no-circular',

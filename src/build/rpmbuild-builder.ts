@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
@@ -12,6 +12,11 @@ export class RpmbuildBuilder implements Builder {
 
   constructor(opts: { log: Logger }) {
     this.#log = opts.log;
+  }
+
+  async logTail(logPath: string, lines: number): Promise<string | null> {
+    const text = await readFile(logPath, 'utf8').catch(() => null);
+    return text === null ? null : text.trimEnd().split('\n').slice(-lines).join('\n');
   }
 
   async build(req: BuildRequest): Promise<BuildResult> {

@@ -5,12 +5,12 @@ import { loadConfig, readSecret } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
-import type { MergedEvent } from '../pipeline/index.ts';
+import type { MergedEvent } from '../runtime/index.ts';
 /** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
  * the forge clients or the IMAP client in memory. */
-const pipeline = () => import('../pipeline/index.ts');
+const pipeline = () => import('../runtime/index.ts');
 import { COMMAND_HELP, MAIN_HELP } from './help.ts';
-import { printBuild, printPublish, printReport, printSync } from './print.ts';
+import { printBuild, printJob, printPublish, printReport, printSync } from './print.ts';
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -194,15 +194,19 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
   const webhooks = command === 'serve' ? webhookSettings(cfg, io.env) : null;
   const stop = new AbortController();
   void io.interrupted().then(() => stop.abort());
-  const { installationForge, mergeRequestMerged, watch, withContext } = await pipeline();
+  const [{ mergeRequestMerged, withContext }, { watch }] = await Promise.all([
+    pipeline(),
+    import('../server/watch.ts'),
+  ]);
   return withContext(
     cfg,
     logger(values['log-level'] ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'info', io),
     async (ctx) => {
       let failed = false;
       let poke = () => {};
-      const merged = async (event: MergedEvent, forge?: ReturnType<typeof installationForge>) => {
-        if (await mergeRequestMerged(ctx, event, forge)) poke();
+      const merged = (event: MergedEvent) => {
+        if (mergeRequestMerged(ctx, event)) poke();
+        return Promise.resolve();
       };
       const server = webhooks
         ? await (
@@ -215,7 +219,7 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
               ? {
                   github: {
                     ...webhooks,
-                    handlers: { merged: (event, octokit) => merged(event, installationForge(ctx, octokit)) },
+                    handlers: { merged: (event) => merged(event) },
                   },
                 }
               : { gitlab: { secret: webhooks.secret, handlers: { merged: (event) => merged(event) } } }),
@@ -229,6 +233,7 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
         await watch(ctx, {
           pollMs: poll * 1000,
           signal: stop.signal,
+          graceMs: cfg.work.shutdownSeconds * 1000,
           onReady: (p) => (poke = p),
           onRun: (run) => {
             if ('error' in run) {
@@ -236,12 +241,7 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
               io.err(`patchferry: ${errorMessage(run.error)}`);
               return;
             }
-            if (run.job.sync.newMails > 0 || run.job.build.builds.length > 0) {
-              printSync(run.job.sync, io.out);
-              printBuild(run.job.build, io.out);
-              printPublish(run.job.publish, io.out);
-              printReport(run.job.report, io.out);
-            }
+            printJob(run.job, io.out);
           },
         });
       } finally {
@@ -299,7 +299,7 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     throw new UsageError(`demo: --port ${values.port} is not a port number`);
   const dir = resolve(values.dir ?? 'demo-world');
   io.out(`Making the demo world in ${dir} ...`);
-  const { runDemo } = await pipeline();
+  const { runDemo } = await import('../demo/demo.ts');
   const result = await runDemo({ dir, port, log: logger(values['log-level'], io) });
   try {
     printSync(result.job.sync, io.out);
@@ -338,12 +338,12 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   if (missing) throw new UsageError(`scan: ${missing}: no such file or directory`);
   // scan needs neither the database nor any adapter: load only its own modules, so a big archive
   // is read with none of the forge and IMAP clients in memory.
-  const [{ scan }, { routingTable }] = await Promise.all([
-    import('../pipeline/scan.ts'),
-    import('../pipeline/routing.ts'),
+  const [{ scanFiles }, { routingTable }] = await Promise.all([
+    import('../runtime/scan.ts'),
+    import('../app/series/routing.ts'),
   ]);
   const table = values.config ? routingTable(config(values.config, io)) : null;
-  const doc = await scan(positionals, table);
+  const doc = await scanFiles(positionals, table);
   if (values.json) {
     io.out(JSON.stringify(doc, null, 1));
     return 0;

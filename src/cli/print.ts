@@ -1,4 +1,11 @@
-import type { BuildSummary, PublishSummary, ReportSummary, SyncSummary } from '../pipeline/index.ts';
+import type {
+  BuildSummary,
+  JobSummary,
+  PublishSummary,
+  ReportSummary,
+  SyncSummary,
+  UnitProblem,
+} from '../runtime/index.ts';
 
 /** Human-readable lines for each stage's outcome; logs (JSON) go to stderr separately. */
 export function printSync(s: SyncSummary, out: (line: string) => void): void {
@@ -19,6 +26,7 @@ export function printSync(s: SyncSummary, out: (line: string) => void): void {
   for (const p of s.proposed)
     out(`  ${p.action.padEnd(9)} ${p.project}/${p.branch} from ${p.sourceBranch}: ${p.url}  <${p.series}>`);
   for (const m of s.merged) out(`  merged    ${m.url} as ${m.commit.slice(0, 12)}  <${m.series}>`);
+  printUnits(s.units, out);
 }
 
 export function printBuild(b: BuildSummary, out: (line: string) => void): void {
@@ -33,12 +41,13 @@ export function printBuild(b: BuildSummary, out: (line: string) => void): void {
         : `  FAILED    ${what}: ${x.error ?? ''}${x.logPath ? ` (log: ${x.logPath})` : ''}`,
     );
   }
+  printUnits(b.units, out);
 }
 
 export function printPublish(p: PublishSummary, out: (line: string) => void): void {
   out(`publish: ${p.published.length} repositor(ies) updated, ${p.failed.length} failed`);
   for (const x of p.published) out(`  published ${x.project}/${x.branch} ${x.platform}: ${x.url}`);
-  for (const x of p.failed) out(`  FAILED    ${x.project}/${x.branch} ${x.platform}: ${x.error}`);
+  printUnits(p.units, out);
 }
 
 export function printReport(r: ReportSummary, out: (line: string) => void, withBodies = true): void {
@@ -48,5 +57,25 @@ export function printReport(r: ReportSummary, out: (line: string) => void, withB
     out(x.to.length > 0 ? `  --- to ${x.to.join(', ')}: ${x.subject}` : `  --- ${x.subject}`);
     if (withBodies) for (const line of x.body.trimEnd().split('\n')) out(`  | ${line}`);
   }
-  for (const x of r.failed) out(`  FAILED    ${x.key}: ${x.error}`);
+  printUnits(r.units, out);
+}
+
+/** A daemon round: only the stages that did something. */
+export function printJob(job: JobSummary, out: (line: string) => void): void {
+  const s = job.sync;
+  if (s.newMails > 0 || s.applied.length + s.failed.length + s.proposed.length + s.merged.length > 0)
+    printSync(s, out);
+  if (job.build.builds.length > 0 || job.build.units.length > 0) printBuild(job.build, out);
+  if (job.publish.published.length > 0 || job.publish.failed.length > 0) printPublish(job.publish, out);
+  if (job.report.sent.length > 0 || job.report.failed.length > 0) printReport(job.report, out);
+}
+
+/** Units that failed: when they are tried again, or that they are not. */
+function printUnits(units: readonly UnitProblem[], out: (line: string) => void): void {
+  for (const u of units)
+    out(
+      u.retryAt
+        ? `  RETRY     ${u.key} at ${u.retryAt}: ${u.error}`
+        : `  GAVE UP   ${u.key} (${u.code}): ${u.error}`,
+    );
 }

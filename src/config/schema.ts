@@ -145,6 +145,26 @@ const subjects = z.strictObject({
     .optional(),
 });
 
+/** How units of work (applying a series, a build, a publication, one effect) are retried. */
+const WORK_DEFAULTS = {
+  maxAttempts: 5,
+  retrySeconds: 30,
+  maxRetrySeconds: 3600,
+  leaseSeconds: 300,
+  shutdownSeconds: 30,
+};
+const work = z.strictObject({
+  /** A unit that failed this many times is dead: not tried again, reported to failureRecipients. */
+  maxAttempts: z.int().min(1).default(WORK_DEFAULTS.maxAttempts),
+  /** The first retry waits about this long; each next one twice as long, up to maxRetrySeconds. */
+  retrySeconds: z.number().positive().default(WORK_DEFAULTS.retrySeconds),
+  maxRetrySeconds: z.number().positive().default(WORK_DEFAULTS.maxRetrySeconds),
+  /** A unit whose worker stopped renewing its lease this long ago is taken up again by another. */
+  leaseSeconds: z.number().positive().default(WORK_DEFAULTS.leaseSeconds),
+  /** watch/serve: how long SIGTERM waits for running units before it aborts them. */
+  shutdownSeconds: z.number().positive().default(WORK_DEFAULTS.shutdownSeconds),
+});
+
 export const configSchema = z.strictObject({
   state: z.strictObject({ database: z.string().min(1) }),
   workDir: z.string().min(1),
@@ -164,6 +184,7 @@ export const configSchema = z.strictObject({
   builder: builder.default({ type: 'rpmbuild' }),
   publisher: z.strictObject({ root: z.string().min(1), baseUrl: httpUrl }),
   reporter,
+  work: work.default(WORK_DEFAULTS),
 });
 
 function isRegExp(source: string): boolean {

@@ -17,6 +17,8 @@ export interface BuildRequest {
   readonly tree: string;
   /** Where results and the log go. */
   readonly outDir: string;
+  /** Aborts the build (its processes are killed): the worker shuts down or lost the unit. */
+  readonly signal?: AbortSignal;
 }
 
 export type BuildResult =
@@ -31,4 +33,6 @@ export type BuildResult =
 /** Builds RPMs of one commit for one platform. */
 export interface Builder {
   build(request: BuildRequest): Promise<BuildResult>;
+  /** The last `lines` lines of a build's log (`logPath` as a result gave it); null when it is gone. */
+  logTail(logPath: string, lines: number): Promise<string | null>;
 }

@@ -5,6 +5,8 @@ export interface PublishRequest {
   /** Names the snapshot; publishing the same build twice changes nothing. */
   readonly buildId: number;
   readonly rpms: readonly string[];
+  /** Aborts the publication: the worker shuts down or lost the unit. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Publication {

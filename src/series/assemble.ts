@@ -1,3 +1,4 @@
+import { earlierVersion } from './versions.ts';
 import type { Trailer } from '../mail/body.ts';
 import { seriesFingerprint } from './fingerprint.ts';
 import type { Series, SeriesMail as Mail } from './series.ts';
@@ -252,27 +253,31 @@ function givenAfter(reply: Mail, mail: Mail | undefined): boolean {
   return Boolean(reply.date && mail?.date && reply.date.getTime() > mail.date.getTime());
 }
 
-/** The series this one replaces: one named by a "Supersedes:" line in the series or a reply to it,
- * else the newest lower version with the same change-id (b4), or from the same sender with the
- * same title. */
+/** The series this one replaces among those of the same batch (series/versions.ts has the rule). */
 function findSuperseded(series: Series, all: readonly Series[]): string | null {
   const own = [series.cover, ...series.patches.values(), ...series.replies].filter((m) => m !== null);
-  const named = new Set(own.flatMap((m) => m.supersedes));
-  if (named.size > 0) {
-    const target = all.find(
-      (s) =>
-        s !== series &&
-        [s.cover, ...s.patches.values(), ...s.extras].some((m) => m && named.has(m.messageId)),
-    );
-    if (target) return target.id;
-  }
-  const older = all
-    .filter(
-      (s) =>
-        s.version < series.version &&
-        ((series.changeId !== null && s.changeId === series.changeId) ||
-          (s.sender.address === series.sender.address && s.title === series.title)),
-    )
-    .sort((a, b) => b.version - a.version);
-  return older[0]?.id ?? null;
+  return earlierVersion(
+    {
+      id: series.id,
+      version: series.version,
+      sender: series.sender.address,
+      title: series.title,
+      changeId: series.changeId,
+      named: own.flatMap((m) => m.supersedes),
+      // Within one batch, threading already joined what belongs together; a reply chain between
+      // two versions links them only across runs, where assembly cannot see both.
+      pointsAt: [],
+      resend: false,
+    },
+    all.map((s) => ({
+      id: s.id,
+      version: s.version,
+      sender: s.sender.address,
+      title: s.title,
+      changeId: s.changeId,
+      messageIds: [s.cover, ...s.patches.values(), ...s.extras]
+        .filter((m) => m !== null)
+        .map((m) => m.messageId),
+    })),
+  );
 }

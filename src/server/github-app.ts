@@ -1,5 +1,5 @@
 import type { ApplicationFunction } from 'probot';
-import { parseSeriesFooter } from '../report/merge-request.ts';
+import { parseSeriesFooter } from '../render/merge-request.ts';
 
 /** What the app asks of patchferry; the pipeline answers (server/ drives no adapter itself). */
 export interface GitHubAppHandlers {

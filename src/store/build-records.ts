@@ -1,31 +1,42 @@
+import { z } from 'zod';
+import type { BuildKey, BuildRecord, BuildRecords as BuildRecordsPort } from '../ports/store.ts';
 import { now, type Database } from './database.ts';
+import { integer, jsonStrings, maybeText, rows, text } from './rows.ts';
 
-export interface BuildRecord {
-  readonly id: number;
-  readonly project: string;
-  readonly branch: string;
-  readonly commit: string;
-  readonly platform: string;
-  readonly arch: string;
-  readonly state: 'running' | 'succeeded' | 'failed';
-  readonly logPath: string | null;
-  readonly rpms: readonly string[];
-  readonly error: string | null;
-  readonly createdAt: string;
-  /** Where the build's repository is served, once published. */
-  readonly publishedUrl: string | null;
-}
-
-export interface BuildKey {
-  readonly project: string;
-  readonly branch: string;
-  readonly commit: string;
-  readonly platform: string;
-  readonly arch: string;
-}
+const buildRow = z
+  .object({
+    id: integer,
+    project: text,
+    branch: text,
+    commit_id: text,
+    platform: text,
+    arch: text,
+    state: z.enum(['running', 'succeeded', 'failed']),
+    log_path: maybeText,
+    rpms: jsonStrings,
+    error: maybeText,
+    created_at: text,
+    published_url: maybeText,
+    repo_file_url: maybeText,
+  })
+  .transform((r): BuildRecord => ({
+    id: r.id,
+    project: r.project,
+    branch: r.branch,
+    commit: r.commit_id,
+    platform: r.platform,
+    arch: r.arch,
+    state: r.state,
+    logPath: r.log_path,
+    rpms: r.rpms,
+    error: r.error,
+    createdAt: r.created_at,
+    publishedUrl: r.published_url,
+    repoFileUrl: r.repo_file_url,
+  }));
 
 /** Builds keyed by (project, branch, commit, platform), so a retried job never builds twice. */
-export class BuildRecords {
+export class BuildRecords implements BuildRecordsPort {
   readonly #db: Database;
 
   constructor(db: Database) {
@@ -41,7 +52,16 @@ export class BuildRecords {
          WHERE builds.state != 'succeeded'`,
       )
       .run(key.project, key.branch, key.commit, key.platform, key.arch, now());
-    return this.find(key) as BuildRecord;
+    const started = this.find(key);
+    if (!started)
+      throw new Error(
+        `build ${key.project}/${key.branch}@${key.commit} for ${key.platform} was not recorded`,
+      );
+    return started;
+  }
+
+  get(id: number): BuildRecord | undefined {
+    return this.#list('WHERE b.id = ?', id)[0];
   }
 
   find(key: Omit<BuildKey, 'arch'>): BuildRecord | undefined {
@@ -75,12 +95,12 @@ export class BuildRecords {
     );
   }
 
-  recordPublication(buildId: number, path: string, url: string): void {
+  recordPublication(buildId: number, p: { path: string; url: string; repoFileUrl: string }): void {
     this.#db
       .prepare(
-        'INSERT INTO publications (build_id, path, url, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (build_id) DO NOTHING',
+        'INSERT INTO publications (build_id, path, url, repo_file_url, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (build_id) DO NOTHING',
       )
-      .run(buildId, path, url, now());
+      .run(buildId, p.path, p.url, p.repoFileUrl, now());
   }
 
   /** Builds of a branch at one commit, one per platform. */
@@ -88,25 +108,15 @@ export class BuildRecords {
     return this.#list('WHERE project = ? AND branch = ? AND commit_id = ?', project, branch, commit);
   }
 
-  #list(where: string, ...params: string[]): BuildRecord[] {
-    return this.#db
-      .prepare(
-        `SELECT b.*, p.url AS published_url FROM builds b LEFT JOIN publications p ON p.build_id = b.id ${where} ORDER BY b.id`,
-      )
-      .all(...params)
-      .map((r) => ({
-        id: Number(r.id),
-        project: String(r.project),
-        branch: String(r.branch),
-        commit: String(r.commit_id),
-        platform: String(r.platform),
-        arch: String(r.arch),
-        state: r.state as BuildRecord['state'],
-        logPath: (r.log_path as string | null) ?? null,
-        rpms: JSON.parse(String(r.rpms)) as string[],
-        error: (r.error as string | null) ?? null,
-        createdAt: String(r.created_at),
-        publishedUrl: (r.published_url as string | null) ?? null,
-      }));
+  #list(where: string, ...params: (string | number)[]): BuildRecord[] {
+    return rows(
+      'builds',
+      buildRow,
+      this.#db
+        .prepare(
+          `SELECT b.*, p.url AS published_url, p.repo_file_url FROM builds b LEFT JOIN publications p ON p.build_id = b.id ${where} ORDER BY b.id`,
+        )
+        .all(...params),
+    );
   }
 }

@@ -1,29 +1,36 @@
+import { z } from 'zod';
+import type { MailOutcome, MailRecord, MailRecords as MailRecordsPort, NewMail } from '../ports/store.ts';
 import { now, transaction, type Database } from './database.ts';
+import { maybeText, rows, text } from './rows.ts';
 
-export type MailState = 'new' | 'pending' | 'final' | 'quarantined';
-
-/** A mail as first recorded: the raw bytes and where they came from. */
-export interface NewMail {
-  readonly messageId: string;
-  readonly raw: Buffer;
-  readonly source: string;
-  readonly position: string;
-  readonly subject: string;
-  readonly sender: string;
-  /** The Message-IDs the mail answers (In-Reply-To, References). */
-  readonly thread?: readonly string[];
-}
-
-export interface MailRecord extends NewMail {
-  /** When patchferry first recorded the mail (ISO 8601). */
-  readonly receivedAt: string;
-  readonly state: MailState;
-  readonly outcome: string | null;
-  readonly reason: string | null;
-}
+const mailRow = z
+  .object({
+    message_id: text,
+    raw: z.instanceof(Uint8Array),
+    source: text,
+    position: text,
+    subject: text,
+    sender: text,
+    received_at: text,
+    state: z.enum(['new', 'pending', 'final', 'quarantined']),
+    outcome: maybeText,
+    reason: maybeText,
+  })
+  .transform((r): MailRecord => ({
+    messageId: r.message_id,
+    raw: Buffer.from(r.raw),
+    source: r.source,
+    position: r.position,
+    subject: r.subject,
+    sender: r.sender,
+    receivedAt: r.received_at,
+    state: r.state,
+    outcome: r.outcome,
+    reason: r.reason,
+  }));
 
 /** Mails by Message-ID: the first sight is recorded, any later sight of the same id changes nothing. */
-export class MailRecords {
+export class MailRecords implements MailRecordsPort {
   readonly #db: Database;
 
   constructor(db: Database) {
@@ -106,35 +113,15 @@ export class MailRecords {
     return this.#rows('SELECT * FROM mails ORDER BY rowid');
   }
 
-  setState(
-    messageId: string,
-    state: MailState,
-    outcome: string | null,
-    reason: string | null,
-    kind?: string,
-  ): void {
+  setState(messageId: string, o: MailOutcome): void {
     this.#db
       .prepare(
         'UPDATE mails SET state = ?, outcome = ?, reason = ?, kind = coalesce(?, kind) WHERE message_id = ?',
       )
-      .run(state, outcome, reason, kind ?? null, messageId);
+      .run(o.state, o.outcome, o.reason ?? null, o.kind ?? null, messageId);
   }
 
   #rows(sql: string, ...params: string[]): MailRecord[] {
-    return this.#db
-      .prepare(sql)
-      .all(...params)
-      .map((r) => ({
-        messageId: String(r.message_id),
-        raw: Buffer.from(r.raw as Uint8Array),
-        source: String(r.source),
-        position: String(r.position),
-        subject: String(r.subject),
-        sender: String(r.sender),
-        receivedAt: String(r.received_at),
-        state: r.state as MailState,
-        outcome: (r.outcome as string | null) ?? null,
-        reason: (r.reason as string | null) ?? null,
-      }));
+    return rows('mails', mailRow, this.#db.prepare(sql).all(...params));
   }
 }

@@ -1,22 +1,35 @@
+import { z } from 'zod';
+import type { MergeRequestRecord, MergeRequestRecords as MergeRequestRecordsPort } from '../ports/store.ts';
 import { now, type Database } from './database.ts';
+import { integer, maybeText, rows, text } from './rows.ts';
 
-/** The merge request a series was proposed as. The forge holds the truth (the MR is found again by
- * its source branch); this is the index that spares asking it. */
-export interface MergeRequestRecord {
-  readonly seriesId: string;
-  readonly forge: string;
-  readonly project: string;
-  readonly sourceBranch: string;
-  readonly targetBranch: string;
-  readonly url: string;
-  readonly number: number;
-  readonly state: 'open' | 'closed' | 'merged';
-  /** The range last pushed to the source branch for this series. */
-  readonly base: string | null;
-  readonly head: string | null;
-}
+const mergeRequestRow = z
+  .object({
+    series_id: text,
+    forge: text,
+    project: text,
+    source_branch: text,
+    target_branch: text,
+    url: text,
+    iid: integer,
+    state: z.enum(['open', 'closed', 'merged']),
+    base_commit: maybeText,
+    head_commit: maybeText,
+  })
+  .transform((r): MergeRequestRecord => ({
+    seriesId: r.series_id,
+    forge: r.forge,
+    project: r.project,
+    sourceBranch: r.source_branch,
+    targetBranch: r.target_branch,
+    url: r.url,
+    number: r.iid,
+    state: r.state,
+    base: r.base_commit,
+    head: r.head_commit,
+  }));
 
-export class MergeRequestRecords {
+export class MergeRequestRecords implements MergeRequestRecordsPort {
   readonly #db: Database;
 
   constructor(db: Database) {
@@ -45,6 +58,7 @@ export class MergeRequestRecords {
         mr.head,
         now(),
       );
+    this.reserveBranch(mr.project, mr.sourceBranch, mr.seriesId);
   }
 
   get(seriesId: string): MergeRequestRecord | undefined {
@@ -65,15 +79,36 @@ export class MergeRequestRecords {
     return this.#rows(`SELECT * FROM merge_requests WHERE state = 'open' ORDER BY rowid`);
   }
 
-  /** Whether any series already uses this source branch in the project. */
-  branchTaken(project: string, sourceBranch: string): boolean {
-    return (
-      this.#rows(
-        'SELECT * FROM merge_requests WHERE project = ? AND source_branch = ?',
-        project,
-        sourceBranch,
-      ).length > 0
-    );
+  reserveBranch(project: string, sourceBranch: string, seriesId: string, from?: string): boolean {
+    if (from)
+      this.#db
+        .prepare(
+          'UPDATE source_branches SET series_id = ? WHERE project = ? AND branch = ? AND series_id = ?',
+        )
+        .run(seriesId, project, sourceBranch, from);
+    this.#db
+      .prepare(
+        'INSERT INTO source_branches (project, branch, series_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      )
+      .run(project, sourceBranch, seriesId);
+    const owner = this.#db
+      .prepare('SELECT series_id FROM source_branches WHERE project = ? AND branch = ?')
+      .get(project, sourceBranch);
+    return owner?.series_id === seriesId;
+  }
+
+  reservedBranch(seriesId: string): string | undefined {
+    const r = this.#db
+      .prepare('SELECT branch FROM source_branches WHERE series_id = ? ORDER BY rowid DESC LIMIT 1')
+      .get(seriesId);
+    return typeof r?.branch === 'string' ? r.branch : undefined;
+  }
+
+  transition(seriesId: string, from: MergeRequestRecord['state'], to: MergeRequestRecord['state']): boolean {
+    const result = this.#db
+      .prepare('UPDATE merge_requests SET state = ?, updated_at = ? WHERE series_id = ? AND state = ?')
+      .run(to, now(), seriesId, from);
+    return result.changes > 0;
   }
 
   setState(seriesId: string, state: MergeRequestRecord['state']): void {
@@ -83,20 +118,6 @@ export class MergeRequestRecords {
   }
 
   #rows(sql: string, ...params: string[]): MergeRequestRecord[] {
-    return this.#db
-      .prepare(sql)
-      .all(...params)
-      .map((r) => ({
-        seriesId: String(r.series_id),
-        forge: String(r.forge),
-        project: String(r.project),
-        sourceBranch: String(r.source_branch),
-        targetBranch: String(r.target_branch),
-        url: String(r.url),
-        number: Number(r.iid),
-        state: r.state as MergeRequestRecord['state'],
-        base: (r.base_commit as string | null) ?? null,
-        head: (r.head_commit as string | null) ?? null,
-      }));
+    return rows('merge_requests', mergeRequestRow, this.#db.prepare(sql).all(...params));
   }
 }

@@ -161,4 +161,85 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX merge_requests_open ON merge_requests (state) WHERE state = 'open';
     `,
   },
+  {
+    version: 3,
+    name: 'units of work and the outbox',
+    sql: `
+      -- A unit of work: applying a series, a build, a publication, one effect on the outside world.
+      -- The key says what it is about: enqueueing the same key again changes nothing.
+      CREATE TABLE work (
+        id            INTEGER PRIMARY KEY,
+        -- series: apply or propose one; build: one commit for one target; publish: one build;
+        -- mail, forge: one effect of the outbox
+        kind          TEXT NOT NULL CHECK (kind IN ('series', 'build', 'publish', 'mail', 'forge')),
+        key           TEXT NOT NULL UNIQUE,
+        payload       TEXT NOT NULL, -- JSON, parsed by the kind's schema when claimed
+        -- pending: due at not_before; running: leased; failed: retried at not_before; done; dead
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'dead')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        not_before    INTEGER NOT NULL, -- ms since the epoch
+        error_code    TEXT,
+        error_message TEXT,
+        lease_holder  TEXT,
+        lease_expires INTEGER, -- ms since the epoch
+        -- what a unit waiting on the outside stored (a Koji task id), given back when it runs again
+        handle        TEXT,
+        result        TEXT, -- JSON: what the unit did, for summaries
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+      );
+      CREATE INDEX work_due ON work (kind, state, not_before);
+
+      -- One row per destination an effect reached (the outbox file, an SMTP server): a retry of the
+      -- effect skips them, so no destination gets it twice.
+      CREATE TABLE deliveries (
+        work_key     TEXT NOT NULL,
+        destination  TEXT NOT NULL,
+        delivered_at TEXT NOT NULL,
+        PRIMARY KEY (work_key, destination)
+      );
+
+      -- Reports still queued by an earlier version become mail effects; sent ones are history.
+      INSERT INTO work (kind, key, payload, state, not_before, created_at, updated_at)
+        SELECT 'mail', key,
+          json_object('type', 'mail', 'seriesId', series_id, 'message', json_object(
+            'to', json(recipients), 'cc', json('[]'), 'subject', subject, 'inReplyTo', in_reply_to,
+            'references', json(refs), 'body', body)),
+          'pending', 0, created_at, created_at
+        FROM reports WHERE state = 'pending' AND kind NOT IN ('merge-request-note', 'commit-status');
+      INSERT INTO work (kind, key, payload, state, not_before, created_at, updated_at)
+        SELECT 'forge', key,
+          json_object('type', 'merge-request-note', 'seriesId', series_id, 'marker', key, 'body', body),
+          'pending', 0, created_at, created_at
+        FROM reports WHERE state = 'pending' AND kind = 'merge-request-note';
+      INSERT INTO work (kind, key, payload, state, not_before, created_at, updated_at)
+        SELECT 'forge', key,
+          json_object('type', 'commit-status', 'seriesId', series_id,
+            'sha', json_extract(body, '$.sha'), 'status', json(json_extract(body, '$.status'))),
+          'pending', 0, created_at, created_at
+        FROM reports WHERE state = 'pending' AND kind = 'commit-status';
+      INSERT INTO work (kind, key, payload, state, not_before, created_at, updated_at)
+        SELECT CASE WHEN kind IN ('merge-request-note', 'commit-status') THEN 'forge' ELSE 'mail' END, key, '{}', 'done', 0, created_at, coalesce(sent_at, created_at)
+        FROM reports WHERE state = 'sent';
+      DROP TABLE reports;
+
+      -- What the report stage reads back: the merge request an application came from, and the .repo
+      -- file a publication made (the detail column was written and never read).
+      ALTER TABLE applications ADD COLUMN merge_request TEXT;
+      UPDATE applications SET merge_request = json_extract(detail, '$.mergeRequest')
+        WHERE json_valid(detail) AND json_extract(detail, '$.mergeRequest') IS NOT NULL;
+      ALTER TABLE publications ADD COLUMN repo_file_url TEXT;
+      -- Merge-request mode: the source branch each series was given, before its MR exists, so
+      -- two series of the same title never share one.
+      CREATE TABLE source_branches (
+        project     TEXT NOT NULL,
+        branch      TEXT NOT NULL,
+        series_id   TEXT NOT NULL,
+        PRIMARY KEY (project, branch)
+      );
+      INSERT OR IGNORE INTO source_branches (project, branch, series_id)
+        SELECT project, source_branch, series_id FROM merge_requests;
+      CREATE INDEX applications_report ON applications (state, build_commit) WHERE build_commit IS NOT NULL;
+    `,
+  },
 ];

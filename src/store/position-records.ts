@@ -1,7 +1,8 @@
+import type { PositionRecords as PositionRecordsPort } from '../ports/store.ts';
 import { now, type Database } from './database.ts';
 
 /** How far each mail source has been read; moved only after the mails before it are recorded. */
-export class PositionRecords {
+export class PositionRecords implements PositionRecordsPort {
   readonly #db: Database;
 
   constructor(db: Database) {

@@ -1,56 +1,75 @@
+import { z } from 'zod';
+import type {
+  ApplicationRecord,
+  PushRecord,
+  SeriesRecord,
+  SeriesRecords as SeriesRecordsPort,
+  SeriesState,
+} from '../ports/store.ts';
 import { now, transaction, type Database } from './database.ts';
+import { integer, maybeText, rows, text } from './rows.ts';
 
-export type SeriesState = 'incomplete' | 'complete' | 'applied' | 'failed' | 'superseded';
+const seriesRow = z.object({
+  id: text,
+  project: text,
+  branch: text,
+  version: integer,
+  total: integer,
+  title: text,
+  sender: text,
+  state: z.enum(['incomplete', 'complete', 'applied', 'failed', 'superseded']),
+  supersedes: maybeText,
+  change_id: maybeText,
+  fingerprint: maybeText,
+});
 
-export interface SeriesRecord {
-  readonly id: string;
-  readonly project: string;
-  readonly branch: string;
-  readonly version: number;
-  readonly total: number;
-  readonly title: string;
-  readonly sender: string;
-  readonly state: SeriesState;
-  readonly supersedes: string | null;
-  /** b4's topic id, shared by every version of the series. */
-  readonly changeId?: string | null;
-  /** What the patches change, once complete (series/fingerprint.ts). */
-  readonly fingerprint?: string | null;
-  /** Message-IDs of the patches, by part. */
-  readonly patches: ReadonlyMap<number, string>;
-}
+const applicationRow = z
+  .object({
+    series_id: text,
+    project: text,
+    branch: text,
+    state: z.enum(['applied', 'failed']),
+    base_commit: maybeText,
+    head_commit: maybeText,
+    failed_part: integer.nullable(),
+    merge_request: maybeText,
+    created_at: text,
+    build_commit: maybeText,
+  })
+  .transform((r): ApplicationRecord => ({
+    seriesId: r.series_id,
+    project: r.project,
+    branch: r.branch,
+    state: r.state,
+    baseCommit: r.base_commit,
+    headCommit: r.head_commit,
+    failedPart: r.failed_part,
+    mergeRequest: r.merge_request,
+    createdAt: r.created_at,
+    buildCommit: r.build_commit,
+  }));
 
-export interface PushRecord {
-  readonly seriesId: string;
-  readonly project: string;
-  readonly branch: string;
-  readonly base: string;
-  readonly head: string;
-}
+const pushRow = z
+  .object({ series_id: text, project: text, branch: text, base_commit: text, head_commit: text })
+  .transform((r): PushRecord => ({
+    seriesId: r.series_id,
+    project: r.project,
+    branch: r.branch,
+    base: r.base_commit,
+    head: r.head_commit,
+  }));
 
-export interface ApplicationRecord {
-  readonly seriesId: string;
-  readonly project: string;
-  readonly branch: string;
-  readonly state: 'applied' | 'failed';
-  readonly baseCommit: string | null;
-  readonly headCommit: string | null;
-  readonly failedPart: number | null;
-  readonly detail: string;
-  readonly createdAt: string;
-  /** The branch tip whose build contains this series, once built. */
-  readonly buildCommit?: string | null;
-}
+const partRow = z.object({ part: integer, message_id: text });
 
 /** Series, their parts and what happened when they were applied. */
-export class SeriesRecords {
+export class SeriesRecords implements SeriesRecordsPort {
   readonly #db: Database;
 
   constructor(db: Database) {
     this.#db = db;
   }
 
-  save(series: Omit<SeriesRecord, 'state'> & { state: SeriesState }): void {
+  save(series: SeriesRecord): void {
     transaction(this.#db, () => {
       const t = now();
       this.#db
@@ -101,39 +120,27 @@ export class SeriesRecords {
     return this.#list('SELECT * FROM series WHERE id = ?', id)[0];
   }
 
-  /** The newest earlier version of a series recorded by an earlier run: one the series points at
-   * (its mails reply to it, or name it in "Supersedes:"), else one from the same sender with the same
-   * title. Assembly links versions among the mails of one run; this links them across runs. */
-  earlierVersion(q: {
+  versionCandidates(q: {
     readonly id: string;
-    readonly version: number;
+    readonly pointsAt: readonly string[];
     readonly sender: string;
     readonly title: string;
-    readonly pointsAt: readonly string[];
     readonly changeId: string | null;
-    /** A resend of the same version also replaces the earlier sending. */
-    readonly resend: boolean;
-  }): string | null {
-    const older = q.resend ? '<=' : '<';
-    if (q.pointsAt.length > 0) {
-      const marks = q.pointsAt.map(() => '?').join(', ');
-      const row = this.#db
-        .prepare(
-          `SELECT s.id FROM series s WHERE s.id <> ? AND s.version ${older} ?
-             AND (s.id IN (${marks}) OR EXISTS (SELECT 1 FROM patches p WHERE p.series_id = s.id AND p.message_id IN (${marks})))
-           ORDER BY s.version DESC, s.first_seen DESC LIMIT 1`,
-        )
-        .get(q.id, q.version, ...q.pointsAt, ...q.pointsAt);
-      if (row) return String(row.id);
-    }
-    const row = this.#db
-      .prepare(
-        `SELECT id FROM series WHERE id <> ? AND version ${older} ?
-           AND ((sender = ? AND title = ?) OR (change_id IS NOT NULL AND change_id = ?))
-         ORDER BY version DESC, first_seen DESC LIMIT 1`,
-      )
-      .get(q.id, q.version, q.sender, q.title, q.changeId);
-    return row ? String(row.id) : null;
+  }): SeriesRecord[] {
+    const marks = q.pointsAt.map(() => '?').join(', ') || 'NULL';
+    return this.#list(
+      `SELECT * FROM series s WHERE s.id <> ? AND (
+         s.id IN (${marks})
+         OR EXISTS (SELECT 1 FROM patches p WHERE p.series_id = s.id AND p.message_id IN (${marks}))
+         OR (s.sender = ? AND s.title = ?) OR (s.change_id IS NOT NULL AND s.change_id = ?))
+       ORDER BY s.first_seen, s.rowid`,
+      q.id,
+      ...q.pointsAt,
+      ...q.pointsAt,
+      q.sender,
+      q.title,
+      q.changeId ?? '',
+    );
   }
 
   /** Another series with the same changes already applied to the same branch: what an identical
@@ -148,8 +155,23 @@ export class SeriesRecords {
     return row ? String(row.id) : null;
   }
 
-  all(): SeriesRecord[] {
-    return this.#list('SELECT * FROM series ORDER BY first_seen, rowid');
+  awaitingReport(): { series: SeriesRecord; application: ApplicationRecord }[] {
+    // The latest application of each series, once its branch was built.
+    const found = rows(
+      'applications',
+      applicationRow,
+      this.#db
+        .prepare(
+          `SELECT a.* FROM applications a WHERE a.state = 'applied' AND a.build_commit IS NOT NULL
+             AND a.id = (SELECT max(id) FROM applications b WHERE b.series_id = a.series_id)
+           ORDER BY a.id`,
+        )
+        .all(),
+    );
+    return found.flatMap((application) => {
+      const series = this.get(application.seriesId);
+      return series ? [{ series, application }] : [];
+    });
   }
 
   /** Notes that `head` is about to be pushed for a series, before the push: the key that makes a
@@ -166,30 +188,25 @@ export class SeriesRecords {
 
   /** A push noted for the series but never followed by its application record. */
   pushInFlight(seriesId: string): PushRecord | undefined {
-    const r = this.#db.prepare('SELECT * FROM pushes WHERE series_id = ?').get(seriesId);
-    return r
-      ? {
-          seriesId: String(r.series_id),
-          project: String(r.project),
-          branch: String(r.branch),
-          base: String(r.base_commit),
-          head: String(r.head_commit),
-        }
-      : undefined;
+    return rows(
+      'pushes',
+      pushRow,
+      this.#db.prepare('SELECT * FROM pushes WHERE series_id = ?').all(seriesId),
+    )[0];
   }
 
   /** Records the outcome of applying a series; any push noted for it is settled by this. */
-  recordApplication(app: Omit<ApplicationRecord, 'createdAt'>): void {
+  recordApplication(app: Omit<ApplicationRecord, 'createdAt' | 'buildCommit'>): void {
     transaction(this.#db, () => {
       this.#insertApplication(app);
       this.#db.prepare('DELETE FROM pushes WHERE series_id = ?').run(app.seriesId);
     });
   }
 
-  #insertApplication(app: Omit<ApplicationRecord, 'createdAt'>): void {
+  #insertApplication(app: Omit<ApplicationRecord, 'createdAt' | 'buildCommit'>): void {
     this.#db
       .prepare(
-        `INSERT INTO applications (series_id, project, branch, state, base_commit, head_commit, failed_part, detail, created_at)
+        `INSERT INTO applications (series_id, project, branch, state, base_commit, head_commit, failed_part, merge_request, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
@@ -200,7 +217,7 @@ export class SeriesRecords {
         app.baseCommit,
         app.headCommit,
         app.failedPart,
-        app.detail,
+        app.mergeRequest,
         now(),
       );
   }
@@ -226,40 +243,30 @@ export class SeriesRecords {
 
   /** The latest attempt to apply a series, if any. */
   application(seriesId: string): ApplicationRecord | undefined {
-    const r = this.#db
-      .prepare('SELECT * FROM applications WHERE series_id = ? ORDER BY id DESC LIMIT 1')
-      .get(seriesId);
-    if (!r) return undefined;
-    return {
-      seriesId: String(r.series_id),
-      project: String(r.project),
-      branch: String(r.branch),
-      state: r.state as ApplicationRecord['state'],
-      baseCommit: (r.base_commit as string | null) ?? null,
-      headCommit: (r.head_commit as string | null) ?? null,
-      failedPart: (r.failed_part as number | null) ?? null,
-      detail: String(r.detail ?? ''),
-      createdAt: String(r.created_at),
-      buildCommit: (r.build_commit as string | null) ?? null,
-    };
+    return rows(
+      'applications',
+      applicationRow,
+      this.#db
+        .prepare('SELECT * FROM applications WHERE series_id = ? ORDER BY id DESC LIMIT 1')
+        .all(seriesId),
+    )[0];
   }
 
   #list(sql: string, ...params: string[]): SeriesRecord[] {
     const parts = this.#db.prepare('SELECT part, message_id FROM patches WHERE series_id = ? ORDER BY part');
-    return this.#db
-      .prepare(sql)
-      .all(...params)
-      .map((r) => ({
-        id: String(r.id),
-        project: String(r.project),
-        branch: String(r.branch),
-        version: Number(r.version),
-        total: Number(r.total),
-        title: String(r.title),
-        sender: String(r.sender),
-        state: r.state as SeriesState,
-        supersedes: (r.supersedes as string | null) ?? null,
-        patches: new Map(parts.all(String(r.id)).map((p) => [Number(p.part), String(p.message_id)])),
-      }));
+    return rows('series', seriesRow, this.#db.prepare(sql).all(...params)).map((r) => ({
+      id: r.id,
+      project: r.project,
+      branch: r.branch,
+      version: r.version,
+      total: r.total,
+      title: r.title,
+      sender: r.sender,
+      state: r.state,
+      supersedes: r.supersedes,
+      changeId: r.change_id,
+      fingerprint: r.fingerprint,
+      patches: new Map(rows('patches', partRow, parts.all(r.id)).map((p) => [p.part, p.message_id])),
+    }));
   }
 }

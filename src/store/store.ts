@@ -1,36 +1,43 @@
+import type { Store } from '../ports/store.ts';
 import { BuildRecords } from './build-records.ts';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { openDatabase, transaction, type Database } from './database.ts';
+import { lockDatabase } from './lock.ts';
 import { MailRecords } from './mail-records.ts';
 import { MergeRequestRecords } from './merge-request-records.ts';
 import { PositionRecords } from './position-records.ts';
-import { ReportRecords } from './report-records.ts';
 import { SeriesRecords } from './series-records.ts';
+import { WorkRecords } from './work-records.ts';
 
-/** The state database and its record kinds, opened once per job. */
-export interface Store {
-  readonly db: Database;
-  readonly mails: MailRecords;
-  readonly series: SeriesRecords;
-  readonly mergeRequests: MergeRequestRecords;
-  readonly builds: BuildRecords;
-  readonly reports: ReportRecords;
-  readonly positions: PositionRecords;
-  /** Runs `work` in one transaction: an outcome and the mails it finalises are recorded together. */
-  atomically<T>(work: () => T): T;
-  close(): void;
-}
-
-export function openStore(path: string): Store {
-  const db = openDatabase(path);
+/** The state database (SQLite through node:sqlite) as the core's Store, opened once per process.
+ * `:memory:` gives a database of its own that lives as long as the store: the in-memory store
+ * the use-case tests run on. A file database is locked for this process (store/lock.ts) unless
+ * `lock: false` (a reader that changes nothing, such as a test looking at the state). */
+export function openStore(path: string, options: { lock?: boolean } = {}): Store {
+  let unlock = () => {};
+  if (path !== ':memory:' && options.lock !== false) {
+    mkdirSync(dirname(path), { recursive: true });
+    unlock = lockDatabase(path);
+  }
+  let db: Database;
+  try {
+    db = openDatabase(path);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   return {
-    db,
     mails: new MailRecords(db),
     series: new SeriesRecords(db),
     mergeRequests: new MergeRequestRecords(db),
     builds: new BuildRecords(db),
-    reports: new ReportRecords(db),
     positions: new PositionRecords(db),
+    work: new WorkRecords(db),
     atomically: (work) => transaction(db, work),
-    close: () => db.close(),
+    close: () => {
+      db.close();
+      unlock();
+    },
   };
 }

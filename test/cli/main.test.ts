@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { demoConfig } from '../../src/pipeline/demo.ts';
-import { createDemoWorld } from '../../src/pipeline/demo-world.ts';
+import { demoConfig } from '../../src/demo/demo.ts';
+import { createDemoWorld } from '../../src/demo/world.ts';
 
 function io(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];

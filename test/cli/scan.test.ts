@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.ts';
-import type { ScanDocument } from '../../src/pipeline/scan.ts';
+import type { ScanDocument } from '../../src/app/intake/scan.ts';
 import { commitFiles, formatPatches, makeRepo } from '../helpers/git.ts';
 import { rawMail } from '../helpers/mail.ts';
 import { tempDir } from '../helpers/tmp.ts';

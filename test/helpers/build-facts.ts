@@ -1,4 +1,4 @@
-import type { BuildFacts } from '../../src/report/render.ts';
+import type { BuildFacts } from '../../src/render/report.ts';
 
 /** A build of `platform` (x86_64) that succeeded and was published under http://r/. */
 export function succeededBuild(platform: string, rpms: readonly string[]): BuildFacts {

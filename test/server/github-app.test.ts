@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { Probot, ProbotOctokit } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import { createContext } from '../../src/pipeline/context.ts';
-import { installationForge, mergeRequestMerged, sync } from '../../src/pipeline/index.ts';
+import { createContext } from '../../src/runtime/context.ts';
+import { mergeRequestMerged, report, sync } from '../../src/runtime/index.ts';
 import { githubApp } from '../../src/server/github-app.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { githubWorld } from '../helpers/forge-world.ts';
@@ -11,6 +11,21 @@ import { tempDir } from '../helpers/tmp.ts';
 import type { FakeGitHub } from '../servers/github.ts';
 
 const SECRET = 'webhook-secret';
+
+/** The comments on a pull request, without patchferry's status note (edited in place). */
+function notes(github: FakeGitHub, number: number): string[] {
+  return github
+    .comments('virt/hello', number)
+    .map((c) => c.body)
+    .filter((b) => !b.includes('patchferry-status'));
+}
+
+function statusNote(github: FakeGitHub, number: number): string | undefined {
+  return github
+    .comments('virt/hello', number)
+    .map((c) => c.body)
+    .find((b) => b.includes('patchferry-status'));
+}
 
 describe('the GitHub App (probot) against the GitHub test server', () => {
   let github: FakeGitHub;
@@ -39,8 +54,9 @@ describe('the GitHub App (probot) against the GitHub test server', () => {
     const ctx = createContext(loadConfig(configFile), silentLogger(), env);
     await bot.load(
       githubApp({
-        merged: async (event, octokit) => {
-          await mergeRequestMerged(ctx, event, installationForge(ctx, octokit));
+        merged: (event) => {
+          mergeRequestMerged(ctx, event);
+          return Promise.resolve();
         },
       }),
     );
@@ -68,12 +84,16 @@ describe('the GitHub App (probot) against the GitHub test server', () => {
     const { bot, ctx } = await probot();
     await deliver(bot, payload);
     expect(ctx.store.series.unbuiltBranches()).toEqual([{ project: 'hello', branch: 'master' }]);
-    expect(github.comments('virt/hello', 1).map((c) => c.body)).toEqual([
+    // The comment goes out through the outbox, with the next delivery of effects.
+    await report(ctx);
+    expect(notes(github, 1)).toEqual([
       expect.stringMatching(/^Merged as [0-9a-f]{12}\. patchferry builds `master` for el9 next/),
     ]);
+    expect(statusNote(github, 1)).toMatch(/- \[x\] merged into `master` as [0-9a-f]{12}/);
     // GitHub redelivers: nothing happens twice.
     await deliver(bot, payload);
-    expect(github.comments('virt/hello', 1)).toHaveLength(1);
+    await report(ctx);
+    expect(github.comments('virt/hello', 1)).toHaveLength(2);
     ctx.store.close();
   });
 

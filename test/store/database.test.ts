@@ -100,8 +100,8 @@ describe('mail records', () => {
   it('keeps final mails out of the open set', () => {
     const store = openStore(':memory:');
     for (const id of ['a@x', 'b@x', 'c@x']) store.mails.record(newMail(id));
-    store.mails.setState('a@x', 'final', 'applied', null);
-    store.mails.setState('b@x', 'pending', 'waiting', null);
+    store.mails.setState('a@x', { state: 'final', outcome: 'applied' });
+    store.mails.setState('b@x', { state: 'pending', outcome: 'waiting' });
     expect(store.mails.open().map((m) => m.messageId)).toEqual(['b@x', 'c@x']);
     store.close();
   });
@@ -113,7 +113,7 @@ describe('atomic units', () => {
     expect(() =>
       store.atomically(() => {
         store.mails.record(newMail('a@x')); // a transaction of its own, joined here
-        store.mails.setState('a@x', 'final', 'applied', null);
+        store.mails.setState('a@x', { state: 'final', outcome: 'applied' });
         throw new Error('killed half-way');
       }),
     ).toThrow('killed half-way');
@@ -136,7 +136,11 @@ describe('build records', () => {
     store.builds.finish(retry.id, { state: 'succeeded', logPath: '/l', rpms: ['/a.rpm'], error: null });
     expect(store.builds.start(key).state).toBe('succeeded');
     expect(store.builds.unpublished().map((b) => b.id)).toEqual([first.id]);
-    store.builds.recordPublication(first.id, '/repo', 'http://x/');
+    store.builds.recordPublication(first.id, {
+      path: '/repo',
+      url: 'http://x/',
+      repoFileUrl: 'http://x/p.repo',
+    });
     expect(store.builds.unpublished()).toEqual([]);
     store.close();
   });

@@ -1,0 +1,158 @@
+import type { ApplyResult, PatchToApply } from '../../ports/repository.ts';
+import type { ApplicationRecord } from '../../ports/store.ts';
+import type { SeriesPlan } from '../../work/units.ts';
+import type { Deps } from '../deps.ts';
+import { queueFailureReport } from '../report/series-report.ts';
+
+/** One complete, routed series and the raw mails its patches are in. */
+export interface SeriesJob {
+  readonly plan: SeriesPlan;
+  /** Raw mails by Message-ID. */
+  readonly raw: ReadonlyMap<string, Buffer>;
+}
+
+/** What became of a series: the apply/propose unit's result. */
+export type SeriesOutcome =
+  | {
+      readonly type: 'applied';
+      readonly series: string;
+      readonly project: string;
+      readonly branch: string;
+      readonly head: string;
+    }
+  | {
+      readonly type: 'failed';
+      readonly series: string;
+      readonly project: string;
+      readonly branch: string;
+      readonly part: number;
+      readonly reason: string;
+    }
+  | { readonly type: 'resend'; readonly series: string; readonly of: string }
+  /** Merge-request mode: pushed to its branch; the merge request follows through the outbox. */
+  | { readonly type: 'pushed'; readonly series: string; readonly sourceBranch: string };
+
+type ApplyDeps = Pick<Deps, 'config' | 'log' | 'store' | 'applier' | 'repository' | 'clock'>;
+
+/** The patches of a series as `git am` gets them: raw mails, with the trailers collected for each. */
+export function patchesOf(job: SeriesJob): PatchToApply[] {
+  return job.plan.patches.map((p) => ({
+    part: p.part,
+    subject: p.subject,
+    raw: job.raw.get(p.messageId) ?? Buffer.alloc(0),
+    trailers: p.trailers,
+  }));
+}
+
+/** Direct mode: the series goes onto its target branch itself (only the patches numbered in `parts`,
+ * when given). */
+export async function applyDirect(
+  deps: ApplyDeps,
+  job: SeriesJob,
+  parts?: ReadonlySet<number>,
+): Promise<SeriesOutcome> {
+  const { seriesId, project, branch } = job.plan;
+  const log = deps.log.child({ series: seriesId, project, branch });
+  const projectConfig = deps.config.projects[project];
+  if (!projectConfig) throw new Error(`project ${project} is no longer configured`);
+  const inFlight = deps.store.series.pushInFlight(seriesId);
+  if (inFlight && (await deps.repository.contains(project, projectConfig.git, branch, inFlight.head))) {
+    // The last run pushed this series and stopped before recording it: record, do not apply twice.
+    log.warn({ head: inFlight.head }, 'series was pushed by an interrupted run; recording it');
+    return recordApplied(deps, job, inFlight);
+  }
+  const result = await deps.applier.apply(
+    {
+      project,
+      gitUrl: projectConfig.git,
+      branch,
+      workName: seriesId,
+      patches: patchesOf(job).filter((p) => !parts || parts.has(p.part)),
+    },
+    {
+      beforePush: (base, head) => deps.store.series.recordPush({ seriesId, project, branch, base, head }),
+    },
+  );
+  if (result.ok) return recordApplied(deps, job, result);
+  return recordFailure(deps, job, result);
+}
+
+function recordApplied(
+  deps: ApplyDeps,
+  job: SeriesJob,
+  result: { base: string; head: string },
+): SeriesOutcome {
+  const { seriesId, project, branch } = job.plan;
+  recordOutcome(deps, job, 'applied', {
+    baseCommit: result.base,
+    headCommit: result.head,
+    failedPart: null,
+    mergeRequest: null,
+  });
+  return { type: 'applied', series: seriesId, project, branch, head: result.head };
+}
+
+/** A series that did not apply: recorded, reported on the list, its mails final. */
+export function recordFailure(
+  deps: Pick<Deps, 'config' | 'log' | 'store'>,
+  job: SeriesJob,
+  result: Extract<ApplyResult, { ok: false }>,
+): SeriesOutcome {
+  const { seriesId, project, branch } = job.plan;
+  const { failedPart, failedSubject, conflicts, conflictDiff, output } = result;
+  deps.log.warn({ series: seriesId, project, branch, part: failedPart }, 'series did not apply');
+  deps.store.atomically(() => {
+    // The report is queued under a key of its own, so queuing it again after a crash changes nothing.
+    queueFailureReport(deps, job.plan, {
+      state: 'failed',
+      failedPart,
+      failedSubject,
+      conflicts,
+      conflictDiff,
+      output,
+    });
+    recordOutcome(deps, job, 'failed', {
+      baseCommit: result.base,
+      headCommit: null,
+      failedPart,
+      mergeRequest: null,
+    });
+  });
+  return {
+    type: 'failed',
+    series: seriesId,
+    project,
+    branch,
+    part: failedPart,
+    reason: output.split('\n')[0] ?? '',
+  };
+}
+
+/** The outcome of applying a series, with the series' state and its mails made final, in one
+ * transaction: a crash cannot leave the outcome recorded while the mails still look new. */
+export function recordOutcome(
+  deps: Pick<Deps, 'store'>,
+  job: SeriesJob,
+  state: 'applied' | 'failed',
+  application: Pick<ApplicationRecord, 'baseCommit' | 'headCommit' | 'failedPart' | 'mergeRequest'>,
+  outcome: string = state === 'applied' ? 'applied' : 'failed to apply',
+): void {
+  const { seriesId, project, branch } = job.plan;
+  const { store } = deps;
+  store.atomically(() => {
+    store.series.recordApplication({ seriesId, project, branch, state, ...application });
+    store.series.setState(seriesId, state);
+    finalise(deps, job.plan, outcome);
+  });
+}
+
+/** The series' mails are final: their outcome says what became of them. */
+export function finalise(
+  deps: Pick<Deps, 'store'>,
+  plan: SeriesPlan,
+  outcome: string,
+  reason: string | null = null,
+): void {
+  for (const m of plan.members)
+    deps.store.mails.setState(m.messageId, { state: 'final', outcome, reason, kind: m.kind });
+}

@@ -1,0 +1,31 @@
+import type { Config } from '../config/schema.ts';
+import type { Builder } from '../ports/builder.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Forge } from '../ports/forge.ts';
+import type { MailSource } from '../ports/mail-source.ts';
+import type { Notifier } from '../ports/notifier.ts';
+import type { Publisher } from '../ports/publisher.ts';
+import type { Applier, Repository } from '../ports/repository.ts';
+import type { Store } from '../ports/store.ts';
+import type { Logger } from '../shared/log.ts';
+import type { RetryPolicy } from '../work/worker.ts';
+
+/** Every port a use case may take; each use case declares the few it uses (`Pick<Deps, …>`), and
+ * the composition root (runtime/) builds them from the configuration. */
+export interface Deps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly sources: readonly MailSource[];
+  readonly applier: Applier;
+  readonly repository: Repository;
+  /** Set in merge-request mode: series are proposed there instead of pushed onto their branch. */
+  readonly forge: Forge | null;
+  readonly builder: Builder;
+  readonly publisher: Publisher;
+  /** The destinations of mail effects: the list's SMTP server, the outbox file. */
+  readonly notifiers: readonly Notifier[];
+  /** How this process runs units of work. */
+  readonly worker: { readonly holder: string; readonly policy: RetryPolicy };
+}

@@ -1,0 +1,207 @@
+import type { Mail } from '../../mail/mail.ts';
+import { MailParseError, parseMail } from '../../mail/parse.ts';
+import { assembleSeries } from '../../series/assemble.ts';
+import { routeTag } from '../../series/route.ts';
+import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
+import type { MailRecord, Store } from '../../ports/store.ts';
+import type { ReadOptions } from '../../ports/mail-source.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import { unitKey } from '../../work/units.ts';
+import type { Deps } from '../deps.ts';
+import { queueIncomplete, queueRejection } from '../report/notices.ts';
+import { planOf } from '../series/plan.ts';
+import { routingTable } from '../series/routing.ts';
+import { rerollContext, withEarlierVersion } from '../series/versions.ts';
+import { ingest, settle } from './ingest.ts';
+
+export interface IntakeSummary {
+  readonly newMails: number;
+  readonly quarantined: readonly { messageId: string; reason: string }[];
+  readonly rejected: readonly { messageId: string; subject: string; reason: string }[];
+  readonly incomplete: readonly { series: string; have: number; total: number }[];
+  /** Series still incomplete after the grace period: reported, never applied. */
+  readonly expired: readonly { series: string; have: number; total: number }[];
+  readonly ignored: number;
+  /** Series whose patches were already applied from an earlier sending: not applied again. */
+  readonly resends: readonly { series: string; of: string }[];
+  /** Versions not applied because a newer complete version came in the same batch. */
+  readonly superseded: readonly string[];
+  /** Complete series queued to be applied or proposed (a unit of work each). */
+  readonly queued: readonly string[];
+}
+
+type IntakeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'sources' | 'clock'>;
+
+export interface IntakeOptions {
+  /** Backfill: IMAP folders deliver mail from this day on again, whatever their position. */
+  readonly since?: Date;
+}
+
+/**
+ * Reads every source and records new mail; then looks at every mail still open: parses it,
+ * assembles series, routes each by its tags, rejects what names nothing known, gives up on series
+ * incomplete past the grace period, and queues each complete series as a unit of work (applied or
+ * proposed by the worker). Marks final mails in the mailboxes that can hold a mark.
+ */
+export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Promise<IntakeSummary> {
+  const { store } = deps;
+  const newMails = await ingest(deps, options.since ? { since: options.since } : ({} satisfies ReadOptions));
+  const quarantined: { messageId: string; reason: string }[] = [];
+  const mails: Mail[] = [];
+  // Every open mail is read from the store once; assembly, expiry and the plans use these records.
+  const records = new Map(store.mails.open().map((r) => [r.messageId, r]));
+  for (const record of records.values()) {
+    try {
+      mails.push(await parseMail(record.raw));
+    } catch (err) {
+      const reason = err instanceof MailParseError ? err.message : errorMessage(err);
+      store.mails.setState(record.messageId, { state: 'quarantined', outcome: 'unparseable', reason });
+      quarantined.push({ messageId: record.messageId, reason });
+    }
+  }
+
+  const context = await rerollContext(store, mails, records);
+  const byId = new Map([...mails, ...context].map((m) => [m.messageId, m]));
+  const table = routingTable(deps.config);
+  const summary = {
+    rejected: [] as { messageId: string; subject: string; reason: string }[],
+    incomplete: [] as { series: string; have: number; total: number }[],
+    expired: [] as { series: string; have: number; total: number }[],
+    resends: [] as { series: string; of: string }[],
+    superseded: [] as string[],
+    queued: [] as string[],
+  };
+  const inSeries = new Set<string>();
+  const contextIds = new Set(context.map((m) => m.messageId));
+  // Series made only of earlier runs' mails were dealt with then.
+  const assembled = assembleSeries([...context, ...mails]).filter(
+    (s) => ![s.cover, ...s.patches.values()].every((m) => m === null || contextIds.has(m.messageId)),
+  );
+  // A version replaced by a complete newer one in the same batch is not applied on its own.
+  const outdated = new Set(assembled.filter((s) => s.complete && s.supersedes).map((s) => s.supersedes));
+  for (const series of assembled) {
+    const members = membersOf(series);
+    members.forEach((m) => inSeries.add(m.messageId));
+    if (series.complete && outdated.has(series.id)) {
+      finish(store, members, { outcome: 'superseded' });
+      summary.superseded.push(series.id);
+      continue;
+    }
+    const head = series.cover ?? orderedPatches(series)[0] ?? members[0];
+    if (!head) continue;
+    const route = routeTag(head.tag, head.subject, table);
+    if (!route.ok) {
+      finish(store, members, { outcome: 'rejected', reason: route.reason });
+      queueRejection(store.work, head, route.reason);
+      deps.log.info({ messageId: head.messageId, reason: route.reason }, 'mail rejected');
+      summary.rejected.push({ messageId: head.messageId, subject: head.subject, reason: route.reason });
+      continue;
+    }
+    const linked = withEarlierVersion(store, series, members);
+    saveSeries(store, linked, route.repo, route.branch);
+    if (!series.complete) {
+      if (expired(deps, records, members)) {
+        const reason = `parts missing after ${deps.config.series.graceHours} hours`;
+        finish(store, members, { outcome: 'incomplete', reason });
+        queueIncomplete(store.work, series, head, deps.config);
+        deps.log.info({ series: series.id }, 'series incomplete after grace period');
+        summary.expired.push({ series: series.id, have: series.patches.size, total: series.total });
+        continue;
+      }
+      for (const m of members)
+        store.mails.setState(m.messageId, {
+          state: 'pending',
+          outcome: 'waiting for the rest of the series',
+          kind: m.kind,
+        });
+      summary.incomplete.push({ series: series.id, have: series.patches.size, total: series.total });
+      continue;
+    }
+    const twin = linked.fingerprint
+      ? store.series.appliedTwin(linked.fingerprint, route.repo, route.branch, linked.id)
+      : null;
+    // A higher version with the same diffs rewords the messages: a new version, not a resend.
+    if (twin && linked.version <= (store.series.get(twin)?.version ?? 0)) {
+      // The same patches again under new Message-IDs: already applied, nothing to do.
+      finish(store, members, { outcome: 'identical resend', reason: `same changes as ${twin}` });
+      store.series.setState(linked.id, 'superseded');
+      summary.resends.push({ series: linked.id, of: twin });
+      continue;
+    }
+    const plan = planOf(linked, route, members, byId);
+    store.work.enqueue({ kind: 'series', key: unitKey.series(linked.id), payload: plan });
+    summary.queued.push(linked.id);
+  }
+
+  let ignored = 0;
+  for (const mail of mails) {
+    if (inSeries.has(mail.messageId)) continue;
+    ignored++;
+    const outcome =
+      mail.kind === 'reply'
+        ? 'reply'
+        : mail.kind === 'pull'
+          ? 'pull request (direct mode applies patches only)'
+          : 'not a patch';
+    store.mails.setState(mail.messageId, { state: 'final', outcome, kind: mail.kind });
+  }
+  await settle(deps);
+  return { newMails, quarantined, ignored, ...summary };
+}
+
+/** Every mail of a series: cover, patches, extras and replaced parts. */
+export function membersOf(series: Series): SeriesMail[] {
+  return [series.cover, ...series.patches.values(), ...series.extras, ...series.replaced].filter(
+    (m): m is SeriesMail => m !== null,
+  );
+}
+
+function finish(store: Store, members: readonly SeriesMail[], o: { outcome: string; reason?: string }): void {
+  store.atomically(() => {
+    for (const m of members)
+      store.mails.setState(m.messageId, {
+        state: 'final',
+        outcome: o.outcome,
+        reason: o.reason ?? null,
+        kind: m.kind,
+      });
+  });
+}
+
+/** Whether patchferry first saw this incomplete series longer ago than the grace period. The time
+ * of recording counts, not the senders' Date headers: clocks are wrong, and imported history is old. */
+function expired(
+  deps: Pick<Deps, 'config' | 'clock'>,
+  records: ReadonlyMap<string, MailRecord>,
+  members: readonly SeriesMail[],
+): boolean {
+  const seen = members
+    .map((m) => records.get(m.messageId)?.receivedAt)
+    .filter((t): t is string => t !== undefined)
+    .map((t) => Date.parse(t));
+  if (seen.length === 0) return false;
+  return deps.clock.now() - Math.min(...seen) > deps.config.series.graceHours * 3600 * 1000;
+}
+
+function saveSeries(store: Store, series: Series, project: string, branch: string): void {
+  const previous = store.series.get(series.id);
+  store.series.save({
+    id: series.id,
+    project,
+    branch,
+    version: series.version,
+    total: series.total,
+    title: series.title,
+    sender: series.sender.address,
+    state:
+      previous && previous.state !== 'incomplete'
+        ? previous.state
+        : series.complete
+          ? 'complete'
+          : 'incomplete',
+    supersedes: series.supersedes,
+    changeId: series.changeId,
+    fingerprint: series.fingerprint,
+    patches: new Map([...series.patches].map(([part, m]) => [part, m.messageId])),
+  });
+}

@@ -1,0 +1,145 @@
+import type { MailSource } from '../../ports/mail-source.ts';
+import { formatAddress } from '../../mail/mail.ts';
+import { parseMail } from '../../mail/parse.ts';
+import { assembleSeries } from '../../series/assemble.ts';
+import { claimedTarget, routeTag, type RoutingTable } from '../../series/route.ts';
+import { orderedPatches, type SeriesMail } from '../../series/series.ts';
+import { errorMessage } from '../../shared/errors.ts';
+
+/** One mail as `patchferry scan --json` describes it (a contract other tools rely on). */
+export interface ScannedMail {
+  file: string;
+  index: number;
+  messageId: string | null;
+  kind: string | null;
+  subject: string | null;
+  from: string | null;
+  date: string | null;
+  inReplyTo: string | null;
+  repo: string | null;
+  branch: string | null;
+  version: number | null;
+  part: number | null;
+  total: number | null;
+  prefixes: string[];
+  pullUrl: string | null;
+  pullRef: string | null;
+  /** Why the mail was quarantined; null when it parsed. */
+  error: string | null;
+  /** With a configuration: why its tag does not route; null when it does or was not checked. */
+  routeError?: string | null;
+}
+
+export interface ScannedSeries {
+  id: string;
+  repo: string | null;
+  branch: string | null;
+  version: number;
+  total: number;
+  complete: boolean;
+  cover: string | null;
+  patches: string[];
+  /** Parts seen twice or numbered past the total. */
+  extras: string[];
+  /** Parts a replacement took the place of (never applied). */
+  replaced: string[];
+  replies: string[];
+  supersedes: string | null;
+  trailers: Record<string, string[]>;
+}
+
+export interface ScanDocument {
+  mails: ScannedMail[];
+  series: ScannedSeries[];
+}
+
+/** Reads mailboxes and describes every mail and series in them; nothing is recorded or applied.
+ * Mails are parsed one at a time and only their headers are kept, so archives of any size fit. */
+export async function scan(
+  paths: readonly string[],
+  table: RoutingTable | null,
+  open: (path: string) => MailSource,
+): Promise<ScanDocument> {
+  const mails: ScannedMail[] = [];
+  const kept: SeriesMail[] = [];
+  for (const path of paths) {
+    const source = open(path);
+    let index = 0;
+    for await (const message of source.read(null)) {
+      const row = { file: path, index: index++ };
+      try {
+        const mail = await parseMail(message.raw);
+        const target = targetOf(mail, table);
+        mails.push({
+          ...row,
+          messageId: mail.messageId,
+          kind: mail.kind,
+          subject: mail.subject,
+          from: formatAddress(mail.from),
+          date: mail.date?.toISOString() ?? null,
+          inReplyTo: mail.inReplyTo,
+          ...target,
+          version: mail.tag.version,
+          part: mail.tag.part,
+          total: mail.tag.total,
+          prefixes: [...mail.tag.prefixes],
+          pullUrl: mail.pull?.url ?? null,
+          pullRef: mail.pull?.ref ?? null,
+          error: null,
+        });
+        const { text: _text, diff: _diff, pull: _pull, ...headers } = mail;
+        kept.push(headers);
+      } catch (err) {
+        mails.push({
+          ...row,
+          messageId: null,
+          kind: null,
+          subject: null,
+          from: null,
+          date: null,
+          inReplyTo: null,
+          repo: null,
+          branch: null,
+          version: null,
+          part: null,
+          total: null,
+          prefixes: [],
+          pullUrl: null,
+          pullRef: null,
+          error: errorMessage(err),
+        });
+      }
+    }
+  }
+  const byId = new Map(mails.filter((m) => m.messageId).map((m) => [m.messageId, m]));
+  const series = assembleSeries(kept).map((s): ScannedSeries => {
+    const head = byId.get(s.id);
+    return {
+      id: s.id,
+      repo: head?.repo ?? null,
+      branch: head?.branch ?? null,
+      version: s.version,
+      total: s.total,
+      complete: s.complete,
+      cover: s.cover?.messageId ?? null,
+      patches: orderedPatches(s).map((p) => p.messageId),
+      extras: s.extras.map((e) => e.messageId),
+      replaced: s.replaced.map((e) => e.messageId),
+      replies: s.replies.map((r) => r.messageId),
+      supersedes: s.supersedes,
+      trailers: Object.fromEntries(
+        [...s.trailers].map(([id, list]) => [id, list.map((t) => `${t.key}: ${t.value}`)]),
+      ),
+    };
+  });
+  return { mails, series };
+}
+
+function targetOf(mail: SeriesMail, table: RoutingTable | null) {
+  if (!table) return claimedTarget(mail.tag);
+  if (!mail.tag.patchLike) return { repo: null, branch: null, routeError: null };
+  const route = routeTag(mail.tag, mail.subject, table);
+  return route.ok
+    ? { repo: route.repo, branch: route.branch, routeError: null }
+    : { repo: null, branch: null, routeError: route.reason };
+}

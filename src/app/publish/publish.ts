@@ -1,0 +1,52 @@
+import { PatchferryError } from '../../shared/errors.ts';
+import { publishUnit, unitKey, type PublishUnit } from '../../work/units.ts';
+import { done, type UnitHandler, type UnitOutcome } from '../../work/worker.ts';
+import type { Deps } from '../deps.ts';
+
+export interface PublishOutcome {
+  readonly project: string;
+  readonly branch: string;
+  readonly platform: string;
+  readonly url: string;
+  readonly repoFileUrl: string;
+}
+
+/** Queues the publication of every successful build that no repository serves yet (a build unit
+ * queues its own; this catches builds recorded before units existed). */
+export function queuePublications(deps: Pick<Deps, 'store'>): void {
+  for (const b of deps.store.builds.unpublished())
+    deps.store.work.enqueue({ kind: 'publish', key: unitKey.publish(b.id), payload: { buildId: b.id } });
+}
+
+/** The unit that publishes one build as a yum repository. */
+export function publishHandler(
+  deps: Pick<Deps, 'log' | 'store' | 'publisher'>,
+  outcome: (o: PublishOutcome) => void,
+): UnitHandler<PublishUnit> {
+  return {
+    schema: publishUnit,
+    async run({ buildId }, unit): Promise<UnitOutcome> {
+      const b = deps.store.builds.get(buildId);
+      if (!b)
+        throw new PatchferryError('publish_no_build', `build ${buildId} is not recorded; nothing to publish`);
+      if (b.publishedUrl) return done({ url: b.publishedUrl });
+      if (b.state !== 'succeeded')
+        throw new PatchferryError(
+          'publish_not_built',
+          `build ${buildId} did not succeed; nothing to publish`,
+        );
+      const where = { project: b.project, branch: b.branch, platform: b.platform };
+      const result = await deps.publisher.publish({
+        ...where,
+        platform: { name: b.platform, arch: b.arch },
+        buildId: b.id,
+        rpms: b.rpms.filter((r) => !r.endsWith('.src.rpm')),
+        signal: unit.signal,
+      });
+      deps.store.builds.recordPublication(b.id, result);
+      const o = { ...where, url: result.url, repoFileUrl: result.repoFileUrl };
+      outcome(o);
+      return done(o);
+    },
+  };
+}

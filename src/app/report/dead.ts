@@ -1,0 +1,31 @@
+import type { Unit, UnitError } from '../../ports/work-queue.ts';
+import { renderDeadUnit } from '../../render/report.ts';
+import { queueMail } from '../../work/outbox.ts';
+import { seriesPlan } from '../../work/units.ts';
+import type { Deps } from '../deps.ts';
+import { finalise } from '../apply/apply.ts';
+import { audience } from './notices.ts';
+
+/**
+ * A unit that failed for good: reported once to the failure recipients with the reason (a mail
+ * that cannot be delivered is only logged: reporting it by mail would fail the same way). A
+ * series' mails become final, so that intake does not plan the series again and again.
+ */
+export function unitDied(deps: Pick<Deps, 'config' | 'log' | 'store'>, unit: Unit, error: UnitError): void {
+  const { store } = deps;
+  store.atomically(() => {
+    if (unit.kind === 'series') {
+      const plan = seriesPlan.safeParse(unit.payload);
+      if (plan.success) {
+        finalise(deps, plan.data, 'not applied', `${error.code}: ${error.message}`);
+        store.series.setState(plan.data.seriesId, 'failed');
+      }
+    }
+    if (unit.kind === 'mail') return;
+    const message = renderDeadUnit(
+      { key: unit.key, kind: unit.kind, attempts: unit.attempts, code: error.code, message: error.message },
+      audience(deps.config),
+    );
+    if (message) queueMail(store.work, `dead:${unit.key}`, message);
+  });
+}

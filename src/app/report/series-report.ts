@@ -1,0 +1,147 @@
+import { basename } from 'node:path';
+import { parseMail } from '../../mail/parse.ts';
+import { parseSubject } from '../../mail/subject.ts';
+import type { BuildRecord, SeriesRecord, Store } from '../../ports/store.ts';
+import {
+  renderSeriesReport,
+  type ApplicationFacts,
+  type BuildFacts,
+  type SeriesFacts,
+} from '../../render/report.ts';
+import { queueForge, queueMail } from '../../work/outbox.ts';
+import { seriesPlan, unitKey, type SeriesPlan } from '../../work/units.ts';
+import type { Deps } from '../deps.ts';
+import { audience } from './notices.ts';
+
+/** Queues the report of a series that was not applied: what git said, or why it was not tried. */
+export function queueFailureReport(
+  deps: Pick<Deps, 'config' | 'store'>,
+  plan: SeriesPlan,
+  application: Exclude<ApplicationFacts, { state: 'applied' }>,
+): void {
+  const message = renderSeriesReport(factsOf(plan), application, [], audience(deps.config));
+  queueMail(deps.store.work, `series:${plan.seriesId}:failed`, message, plan.seriesId);
+}
+
+/**
+ * Queues the report of every applied series whose builds have all finished (and the successful
+ * ones are published): the list report, the MR's status note brought up to date, and a commit
+ * status per target on the built commit. Each under a key of its own: queued once, sent once.
+ */
+export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'builder'>): Promise<number> {
+  const { store } = deps;
+  let queued = 0;
+  for (const { series, application } of store.series.awaitingReport()) {
+    const commit = application.buildCommit;
+    if (!commit || !application.baseCommit || !application.headCommit) continue;
+    const key = `series:${series.id}:built:${commit}`;
+    if (store.work.has(key)) continue;
+    const platforms = deps.config.projects[series.project]?.platforms ?? [];
+    const builds = store.builds.forCommit(series.project, series.branch, commit);
+    if (!settled(platforms, builds)) continue;
+    const facts = await seriesFacts(store, series);
+    if (!facts) continue;
+    const buildFacts = await Promise.all(builds.map((b) => buildFactsOf(deps, b)));
+    const applied: ApplicationFacts = {
+      state: 'applied',
+      base: application.baseCommit,
+      head: application.headCommit,
+    };
+    store.atomically(() => {
+      queueMail(
+        store.work,
+        key,
+        renderSeriesReport(facts, applied, buildFacts, audience(deps.config)),
+        series.id,
+      );
+      if (!store.mergeRequests.get(series.id)) return;
+      queueForge(store.work, `status:${series.id}:built:${commit}`, {
+        type: 'status-note',
+        seriesId: series.id,
+      });
+      for (const b of buildFacts) {
+        queueForge(store.work, `status:${series.project}:${commit}:${b.platform}:${series.id}`, {
+          type: 'commit-status',
+          seriesId: series.id,
+          sha: commit,
+          status: {
+            state: b.ok ? 'success' : 'failed',
+            name: `patchferry/rpm/${b.platform}`,
+            description: b.ok ? `${b.rpms.length} RPMs built` : (b.error ?? 'build failed').slice(0, 140),
+            ...(b.repoUrl ? { url: b.repoUrl } : {}),
+          },
+        });
+      }
+    });
+    queued++;
+  }
+  return queued;
+}
+
+/** Whether every platform's build finished: failed, or succeeded and published. */
+export function settled(platforms: readonly string[], builds: readonly BuildRecord[]): boolean {
+  return platforms.every((p) =>
+    builds.some(
+      (b) => b.platform === p && (b.state === 'failed' || (b.state === 'succeeded' && b.publishedUrl)),
+    ),
+  );
+}
+
+export async function buildFactsOf(deps: Pick<Deps, 'builder'>, b: BuildRecord): Promise<BuildFacts> {
+  return {
+    platform: b.platform,
+    arch: b.arch,
+    ok: b.state === 'succeeded',
+    rpms: b.rpms.map((r) => basename(r)),
+    repoUrl: b.publishedUrl,
+    repoFileUrl: b.repoFileUrl,
+    logPath: b.logPath,
+    logTail: b.state === 'failed' && b.logPath ? await deps.builder.logTail(b.logPath, 25) : null,
+    error: b.error,
+  };
+}
+
+/** The series as its apply/propose unit planned it (every series applied by this version has one). */
+export function planFor(store: Store, seriesId: string): SeriesPlan | null {
+  const unit = store.work.get(unitKey.series(seriesId));
+  const parsed = unit ? seriesPlan.safeParse(unit.payload) : null;
+  return parsed?.success ? parsed.data : null;
+}
+
+/** What a report says of a series: from its plan, else (applied before plans were kept) from its
+ * record and the mail it answers. */
+async function seriesFacts(store: Store, series: SeriesRecord): Promise<SeriesFacts | null> {
+  const plan = planFor(store, series.id);
+  if (plan) return factsOf(plan);
+  const record = store.mails.get(series.id);
+  if (!record) return null;
+  const head = await parseMail(record.raw);
+  return {
+    title: series.title,
+    subject: head.subject,
+    version: series.version,
+    sender: head.from,
+    project: series.project,
+    branch: series.branch,
+    patches: [...series.patches].map(([part, id]) => ({
+      part,
+      subject: parseSubject(store.mails.get(id)?.subject ?? '').title,
+    })),
+    replyTo: series.id,
+    references: [...head.references],
+  };
+}
+
+function factsOf(plan: SeriesPlan): SeriesFacts {
+  return {
+    title: plan.title,
+    subject: plan.head.subject,
+    version: plan.version,
+    sender: plan.sender,
+    project: plan.project,
+    branch: plan.branch,
+    patches: plan.patches.map((p) => ({ part: p.part, subject: p.subject })),
+    replyTo: plan.head.messageId,
+    references: plan.head.references,
+  };
+}

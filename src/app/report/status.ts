@@ -1,0 +1,52 @@
+import type { StatusFacts, TargetProgress } from '../../render/status-note.ts';
+import type { Deps } from '../deps.ts';
+import { buildFactsOf, settled } from './series-report.ts';
+
+/** Where a proposed series stands now, from the store: what its status note says. Null when the
+ * series has no merge request. */
+export async function statusFacts(
+  deps: Pick<Deps, 'config' | 'store' | 'builder'>,
+  seriesId: string,
+): Promise<StatusFacts | null> {
+  const { store } = deps;
+  const series = store.series.get(seriesId);
+  const mr = store.mergeRequests.get(seriesId);
+  if (!series || !mr) return null;
+  const app = store.series.application(seriesId);
+  const merged = mr.state === 'merged' && app?.mergeRequest ? app.headCommit : null;
+  const buildCommit = merged ? (app?.buildCommit ?? null) : null;
+  const platforms = deps.config.projects[series.project]?.platforms ?? [];
+  const builds = buildCommit ? store.builds.forCommit(series.project, mr.targetBranch, buildCommit) : [];
+  const targets: TargetProgress[] = buildCommit
+    ? platforms.map((name) => {
+        const b = builds.find((x) => x.platform === name);
+        const arch = b?.arch ?? deps.config.platforms[name]?.arch ?? '';
+        const state: TargetProgress['state'] = !b
+          ? 'waiting'
+          : b.state === 'running'
+            ? 'building'
+            : b.state === 'failed'
+              ? 'failed'
+              : b.publishedUrl
+                ? 'published'
+                : 'built';
+        return { platform: name, arch, state };
+      })
+    : [];
+  const finished =
+    buildCommit && settled(platforms, builds)
+      ? await Promise.all(builds.map((b) => buildFactsOf(deps, b)))
+      : null;
+  return {
+    seriesId,
+    version: series.version,
+    patches: series.total,
+    sourceBranch: mr.sourceBranch,
+    targetBranch: mr.targetBranch,
+    head: mr.head,
+    merged,
+    buildCommit,
+    targets,
+    finished,
+  };
+}

@@ -1,0 +1,268 @@
+import type { UnitKind } from '../ports/work-queue.ts';
+import { drain, type DrainSummary, type Handlers, type WorkerOptions } from '../work/worker.ts';
+import type { SeriesOutcome } from './apply/apply.ts';
+import { seriesHandler } from './apply/series-unit.ts';
+import { buildHandler, queueBuilds, type BuildFilter, type BuildOutcome } from './build/build.ts';
+import type { Deps } from './deps.ts';
+import { intake, type IntakeOptions, type IntakeSummary } from './intake/intake.ts';
+import type { Proposal } from './propose/merge-request-effect.ts';
+import { detectMerges, type Merge } from './propose/merges.ts';
+import { publishHandler, queuePublications, type PublishOutcome } from './publish/publish.ts';
+import { unitDied } from './report/dead.ts';
+import { forgeHandler, mailHandler, type Delivery } from './report/deliver.ts';
+import { queueBuildReports } from './report/series-report.ts';
+
+/** A unit of a stage that failed: retried later (`retryAt`), or dead (null). */
+export interface UnitProblem {
+  readonly key: string;
+  readonly kind: UnitKind;
+  readonly code: string;
+  readonly error: string;
+  /** ISO 8601; null for a unit that is dead. */
+  readonly retryAt: string | null;
+}
+
+export interface SyncSummary extends Omit<IntakeSummary, 'resends'> {
+  readonly applied: readonly { series: string; project: string; branch: string; head: string }[];
+  readonly failed: readonly {
+    series: string;
+    project: string;
+    branch: string;
+    part: number;
+    reason: string;
+  }[];
+  readonly resends: readonly { series: string; of: string }[];
+  /** Merge-request mode: series opened or updated as merge requests. */
+  readonly proposed: readonly Proposal[];
+  /** Merge-request mode: merge requests found merged (their target branches are built next). */
+  readonly merged: readonly Merge[];
+  readonly units: readonly UnitProblem[];
+}
+
+export interface BuildSummary {
+  readonly builds: readonly BuildOutcome[];
+  readonly units: readonly UnitProblem[];
+}
+
+export interface PublishSummary {
+  readonly published: readonly PublishOutcome[];
+  /** Publications that failed (retried later, or dead). */
+  readonly failed: readonly { key: string; error: string }[];
+  readonly units: readonly UnitProblem[];
+}
+
+export interface ReportSummary {
+  readonly sent: readonly { key: string; subject: string; to: readonly string[]; body: string }[];
+  readonly failed: readonly { key: string; error: string }[];
+  readonly units: readonly UnitProblem[];
+}
+
+export interface JobSummary {
+  readonly sync: SyncSummary;
+  readonly build: BuildSummary;
+  readonly publish: PublishSummary;
+  readonly report: ReportSummary;
+}
+
+/** What collects the outcomes of the units one drain runs. */
+export interface Collected {
+  readonly series: SeriesOutcome[];
+  readonly builds: BuildOutcome[];
+  readonly published: PublishOutcome[];
+  readonly deliveries: Delivery[];
+}
+
+/** The handlers of every kind of unit, their outcomes collected for the summaries. */
+export function handlers(deps: Deps, c: Collected): Handlers {
+  return {
+    series: seriesHandler(deps, (o) => c.series.push(o)),
+    build: buildHandler(deps, (o) => c.builds.push(o)),
+    publish: publishHandler(deps, (o) => c.published.push(o)),
+    mail: mailHandler(deps, (d) => c.deliveries.push(d)),
+    forge: forgeHandler(deps, (d) => c.deliveries.push(d)),
+  };
+}
+
+/** How this process's worker runs units (lease holder, retries, the dead-unit report). */
+export function workerOptions(deps: Deps, h: Handlers): WorkerOptions {
+  return {
+    queue: deps.store.work,
+    handlers: h,
+    policy: deps.worker.policy,
+    clock: deps.clock,
+    log: deps.log,
+    holder: deps.worker.holder,
+    onDead: (unit, error) => unitDied(deps, unit, error),
+  };
+}
+
+export function collector(): Collected {
+  return { series: [], builds: [], published: [], deliveries: [] };
+}
+
+async function run(deps: Deps, kinds: readonly UnitKind[], signal?: AbortSignal) {
+  const c = collector();
+  const drained = await drain(workerOptions(deps, handlers(deps, c)), kinds, signal);
+  return { c, drained, units: problems(drained) };
+}
+
+/** `sync`: merges seen on the forge, then intake, then every series applied or proposed (and the
+ * merge requests they open). */
+export async function sync(
+  deps: Deps,
+  options: IntakeOptions = {},
+  signal?: AbortSignal,
+): Promise<SyncSummary> {
+  const merged = await detectMerges(deps);
+  const taken = await intake(deps, options);
+  const { c, units } = await run(deps, ['series', 'forge'], signal);
+  return syncSummary({ ...taken, merged }, c, units);
+}
+
+/** The sync part of a summary: what intake found and what the units of a drain did with it. */
+function syncSummary(
+  taken: IntakeSummary & { merged: readonly Merge[] },
+  c: Collected,
+  units: readonly UnitProblem[],
+): SyncSummary {
+  const of = <T extends SeriesOutcome['type']>(type: T) =>
+    c.series.filter((o): o is Extract<SeriesOutcome, { type: T }> => o.type === type);
+  return {
+    ...taken,
+    applied: of('applied').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
+    failed: of('failed').map(({ series, project, branch, part, reason }) => ({
+      series,
+      project,
+      branch,
+      part,
+      reason,
+    })),
+    resends: [...taken.resends, ...of('resend').map(({ series, of: earlier }) => ({ series, of: earlier }))],
+    proposed: c.deliveries.flatMap((d) => (d.type === 'forge' && d.proposal ? [d.proposal] : [])),
+    units,
+  };
+}
+
+const NOTHING_TAKEN: IntakeSummary & { merged: readonly Merge[] } = {
+  newMails: 0,
+  quarantined: [],
+  rejected: [],
+  incomplete: [],
+  expired: [],
+  ignored: 0,
+  resends: [],
+  superseded: [],
+  queued: [],
+  merged: [],
+};
+
+/** The daemon's side of the stages: what intake found (`taken`, when it ran) or what one drain of
+ * every kind of unit did, as one summary. */
+export function roundSummary(
+  round:
+    | { taken: IntakeSummary & { merged: readonly Merge[] } }
+    | { c: Collected; drained: DrainSummary; reused: readonly BuildOutcome[] },
+): JobSummary {
+  if ('taken' in round) {
+    const none: Collected = collector();
+    return {
+      sync: syncSummary(round.taken, none, []),
+      build: { builds: [], units: [] },
+      publish: { published: [], failed: [], units: [] },
+      report: { sent: [], failed: [], units: [] },
+    };
+  }
+  const { c } = round;
+  const units = problems(round.drained);
+  const kind = (...k: UnitKind[]) => units.filter((u) => k.includes(u.kind));
+  return {
+    sync: syncSummary(NOTHING_TAKEN, c, kind('series')),
+    build: { builds: [...round.reused, ...c.builds], units: kind('build') },
+    publish: { published: c.published, failed: kind('publish').map(fail), units: kind('publish') },
+    report: {
+      sent: c.deliveries.map(sent),
+      failed: kind('mail', 'forge').map(fail),
+      units: kind('mail', 'forge'),
+    },
+  };
+}
+
+/** `build`: a build unit per platform of each branch that needs one, run. */
+export async function build(
+  deps: Deps,
+  filter: BuildFilter = {},
+  signal?: AbortSignal,
+): Promise<BuildSummary> {
+  const reused = await queueBuilds(deps, filter);
+  const { c, units } = await run(deps, ['build'], signal);
+  return { builds: [...reused, ...c.builds], units };
+}
+
+/** `publish`: every successful build published as a yum repository. */
+export async function publish(deps: Deps, signal?: AbortSignal): Promise<PublishSummary> {
+  queuePublications(deps);
+  const { c, units } = await run(deps, ['publish'], signal);
+  return { published: c.published, failed: units.map(fail), units };
+}
+
+/** `report`: the reports of series whose builds finished queued, then every effect delivered. */
+export async function report(deps: Deps, signal?: AbortSignal): Promise<ReportSummary> {
+  await queueBuildReports(deps);
+  const { c, units } = await run(deps, ['mail', 'forge'], signal);
+  return { sent: c.deliveries.map(sent), failed: units.map(fail), units };
+}
+
+/** The main job: sync → build → publish → report, as the scheduled pipeline runs it. A stage whose
+ * units fail does not stop the stages after it. */
+export async function runStages(
+  deps: Deps,
+  options: IntakeOptions = {},
+  signal?: AbortSignal,
+): Promise<JobSummary> {
+  const s = await sync(deps, options, signal);
+  const b = await build(deps, {}, signal);
+  const p = await publish(deps, signal);
+  const r = await report(deps, signal);
+  return { sync: s, build: b, publish: p, report: r };
+}
+
+/** Whether anything in the job failed (a patch that did not apply, a build, a publication, a report,
+ * a unit retried later or dead). */
+export function jobFailed(job: Partial<JobSummary>): boolean {
+  return Boolean(
+    (job.sync && (job.sync.failed.length > 0 || job.sync.units.length > 0)) ||
+    job.build?.builds.some((b) => !b.ok) ||
+    (job.build && job.build.units.length > 0) ||
+    (job.publish && job.publish.failed.length > 0) ||
+    (job.report && job.report.failed.length > 0),
+  );
+}
+
+function sent(d: Delivery): ReportSummary['sent'][number] {
+  return d.type === 'mail'
+    ? { key: d.key, subject: d.subject, to: d.to, body: d.body }
+    : { key: d.key, subject: d.what, to: [], body: '' };
+}
+
+function fail(u: UnitProblem): { key: string; error: string } {
+  return { key: u.key, error: u.error };
+}
+
+function problems(d: DrainSummary): UnitProblem[] {
+  return [
+    ...d.retrying.map((u) => ({
+      key: u.key,
+      kind: u.kind,
+      code: u.error.code,
+      error: u.error.message,
+      retryAt: new Date(u.retryAt).toISOString(),
+    })),
+    ...d.dead.map((u) => ({
+      key: u.key,
+      kind: u.kind,
+      code: u.error.code,
+      error: u.error.message,
+      retryAt: null,
+    })),
+  ];
+}

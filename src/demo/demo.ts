@@ -1,0 +1,71 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.ts';
+import type { Logger } from '../shared/log.ts';
+import { serveDirectory, type StaticServer } from '../publish/static-server.ts';
+import { repoPath, repoUrl, repoId } from '../publish/layout.ts';
+import { createDemoWorld, type DemoWorld } from './world.ts';
+import { runJob, type JobSummary } from '../runtime/index.ts';
+
+export interface DemoResult {
+  readonly world: DemoWorld;
+  readonly configPath: string;
+  readonly server: StaticServer;
+  readonly job: JobSummary;
+  /** A dnf command that installs the demo package from the served repository into a scratch root. */
+  readonly dnfCommand: string;
+}
+
+/** Makes the demo world, serves its repository directory on loopback, and runs the main job once. */
+export async function runDemo(opts: { dir: string; port?: number; log: Logger }): Promise<DemoResult> {
+  const world = await createDemoWorld(opts.dir);
+  await mkdir(world.repoRoot, { recursive: true });
+  const server = await serveDirectory(world.repoRoot, { port: opts.port ?? 0 });
+  try {
+    const configPath = join(world.dir, 'patchferry.yml');
+    await writeFile(configPath, demoConfig(server.url));
+    const config = loadConfig(configPath);
+    const job = await runJob(config, opts.log);
+    const url = repoUrl(server.url, repoPath('hello', 'master', 'fc41', 'x86_64'));
+    const id = repoId('hello', 'master', 'fc41');
+    const dnfCommand = [
+      'dnf --setopt=reposdir=/dev/null --setopt=install_weak_deps=False --nogpgcheck',
+      `--repofrompath=${id},${url} --repo=${id} --releasever=41`,
+      `--installroot=${join(world.dir, 'installroot')} install -y hello`,
+    ].join(' ');
+    return { world, configPath, server, job, dnfCommand };
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
+
+export function demoConfig(baseUrl: string): string {
+  return `# Written by "patchferry demo": direct mode, everything local.
+state:
+  database: state/patchferry.db
+workDir: work
+sources:
+  - type: mbox
+    path: list.mbox
+projects:
+  hello:
+    git: upstream/hello.git
+    branches: [master, stable-1.0]
+    spec: hello.spec
+    platforms: [el9, fc41]
+platforms:
+  el9: { dist: .el9, arch: x86_64, releasever: "9" }
+  fc41: { dist: .fc41, arch: x86_64, releasever: "41" }
+builder:
+  type: rpmbuild
+publisher:
+  root: repos
+  baseUrl: ${baseUrl}
+reporter:
+  from: patchferry <patchferry@example.org>
+  listAddress: hello-devel@example.org
+  failureRecipients: [mia@example.org]
+  outbox: outbox.mbox
+`;
+}

@@ -1,0 +1,184 @@
+import { formatAddress, type Address } from '../mail/mail.ts';
+import type { BuildFacts } from './report.ts';
+
+/** The text of merge requests and their comments: plain values in, Markdown out. Pure. */
+
+export interface MergeRequestFacts {
+  readonly seriesId: string;
+  readonly title: string;
+  readonly version: number;
+  readonly sender: Address;
+  /** The cover letter's text, or the single patch's commit message; null when there is neither. */
+  readonly summary: string | null;
+  readonly patches: readonly {
+    readonly part: number;
+    readonly subject: string;
+    readonly messageId: string;
+  }[];
+  /** Every Message-ID of the thread patchferry took the series from (cover first). */
+  readonly messageIds: readonly string[];
+  /** Template with {messageId}, or undefined when the list has no archive to link to. */
+  readonly archiveUrl?: string | undefined;
+  /** Why the series was not applied where it asked to be (its base-commit was unknown). */
+  readonly baseNote: string | null;
+}
+
+/** What the footer of an MR description says, machine-readable: enough to rebuild the link between
+ * the MR and its series from the forge alone. */
+export interface SeriesFooter {
+  readonly series: string;
+  readonly version: number;
+  readonly messages: readonly string[];
+}
+
+const FOOTER = /<!-- patchferry-series: (\{.*\}) -->/;
+
+export function renderMergeRequest(f: MergeRequestFacts): { title: string; description: string } {
+  const link = (id: string) => archiveLink(f.archiveUrl, id);
+  const lines: string[] = [];
+  if (f.summary?.trim()) lines.push(f.summary.trim(), '');
+  lines.push(
+    `Sent by ${formatAddress(f.sender)} to the list${f.version > 1 ? ` (version ${f.version})` : ''}.`,
+  );
+  const thread = link(f.seriesId);
+  if (thread) lines.push(`Thread: ${thread}`);
+  if (f.baseNote) lines.push('', `> **Note:** ${f.baseNote}.`);
+  lines.push('', `Patches (${f.patches.length}):`, '');
+  for (const p of f.patches) {
+    const at = link(p.messageId);
+    lines.push(`${p.part}. ${escapeMarkdown(p.subject)}${at ? ` ([mail](${at}))` : ''}`);
+  }
+  const footer: SeriesFooter = { series: f.seriesId, version: f.version, messages: f.messageIds };
+  lines.push('', '---', 'Opened by patchferry from the mailing list; new versions of the series update it.');
+  lines.push(`<!-- patchferry-series: ${JSON.stringify(footer)} -->`);
+  return { title: f.title, description: lines.join('\n') };
+}
+
+/** The footer of a description patchferry wrote, or null for any other text. */
+export function parseSeriesFooter(description: string): SeriesFooter | null {
+  const match = FOOTER.exec(description);
+  if (!match?.[1]) return null;
+  try {
+    const value = JSON.parse(match[1]) as Partial<SeriesFooter>;
+    if (
+      typeof value.series !== 'string' ||
+      typeof value.version !== 'number' ||
+      !Array.isArray(value.messages)
+    )
+      return null;
+    return {
+      series: value.series,
+      version: value.version,
+      messages: value.messages.filter((m) => typeof m === 'string'),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The comment on an MR when a new version of its series replaces the branch. */
+export function renderNewVersion(f: {
+  readonly version: number;
+  readonly patches: number;
+  readonly rangeDiff: string | null;
+  readonly baseNote: string | null;
+}): string {
+  const lines = [
+    `**v${f.version} posted** (${f.patches} patch${f.patches === 1 ? '' : 'es'}); the branch now holds it.`,
+  ];
+  if (f.baseNote) lines.push('', `> **Note:** ${f.baseNote}.`);
+  if (f.rangeDiff !== null) {
+    lines.push(
+      '',
+      f.rangeDiff.trim() === ''
+        ? 'No change in the patches since the previous version (rebased only).'
+        : 'Changes since the previous version (`git range-diff`):',
+    );
+    if (f.rangeDiff.trim() !== '') lines.push('', '```diff', f.rangeDiff.trimEnd(), '```');
+  }
+  return lines.join('\n');
+}
+
+/** The comment on an MR closed because a new version of the series went to another branch. */
+export function renderSuperseded(f: {
+  readonly version: number;
+  readonly targetBranch: string;
+  readonly url: string;
+}): string {
+  return `Superseded: version ${f.version} of this series targets \`${f.targetBranch}\` and is proposed in ${f.url}. Closing this one.`;
+}
+
+/** The comment on an open MR when a new version of its series does not apply. */
+export function renderVersionFailed(f: {
+  readonly version: number;
+  readonly failedPart: number;
+  readonly failedSubject: string;
+  readonly output: string;
+}): string {
+  return [
+    `**v${f.version} was posted but does not apply**: patch ${f.failedPart} (${escapeMarkdown(f.failedSubject)}) failed; this MR still holds the previous version.`,
+    '',
+    '```',
+    f.output.trim(),
+    '```',
+  ].join('\n');
+}
+
+/** The comment on an MR once a reviewer merged it. */
+export function renderMerged(f: {
+  readonly commit: string;
+  readonly branch: string;
+  readonly platforms: readonly string[];
+}): string {
+  return `Merged as ${f.commit.slice(0, 12)}. patchferry builds \`${f.branch}\` for ${f.platforms.join(', ')} next; the results will be reported here and on the list.`;
+}
+
+/** The comment on a merged MR once every platform's build of the branch that contains it finished:
+ * where the RPMs are, or what failed with the end of its log. */
+export function renderBuildNote(f: {
+  readonly commit: string;
+  readonly branch: string;
+  readonly builds: readonly BuildFacts[];
+}): string {
+  const ok = f.builds.every((b) => b.ok);
+  const lines = [
+    `**${ok ? 'Built' : 'Build failed'}**: \`${f.branch}\` at ${f.commit.slice(0, 12)}, which contains this merge request.`,
+    '',
+    '| Platform | Result | Repository |',
+    '| --- | --- | --- |',
+    ...f.builds.map(
+      (b) =>
+        `| ${b.platform} (${b.arch}) | ${b.ok ? `${b.rpms.length} RPM${b.rpms.length === 1 ? '' : 's'}` : `**failed**${b.error ? `: ${escapeMarkdown(b.error)}` : ''}`} | ${b.repoUrl ?? (b.ok ? 'not published yet' : '')} |`,
+    ),
+  ];
+  const repoFile = ok ? f.builds.find((b) => b.repoFileUrl)?.repoFileUrl : undefined;
+  if (repoFile)
+    lines.push(
+      '',
+      'Install with dnf:',
+      '',
+      '```',
+      `dnf config-manager addrepo --from-repofile=${repoFile}`,
+      '```',
+    );
+  for (const b of f.builds.filter((x) => !x.ok && x.logTail)) {
+    lines.push(
+      '',
+      `<details><summary>End of the ${b.platform} build log${b.logPath ? ` (${escapeMarkdown(b.logPath)})` : ''}</summary>`,
+      '',
+      '```',
+      b.logTail?.trimEnd() ?? '',
+      '```',
+      '</details>',
+    );
+  }
+  return lines.join('\n');
+}
+
+function archiveLink(template: string | undefined, messageId: string): string | null {
+  return template ? template.replaceAll('{messageId}', encodeURIComponent(messageId)) : null;
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/([\\`*_[\]<>])/g, '\\$1');
+}

@@ -1,0 +1,274 @@
+import { formatAddress } from '../mail/mail.ts';
+import type { ReportMessage } from '../ports/report-message.ts';
+
+/** Report rendering: plain values in, the text people read out. Pure. */
+
+export interface PatchLine {
+  readonly part: number;
+  readonly subject: string;
+}
+
+export interface SeriesFacts {
+  readonly title: string;
+  /** The subject of the mail the report replies to (cover letter or first patch). */
+  readonly subject: string;
+  readonly version: number;
+  readonly sender: { readonly name: string; readonly address: string };
+  readonly project: string;
+  readonly branch: string;
+  readonly patches: readonly PatchLine[];
+  /** Message-ID the report replies to, and the thread above it. */
+  readonly replyTo: string;
+  readonly references: readonly string[];
+}
+
+export type ApplicationFacts =
+  | { readonly state: 'applied'; readonly base: string; readonly head: string }
+  | {
+      readonly state: 'failed';
+      readonly failedPart: number;
+      readonly failedSubject: string;
+      readonly conflicts: readonly string[];
+      /** The conflicting hunks, with git's conflict markers; empty when git could not merge at all. */
+      readonly conflictDiff?: string;
+      readonly output: string;
+    }
+  | {
+      /** Direct mode: an earlier version is already on the branch, and this one changes some of its
+       * patches, which pushed commits cannot take back. */
+      readonly state: 'earlier-version-applied';
+      readonly earlierVersion: number;
+      readonly base: string;
+      readonly head: string;
+      /** This version's patches that differ from the earlier version's. */
+      readonly changed: readonly PatchLine[];
+    };
+
+export interface BuildFacts {
+  readonly platform: string;
+  readonly arch: string;
+  readonly ok: boolean;
+  readonly rpms: readonly string[];
+  readonly repoUrl: string | null;
+  readonly repoFileUrl: string | null;
+  readonly logPath: string | null;
+  readonly logTail: string | null;
+  readonly error: string | null;
+}
+
+export interface Audience {
+  readonly listAddress: string;
+  readonly failureRecipients: readonly string[];
+}
+
+export function renderSeriesReport(
+  series: SeriesFacts,
+  application: ApplicationFacts,
+  builds: readonly BuildFacts[],
+  audience: Audience,
+): ReportMessage {
+  const lines = [
+    `patchferry received ${series.patches.length} patch(es) from ${formatAddress(series.sender)}`,
+    `for ${series.project} branch ${series.branch}${series.version > 1 ? `, version ${series.version}` : ''}:`,
+    '',
+    ...series.patches.map((p) => `  [${p.part}/${series.patches.length}] ${p.subject}`),
+    '',
+  ];
+  const failed = application.state !== 'applied' || builds.some((b) => !b.ok);
+  if (application.state === 'earlier-version-applied') {
+    lines.push(
+      `Version ${application.earlierVersion} of this series is already on ${series.branch}`,
+      `(${short(application.base)}..${short(application.head)}), and patchferry does not rewrite pushed commits.`,
+      `These patches differ from version ${application.earlierVersion}:`,
+      ...application.changed.map((p) => `  [${p.part}/${series.patches.length}] ${p.subject}`),
+      '',
+      'Nothing of this version was applied. Please send what changed as new',
+      `patches against the current ${series.branch}.`,
+    );
+  } else if (application.state === 'failed') {
+    lines.push(
+      `Patch ${application.failedPart}/${series.patches.length} did not apply to ${series.branch}:`,
+      `  ${application.failedSubject}`,
+      ...(application.conflicts.length > 0
+        ? ['', 'Conflicting files:', ...application.conflicts.map((f) => `  ${f}`)]
+        : []),
+      ...(application.conflictDiff ? ['', 'Conflicting hunks:', ...indent(application.conflictDiff)] : []),
+      '',
+      'git said:',
+      ...indent(application.output),
+      '',
+      'Nothing of this series was applied. Please rebase it onto the current',
+      `${series.branch} and send a new version.`,
+    );
+  } else {
+    lines.push(`Applied onto ${series.branch}: ${short(application.base)}..${short(application.head)}`, '');
+    for (const b of builds) lines.push(...renderBuild(b), '');
+    if (builds.length > 0 && builds.every((b) => b.ok)) {
+      const first = builds.find((b) => b.repoFileUrl);
+      if (first?.repoFileUrl)
+        lines.push(
+          'To install with dnf, add the repository:',
+          `  dnf config-manager addrepo --from-repofile=${first.repoFileUrl}`,
+          '',
+        );
+    }
+  }
+  const outcome =
+    application.state === 'failed'
+      ? 'failed to apply'
+      : application.state === 'earlier-version-applied'
+        ? `version ${application.earlierVersion} already applied`
+        : failed
+          ? 'build failed'
+          : 'applied and built';
+  return {
+    to: [audience.listAddress],
+    cc: [series.sender.address, ...(failed ? audience.failureRecipients : [])].filter(
+      (a, i, all) => a && all.indexOf(a) === i,
+    ),
+    subject: `Re: ${series.subject.replace(/^(re:\s*)+/i, '')} (patchferry: ${outcome})`,
+    inReplyTo: series.replyTo,
+    references: [...series.references, series.replyTo],
+    body: `${lines.join('\n').trimEnd()}\n\n-- \npatchferry\n`,
+  };
+}
+
+function renderBuild(b: BuildFacts): string[] {
+  if (!b.ok) {
+    return [
+      `Build for ${b.platform} (${b.arch}) FAILED${b.error ? `: ${b.error}` : ''}`,
+      ...(b.logPath ? [`  log: ${b.logPath}`] : []),
+      ...(b.logTail ? ['  last lines of the log:', ...indent(b.logTail, '    ')] : []),
+    ];
+  }
+  return [
+    `Build for ${b.platform} (${b.arch}) succeeded:`,
+    ...b.rpms.map((r) => `  ${r}`),
+    ...(b.repoUrl ? [`  repository: ${b.repoUrl}`] : ['  (not published yet)']),
+  ];
+}
+
+export interface RejectionFacts {
+  readonly subject: string;
+  readonly sender: { readonly name: string; readonly address: string };
+  readonly messageId: string;
+  readonly references: readonly string[];
+  readonly reason: string;
+}
+
+/** The reply to a sender whose patch names no known repository or branch. */
+export function renderRejection(r: RejectionFacts): ReportMessage {
+  return threadedReply({
+    outcome: 'not routed',
+    subject: r.subject,
+    messageId: r.messageId,
+    references: r.references,
+    to: [r.sender.address],
+    cc: [],
+    lines: [
+      `Hello${r.sender.name ? ` ${r.sender.name}` : ''},`,
+      '',
+      'patchferry could not route your mail',
+      `  ${r.subject}`,
+      `because ${r.reason}.`,
+      '',
+      'Nothing was applied. Please send it again with a subject tag that names the',
+      'repository and branch, for example:',
+      '  [master PATCH <repo>] subject',
+      '  [PATCH <repo>/<branch> v2 1/3] subject',
+    ],
+  });
+}
+
+function short(sha: string): string {
+  return sha.slice(0, 12);
+}
+
+function indent(text: string, prefix = '  '): string[] {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `${prefix}${l}`);
+}
+
+export interface IncompleteFacts {
+  readonly subject: string;
+  readonly sender: { readonly name: string; readonly address: string };
+  readonly messageId: string;
+  readonly references: readonly string[];
+  readonly received: readonly number[];
+  readonly total: number;
+  readonly graceHours: number;
+}
+
+/** The reply on a series whose missing parts did not arrive within the grace period. */
+export function renderIncomplete(f: IncompleteFacts, audience: Audience): ReportMessage {
+  const missing = Array.from({ length: f.total }, (_, i) => i + 1).filter((p) => !f.received.includes(p));
+  return threadedReply({
+    outcome: 'incomplete',
+    subject: f.subject,
+    messageId: f.messageId,
+    references: f.references,
+    to: [audience.listAddress],
+    cc: [f.sender.address],
+    lines: [
+      `patchferry received ${f.received.length} of ${f.total} patches of this series from ${formatAddress(f.sender)},`,
+      `and parts ${missing.join(', ')} did not arrive within ${f.graceHours} hours.`,
+      '',
+      'Nothing of this series was applied. Please send the whole series again.',
+    ],
+  });
+}
+
+/** A reply threaded to the mail it is about, its subject saying the outcome, signed by patchferry. */
+function threadedReply(r: {
+  outcome: string;
+  subject: string;
+  messageId: string;
+  references: readonly string[];
+  to: readonly string[];
+  cc: readonly string[];
+  lines: readonly string[];
+}): ReportMessage {
+  return {
+    to: r.to,
+    cc: r.cc,
+    subject: `Re: ${r.subject.replace(/^(re:\s*)+/i, '')} (patchferry: ${r.outcome})`,
+    inReplyTo: r.messageId,
+    references: [...r.references, r.messageId],
+    body: `${r.lines.join('\n').trimEnd()}\n\n-- \npatchferry\n`,
+  };
+}
+
+/** What the failure recipients are told when a unit of work failed for good. */
+export interface DeadUnitFacts {
+  readonly key: string;
+  readonly kind: string;
+  readonly attempts: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The notice of a unit of work patchferry gave up on: what it was, how often it was tried, why. */
+export function renderDeadUnit(f: DeadUnitFacts, audience: Audience): ReportMessage | null {
+  if (audience.failureRecipients.length === 0) return null;
+  return {
+    to: [...audience.failureRecipients],
+    cc: [],
+    subject: `[patchferry] gave up: ${f.kind} ${f.key}`.slice(0, 200),
+    inReplyTo: null,
+    references: [],
+    body: [
+      `patchferry gave up on a unit of work after ${f.attempts} attempt(s):`,
+      '',
+      `  unit:   ${f.key} (${f.kind})`,
+      `  reason: ${f.code}`,
+      '',
+      ...indent(f.message),
+      '',
+      'It is not tried again by itself. Fix the cause, then run the stage again',
+      '(patchferry sync, build, publish or report): a new attempt is made for new work;',
+      'this unit stays dead and is listed by the next run.',
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,36 @@
+/** What entry points (cli/, server/, bin/) call: the stages, the daemon, the demo, the scan. */
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../shared/log.ts';
+import { sourceForPath } from '../ingest/open-path.ts';
+import { runStages, sync, type JobSummary, type SyncSummary } from '../app/stages.ts';
+import { withContext, type Context } from './context.ts';
+
+export {
+  sync,
+  build,
+  publish,
+  report,
+  runStages,
+  jobFailed,
+  type JobSummary,
+  type SyncSummary,
+  type BuildSummary,
+  type PublishSummary,
+  type ReportSummary,
+  type UnitProblem,
+} from '../app/stages.ts';
+export type { BuildFilter } from '../app/build/build.ts';
+export { mergeRequestMerged, type MergedEvent } from '../app/propose/merges.ts';
+export { routingTable } from '../app/series/routing.ts';
+export { createContext, withContext, type Context } from './context.ts';
+
+/** The main job once: sync → build → publish → report, with a context closed afterwards. */
+export function runJob(config: Config, log: Logger): Promise<JobSummary> {
+  return withContext(config, log, (ctx) => runStages(ctx));
+}
+
+/** `patchferry import`: files and archives go through the same path as live mail, each mail
+ * recorded once by Message-ID whichever way it came. */
+export function importFiles(ctx: Context, paths: readonly string[]): Promise<SyncSummary> {
+  return sync({ ...ctx, sources: paths.map(sourceForPath) });
+}

@@ -1,0 +1,147 @@
+import { sleep } from '../shared/backoff.ts';
+import { errorMessage } from '../shared/errors.ts';
+import type { Deps } from '../app/deps.ts';
+import { intake } from '../app/intake/intake.ts';
+import { detectMerges } from '../app/propose/merges.ts';
+import { queueBuilds } from '../app/build/build.ts';
+import { queuePublications } from '../app/publish/publish.ts';
+import { queueBuildReports } from '../app/report/series-report.ts';
+import { collector, handlers, roundSummary, workerOptions, type JobSummary } from '../app/stages.ts';
+import { work } from '../work/worker.ts';
+import type { UnitKind } from '../ports/work-queue.ts';
+
+export interface WatchOptions {
+  /** How often sources that cannot push (files, archives) are read again. */
+  readonly pollMs: number;
+  /** How often, while patchferry has open merge requests, the forge is asked whether one was merged
+   * (for forges whose webhooks do not reach patchferry); pollMs when not given. */
+  readonly forgePollMs?: number;
+  /** Aborting it stops taking new work; running units get `graceMs` to finish, then are aborted
+   * and run again at the next start. */
+  readonly signal: AbortSignal;
+  readonly graceMs?: number;
+  /** Receives a function that asks for a run, for news from elsewhere (a forge's webhook). */
+  readonly onReady?: (poke: () => void) => void;
+  /** Called after each round that did something (intake, or units run), or with the error that
+   * stopped a round. */
+  readonly onRun?: (result: { job: JobSummary } | { error: unknown }) => void;
+}
+
+const EVERY_KIND: readonly UnitKind[] = ['series', 'forge', 'build', 'publish', 'mail'];
+
+/**
+ * The daemon: two loops side by side, so that a long build never holds up the mail.
+ * - intake: at start and whenever a source says new mail may have arrived (IMAP IDLE, or polling
+ *   where there is none), or a webhook or the forge poll says a merge request moved: merges
+ *   recorded, mail read, complete series queued as units of work;
+ * - the worker: runs due units of every kind, and after each drain queues what follows from them
+ *   (builds of branches that received series, publications, reports), until nothing is due; then
+ *   sleeps until a unit is due (a retry, a wait on the outside) or intake queued more.
+ * An error in a round is reported and the loop goes on.
+ */
+export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
+  const { signal } = options;
+  const poked = signal_();
+  const worked = signal_();
+  options.onReady?.(poked.fire);
+
+  const listeners = ctx.sources.map(async (source) => {
+    const changes = source.watch(signal);
+    if (changes) {
+      for await (const _ of changes) poked.fire();
+    } else {
+      while (!signal.aborted) {
+        poked.fire();
+        await sleep(options.pollMs, signal);
+      }
+    }
+  });
+  // Mail pushed by IDLE says nothing about merges in the forge's web UI: without webhooks, a merge
+  // would wait for the next mail. While merge requests are open, the forge is asked now and then.
+  if (ctx.forge) {
+    listeners.push(
+      (async () => {
+        while (!signal.aborted) {
+          await sleep(options.forgePollMs ?? options.pollMs, signal);
+          if (!signal.aborted && ctx.store.mergeRequests.open().length > 0) poked.fire();
+        }
+      })(),
+    );
+  }
+
+  const intakeLoop = (async () => {
+    while (!signal.aborted) {
+      await Promise.race([poked.next(), aborted(signal)]);
+      if (signal.aborted) break;
+      try {
+        const merged = await detectMerges(ctx);
+        const taken = await intake(ctx);
+        worked.fire();
+        if (taken.newMails > 0 || merged.length > 0 || taken.queued.length > 0)
+          options.onRun?.({ job: roundSummary({ taken: { ...taken, merged } }) });
+      } catch (err) {
+        ctx.log.error({ err: errorMessage(err) }, 'intake failed; waiting for the next mail or poll');
+        options.onRun?.({ error: err });
+      }
+    }
+  })();
+
+  const c = collector();
+  let reused: Awaited<ReturnType<typeof queueBuilds>> = [];
+  const workerLoop = work(workerOptions(ctx, handlers(ctx, c)), EVERY_KIND, {
+    signal,
+    graceMs: options.graceMs ?? 30_000,
+    wake: () => worked.next(),
+    onDrained: async (drained) => {
+      const did = drained.done.length + drained.retrying.length + drained.dead.length > 0;
+      if (did || reused.length > 0) options.onRun?.({ job: roundSummary({ c, drained, reused }) });
+      // The handlers push into the same arrays, emptied after each round.
+      c.series.length = c.builds.length = c.published.length = c.deliveries.length = 0;
+      reused = [];
+      try {
+        // What the units just done lead to: branches with new series are built, builds
+        // published, finished series reported. Queued units are due at once.
+        reused = await queueBuilds(ctx);
+        queuePublications(ctx);
+        await queueBuildReports(ctx);
+      } catch (err) {
+        ctx.log.error({ err: errorMessage(err) }, 'queueing the next units failed; trying again later');
+        options.onRun?.({ error: err });
+      }
+    },
+  });
+  await Promise.allSettled([intakeLoop, workerLoop, ...listeners]);
+}
+
+/** A repeatable signal: `next()` resolves at the next `fire()`, or at once if one came since the
+ * last `next()` (news during a round causes exactly one more round). */
+function signal_(): { fire: () => void; next: () => Promise<void> } {
+  let pending = false;
+  let wake: (() => void) | null = null;
+  return {
+    fire: () => {
+      pending = true;
+      wake?.();
+    },
+    next: () => {
+      if (pending) {
+        pending = false;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        wake = () => {
+          pending = false;
+          wake = null;
+          resolve();
+        };
+      });
+    },
+  };
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** The payloads of the units of work, parsed when a unit is claimed: what each unit needs to run on
+ * its own, in any process, after any restart. */
+
+/** One complete, routed series as the apply/propose unit needs it. */
+export const seriesPlan = z.object({
+  seriesId: z.string(),
+  project: z.string(),
+  branch: z.string(),
+  version: z.number().int(),
+  title: z.string(),
+  total: z.number().int(),
+  sender: z.object({ name: z.string(), address: z.string() }),
+  /** The series this version replaces, when linked. */
+  supersedes: z.string().nullable(),
+  cover: z.string().nullable(),
+  /** The mail reports about the series answer: the cover letter, else the first patch. */
+  head: z.object({ messageId: z.string(), subject: z.string(), references: z.array(z.string()) }),
+  patches: z.array(
+    z.object({
+      part: z.number().int(),
+      messageId: z.string(),
+      subject: z.string(),
+      /** `Key: value` lines reviewers gave, folded into the commit. */
+      trailers: z.array(z.string()),
+      /** What the patch changes (series/fingerprint.ts), to tell a new version's changed patches. */
+      print: z.string().nullable(),
+    }),
+  ),
+  /** Every mail of the series (cover, patches, extras, replaced parts), made final by the unit. */
+  members: z.array(z.object({ messageId: z.string(), kind: z.string() })),
+  /** `base-commit:` of the series (git format-patch --base), when it gave one. */
+  baseCommit: z.string().nullable(),
+  /** What a merge request's description opens with: the cover letter, or a single patch's message. */
+  summary: z.string().nullable(),
+});
+export type SeriesPlan = z.infer<typeof seriesPlan>;
+
+export const buildUnit = z.object({
+  project: z.string(),
+  branch: z.string(),
+  commit: z.string(),
+  platform: z.string(),
+});
+export type BuildUnit = z.infer<typeof buildUnit>;
+
+export const publishUnit = z.object({ buildId: z.number().int() });
+export type PublishUnit = z.infer<typeof publishUnit>;
+
+/** Keys: the same thing to do always has the same key, so enqueueing it again changes nothing. */
+export const unitKey = {
+  series: (seriesId: string) => `series:${seriesId}`,
+  build: (u: BuildUnit) => `build:${u.project}:${u.branch}:${u.commit}:${u.platform}`,
+  publish: (buildId: number) => `publish:${buildId}`,
+};

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { parseSeriesFooter, renderBuildNote, renderMergeRequest } from '../../src/render/merge-request.ts';
+import { failedBuild, succeededBuild } from '../helpers/build-facts.ts';
+
+describe('merge request text', () => {
+  it('describes a series with its sender, patches, archive links and a footer that reads back', () => {
+    const { title, description } = renderMergeRequest({
+      seriesId: 'cover@x',
+      title: 'greet by name',
+      version: 2,
+      sender: { name: 'Ada', address: 'ada@x' },
+      summary: 'Why greeting by name helps.',
+      patches: [{ part: 1, subject: 'hello: take a *name*', messageId: 'p1@x' }],
+      messageIds: ['cover@x', 'p1@x'],
+      archiveUrl: 'https://lore.example.org/{messageId}/',
+      baseNote: null,
+    });
+    expect(title).toBe('greet by name');
+    expect(description).toContain(
+      'Why greeting by name helps.\n\nSent by Ada <ada@x> to the list (version 2).',
+    );
+    expect(description).toContain('1. hello: take a \\*name\\* ([mail](https://lore.example.org/p1%40x/))');
+    expect(parseSeriesFooter(description)).toEqual({
+      series: 'cover@x',
+      version: 2,
+      messages: ['cover@x', 'p1@x'],
+    });
+  });
+
+  it('shows a failed build with its error and the end of its log, and no install line', () => {
+    const note = renderBuildNote({
+      commit: 'c'.repeat(40),
+      branch: 'master',
+      builds: [
+        succeededBuild('el9', ['a.rpm', 'b.rpm']),
+        failedBuild('fc41', {
+          logPath: '/logs/7.log',
+          logTail: 'hello.c:1: error: missing_symbol',
+          error: 'rpmbuild -ba failed',
+        }),
+      ],
+    });
+    expect(note.startsWith('**Build failed**: `master` at cccccccccccc')).toBe(true);
+    expect(note).toContain('| el9 (x86_64) | 2 RPMs | http://r/el9/x86_64/ |');
+    expect(note).toContain('| fc41 (x86_64) | **failed**: rpmbuild -ba failed |  |');
+    expect(note).toContain('```\nhello.c:1: error: missing_symbol\n```');
+    expect(note).not.toContain('dnf config-manager');
+  });
+});

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { renderRejection, renderSeriesReport, type SeriesFacts } from '../../src/render/report.ts';
+import { failedBuild, succeededBuild } from '../helpers/build-facts.ts';
+
+const SERIES: SeriesFacts = {
+  title: 'greet by name',
+  subject: '[master PATCH hello 0/2] greet by name',
+  version: 2,
+  sender: { name: 'Ada', address: 'ada@x' },
+  project: 'hello',
+  branch: 'master',
+  patches: [
+    { part: 1, subject: 'hello: greet' },
+    { part: 2, subject: 'README: document' },
+  ],
+  replyTo: 'cover@x',
+  references: [],
+};
+const AUDIENCE = { listAddress: 'list@x', failureRecipients: ['boss@x'] };
+
+describe('report rendering', () => {
+  it('tells what was received, applied, built and where the repositories are', () => {
+    const m = renderSeriesReport(
+      SERIES,
+      { state: 'applied', base: 'a'.repeat(40), head: 'b'.repeat(40) },
+      [succeededBuild('el9', ['hello-1-1.el9.x86_64.rpm'])],
+      AUDIENCE,
+    );
+    expect(m).toMatchObject({ to: ['list@x'], cc: ['ada@x'], inReplyTo: 'cover@x', references: ['cover@x'] });
+    expect(m.subject).toBe('Re: [master PATCH hello 0/2] greet by name (patchferry: applied and built)');
+    expect(m.body).toContain(
+      'patchferry received 2 patch(es) from Ada <ada@x>\nfor hello branch master, version 2:',
+    );
+    expect(m.body).toContain('  [2/2] README: document');
+    expect(m.body).toContain('Applied onto master: aaaaaaaaaaaa..bbbbbbbbbbbb');
+    expect(m.body).toContain('  repository: http://r/el9/x86_64/');
+    expect(m.body).toContain('--from-repofile=http://r/el9/h.repo');
+  });
+
+  it("names the patch that did not apply, the conflicts and git's words, and tells the failure recipients", () => {
+    const m = renderSeriesReport(
+      SERIES,
+      {
+        state: 'failed',
+        failedPart: 2,
+        failedSubject: 'README: document',
+        conflicts: ['README'],
+        output: 'error: patch failed: README:1',
+      },
+      [],
+      AUDIENCE,
+    );
+    expect(m.cc).toEqual(['ada@x', 'boss@x']);
+    expect(m.subject).toMatch(/\(patchferry: failed to apply\)$/);
+    expect(m.body).toContain('Patch 2/2 did not apply to master:\n  README: document');
+    expect(m.body).toContain('Conflicting files:\n  README');
+    expect(m.body).toContain('  error: patch failed: README:1');
+  });
+
+  it('says which patches changed when an earlier version is already on the branch, and what to send', () => {
+    const m = renderSeriesReport(
+      SERIES,
+      {
+        state: 'earlier-version-applied',
+        earlierVersion: 1,
+        base: 'a'.repeat(40),
+        head: 'b'.repeat(40),
+        changed: [{ part: 2, subject: 'README: document' }],
+      },
+      [],
+      AUDIENCE,
+    );
+    expect(m.subject).toBe(
+      'Re: [master PATCH hello 0/2] greet by name (patchferry: version 1 already applied)',
+    );
+    expect(m.cc).toEqual(['ada@x', 'boss@x']);
+    expect(m.body).toContain('Version 1 of this series is already on master\n(aaaaaaaaaaaa..bbbbbbbbbbbb)');
+    expect(m.body).toContain('These patches differ from version 1:\n  [2/2] README: document\n');
+    expect(m.body).toContain('patches against the current master.');
+  });
+
+  it('shows the end of the build log when a build fails', () => {
+    const m = renderSeriesReport(
+      SERIES,
+      { state: 'applied', base: 'a', head: 'b' },
+      [
+        failedBuild('fc41', {
+          logPath: '/logs/1.log',
+          logTail: 'make: *** [hello] Error 1',
+          error: 'rpmbuild -ba failed (exit 1)',
+        }),
+      ],
+      AUDIENCE,
+    );
+    expect(m.subject).toMatch(/\(patchferry: build failed\)$/);
+    expect(m.body).toContain(
+      'Build for fc41 (x86_64) FAILED: rpmbuild -ba failed (exit 1)\n  log: /logs/1.log',
+    );
+    expect(m.body).toContain('    make: *** [hello] Error 1');
+  });
+
+  it('tells a sender why a mail was not routed, replying to that mail', () => {
+    const m = renderRejection({
+      subject: '[master PATCH kvm] x',
+      sender: { name: 'Carol', address: 'carol@x' },
+      messageId: 'm@x',
+      references: ['t@x'],
+      reason: 'repository "kvm" is not known here (known: qemu)',
+    });
+    expect(m).toMatchObject({ to: ['carol@x'], cc: [], inReplyTo: 'm@x', references: ['t@x', 'm@x'] });
+    expect(m.body).toContain('because repository "kvm" is not known here (known: qemu).');
+  });
+});

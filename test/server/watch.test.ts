@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import type { MailSource } from '../../src/ports/mail-source.ts';
+import { createContext } from '../../src/runtime/context.ts';
+import type { JobSummary } from '../../src/runtime/index.ts';
+import { watch } from '../../src/server/watch.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { gitlabWorld } from '../helpers/forge-world.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import type { FakeGitLab } from '../servers/gitlab.ts';
+import { until as waitUntil } from '../helpers/until.ts';
+
+/** A source that, like an IMAP folder under IDLE, says when mail comes (here: once, at the start)
+ * instead of being polled. */
+function pushOnly(source: MailSource): MailSource {
+  return {
+    ...source,
+    read: (after, options) => source.read(after, options),
+    async *watch(signal) {
+      yield;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    },
+  };
+}
+
+describe('the watch loop in merge-request mode', () => {
+  let gitlab: FakeGitLab | undefined;
+  afterEach(async () => {
+    await gitlab?.close();
+  });
+
+  it('notices a merge made in the web UI without mail or webhook, while its MR was open', async () => {
+    const world = await gitlabWorld(tempDir(), 'glpat-token');
+    gitlab = world.gitlab;
+    const created = createContext(loadConfig(world.configFile), silentLogger(), world.env);
+    const ctx = { ...created, sources: created.sources.map(pushOnly) };
+    const stop = new AbortController();
+    const runs: JobSummary[] = [];
+    const watching = watch(ctx, {
+      pollMs: 60_000,
+      forgePollMs: 100,
+      signal: stop.signal,
+      onRun: (run) => {
+        if ('job' in run) runs.push(run.job);
+      },
+    });
+    try {
+      await until(() => runs.some((r) => r.sync.proposed.length === 1));
+      world.gitlab.merge('virt/hello', 1);
+      await until(() => runs.some((r) => r.sync.merged.length === 1));
+      expect(ctx.store.mergeRequests.open()).toEqual([]);
+      // Nothing open any more: the forge is not asked again.
+      const count = runs.length;
+      await new Promise((r) => setTimeout(r, 400));
+      expect(runs.length).toBe(count);
+    } finally {
+      stop.abort();
+      await watching;
+      ctx.store.close();
+    }
+  });
+});
+
+/** Waits for what the loop does; runs take seconds here. */
+function until(condition: () => boolean, ms = 10_000): Promise<void> {
+  return waitUntil(condition, ms);
+}
