@@ -4,6 +4,7 @@ import type { SeriesOutcome } from './apply/apply.ts';
 import { seriesHandler } from './apply/series-unit.ts';
 import { buildHandler, queueBuilds, type BuildFilter, type BuildOutcome } from './build/build.ts';
 import type { Deps } from './deps.ts';
+import { settle } from './intake/ingest.ts';
 import { intake, type IntakeOptions, type IntakeSummary } from './intake/intake.ts';
 import type { Proposal } from './propose/merge-request-effect.ts';
 import { detectMerges, type Merge } from './propose/merges.ts';
@@ -116,6 +117,8 @@ export async function sync(
   const merged = await detectMerges(deps);
   const taken = await intake(deps, options);
   const { c, units } = await run(deps, ['series', 'forge'], signal);
+  // The series just applied made their mails final: the mailboxes that can hold a mark get it.
+  await settle(deps);
   return syncSummary({ ...taken, merged }, c, units);
 }
 

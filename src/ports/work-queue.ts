@@ -60,6 +60,10 @@ export interface WorkQueue {
   /** A unit that is done or dead is asked for again (a nightly rebuild of a failed build): pending,
    * due at once, its attempts counted afresh. False when it is not done or dead. */
   reopen(key: string): boolean;
+  /** Units left running by a process that is gone go back to pending, due at once (their attempt
+   * counted). Only for a process that holds the database alone (the lock says no other works on
+   * it); otherwise leases expire by themselves. Returns how many. */
+  recover(): number;
   /** Extends a lease while a long unit runs. */
   renew(id: number, lease: Lease): boolean;
   complete(id: number, holder: string, result: unknown): boolean;

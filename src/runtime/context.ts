@@ -45,6 +45,9 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
   const forge = config.forge ? forgeFor(config.forge, log, env) : null;
   // Last: every configuration error above is raised before the database is opened and locked.
   const store = openStore(config.state.database);
+  // This process holds the database's lock: a unit still running was left by one that died.
+  const recovered = store.work.recover();
+  if (recovered > 0) log.warn({ units: recovered }, 'units left running by a stopped patchferry run again');
   return {
     config,
     log,

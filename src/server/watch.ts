@@ -2,6 +2,7 @@ import { sleep } from '../shared/backoff.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Deps } from '../app/deps.ts';
 import { intake } from '../app/intake/intake.ts';
+import { settle } from '../app/intake/ingest.ts';
 import { detectMerges } from '../app/propose/merges.ts';
 import { queueBuilds } from '../app/build/build.ts';
 import { queuePublications } from '../app/publish/publish.ts';
@@ -22,8 +23,8 @@ export interface WatchOptions {
   readonly graceMs?: number;
   /** Receives a function that asks for a run, for news from elsewhere (a forge's webhook). */
   readonly onReady?: (poke: () => void) => void;
-  /** Called after each round that did something (intake, or units run), or with the error that
-   * stopped a round. */
+  /** Called after each intake and after each drain that ran units, with what it did, or with the
+   * error that stopped it. */
   readonly onRun?: (result: { job: JobSummary } | { error: unknown }) => void;
 }
 
@@ -77,8 +78,7 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
         const merged = await detectMerges(ctx);
         const taken = await intake(ctx);
         worked.fire();
-        if (taken.newMails > 0 || merged.length > 0 || taken.queued.length > 0)
-          options.onRun?.({ job: roundSummary({ taken: { ...taken, merged } }) });
+        options.onRun?.({ job: roundSummary({ taken: { ...taken, merged } }) });
       } catch (err) {
         ctx.log.error({ err: errorMessage(err) }, 'intake failed; waiting for the next mail or poll');
         options.onRun?.({ error: err });
@@ -101,6 +101,7 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
       try {
         // What the units just done lead to: branches with new series are built, builds
         // published, finished series reported. Queued units are due at once.
+        await settle(ctx);
         reused = await queueBuilds(ctx);
         queuePublications(ctx);
         await queueBuildReports(ctx);

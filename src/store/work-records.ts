@@ -62,6 +62,17 @@ export class WorkRecords implements WorkQueue {
     return result.changes > 0;
   }
 
+  recover(): number {
+    return Number(
+      this.#db
+        .prepare(
+          `UPDATE work SET state = 'pending', not_before = 0, lease_holder = NULL, lease_expires = NULL, updated_at = ?
+           WHERE state = 'running'`,
+        )
+        .run(now()).changes,
+    );
+  }
+
   renew(id: number, lease: Lease): boolean {
     return this.#owned(id, lease.holder, 'lease_expires = ?', lease.leaseUntil);
   }

@@ -27,7 +27,9 @@ describe('state database', () => {
       'merge_requests',
       'builds',
       'publications',
-      'reports',
+      'work',
+      'deliveries',
+      'source_branches',
       'source_positions',
     ]) {
       expect(tables).toContain(t);

@@ -126,10 +126,15 @@ describe('sync in direct mode', () => {
         },
       },
     };
-    await expect(sync(dying)).rejects.toThrow('killed after the push');
+    // Each series' unit fails, unexpectedly: retried later; the other series still ran.
+    const first = await sync(dying);
+    expect(first.units).toHaveLength(3);
+    expect(first.units.every((u) => u.code === 'unexpected' && u.retryAt !== null)).toBe(true);
+    expect(first.units[0]?.error).toBe('killed after the push');
     const pushedTip = git(world.upstream, ['rev-parse', 'master']).trim();
 
-    const after = await sync(ctx);
+    // The next run, once the retries are due.
+    const after = await sync({ ...ctx, clock: { now: () => Date.now() + 3600_000 } });
     expect(after.applied.map((a) => a.branch).sort()).toEqual(['master', 'stable-1.0']);
     expect(after.failed).toMatchObject([{ branch: 'master', part: 1 }]);
     expect(git(world.upstream, ['rev-parse', 'master']).trim()).toBe(pushedTip);

@@ -325,8 +325,14 @@ describe('merge-request mode against the GitHub test server', () => {
       w.send({ version: 2, inReplyTo: v1, change: ' (v2)' });
       expect((await once(w, env)).proposed).toMatchObject([{ action: 'updated' }]);
       expect(server.pulls('virt/hello')).toHaveLength(1);
-      expect(server.comments('virt/hello', 1).map((c) => c.body)).toEqual([
+      const comments = server.comments('virt/hello', 1).map((c) => c.body);
+      expect(comments.filter((c) => !c.includes('patchferry-status'))).toEqual([
         expect.stringMatching(/^\*\*v2 posted\*\*/),
+      ]);
+      // One status note per version, each edited in place.
+      expect(comments.filter((c) => c.includes('patchferry-status'))).toEqual([
+        expect.stringMatching(/^\*\*patchferry status\*\*, version 1 /),
+        expect.stringMatching(/^\*\*patchferry status\*\*, version 2 /),
       ]);
     } finally {
       await server.close();
