@@ -1,6 +1,7 @@
 // The layering of DESIGN.md, checked on every test run.
 const CORE = '^src/(mail|series|report/(render|merge-request))';
-const ADAPTERS = 'ingest|git|forge|build|publish|store';
+// Each forge is an adapter of its own: src/forge/gitlab/ and src/forge/github/ never import each other.
+const ADAPTERS = 'ingest|git|forge/[^/]+|build|publish|store';
 const SDKS =
   '(^|node_modules/)(simple-git|nodemailer|imapflow|@gitbeaker|octokit|@octokit|probot|xmlrpc|pino)(/|$)';
 // nodemailer's address parser is a pure function; the core may use it to read From: headers.

@@ -1,5 +1,5 @@
 import type { Octokit } from 'octokit';
-import { githubForge } from '../forge/github.ts';
+import { githubForge } from '../forge/github/index.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { Context } from './context.ts';
 import { recordMerge } from './propose.ts';

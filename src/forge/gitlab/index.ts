@@ -1,12 +1,12 @@
 import { Commits, MergeRequestNotes, MergeRequests } from '@gitbeaker/rest';
-import { errorMessage } from '../shared/errors.ts';
+import { errorMessage } from '../../shared/errors.ts';
 import {
   ForgeError,
   forgeErrorCode,
   type CommitStatus,
   type Forge,
   type MergeRequest,
-} from '../ports/forge.ts';
+} from '../../ports/forge.ts';
 
 export interface GitLabOptions {
   /** The instance's base URL, e.g. https://gitlab.example.org (the API is under /api/v4). */

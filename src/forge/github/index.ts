@@ -1,13 +1,13 @@
 import { Octokit } from 'octokit';
-import { errorMessage } from '../shared/errors.ts';
-import type { Logger } from '../shared/log.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
 import {
   ForgeError,
   forgeErrorCode,
   type CommitState,
   type Forge,
   type MergeRequest,
-} from '../ports/forge.ts';
+} from '../../ports/forge.ts';
 
 export interface GitHubOptions {
   /** The REST API root: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise

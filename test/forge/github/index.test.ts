@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Octokit } from 'octokit';
-import { githubForge } from '../../src/forge/github.ts';
-import { ForgeError, type Forge } from '../../src/ports/forge.ts';
-import { silentLogger } from '../../src/shared/log.ts';
-import { forgeRepo } from '../helpers/forge-repo.ts';
-import { git } from '../helpers/git.ts';
-import { tempDir } from '../helpers/tmp.ts';
-import { FakeGitHub } from '../servers/github.ts';
+import { githubForge } from '../../../src/forge/github/index.ts';
+import { ForgeError, type Forge } from '../../../src/ports/forge.ts';
+import { silentLogger } from '../../../src/shared/log.ts';
+import { forgeRepo } from '../../helpers/forge-repo.ts';
+import { git } from '../../helpers/git.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import { FakeGitHub } from '../../servers/github.ts';
 
 const REPO = 'virt/libvirt';
 

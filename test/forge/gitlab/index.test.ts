@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MergeRequests } from '@gitbeaker/rest';
-import { gitlabForge } from '../../src/forge/gitlab.ts';
-import { ForgeError, type Forge } from '../../src/ports/forge.ts';
-import { forgeRepo } from '../helpers/forge-repo.ts';
-import { git } from '../helpers/git.ts';
-import { tempDir } from '../helpers/tmp.ts';
-import { FakeGitLab } from '../servers/gitlab.ts';
+import { gitlabForge } from '../../../src/forge/gitlab/index.ts';
+import { ForgeError, type Forge } from '../../../src/ports/forge.ts';
+import { forgeRepo } from '../../helpers/forge-repo.ts';
+import { git } from '../../helpers/git.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import { FakeGitLab } from '../../servers/gitlab.ts';
 
 const PROJECT = 'virt/qemu';
 
