@@ -17,7 +17,7 @@ module.exports = {
       to: {
         pathNot: PURE_PARTS,
         path: [
-          `^src/(${ADAPTERS}|pipeline|cli|server)/`,
+          `^src/(${ADAPTERS}|pipeline|runtime|cli|server)/`,
           '^src/report/(?!render|message|merge-request)',
           '^src/shared/log',
           SDKS,
@@ -32,24 +32,33 @@ module.exports = {
     },
     {
       name: 'adapters-stay-apart',
-      comment: 'An adapter never imports another adapter; pipeline/ is the only place that wires them.',
+      comment:
+        'An adapter never imports another adapter, nor what wires them (runtime/, and pipeline/ until it moves there).',
       severity: 'error',
       from: { path: `^src/(${ADAPTERS})/` },
-      to: { path: `^src/(${ADAPTERS}|pipeline|cli|server)/`, pathNot: '^src/$1/' },
+      to: { path: `^src/(${ADAPTERS}|pipeline|runtime|cli|server)/`, pathNot: '^src/$1/' },
+    },
+    {
+      name: 'adapters-are-built-in-the-composition-root',
+      comment:
+        'runtime/ is the composition root: the one place besides pipeline/ (whose wiring moves there) that imports adapters.',
+      severity: 'error',
+      from: { path: '^(src|bin)/', pathNot: `^src/(runtime|pipeline|${ADAPTERS})/` },
+      to: { path: `^src/(${ADAPTERS})/` },
     },
     {
       name: 'notifiers-stay-apart',
       severity: 'error',
       from: { path: '^src/report/(?!render|message|merge-request)' },
-      to: { path: `^src/(${ADAPTERS}|pipeline|cli|server)/` },
+      to: { path: `^src/(${ADAPTERS}|pipeline|runtime|cli|server)/` },
     },
     {
       name: 'entry-points-call-pipeline',
       comment:
-        'cli/ and server/ parse arguments or requests and call a use case; they do not drive adapters.',
+        'cli/ and server/ parse arguments or requests and call a use case; they neither drive adapters nor load an SDK (runtime/ builds what they need, e.g. the webhook routes).',
       severity: 'error',
       from: { path: '^(src/(cli|server)|bin)/' },
-      to: { path: `^src/(${ADAPTERS})/|^src/report/(?!render|message|merge-request)` },
+      to: { path: [`^src/(${ADAPTERS})/|^src/report/(?!render|message|merge-request)`, SDKS] },
     },
     {
       name: 'no-circular',

@@ -5,7 +5,6 @@ import { loadConfig, readSecret } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
-import type { MergedEvent } from '../pipeline/index.ts';
 /** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
  * the forge clients or the IMAP client in memory. */
 const pipeline = () => import('../pipeline/index.ts');
@@ -194,32 +193,29 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
   const webhooks = command === 'serve' ? webhookSettings(cfg, io.env) : null;
   const stop = new AbortController();
   void io.interrupted().then(() => stop.abort());
-  const { installationForge, mergeRequestMerged, watch, withContext } = await pipeline();
+  const { mergeRequestMerged, watch, withContext } = await pipeline();
   return withContext(
     cfg,
     logger(values['log-level'] ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'info', io),
     async (ctx) => {
       let failed = false;
       let poke = () => {};
-      const merged = async (event: MergedEvent, forge?: ReturnType<typeof installationForge>) => {
-        if (await mergeRequestMerged(ctx, event, forge)) poke();
-      };
       const server = webhooks
         ? await (
-            await import('../server/webhooks.ts')
-          ).startWebhookServer({
-            host: typeof values.host === 'string' ? values.host : '127.0.0.1',
-            port,
-            log: ctx.log.child({ component: 'webhooks' }),
-            ...(webhooks.type === 'github'
-              ? {
-                  github: {
-                    ...webhooks,
-                    handlers: { merged: (event, octokit) => merged(event, installationForge(ctx, octokit)) },
-                  },
-                }
-              : { gitlab: { secret: webhooks.secret, handlers: { merged: (event) => merged(event) } } }),
-          })
+            await import('../runtime/webhooks.ts')
+          ).startForgeWebhooks(
+            webhooks,
+            {
+              merged: async (event, forge) => {
+                if (await mergeRequestMerged(ctx, event, forge)) poke();
+              },
+            },
+            {
+              host: typeof values.host === 'string' ? values.host : '127.0.0.1',
+              port,
+              log: ctx.log.child({ component: 'webhooks' }),
+            },
+          )
         : null;
       for (const path of server?.paths ?? [])
         io.out(

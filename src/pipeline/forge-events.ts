@@ -1,5 +1,3 @@
-import type { Octokit } from 'octokit';
-import { githubForge } from '../forge/github/index.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { Context } from './context.ts';
 import { recordMerge } from './propose.ts';
@@ -32,9 +30,4 @@ export async function mergeRequestMerged(
     `Merged as ${commit.slice(0, 12)}. patchferry builds \`${record.targetBranch}\` for ${platforms.join(', ')} next; the results will be reported here and on the list.`,
   );
   return true;
-}
-
-/** The GitHub forge of one app installation, from the client probot authenticated for it. */
-export function installationForge(ctx: Context, octokit: unknown): Forge {
-  return githubForge({ octokit: octokit as Octokit, log: ctx.log });
 }

@@ -8,4 +8,4 @@ export { runDemo, type DemoResult } from './demo.ts';
 export { scan, type ScanDocument } from './scan.ts';
 export { routingTable } from './routing.ts';
 export { watch, type WatchOptions } from './watch.ts';
-export { mergeRequestMerged, installationForge, type MergedEvent } from './forge-events.ts';
+export { mergeRequestMerged, type MergedEvent } from './forge-events.ts';

@@ -23,8 +23,9 @@ export interface GitHubOptions {
   readonly url?: string;
   /** A personal or installation access token. */
   readonly token?: string;
-  /** An Octokit already authenticated, as probot hands one to an app per installation. */
-  readonly octokit?: Octokit;
+  /** An Octokit already authenticated, as probot hands one to an app per installation (probot's
+   * own Octokit: the adapter needs only its REST methods and paginate). */
+  readonly octokit?: Pick<Octokit, 'rest' | 'paginate'>;
   /** GitHub asks integrators to space writes 1-3 s apart, which octokit's throttling does. Only a
    * test against a local server turns it off. */
   readonly throttle?: boolean;
