@@ -5,7 +5,6 @@ import { loadConfig, readSecret } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
-import type { MergedEvent } from '../runtime/index.ts';
 /** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
  * the forge clients or the IMAP client in memory. */
 const pipeline = () => import('../runtime/index.ts');
@@ -204,26 +203,23 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
     async (ctx) => {
       let failed = false;
       let poke = () => {};
-      const merged = (event: MergedEvent) => {
-        if (mergeRequestMerged(ctx, event)) poke();
-        return Promise.resolve();
-      };
       const server = webhooks
         ? await (
-            await import('../server/webhooks.ts')
-          ).startWebhookServer({
-            host: typeof values.host === 'string' ? values.host : '127.0.0.1',
-            port,
-            log: ctx.log.child({ component: 'webhooks' }),
-            ...(webhooks.type === 'github'
-              ? {
-                  github: {
-                    ...webhooks,
-                    handlers: { merged: (event) => merged(event) },
-                  },
-                }
-              : { gitlab: { secret: webhooks.secret, handlers: { merged: (event) => merged(event) } } }),
-          })
+            await import('../runtime/webhooks.ts')
+          ).startForgeWebhooks(
+            webhooks,
+            {
+              merged: (event) => {
+                if (mergeRequestMerged(ctx, event)) poke();
+                return Promise.resolve();
+              },
+            },
+            {
+              host: typeof values.host === 'string' ? values.host : '127.0.0.1',
+              port,
+              log: ctx.log.child({ component: 'webhooks' }),
+            },
+          )
         : null;
       for (const path of server?.paths ?? [])
         io.out(

@@ -1,25 +1,20 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
-import { githubApp, type GitHubAppHandlers } from './github-app.ts';
-import { gitlabHooks, type GitLabHookHandlers } from './gitlab-hooks.ts';
+
+/** One path the server answers, and what answers it. The route checks the delivery itself (a
+ * signature, a token) before it reads anything else. */
+export interface WebhookRoute {
+  readonly path: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
 
 export interface WebhookServerOptions {
   readonly host: string;
   readonly port: number;
-  /** probot and the GitLab receiver log here, with patchferry's level and redaction (a refused
-   * delivery is a warning). */
+  readonly routes: readonly WebhookRoute[];
+  /** Where a route that fails unexpectedly is logged. */
   readonly log: Logger;
-  /** GitHub's webhooks for the patchferry app, at /api/github/webhooks. */
-  readonly github?: {
-    /** The GitHub REST root the app's clients talk to. */
-    readonly apiUrl: string;
-    readonly token: string;
-    readonly secret: string;
-    readonly handlers: GitHubAppHandlers;
-  };
-  /** GitLab's project webhooks, at /api/gitlab/webhooks. */
-  readonly gitlab?: { readonly secret: string; readonly handlers: GitLabHookHandlers };
 }
 
 export interface WebhookServer {
@@ -29,49 +24,45 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
-export const GITHUB_PATH = '/api/github/webhooks';
-export const GITLAB_PATH = '/api/gitlab/webhooks';
-
-/** An HTTP server receiving a forge's webhooks; each delivery's signature or token is checked
- * against the secret before anything else is read. */
+/** A plain HTTP server receiving webhooks: each request goes to the route of its path (the query
+ * aside); any other path is 404. What a forge sends and how it is checked is the routes' business. */
 export async function startWebhookServer(o: WebhookServerOptions): Promise<WebhookServer> {
-  const github = o.github
-    ? await createNodeMiddleware(githubApp(o.github.handlers), {
-        probot: new Probot({
-          githubToken: o.github.token,
-          secret: o.github.secret,
-          Octokit: ProbotOctokit.defaults({ baseUrl: o.github.apiUrl.replace(/\/+$/, '') }),
-          log: o.log,
-        }),
-      })
-    : null;
-  const gitlab = o.gitlab ? gitlabHooks(o.gitlab.secret, o.gitlab.handlers, o.log) : null;
-  const notFound = (res: ServerResponse) => {
-    if (res.writableEnded) return;
-    res.statusCode = 404;
-    res.end('not found\n');
-  };
+  const routes = new Map<string, WebhookRoute>();
+  for (const route of o.routes) {
+    if (routes.has(route.path)) throw new Error(`two webhook routes for ${route.path}`);
+    routes.set(route.path, route);
+  }
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (gitlab && path === GITLAB_PATH) {
-      void gitlab(req, res);
-      return;
-    }
-    if (!github) return notFound(res);
-    void Promise.resolve(github(req, res, () => notFound(res))).then((handled) => {
-      if (handled === false) notFound(res);
-    });
+    const route = routes.get((req.url ?? '/').split('?')[0] ?? '/');
+    if (!route) return answer(res, 404, 'not found');
+    route.handle(req, res).then(
+      () => {
+        if (res.writableEnded) return;
+        o.log.error({ path: route.path }, 'webhook route did not answer');
+        answer(res, 500, 'the webhook could not be handled');
+      },
+      (err: unknown) => {
+        o.log.error({ err: errorMessage(err), path: route.path }, 'webhook route failed');
+        if (!res.headersSent) answer(res, 500, 'the webhook could not be handled');
+        else res.end();
+      },
+    );
   });
   await new Promise<void>((resolve) => server.listen(o.port, o.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   return {
     url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
-    paths: [...(github ? [GITHUB_PATH] : []), ...(gitlab ? [GITLAB_PATH] : [])],
+    paths: [...routes.keys()],
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+function answer(res: ServerResponse, status: number, message: string): void {
+  res.statusCode = status;
+  res.end(`${message}\n`);
 }

@@ -13,12 +13,20 @@ export interface StoredPull {
   created_at: string;
 }
 
+export interface StoredComment {
+  id: number;
+  body: string;
+  user: string;
+  created_at: string;
+  updated_at: string;
+}
+
 interface Repo {
   owner: string;
   name: string;
   dir: string;
   pulls: StoredPull[];
-  comments: Map<number, { id: number; body: string }[]>;
+  comments: Map<number, StoredComment[]>;
   statuses: {
     sha: string;
     context: string;
@@ -65,11 +73,17 @@ export class FakeGitHub {
     );
     this.http.route('GET', re(`${r}/issues/(?<number>\\d+)/comments`), (req, a) =>
       this.#withPull(a, (repo, p) =>
-        page(req, this.http.url, repo.comments.get(p.number) ?? [], {
-          defaultPerPage: 30,
-          gitlabHeaders: false,
-        }),
+        // Oldest first (ascending id), GitHub's order for a conversation's comments.
+        page(
+          req,
+          this.http.url,
+          (repo.comments.get(p.number) ?? []).map((c) => this.#commentJson(repo, p.number, c)),
+          { defaultPerPage: 30, gitlabHeaders: false },
+        ),
       ),
+    );
+    this.http.route('PATCH', re(`${r}/issues/comments/(?<comment>\\d+)`), (req, a) =>
+      this.#withRepo(a, (repo) => this.#editComment(req, repo, Number(a.comment))),
     );
     this.http.route('POST', re(`${r}/statuses/(?<sha>[0-9a-f]{40})`), (req, a) =>
       this.#withRepo(a, (repo) => this.#status(req, repo, a.sha ?? '')),
@@ -93,8 +107,13 @@ export class FakeGitHub {
     return this.#repo(fullName).pulls;
   }
 
-  comments(fullName: string, number: number): readonly { id: number; body: string }[] {
+  comments(fullName: string, number: number): readonly StoredComment[] {
     return this.#repo(fullName).comments.get(number) ?? [];
+  }
+
+  /** Someone comments on the pull request's conversation in the web UI. */
+  writeComment(fullName: string, number: number, body: string, user: string): void {
+    this.#addComment(this.#repo(fullName), number, body, user);
   }
 
   statuses(fullName: string) {
@@ -249,13 +268,48 @@ export class FakeGitHub {
     if (typeof body !== 'string' || body === '') {
       return validationFailed({ resource: 'IssueComment', field: 'body', code: 'missing_field' });
     }
-    const comments = repo.comments.get(p.number) ?? [];
-    const comment = { id: 7000 + this.#ids++, body };
-    comments.push(comment);
-    repo.comments.set(p.number, comments);
+    const comment = this.#addComment(repo, p.number, body, 'patchferry[bot]');
+    return { status: 201, body: this.#commentJson(repo, p.number, comment) };
+  }
+
+  #addComment(repo: Repo, number: number, body: string, user: string): StoredComment {
+    const at = new Date().toISOString();
+    const comment = { id: 7000 + this.#ids++, body, user, created_at: at, updated_at: at };
+    repo.comments.set(number, [...(repo.comments.get(number) ?? []), comment]);
+    return comment;
+  }
+
+  /** PATCH /repos/:owner/:repo/issues/comments/:comment_id with `body`; comment ids are the
+   * repository's, not one pull request's. */
+  #editComment(req: FakeRequest, repo: Repo, id: number): FakeResponse {
+    const found = [...repo.comments].flatMap(([number, list]) =>
+      list.filter((c) => c.id === id).map((comment) => ({ number, comment })),
+    )[0];
+    if (!found)
+      return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
+    const body = req.body.body;
+    if (typeof body !== 'string' || body === '') {
+      return validationFailed({ resource: 'IssueComment', field: 'body', code: 'missing_field' });
+    }
+    found.comment.body = body;
+    found.comment.updated_at = new Date().toISOString();
+    return ok(this.#commentJson(repo, found.number, found.comment));
+  }
+
+  /** An issue comment as GitHub's REST API shows it. */
+  #commentJson(repo: Repo, number: number, c: StoredComment) {
+    const api = `${this.http.url}/repos/${repo.owner}/${repo.name}`;
     return {
-      status: 201,
-      body: { ...comment, user: { login: 'patchferry[bot]' }, created_at: new Date().toISOString() },
+      id: c.id,
+      node_id: `IC_${c.id}`,
+      url: `${api}/issues/comments/${c.id}`,
+      html_url: `${this.http.url}/${repo.owner}/${repo.name}/pull/${number}#issuecomment-${c.id}`,
+      issue_url: `${api}/issues/${number}`,
+      body: c.body,
+      user: { login: c.user, id: 41898282, type: 'Bot' },
+      author_association: 'NONE',
+      created_at: c.created_at,
+      updated_at: c.updated_at,
     };
   }
 

@@ -16,7 +16,12 @@ export interface StoredMr {
 export interface StoredNote {
   id: number;
   body: string;
+  /** A note GitLab wrote itself about a change to the merge request ("closed", "merged",
+   * "changed title from …"), shown in the same list as the comments people write. */
+  system: boolean;
+  author: string;
   created_at: string;
+  updated_at: string;
 }
 
 interface Project {
@@ -43,6 +48,7 @@ export class FakeGitLab {
   readonly #projects = new Map<string, Project>();
   readonly #token: string;
   #ids = 1;
+  #lastTime = 0;
 
   constructor(token: string) {
     this.#token = token;
@@ -60,12 +66,13 @@ export class FakeGitLab {
     this.http.route('PUT', re(mr), (req, a) => this.#withMr(a, (pr, m) => this.#edit(req, pr, m)));
     this.http.route('PUT', re(`${mr}/merge`), (req, a) => this.#withMr(a, (pr, m) => this.#merge(pr, m)));
     this.http.route('GET', re(`${mr}/notes`), (req, a) =>
-      this.#withMr(a, (pr, m) =>
-        page(req, this.http.url, pr.notes.get(m.iid) ?? [], { defaultPerPage: 20, gitlabHeaders: true }),
-      ),
+      this.#withMr(a, (pr, m) => this.#listNotes(req, pr, m)),
     );
     this.http.route('POST', re(`${mr}/notes`), (req, a) =>
       this.#withMr(a, (pr, m) => this.#note(req, pr, m)),
+    );
+    this.http.route('PUT', re(`${mr}/notes/(?<note>\\d+)`), (req, a) =>
+      this.#withMr(a, (pr, m) => this.#editNote(req, pr, m, Number(a.note))),
     );
     this.http.route('POST', re(`${p}/statuses/(?<sha>[0-9a-f]{40})`), (req, a) =>
       this.#withProject(a, (pr) => this.#status(req, pr, a.sha ?? '')),
@@ -88,7 +95,13 @@ export class FakeGitLab {
     return this.#project(path).mrs;
   }
 
+  /** The notes written through the API or by people, oldest first; without GitLab's system notes. */
   notes(path: string, iid: number): readonly StoredNote[] {
+    return this.allNotes(path, iid).filter((n) => !n.system);
+  }
+
+  /** Every note, GitLab's system notes included, oldest first. */
+  allNotes(path: string, iid: number): readonly StoredNote[] {
     return this.#project(path).notes.get(iid) ?? [];
   }
 
@@ -269,11 +282,29 @@ export class FakeGitLab {
         body: { message: ['Another open merge request already exists for this source branch'] },
       };
     }
-    if (b.title !== undefined) m.title = b.title;
-    if (b.description !== undefined) m.description = b.description;
-    if (b.target_branch !== undefined) m.target_branch = b.target_branch;
-    if (b.state_event === 'close' && m.state === 'opened') m.state = 'closed';
-    if (b.state_event === 'reopen' && m.state === 'closed') m.state = 'opened';
+    // GitLab records each change as a system note, in the order it makes them.
+    if (b.title !== undefined && b.title !== m.title) {
+      this.#addNote(p, m, `changed title from **{-${m.title}-}** to **{+${b.title}+}**`, { system: true });
+      m.title = b.title;
+    }
+    if (b.description !== undefined && b.description !== m.description) {
+      this.#addNote(p, m, 'changed the description', { system: true });
+      m.description = b.description;
+    }
+    if (b.target_branch !== undefined && b.target_branch !== m.target_branch) {
+      this.#addNote(p, m, `changed target branch from \`${m.target_branch}\` to \`${b.target_branch}\``, {
+        system: true,
+      });
+      m.target_branch = b.target_branch;
+    }
+    if (b.state_event === 'close' && m.state === 'opened') {
+      m.state = 'closed';
+      this.#addNote(p, m, 'closed', { system: true });
+    }
+    if (b.state_event === 'reopen' && m.state === 'closed') {
+      m.state = 'opened';
+      this.#addNote(p, m, 'reopened', { system: true });
+    }
     return ok(this.#mrJson(p, m));
   }
 
@@ -288,6 +319,7 @@ export class FakeGitLab {
     if (!merged) return { status: 406, body: { message: 'Branch cannot be merged' } };
     m.state = 'merged';
     m.merge_commit_sha = merged;
+    this.#addNote(p, m, 'merged', { system: true, author: 'reviewer' });
     return ok(this.#mrJson(p, m));
   }
 
@@ -295,14 +327,90 @@ export class FakeGitLab {
     const body = req.body.body;
     if (typeof body !== 'string' || body === '')
       return { status: 400, body: { message: { note: ["can't be blank"] } } };
-    const notes = p.notes.get(m.iid) ?? [];
-    const note = { id: 5000 + this.#ids++, body, created_at: new Date().toISOString() };
-    notes.push(note);
-    p.notes.set(m.iid, notes);
-    return {
-      status: 201,
-      body: { ...note, noteable_type: 'MergeRequest', noteable_iid: m.iid, system: false, type: null },
+    return { status: 201, body: this.#noteJson(p, m, this.#addNote(p, m, body, { system: false })) };
+  }
+
+  /** GET …/notes: `sort` (asc or desc, default desc) by `order_by` (created_at or updated_at,
+   * default created_at), ties broken by id, paginated like every GitLab list. */
+  #listNotes(req: FakeRequest, p: Project, m: StoredMr): FakeResponse {
+    const orderBy = req.query.get('order_by') ?? 'created_at';
+    const sort = req.query.get('sort') ?? 'desc';
+    if (orderBy !== 'created_at' && orderBy !== 'updated_at')
+      return { status: 400, body: { error: 'order_by does not have a valid value' } };
+    if (sort !== 'asc' && sort !== 'desc')
+      return { status: 400, body: { error: 'sort does not have a valid value' } };
+    const notes = [...(p.notes.get(m.iid) ?? [])].sort(
+      (a, b) => a[orderBy].localeCompare(b[orderBy]) || a.id - b.id,
+    );
+    if (sort === 'desc') notes.reverse();
+    return page(
+      req,
+      this.http.url,
+      notes.map((n) => this.#noteJson(p, m, n)),
+      { defaultPerPage: 20, gitlabHeaders: true },
+    );
+  }
+
+  /** PUT …/notes/:note_id with `body`: the note's author may edit it; nobody edits a system note. */
+  #editNote(req: FakeRequest, p: Project, m: StoredMr, id: number): FakeResponse {
+    const note = p.notes.get(m.iid)?.find((n) => n.id === id);
+    if (!note) return { status: 404, body: { message: '404 Not found' } };
+    if (note.system) return { status: 403, body: { message: '403 Forbidden' } };
+    const body = req.body.body;
+    if (body === undefined) return { status: 400, body: { error: 'body is missing' } };
+    if (typeof body !== 'string' || body === '') {
+      return {
+        status: 400,
+        body: { message: `400 Bad request - Failed to save note {:note=>["can't be blank"]}` },
+      };
+    }
+    note.body = body;
+    note.updated_at = this.#now();
+    return ok(this.#noteJson(p, m, note));
+  }
+
+  #addNote(p: Project, m: StoredMr, body: string, options: { system: boolean; author?: string }): StoredNote {
+    const at = this.#now();
+    const note: StoredNote = {
+      id: 5000 + this.#ids++,
+      body,
+      system: options.system,
+      author: options.author ?? 'patchferry',
+      created_at: at,
+      updated_at: at,
     };
+    p.notes.set(m.iid, [...(p.notes.get(m.iid) ?? []), note]);
+    return note;
+  }
+
+  /** A note as GitLab's notes API shows it. */
+  #noteJson(p: Project, m: StoredMr, n: StoredNote) {
+    return {
+      id: n.id,
+      type: null,
+      body: n.body,
+      attachment: null,
+      author: { id: n.author === 'patchferry' ? 2 : 3, username: n.author, name: n.author, state: 'active' },
+      created_at: n.created_at,
+      updated_at: n.updated_at,
+      system: n.system,
+      noteable_id: m.id,
+      noteable_type: 'MergeRequest',
+      project_id: p.id,
+      noteable_iid: m.iid,
+      resolvable: false,
+      confidential: false,
+      internal: false,
+      imported: false,
+      imported_from: 'none',
+    };
+  }
+
+  /** Timestamps that always move forward, so that notes made in the same millisecond still sort
+   * as GitLab would sort them. */
+  #now(): string {
+    this.#lastTime = Math.max(Date.now(), this.#lastTime + 1);
+    return new Date(this.#lastTime).toISOString();
   }
 
   #status(req: FakeRequest, p: Project, sha: string): FakeResponse {

@@ -20,11 +20,13 @@ export interface FakeResponse {
 type Handler = (req: FakeRequest, params: Record<string, string>) => FakeResponse | Promise<FakeResponse>;
 
 /** The small HTTP core both fake forges share: routing on raw paths, JSON and form bodies, a log
- * of every request, and injected failures (a 429 or 502 for the next N requests). */
+ * of every request, injected failures (a 429 or 502 for the next N requests) and altered answers
+ * (a field missing from the next one). */
 export class FakeHttpServer {
-  readonly requests: { method: string; path: string; status: number }[] = [];
+  readonly requests: { method: string; path: string; query: URLSearchParams; status: number }[] = [];
   readonly #routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   readonly #faults: FakeResponse[] = [];
+  readonly #alterations: ((response: FakeResponse) => FakeResponse)[] = [];
   readonly #authorized: (req: FakeRequest) => FakeResponse | null;
   #server: Server | null = null;
   url = '';
@@ -40,6 +42,12 @@ export class FakeHttpServer {
   /** The next `times` requests get `response` instead of being served. */
   failNext(response: FakeResponse, times = 1): void {
     for (let i = 0; i < times; i++) this.#faults.push(response);
+  }
+
+  /** The next request is served as usual, but its answer passes through `change` on the way out:
+   * what a proxy, an older server or another product on the forge's address might send. */
+  alterNext(change: (response: FakeResponse) => FakeResponse): void {
+    this.#alterations.push(change);
   }
 
   async listen(): Promise<string> {
@@ -72,7 +80,13 @@ export class FakeHttpServer {
     } catch (err) {
       response = { status: 500, body: { message: `fake server error: ${String(err)}` } };
     }
-    this.requests.push({ method: request.method, path: request.path, status: response.status });
+    response = this.#alterations.shift()?.(response) ?? response;
+    this.requests.push({
+      method: request.method,
+      path: request.path,
+      query: request.query,
+      status: response.status,
+    });
     const headers: Record<string, string> = { ...response.headers };
     if (response.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     res.writeHead(response.status, headers);

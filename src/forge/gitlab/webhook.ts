@@ -1,10 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage } from '../shared/errors.ts';
-import type { Logger } from '../shared/log.ts';
+import { describeIssues } from '../../shared/describe-issues.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
+import { mergeRequestHookSchema } from './schema.ts';
 
 /** What GitLab's webhooks ask of patchferry; the pipeline answers. */
-export interface GitLabHookHandlers {
+export interface GitLabWebhookHandlers {
   /** A merge request was merged (patchferry's or not: the handler knows its own). */
   merged(event: { repository: string; number: number; mergeSha: string | null }): Promise<void>;
 }
@@ -16,19 +18,22 @@ const MAX_BODY = 1 << 20;
  * Receives GitLab's project webhooks: a "Merge Request Hook" whose action is `merge` is passed on,
  * so the build starts at once instead of at the next sync. GitLab sends the secret as it is in
  * X-Gitlab-Token; a delivery without the right one is refused before its body is read. Events
- * patchferry does not use are acknowledged, since GitLab disables a hook that keeps failing.
+ * patchferry does not use are acknowledged, since GitLab disables a hook that keeps failing; a
+ * Merge Request Hook without the fields patchferry reads is refused (400) with the field named,
+ * which GitLab shows in the hook's recent events.
  */
-export function gitlabHooks(
+export function gitlabWebhook(
   secret: string,
-  handlers: GitLabHookHandlers,
+  handlers: GitLabWebhookHandlers,
   log: Logger,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const expected = digest(secret);
   return async (req, res) => {
     if (req.method !== 'POST') return answer(res, 405, 'webhooks are POSTed');
+    const event = req.headers['x-gitlab-event'];
     const token = req.headers['x-gitlab-token'];
     if (typeof token !== 'string' || !timingSafeEqual(digest(token), expected)) {
-      log.warn({ event: req.headers['x-gitlab-event'] }, 'GitLab webhook refused: wrong X-Gitlab-Token');
+      log.warn({ event }, 'GitLab webhook refused: wrong X-Gitlab-Token');
       return answer(res, 401, 'invalid X-Gitlab-Token');
     }
     let payload: unknown;
@@ -41,8 +46,20 @@ export function gitlabHooks(
         err instanceof TooLarge ? err.message : 'the body is not JSON',
       );
     }
-    const merged = mergeEvent(req.headers['x-gitlab-event'], payload);
-    if (!merged) return answer(res, 200, 'ignored');
+    if (event !== 'Merge Request Hook') return answer(res, 200, 'ignored');
+    const parsed = mergeRequestHookSchema.safeParse(payload);
+    if (!parsed.success) {
+      const problem = describeIssues(parsed.error);
+      log.warn({ event, problem }, 'GitLab webhook refused: not a Merge Request Hook payload');
+      return answer(res, 400, `not a Merge Request Hook payload: ${problem}`);
+    }
+    const { project, object_attributes: mr } = parsed.data;
+    if (mr.action !== 'merge') return answer(res, 200, 'ignored');
+    const merged = {
+      repository: project.path_with_namespace,
+      number: mr.iid,
+      mergeSha: mr.merge_commit_sha ?? null,
+    };
     try {
       await handlers.merged(merged);
       answer(res, 200, 'ok');
@@ -50,29 +67,6 @@ export function gitlabHooks(
       log.error({ err: errorMessage(err), ...merged }, 'GitLab merge webhook could not be handled');
       answer(res, 500, 'not handled; the next sync sees the merge');
     }
-  };
-}
-
-function mergeEvent(
-  event: string | string[] | undefined,
-  payload: unknown,
-): { repository: string; number: number; mergeSha: string | null } | null {
-  if (event !== 'Merge Request Hook' || typeof payload !== 'object' || payload === null) return null;
-  const {
-    object_kind: kind,
-    project,
-    object_attributes: mr,
-  } = payload as {
-    object_kind?: unknown;
-    project?: { path_with_namespace?: unknown };
-    object_attributes?: { iid?: unknown; action?: unknown; merge_commit_sha?: unknown };
-  };
-  if (kind !== 'merge_request' || mr?.action !== 'merge') return null;
-  if (typeof project?.path_with_namespace !== 'string' || typeof mr.iid !== 'number') return null;
-  return {
-    repository: project.path_with_namespace,
-    number: mr.iid,
-    mergeSha: typeof mr.merge_commit_sha === 'string' ? mr.merge_commit_sha : null,
   };
 }
 

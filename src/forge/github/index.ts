@@ -1,13 +1,21 @@
 import { Octokit } from 'octokit';
-import { errorMessage } from '../shared/errors.ts';
-import type { Logger } from '../shared/log.ts';
+import type { z } from 'zod';
+import { errorMessage } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
 import {
   ForgeError,
   forgeErrorCode,
   type CommitState,
   type Forge,
   type MergeRequest,
-} from '../ports/forge.ts';
+} from '../../ports/forge.ts';
+import {
+  commentListSchema,
+  parseAnswer,
+  pullRequestListSchema,
+  pullRequestSchema,
+  type GitHubPullRequest,
+} from './schema.ts';
 
 export interface GitHubOptions {
   /** The REST API root: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise
@@ -15,26 +23,13 @@ export interface GitHubOptions {
   readonly url?: string;
   /** A personal or installation access token. */
   readonly token?: string;
-  /** An Octokit already authenticated, as probot hands one to an app per installation. */
-  readonly octokit?: Octokit;
+  /** An Octokit already authenticated, as probot hands one to an app per installation (probot's
+   * own Octokit: the adapter needs only its REST methods and paginate). */
+  readonly octokit?: Pick<Octokit, 'rest' | 'paginate'>;
   /** GitHub asks integrators to space writes 1-3 s apart, which octokit's throttling does. Only a
    * test against a local server turns it off. */
   readonly throttle?: boolean;
   readonly log: Logger;
-}
-
-/** The fields of a pull request patchferry reads. */
-interface PullRequest {
-  number: number;
-  html_url: string;
-  state: string;
-  merged_at?: string | null;
-  merged?: boolean;
-  merge_commit_sha?: string | null;
-  title: string;
-  body?: string | null;
-  head: { ref: string; sha: string };
-  base: { ref: string };
 }
 
 const STATE: Record<CommitState, 'pending' | 'success' | 'failure'> = {
@@ -75,7 +70,7 @@ export function githubForge(options: GitHubOptions): Forge {
     kind: 'github',
     async findBySourceBranch(project, sourceBranch) {
       const r = repo(project);
-      const { data } = await call(`list pull requests of ${project}`, () =>
+      const [newest] = await read(pullRequestListSchema, `list pull requests of ${project}`, () =>
         octokit.rest.pulls.list({
           ...r,
           state: 'all',
@@ -85,11 +80,11 @@ export function githubForge(options: GitHubOptions): Forge {
           per_page: 1,
         }),
       );
-      const [newest] = data as PullRequest[];
       return newest ? toMergeRequest(newest) : null;
     },
     async open(project, sourceBranch, fields) {
-      const { data } = await call(`open a pull request from ${sourceBranch} in ${project}`, () =>
+      const what = `open a pull request from ${sourceBranch} in ${project}`;
+      const created = await read(pullRequestSchema, what, () =>
         octokit.rest.pulls.create({
           ...repo(project),
           head: sourceBranch,
@@ -98,10 +93,10 @@ export function githubForge(options: GitHubOptions): Forge {
           body: fields.description,
         }),
       );
-      return toMergeRequest(data as PullRequest);
+      return toMergeRequest(created);
     },
     async update(project, number, fields) {
-      const { data } = await call(`update #${number} of ${project}`, () =>
+      const updated = await read(pullRequestSchema, `update #${number} of ${project}`, () =>
         octokit.rest.pulls.update({
           ...repo(project),
           pull_number: number,
@@ -110,13 +105,14 @@ export function githubForge(options: GitHubOptions): Forge {
           ...(fields.targetBranch !== undefined ? { base: fields.targetBranch } : {}),
         }),
       );
-      return toMergeRequest(data as PullRequest);
+      return toMergeRequest(updated);
     },
     async get(project, number) {
-      const { data } = await call(`read #${number} of ${project}`, () =>
-        octokit.rest.pulls.get({ ...repo(project), pull_number: number }),
+      return toMergeRequest(
+        await read(pullRequestSchema, `read #${number} of ${project}`, () =>
+          octokit.rest.pulls.get({ ...repo(project), pull_number: number }),
+        ),
       );
-      return toMergeRequest(data as PullRequest);
     },
     async comment(project, number, body) {
       await call(`comment on #${number} of ${project}`, () =>
@@ -124,14 +120,15 @@ export function githubForge(options: GitHubOptions): Forge {
       );
     },
     async comments(project, number) {
-      const all = await call(`read the comments of #${number} of ${project}`, () =>
+      const what = `read the comments of #${number} of ${project}`;
+      const all = await call(what, () =>
         octokit.paginate(octokit.rest.issues.listComments, {
           ...repo(project),
           issue_number: number,
           per_page: 100,
         }),
       );
-      return all.map((c) => ({ id: c.id, body: c.body ?? '' }));
+      return parseAnswer(commentListSchema, all, what).map((c) => ({ id: c.id, body: c.body ?? '' }));
     },
     async editComment(project, number, commentId, body) {
       await call(`edit comment ${commentId} on #${number} of ${project}`, () =>
@@ -139,10 +136,10 @@ export function githubForge(options: GitHubOptions): Forge {
       );
     },
     async close(project, number) {
-      const { data } = await call(`close #${number} of ${project}`, () =>
+      const closed = await read(pullRequestSchema, `close #${number} of ${project}`, () =>
         octokit.rest.pulls.update({ ...repo(project), pull_number: number, state: 'closed' }),
       );
-      return toMergeRequest(data as PullRequest);
+      return toMergeRequest(closed);
     },
     async setStatus(project, sha, status) {
       await call(`set the ${status.name} status of ${sha.slice(0, 12)} in ${project}`, () =>
@@ -159,7 +156,7 @@ export function githubForge(options: GitHubOptions): Forge {
   };
 }
 
-function toMergeRequest(pr: PullRequest): MergeRequest {
+function toMergeRequest(pr: GitHubPullRequest): MergeRequest {
   const merged = Boolean(pr.merged_at) || pr.merged === true;
   return {
     number: pr.number,
@@ -172,6 +169,17 @@ function toMergeRequest(pr: PullRequest): MergeRequest {
     headSha: pr.head.sha,
     mergeSha: merged ? (pr.merge_commit_sha ?? null) : null,
   };
+}
+
+/** A request whose answer's data is read: the fields `schema` names, or a ForgeError naming the
+ * field that does not fit. */
+async function read<T>(
+  schema: z.ZodType<T>,
+  what: string,
+  request: () => Promise<{ data: unknown }>,
+): Promise<T> {
+  const { data } = await call(what, request);
+  return parseAnswer(schema, data, what);
 }
 
 async function call<T>(what: string, request: () => Promise<T>): Promise<T> {

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Octokit } from 'octokit';
-import { githubForge } from '../../src/forge/github.ts';
-import { ForgeError, type Forge } from '../../src/ports/forge.ts';
-import { silentLogger } from '../../src/shared/log.ts';
-import { forgeRepo } from '../helpers/forge-repo.ts';
-import { git } from '../helpers/git.ts';
-import { tempDir } from '../helpers/tmp.ts';
-import { FakeGitHub } from '../servers/github.ts';
+import { githubForge } from '../../../src/forge/github/index.ts';
+import { ForgeError, type Forge } from '../../../src/ports/forge.ts';
+import { silentLogger } from '../../../src/shared/log.ts';
+import { forgeRepo } from '../../helpers/forge-repo.ts';
+import { git } from '../../helpers/git.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import { FakeGitHub } from '../../servers/github.ts';
 
 const REPO = 'virt/libvirt';
 
@@ -132,5 +132,39 @@ describe('GitHub adapter through octokit against the GitHub test server', () => 
     expect(all.map((p) => p.number)).toEqual([1, 2, 3, 4, 5]);
     const single = await octokit.rest.pulls.list({ owner: 'virt', repo: 'libvirt', per_page: 10 });
     expect(single.headers.link).toBeUndefined();
+  });
+
+  it('reads every comment over several pages, oldest first, and edits one in place', async () => {
+    repo.pushBranch('topic', 'n.txt');
+    const pr = await forge.open(REPO, 'topic', fields);
+    await forge.comment(REPO, pr.number, 'patchferry: v1 posted');
+    // Reviewers say a lot: more than the 100 a page the adapter asks for.
+    for (let i = 1; i <= 230; i++) server.writeComment(REPO, pr.number, `review ${i}`, 'reviewer');
+
+    const comments = await forge.comments(REPO, pr.number);
+    expect(comments).toHaveLength(231);
+    expect(comments[0]?.body).toBe('patchferry: v1 posted');
+    expect(comments.at(-1)?.body).toBe('review 230');
+    const reads = server.http.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/comments'));
+    expect(reads.map((r) => [r.query.get('page') ?? '1', r.query.get('per_page')])).toEqual([
+      ['1', '100'],
+      ['2', '100'],
+      ['3', '100'],
+    ]);
+
+    const own = comments[0];
+    if (!own) throw new Error('no comment');
+    await forge.editComment(REPO, pr.number, own.id, 'patchferry: v1 built');
+    expect(server.comments(REPO, pr.number)[0]).toMatchObject({ id: own.id, body: 'patchferry: v1 built' });
+    expect((await forge.comments(REPO, pr.number))[0]).toEqual({ id: own.id, body: 'patchferry: v1 built' });
+  });
+
+  it('says the comment is not found when editing one that does not exist', async () => {
+    repo.pushBranch('topic', 'o.txt');
+    const pr = await forge.open(REPO, 'topic', fields);
+    const err = await forge.editComment(REPO, pr.number, 424_242, 'x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForgeError);
+    expect(err).toMatchObject({ code: 'forge_not_found', status: 404 });
+    expect((err as Error).message).toContain('edit comment 424242 on #1 of virt/libvirt');
   });
 });

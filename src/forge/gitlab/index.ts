@@ -1,31 +1,25 @@
 import { Commits, MergeRequestNotes, MergeRequests } from '@gitbeaker/rest';
-import { errorMessage } from '../shared/errors.ts';
+import type { z } from 'zod';
+import { errorMessage } from '../../shared/errors.ts';
 import {
   ForgeError,
   forgeErrorCode,
   type CommitStatus,
   type Forge,
   type MergeRequest,
-} from '../ports/forge.ts';
+} from '../../ports/forge.ts';
+import {
+  mergeRequestListSchema,
+  mergeRequestSchema,
+  noteListSchema,
+  parseAnswer,
+  type GitLabMergeRequest,
+} from './schema.ts';
 
 export interface GitLabOptions {
   /** The instance's base URL, e.g. https://gitlab.example.org (the API is under /api/v4). */
   readonly url: string;
   readonly token: string;
-}
-
-/** The fields of a GitLab merge request patchferry reads; gitbeaker's own types are wider. */
-interface GitLabMr {
-  iid: number;
-  web_url: string;
-  state: string;
-  source_branch: string;
-  target_branch: string;
-  title: string;
-  description: string | null;
-  sha: string | null;
-  merge_commit_sha: string | null;
-  squash_commit_sha?: string | null;
 }
 
 /** GitLab (gitlab.com or self-hosted) through @gitbeaker/rest. */
@@ -39,7 +33,7 @@ export function gitlabForge(options: GitLabOptions): Forge {
     kind: 'gitlab',
     async findBySourceBranch(project, sourceBranch) {
       // No state filter: GitLab's default is every state, so a merged or closed one is found too.
-      const found = (await call(`list merge requests of ${project}`, () =>
+      const [newest] = await read(mergeRequestListSchema, `list merge requests of ${project}`, () =>
         mrs.all({
           projectId: project,
           sourceBranch,
@@ -48,41 +42,41 @@ export function gitlabForge(options: GitLabOptions): Forge {
           perPage: 1,
           maxPages: 1,
         }),
-      )) as unknown as GitLabMr[];
-      const [newest] = found;
+      );
       return newest ? toMergeRequest(newest) : null;
     },
     async open(project, sourceBranch, fields) {
-      const created = await call(`open a merge request from ${sourceBranch} in ${project}`, () =>
+      const what = `open a merge request from ${sourceBranch} in ${project}`;
+      const created = await read(mergeRequestSchema, what, () =>
         mrs.create(project, sourceBranch, fields.targetBranch, fields.title, {
           description: fields.description,
           removeSourceBranch: true,
         }),
       );
-      return toMergeRequest(created as unknown as GitLabMr);
+      return toMergeRequest(created);
     },
     async update(project, number, fields) {
-      const edited = await call(`update !${number} of ${project}`, () =>
+      const edited = await read(mergeRequestSchema, `update !${number} of ${project}`, () =>
         mrs.edit(project, number, {
           ...(fields.title !== undefined ? { title: fields.title } : {}),
           ...(fields.description !== undefined ? { description: fields.description } : {}),
           ...(fields.targetBranch !== undefined ? { targetBranch: fields.targetBranch } : {}),
         }),
       );
-      return toMergeRequest(edited as unknown as GitLabMr);
+      return toMergeRequest(edited);
     },
     async get(project, number) {
       return toMergeRequest(
-        (await call(`read !${number} of ${project}`, () => mrs.show(project, number))) as unknown as GitLabMr,
+        await read(mergeRequestSchema, `read !${number} of ${project}`, () => mrs.show(project, number)),
       );
     },
     async comment(project, number, body) {
       await call(`comment on !${number} of ${project}`, () => notes.create(project, number, body));
     },
     async comments(project, number) {
-      const all = (await call(`read the notes of !${number} of ${project}`, () =>
+      const all = await read(noteListSchema, `read the notes of !${number} of ${project}`, () =>
         notes.all(project, number, { sort: 'asc', orderBy: 'created_at' }),
-      )) as unknown as { id: number; body: string; system?: boolean }[];
+      );
       // GitLab's own notes ("added 1 commit") are not comments anyone wrote.
       return all.filter((n) => !n.system).map((n) => ({ id: n.id, body: n.body }));
     },
@@ -92,10 +86,10 @@ export function gitlabForge(options: GitLabOptions): Forge {
       );
     },
     async close(project, number) {
-      const closed = await call(`close !${number} of ${project}`, () =>
+      const closed = await read(mergeRequestSchema, `close !${number} of ${project}`, () =>
         mrs.edit(project, number, { stateEvent: 'close' }),
       );
-      return toMergeRequest(closed as unknown as GitLabMr);
+      return toMergeRequest(closed);
     },
     async setStatus(project, sha, status) {
       try {
@@ -118,12 +112,12 @@ function statusOptions(status: CommitStatus) {
   };
 }
 
-function toMergeRequest(mr: GitLabMr): MergeRequest {
+function toMergeRequest(mr: GitLabMergeRequest): MergeRequest {
   return {
     number: mr.iid,
     url: mr.web_url,
-    state:
-      mr.state === 'merged' ? 'merged' : mr.state === 'opened' || mr.state === 'locked' ? 'open' : 'closed',
+    // A locked merge request is an open one GitLab is busy merging.
+    state: mr.state === 'merged' ? 'merged' : mr.state === 'closed' ? 'closed' : 'open',
     sourceBranch: mr.source_branch,
     targetBranch: mr.target_branch,
     title: mr.title,
@@ -139,6 +133,12 @@ async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw toForgeError(err, what);
   }
+}
+
+/** A request whose answer is read: the fields `schema` names, or a ForgeError naming the field that
+ * does not fit. */
+async function read<T>(schema: z.ZodType<T>, what: string, request: () => Promise<unknown>): Promise<T> {
+  return parseAnswer(schema, await call(what, request), what);
 }
 
 function statusOf(err: unknown): number | null {

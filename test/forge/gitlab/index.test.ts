@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MergeRequests } from '@gitbeaker/rest';
-import { gitlabForge } from '../../src/forge/gitlab.ts';
-import { ForgeError, type Forge } from '../../src/ports/forge.ts';
-import { forgeRepo } from '../helpers/forge-repo.ts';
-import { git } from '../helpers/git.ts';
-import { tempDir } from '../helpers/tmp.ts';
-import { FakeGitLab } from '../servers/gitlab.ts';
+import { gitlabForge } from '../../../src/forge/gitlab/index.ts';
+import { ForgeError, type Forge } from '../../../src/ports/forge.ts';
+import { forgeRepo } from '../../helpers/forge-repo.ts';
+import { git } from '../../helpers/git.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import { FakeGitLab } from '../../servers/gitlab.ts';
 
 const PROJECT = 'virt/qemu';
 
@@ -136,5 +136,46 @@ describe('GitLab adapter through @gitbeaker/rest against the GitLab test server'
     expect(server.http.requests.filter((r) => r.method === 'GET').map((r) => r.status)).toEqual([
       200, 200, 200,
     ]);
+  });
+
+  it("reads every comment over several pages, oldest first and without GitLab's system notes, and edits one in place", async () => {
+    repo.pushBranch('topic', 'n.txt');
+    const mr = await forge.open(PROJECT, 'topic', fields);
+    for (let i = 1; i <= 45; i++) {
+      await forge.comment(PROJECT, mr.number, `comment ${i}`);
+      // Each change of title makes GitLab add a system note between the comments.
+      if (i % 9 === 0) await forge.update(PROJECT, mr.number, { title: `vl: fix crash (${i})` });
+    }
+    expect(server.allNotes(PROJECT, mr.number).filter((n) => n.system)).toHaveLength(5);
+
+    const comments = await forge.comments(PROJECT, mr.number);
+    expect(comments.map((c) => c.body)).toEqual(Array.from({ length: 45 }, (_, i) => `comment ${i + 1}`));
+    // 50 notes at GitLab's 20 a page: gitbeaker followed the next links, asking for the oldest first.
+    const reads = server.http.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/notes'));
+    expect(
+      reads.map((r) => [r.query.get('page') ?? '1', r.query.get('sort'), r.query.get('order_by')]),
+    ).toEqual([
+      ['1', 'asc', 'created_at'],
+      ['2', 'asc', 'created_at'],
+      ['3', 'asc', 'created_at'],
+    ]);
+
+    const seventh = comments[6];
+    if (!seventh) throw new Error('no seventh comment');
+    await forge.editComment(PROJECT, mr.number, seventh.id, 'comment 7, edited');
+    expect(server.notes(PROJECT, mr.number).find((n) => n.id === seventh.id)?.body).toBe('comment 7, edited');
+    // Edited in place: still the seventh, and still 45.
+    const again = await forge.comments(PROJECT, mr.number);
+    expect(again).toHaveLength(45);
+    expect(again[6]).toEqual({ id: seventh.id, body: 'comment 7, edited' });
+  });
+
+  it('says the note is not found when editing one that does not exist', async () => {
+    repo.pushBranch('topic', 'o.txt');
+    const mr = await forge.open(PROJECT, 'topic', fields);
+    const err = await forge.editComment(PROJECT, mr.number, 999_999, 'x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForgeError);
+    expect(err).toMatchObject({ code: 'forge_not_found', status: 404 });
+    expect((err as Error).message).toMatch(/edit note 999999 on !1 of virt\/qemu: 404 Not found/);
   });
 });

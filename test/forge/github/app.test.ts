@@ -1,14 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { Probot, ProbotOctokit } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
-import { createContext } from '../../src/runtime/context.ts';
-import { mergeRequestMerged, report, sync } from '../../src/runtime/index.ts';
-import { githubApp } from '../../src/server/github-app.ts';
-import { silentLogger } from '../../src/shared/log.ts';
-import { githubWorld } from '../helpers/forge-world.ts';
-import { tempDir } from '../helpers/tmp.ts';
-import type { FakeGitHub } from '../servers/github.ts';
+import { loadConfig } from '../../../src/config/load.ts';
+import { createContext } from '../../../src/runtime/context.ts';
+import { mergeRequestMerged, report, sync } from '../../../src/runtime/index.ts';
+import { githubApp } from '../../../src/forge/github/app.ts';
+import { silentLogger } from '../../../src/shared/log.ts';
+import { githubWorld } from '../../helpers/forge-world.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import type { FakeGitHub } from '../../servers/github.ts';
 
 const SECRET = 'webhook-secret';
 
@@ -53,12 +53,15 @@ describe('the GitHub App (probot) against the GitHub test server', () => {
     });
     const ctx = createContext(loadConfig(configFile), silentLogger(), env);
     await bot.load(
-      githubApp({
-        merged: (event) => {
-          mergeRequestMerged(ctx, event);
-          return Promise.resolve();
+      githubApp(
+        {
+          merged: (event) => {
+            mergeRequestMerged(ctx, event);
+            return Promise.resolve();
+          },
         },
-      }),
+        silentLogger(),
+      ),
     );
     return { bot, ctx };
   }
@@ -109,6 +112,28 @@ describe('the GitHub App (probot) against the GitHub test server', () => {
     await deliver(bot, foreign);
     expect(github.http.requests).toEqual([]);
     await expect(deliver(bot, foreign, 'wrong-secret')).rejects.toThrow(/signature does not match/);
+    ctx.store.close();
+  });
+
+  it('refuses a closed pull request delivery without the fields it reads, naming them', async () => {
+    const { bot, ctx } = await probot();
+    const broken = {
+      action: 'closed',
+      number: 1,
+      pull_request: { merged: true, body: 'no number here' },
+      repository: { full_name: 'virt/hello', name: 'hello', owner: { login: 'virt' } },
+      installation: { id: 1 },
+    };
+    const err = await deliver(bot, broken).catch((e: unknown) => e);
+    // probot gathers what the event's handlers threw.
+    expect(err).toBeInstanceOf(AggregateError);
+    expect((err as AggregateError).errors).toEqual([
+      expect.objectContaining({
+        code: 'forge_invalid',
+        message: expect.stringContaining('pull_request.number: Invalid input: expected number'),
+      }),
+    ]);
+    expect(github.http.requests).toEqual([]);
     ctx.store.close();
   });
 });
