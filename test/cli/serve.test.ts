@@ -46,9 +46,12 @@ describe('patchferry serve', () => {
 
     // The merge is recorded and the build of master starts without waiting for mail or a poll.
     await untilMasterBuilds(join(dir, 'state.db'));
-    expect(github.comments('virt/hello', 1).map((c) => c.body)).toEqual([
-      expect.stringMatching(/^Merged as /),
-    ]);
+    expect(
+      github
+        .comments('virt/hello', 1)
+        .map((c) => c.body)
+        .filter((b) => !b.includes('patchferry-status')),
+    ).toEqual([expect.stringMatching(/^Merged as /)]);
     server.stop();
     expect(await server.serving).toBe(0);
   }, 30_000);
@@ -75,7 +78,10 @@ describe('patchferry serve', () => {
         });
       expect((await post('forged')).status).toBe(401);
       expect((await post('hook-token', 'Note Hook')).status).toBe(200); // acknowledged, not acted on
-      expect(gitlab.notes('virt/hello', 1)).toEqual([]);
+      // Only the status note patchferry keeps on the MR (received, applied) is there.
+      expect(gitlab.notes('virt/hello', 1).map((n) => n.body)).toEqual([
+        expect.stringContaining('patchferry-status'),
+      ]);
       expect((await post('hook-token')).status).toBe(200);
 
       await untilMasterBuilds(join(gdir, 'state.db'));
