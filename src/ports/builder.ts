@@ -17,6 +17,8 @@ export interface BuildRequest {
   readonly tree: string;
   /** Where results and the log go. */
   readonly outDir: string;
+  /** Stops the build; the builder then rejects instead of returning a result. */
+  readonly signal?: AbortSignal;
 }
 
 export type BuildResult =

@@ -5,6 +5,8 @@ export interface PublishRequest {
   /** Names the snapshot; publishing the same build twice changes nothing. */
   readonly buildId: number;
   readonly rpms: readonly string[];
+  /** Stops the publication; what is served stays as it was. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Publication {
