@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gitAt } from '../../src/git/git-run.ts';
 import { ToolError } from '../../src/shared/errors.ts';
 import { makeRepo } from '../helpers/git.ts';
@@ -24,6 +25,10 @@ function running(pid: number): boolean {
 }
 
 describe('gitAt', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   it('stops a command with its hook when aborted, rejecting with git_aborted', async () => {
     const repo = makeRepo(join(tempDir(), 'work'), { 'a.txt': 'a\n' });
     const pidFile = join(repo, 'hook.pid');
@@ -53,5 +58,54 @@ describe('gitAt', () => {
     await expect(git.revparse(['--verify', 'no-such-branch'])).rejects.toThrow(
       'fatal: Needed a single revision',
     );
+  });
+
+  it('runs with an isolated configuration in tests: a hostile ~/.gitconfig is not read', async () => {
+    const repo = makeRepo(join(tempDir(), 'work'), { 'a.txt': 'a\n' });
+    const home = tempDir();
+    const hooks = join(home, 'hooks');
+    mkdirSync(hooks);
+    writeFileSync(join(hooks, 'pre-commit'), '#!/bin/sh\necho hostile hook ran >&2; exit 1\n');
+    chmodSync(join(hooks, 'pre-commit'), 0o755);
+    const hostile = [
+      '[am]',
+      '\tthreeWay = false',
+      '[commit]',
+      '\tgpgSign = true',
+      '[core]',
+      `\thooksPath = ${hooks}`,
+      '[user]',
+      '\tname = Hostile Home',
+      '',
+    ].join('\n');
+    writeFileSync(join(home, '.gitconfig'), hostile);
+    mkdirSync(join(home, '.config', 'git'), { recursive: true });
+    writeFileSync(join(home, '.config', 'git', 'config'), hostile);
+    vi.stubEnv('HOME', home);
+    vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+
+    // The file is one git reads when nothing isolates it …
+    const unisolated = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('GIT_CONFIG')),
+    );
+    const read = (key: string) =>
+      execFileSync('git', ['config', '--global', '--get', key], { env: unisolated, encoding: 'utf8' }).trim();
+    expect([read('am.threeWay'), read('commit.gpgSign'), read('core.hooksPath')]).toEqual([
+      'false',
+      'true',
+      hooks,
+    ]);
+
+    // … but git run by the code under test sees none of it, nor /etc/gitconfig.
+    const git = gitAt({ cwd: repo, config: IDENTITY });
+    const origins = await git.raw(['config', '--list', '--show-origin']);
+    expect(origins).not.toContain(home);
+    expect(
+      origins
+        .split('\n')
+        .filter((l) => l && !l.startsWith('command line:') && !l.startsWith('file:.git/config')),
+    ).toEqual([]);
+    await git.raw(['commit', '--allow-empty', '-q', '-m', 'signed by nobody, no hook run']);
+    expect(await git.raw(['log', '-1', '--format=%G? %an'])).toBe('N Tess Tester\n');
   });
 });
