@@ -5,13 +5,24 @@ import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
 import type { BuildRequest, BuildResult, Builder } from '../ports/builder.ts';
 
-/** Builds with the local `rpmbuild`: the embedded default, for the host's own architecture. */
+export interface RpmbuildBuilderOptions {
+  readonly log: Logger;
+  /** Milliseconds one rpmbuild may run, its compilers and test suite included; 2 hours when absent. */
+  readonly timeoutMs?: number;
+}
+
+/** Builds with the local `rpmbuild`: the embedded default, for the host's own architecture.
+ * A build that fails returns `ok: false`; one stopped by the request's signal or by the time limit
+ * rejects with the ToolError (`rpmbuild_aborted`, `rpmbuild_timeout`), its log written all the same,
+ * because a stopped build says nothing about the package. */
 export class RpmbuildBuilder implements Builder {
   readonly #log: Logger;
+  readonly #timeoutMs: number;
   #hostArch: Promise<string> | null = null;
 
-  constructor(opts: { log: Logger }) {
+  constructor(opts: RpmbuildBuilderOptions) {
     this.#log = opts.log;
+    this.#timeoutMs = opts.timeoutMs ?? 2 * 60 * 60 * 1000;
   }
 
   async logTail(logPath: string, lines: number): Promise<string | null> {
@@ -42,18 +53,16 @@ export class RpmbuildBuilder implements Builder {
         '--define',
         `dist ${req.platform.dist}`,
       ];
-      await this.#makeSourceTarball(spec, req.tree, defines);
+      await this.#makeSourceTarball(spec, req.tree, defines, req.signal);
       // Debian and other non-RPM hosts have an empty RPM database: BuildRequires cannot be checked there.
       const nodeps = (await hasRpmDatabase()) ? [] : ['--nodeps'];
       log.info({ commit: req.commit }, 'rpmbuild started');
-      const result = await runTool('rpmbuild', [
-        '-ba',
-        ...nodeps,
-        ...defines,
-        '--target',
-        req.platform.arch === 'noarch' ? hostArch : req.platform.arch,
-        spec,
-      ]).catch(async (err: unknown) => {
+      const target = req.platform.arch === 'noarch' ? hostArch : req.platform.arch;
+      const args = ['-ba', ...nodeps, ...defines, '--target', target, spec];
+      const result = await runTool('rpmbuild', args, {
+        signal: req.signal,
+        timeoutMs: this.#timeoutMs,
+      }).catch(async (err: unknown) => {
         await writeFile(logPath, err instanceof ToolError ? err.output : errorMessage(err));
         throw err;
       });
@@ -63,18 +72,27 @@ export class RpmbuildBuilder implements Builder {
       log.info({ rpms: rpms.map((r) => basename(r)) }, 'rpmbuild succeeded');
       return { ok: true, rpms, srpm, logPath };
     } catch (err) {
+      if (err instanceof ToolError && err.outcome !== 'failed') {
+        log.warn({ err: errorMessage(err), outcome: err.outcome }, 'rpmbuild stopped');
+        throw err;
+      }
       log.warn({ err: errorMessage(err) }, 'rpmbuild failed');
       return { ok: false, error: errorMessage(err), logPath };
     }
   }
 
   /** Source0 is made from the tree itself, named as the spec expects, with the usual name-version/ prefix. */
-  async #makeSourceTarball(spec: string, tree: string, defines: string[]): Promise<void> {
-    const parsed = (await runTool('rpmspec', ['-P', ...defines, spec])).output;
+  async #makeSourceTarball(
+    spec: string,
+    tree: string,
+    defines: string[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const parsed = (await runTool('rpmspec', ['-P', ...defines, spec], { signal })).output;
     const source = /^Source0?:\s*(\S+)\s*$/im.exec(parsed)?.[1];
     if (!source) throw new ToolError('rpmspec', `${basename(spec)} has no Source0 line`, parsed);
     const nv = (
-      await runTool('rpmspec', ['-q', '--srpm', ...defines, '--qf', '%{name}-%{version}\n', spec])
+      await runTool('rpmspec', ['-q', '--srpm', ...defines, '--qf', '%{name}-%{version}\n', spec], { signal })
     ).output.trim();
     const tarball = basename(source);
     const staging = join(tree, '..', tarball);
@@ -85,7 +103,8 @@ export class RpmbuildBuilder implements Builder {
         : /\.tar\.bz2$/.test(tarball)
           ? ['-j']
           : [];
-    await runTool('tar', ['-c', ...compress, '-f', staging, '--transform', `s,^\\.,${nv},`, '-C', tree, '.']);
+    const tar = ['-c', ...compress, '-f', staging, '--transform', `s,^\\.,${nv},`, '-C', tree, '.'];
+    await runTool('tar', tar, { signal });
     await copyFile(staging, join(tree, tarball));
     await rm(staging);
   }

@@ -16,13 +16,18 @@ export interface GitOptions {
   /** `-c key=value` settings for every command (the committer identity). */
   readonly config?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** Stops a running command with its hooks; it rejects with the ToolError `git_aborted`. */
+  readonly signal?: AbortSignal;
+  /** Milliseconds each command may take; past them it rejects with the ToolError `git_timeout`. */
+  readonly timeoutMs?: number;
 }
 
 /**
  * git run through runTool, for the applier's hot path. simple-git, used elsewhere, waits 50 ms
  * after every command that prints nothing (`fetch --quiet`, `am --quiet`, `push --quiet`,
  * `update-ref`, `checkout --quiet` …): a quarter of a second per series, measured in bench:apply.
- * A failure rejects with git's own words as the message, as simple-git's errors do.
+ * A failure rejects with git's own words as the message, as simple-git's errors do; a command
+ * stopped by `signal` or `timeoutMs` rejects with runTool's ToolError, which says which.
  */
 export function gitAt(options: GitOptions = {}): Git {
   const run = async (args: readonly string[], input?: string | Buffer) => {
@@ -31,10 +36,14 @@ export function gitAt(options: GitOptions = {}): Git {
         ...(options.cwd ? { cwd: options.cwd } : {}),
         env: { ...process.env, ...options.env },
         ...(input === undefined ? {} : { input }),
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        label: `git ${args[0] ?? ''}`.trimEnd(),
       });
       return result.stdout;
     } catch (err) {
-      if (err instanceof ToolError && err.output.trim()) throw new Error(err.output.trim(), { cause: err });
+      if (err instanceof ToolError && err.outcome === 'failed' && err.output.trim())
+        throw new Error(err.output.trim(), { cause: err });
       throw err;
     }
   };

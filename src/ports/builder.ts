@@ -17,7 +17,7 @@ export interface BuildRequest {
   readonly tree: string;
   /** Where results and the log go. */
   readonly outDir: string;
-  /** Aborts the build (its processes are killed): the worker shuts down or lost the unit. */
+  /** Stops the build; the builder then rejects instead of returning a result. */
   readonly signal?: AbortSignal;
 }
 

@@ -5,7 +5,7 @@ export interface PublishRequest {
   /** Names the snapshot; publishing the same build twice changes nothing. */
   readonly buildId: number;
   readonly rpms: readonly string[];
-  /** Aborts the publication: the worker shuts down or lost the unit. */
+  /** Stops the publication; what is served stays as it was. */
   readonly signal?: AbortSignal;
 }
 

@@ -12,11 +12,15 @@ export interface CreaterepoPublisherOptions {
   readonly baseUrl: string;
   /** Snapshots kept per repository, the served one included. */
   readonly keep?: number;
+  /** Milliseconds createrepo_c may take for one snapshot; 10 minutes when absent. */
+  readonly timeoutMs?: number;
   readonly log: Logger;
 }
 
 /** Publishes each build as a complete snapshot made by createrepo_c, then switches the served path
- * to it with one atomic rename, so a yum client never sees half-written metadata. */
+ * to it with one atomic rename, so a yum client never sees half-written metadata. A createrepo_c
+ * stopped by the request's signal or the time limit rejects (`createrepo_c_aborted`,
+ * `createrepo_c_timeout`) and leaves what is served as it was. */
 export class CreaterepoPublisher implements Publisher {
   readonly #opts: CreaterepoPublisherOptions;
 
@@ -34,7 +38,10 @@ export class CreaterepoPublisher implements Publisher {
       await rm(staging, { recursive: true, force: true });
       await mkdir(staging, { recursive: true });
       for (const rpm of req.rpms) await copyFile(rpm, join(staging, basename(rpm)));
-      await runTool('createrepo_c', ['--quiet', '--no-database', staging]);
+      await runTool('createrepo_c', ['--quiet', '--no-database', staging], {
+        signal: req.signal,
+        timeoutMs: this.#opts.timeoutMs ?? 10 * 60 * 1000,
+      });
       await rm(snapshot, { recursive: true, force: true });
       await rename(staging, snapshot);
     }

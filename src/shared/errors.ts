@@ -32,20 +32,27 @@ export class UsageError extends PatchferryError {
   }
 }
 
+/** How a tool's run ended without success: it failed (a non-zero exit, or it could not start), its
+ * caller aborted it, or it ran past its time limit. The code is `<tool>_<outcome>`. */
+export type ToolOutcome = 'failed' | 'aborted' | 'timeout';
+
 /** An outside program (git, rpmbuild, createrepo_c) failed; `output` is what it said. */
 export class ToolError extends PatchferryError {
   readonly tool: string;
   readonly output: string;
+  readonly outcome: ToolOutcome;
 
   constructor(
     tool: string,
     message: string,
     output: string,
-    options: { cause?: unknown; retryable?: boolean } = {},
+    options: { cause?: unknown; retryable?: boolean; outcome?: ToolOutcome } = {},
   ) {
-    super(`${tool}_failed`, message, options);
+    const outcome = options.outcome ?? 'failed';
+    super(`${tool}_${outcome}`, message, options);
     this.tool = tool;
     this.output = output;
+    this.outcome = outcome;
   }
 }
 

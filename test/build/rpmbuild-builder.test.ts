@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RpmbuildBuilder } from '../../src/build/rpmbuild-builder.ts';
+import { ToolError } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { noarchTree } from '../helpers/rpm.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -38,6 +39,22 @@ describe('local rpmbuild', () => {
     if (result.ok) return;
     expect(result.error).toMatch(/rpmbuild -ba failed \(exit 1\)/);
     expect(result.logPath && readFileSync(result.logPath, 'utf8')).toMatch(/deliberate failure in %build/);
+  });
+
+  it('rejects with rpmbuild_timeout, its log kept, when a build runs past the time limit', async () => {
+    const dir = tempDir();
+    const tree = noarchTree(join(dir, 'slow'));
+    const spec = join(tree, 'greeter.spec');
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('%build\n:', '%build\nsleep 30'));
+    const slow = new RpmbuildBuilder({ log: silentLogger(), timeoutMs: 2000 });
+    const err = await slow.build(request(dir, { tree })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ToolError);
+    expect(err).toMatchObject({ code: 'rpmbuild_timeout', retryable: true });
+    const [message, tail] = (err as ToolError).message.split('; its output ends:\n');
+    expect(message).toBe('rpmbuild -ba timed out after 2 s and was killed with every process it started');
+    const log = readFileSync(join(dir, 'out', 'build.log'), 'utf8');
+    expect(log).toMatch(/^Building target platforms: /);
+    expect(log.trimEnd().endsWith(tail as string)).toBe(true);
   });
 
   it('refuses an architecture this machine cannot build, naming the alternative', async () => {

@@ -40,14 +40,11 @@ function plainGitAm(
   reproducible = true,
 ): string {
   const checkout = join(dir, `plain-${Math.random().toString(36).slice(2)}`);
-  execFileSync('git', ['clone', '-q', upstream, checkout], {
-    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' },
-  });
+  execFileSync('git', ['clone', '-q', upstream, checkout]);
   const env = {
     GIT_COMMITTER_NAME: 'patchferry',
     GIT_COMMITTER_EMAIL: 'patchferry@localhost',
     ...process.env,
-    GIT_CONFIG_GLOBAL: '/dev/null',
   };
   const run = (args: string[], extra: Record<string, string> = {}) =>
     execFileSync('git', args, { cwd: checkout, encoding: 'utf8', env: { ...env, ...extra } });

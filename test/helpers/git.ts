@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 let clock = Date.UTC(2026, 0, 1) / 1000;
 
-/** Runs git in `cwd` with an isolated configuration and fixed, increasing dates. */
+/** Runs git in `cwd` with fixed, increasing dates (the configuration is isolated for the whole run,
+ * see vitest.config.ts). */
 export function git(
   cwd: string,
   args: readonly string[],
@@ -16,8 +17,6 @@ export function git(
     encoding: 'utf8',
     env: {
       ...process.env,
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_CONFIG_NOSYSTEM: '1',
       GIT_AUTHOR_NAME: who.name,
       GIT_AUTHOR_EMAIL: who.email,
       GIT_COMMITTER_NAME: who.name,

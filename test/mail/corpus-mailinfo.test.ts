@@ -74,10 +74,7 @@ describe.skipIf(!available)('git mailinfo samples (corpora/git-mailinfo/expected
         const dir = mkdtempSync(join(tmpdir(), 'flowed-'));
         copyFileSync(join(root, 't/t4256/1/mailinfo.c.orig'), join(dir, 'mailinfo.c'));
         writeFileSync(join(dir, 'p.diff'), (await parseMail(messages[0] as Buffer)).diff ?? '');
-        execFileSync('git', ['apply', '-p1', 'p.diff'], {
-          cwd: dir,
-          env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' },
-        });
+        execFileSync('git', ['apply', '-p1', 'p.diff'], { cwd: dir });
         expect(readFileSync(join(dir, 'mailinfo.c'), 'utf8')).toBe(
           readFileSync(join(root, 't/t4256/1/mailinfo.c'), 'utf8'),
         );

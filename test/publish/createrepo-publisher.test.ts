@@ -67,6 +67,17 @@ describe('publishing with createrepo_c', () => {
     await publisher.publish({ ...req, buildId: 3, rpms: [rpms.r1] });
     expect(readlinkSync(served)).toMatch(/\/3$/);
   });
+
+  it('leaves the served repository as it was when the publication is aborted', async () => {
+    const root = tempDir();
+    const publisher = new CreaterepoPublisher({ root, baseUrl: 'http://h/', log: silentLogger() });
+    const req = { project: 'g', branch: 'master', platform: { name: 'fc41', arch: 'noarch' } };
+    await publisher.publish({ ...req, buildId: 1, rpms: [rpms.r1] });
+    await expect(
+      publisher.publish({ ...req, buildId: 2, rpms: [rpms.r2], signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ code: 'createrepo_c_aborted' });
+    expect(readlinkSync(join(root, 'g/master/fc41/noarch'))).toMatch(/\/1$/);
+  });
 });
 
 describe('the static repository server', () => {

@@ -67,7 +67,11 @@ describe.skipIf(!available)('exactly once, whatever kills the process', () => {
     let span = 2500;
     for (let round = 0; round < 10; round++) {
       for (const raw of batches.filter((_, i) => i % 10 === round).flat()) await d.append(raw, 'killed');
-      const result = await runSync(world, 150 + Math.floor(Math.random() * span));
+      const killAfterMs = 150 + Math.floor(Math.random() * span);
+      const result = await runSync(world, killAfterMs);
+      console.log(
+        `exactly-once round ${round}: SIGKILL at ${killAfterMs} ms, ${result.killed ? 'killed' : `finished first (${result.ms} ms)`}`,
+      );
       if (result.killed) kills++;
       else span = Math.max(result.ms - 150, 200);
     }

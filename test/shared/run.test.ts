@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ToolError } from '../../src/shared/errors.ts';
+import { runTool } from '../../src/shared/run.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
+
+/** A shell that starts a grandchild (`sleep 30 &`), writes its pid to `$1`, then waits on a child:
+ * stopping the shell alone would leave the grandchild running. */
+const TREE = 'echo started; sleep 30 & echo $! > "$1"; sleep 30; echo';
+
+/** Whether a process runs: an exited one is gone, or a zombie when nobody reaps it (as in containers
+ * whose init does not). */
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function grandchild(pidFile: string): Promise<number> {
+  await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  expect(running(pid)).toBe(true);
+  return pid;
+}
+
+/** The ToolError `run` rejects with, within 5 s: a stopped tool's rejection waits for its output to
+ * close, so a grandchild left running (`sleep 30`) would hold it for 30 s. */
+async function rejection(run: Promise<unknown>): Promise<ToolError> {
+  const started = Date.now();
+  const err = await run.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(Date.now() - started).toBeLessThan(5000);
+  expect(err).toBeInstanceOf(ToolError);
+  return err as ToolError;
+}
+
+describe('runTool', () => {
+  it('kills the tool and its grandchild when the time limit passes, and says it timed out', async () => {
+    const pidFile = join(tempDir(), 'pid');
+    const started = Date.now();
+    const run = rejection(runTool('sh', ['-c', TREE, 'sh', pidFile], { timeoutMs: 500 }));
+    const pid = await grandchild(pidFile);
+    const err = await run;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(err).toMatchObject({ code: 'sh_timeout', outcome: 'timeout', retryable: true, tool: 'sh' });
+    expect(err.message).toMatch(/^sh -c timed out after 0\.5 s .*; its output ends:\nstarted$/);
+    expect(running(pid)).toBe(false);
+  });
+
+  it('kills the tool and its grandchild when aborted, and says it was aborted', async () => {
+    const pidFile = join(tempDir(), 'pid');
+    const stop = new AbortController();
+    const run = rejection(
+      runTool('sh', ['-c', TREE, 'sh', pidFile], { signal: stop.signal, timeoutMs: 20_000 }),
+    );
+    const pid = await grandchild(pidFile);
+    stop.abort(new Error('shutting down'));
+    const err = await run;
+    expect(err).toMatchObject({ code: 'sh_aborted', outcome: 'aborted', retryable: false });
+    expect(err.message).toMatch(/^sh -c was aborted after [\d.]+ s .*; its output ends:\nstarted$/);
+    expect(err.cause).toEqual(new Error('shutting down'));
+    expect(running(pid)).toBe(false);
+  });
+
+  it('sends SIGKILL after the grace period to processes that ignore SIGTERM', async () => {
+    const pidFile = join(tempDir(), 'pid');
+    const stop = new AbortController();
+    const started = Date.now();
+    const run = rejection(
+      runTool('sh', ['-c', `trap '' TERM; ${TREE}`, 'sh', pidFile], {
+        signal: stop.signal,
+        killGraceMs: 300,
+      }),
+    );
+    const pid = await grandchild(pidFile);
+    stop.abort();
+    expect(await run).toMatchObject({ code: 'sh_aborted' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(running(pid)).toBe(false);
+  });
+
+  it('starts nothing when the signal is aborted already', async () => {
+    const marker = join(tempDir(), 'ran');
+    const err = await rejection(
+      runTool('sh', ['-c', 'touch "$1"', 'sh', marker], { signal: AbortSignal.abort() }),
+    );
+    expect(err).toMatchObject({ code: 'sh_aborted', output: '', retryable: false });
+    expect(err.message).toBe('sh -c was aborted before it started');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('reports a failing tool as before, a signal and a time limit given or not', async () => {
+    for (const opts of [{}, { signal: new AbortController().signal, timeoutMs: 20_000 }]) {
+      const err = await rejection(runTool('sh', ['-c', 'echo out; echo err >&2; exit 3'], opts));
+      expect(err).toMatchObject({
+        code: 'sh_failed',
+        outcome: 'failed',
+        retryable: false,
+        message: 'sh -c failed (exit 3)',
+        output: 'out\nerr\n',
+      });
+    }
+    // Killed by someone else, it failed: it neither timed out nor was aborted.
+    const killed = await rejection(runTool('sh', ['-c', 'kill -TERM $$'], { timeoutMs: 20_000 }));
+    expect(killed).toMatchObject({ code: 'sh_failed', message: 'sh -c failed (SIGTERM)' });
+  });
+
+  it('succeeds as before within its limit, with standard input and output', async () => {
+    const result = await runTool('sh', ['-c', 'cat; echo done >&2'], {
+      input: 'hello\n',
+      timeoutMs: 20_000,
+      signal: new AbortController().signal,
+    });
+    expect(result).toEqual({ output: 'hello\ndone\n', stdout: 'hello\n' });
+  });
+
+  it('keeps the output of a stopped tool and ends its message with the last lines', async () => {
+    const err = await rejection(runTool('sh', ['-c', 'seq 1 100; sleep 30'], { timeoutMs: 500 }));
+    expect(err.output).toBe(`${Array.from({ length: 100 }, (_, i) => i + 1).join('\n')}\n`);
+    expect(err.message.split('; its output ends:\n')[1]).toBe(
+      Array.from({ length: 20 }, (_, i) => i + 81).join('\n'),
+    );
+  });
+
+  it('refuses a time limit setTimeout cannot keep', async () => {
+    await expect(runTool('true', [], { timeoutMs: 0 })).rejects.toThrow(RangeError);
+    await expect(runTool('true', [], { timeoutMs: 2 ** 31 })).rejects.toThrow(RangeError);
+  });
+});
