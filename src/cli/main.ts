@@ -54,7 +54,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command "${command}"; run "patchferry --help" for the list`);
     }
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    // Another patchferry on the same database is a usage problem: nothing was done.
+    if (
+      err instanceof ConfigError ||
+      err instanceof UsageError ||
+      (err instanceof PatchferryError && err.code === 'database_busy')
+    ) {
       io.err(`patchferry: ${err.message}`);
       return 2;
     }
@@ -114,36 +119,44 @@ async function stage(
   const cfg = config(values.config, io);
   const log = logger(values['log-level'], io);
   const { build, jobFailed, publish, report, sync, withContext } = await pipeline();
-  return withContext(
+  // Ctrl-C or SIGTERM: the unit running is stopped with the tools it started, and runs again next time.
+  const stop = new AbortController();
+  void io.interrupted().then(() => stop.abort());
+  const { signal } = stop;
+  const status = await withContext(
     cfg,
     log,
     async (ctx) => {
       if (command === 'sync') {
-        const s = await sync(ctx, since ? { since } : {});
+        const s = await sync(ctx, since ? { since } : {}, signal);
         printSync(s, io.out);
         return jobFailed({ sync: s }) ? 1 : 0;
       }
       if (command === 'build') {
-        const b = await build(ctx, {
+        const filter = {
           ...(values.project ? { project: values.project } : {}),
           ...(values.branch ? { branch: values.branch } : {}),
           ...(values.platform ? { platform: values.platform } : {}),
           all: values.all ?? false,
-        });
+        };
+        const b = await build(ctx, filter, signal);
         printBuild(b, io.out);
         return jobFailed({ build: b }) ? 1 : 0;
       }
       if (command === 'publish') {
-        const p = await publish(ctx);
+        const p = await publish(ctx, signal);
         printPublish(p, io.out);
         return jobFailed({ publish: p }) ? 1 : 0;
       }
-      const r = await report(ctx);
+      const r = await report(ctx, signal);
       printReport(r, io.out);
       return jobFailed({ report: r }) ? 1 : 0;
     },
     io.env,
   );
+  if (!signal.aborted) return status;
+  io.err(`patchferry: ${command} interrupted; what it had not finished runs again next time`);
+  return 1;
 }
 
 /** A calendar day given as YYYY-MM-DD, as IMAP's SEARCH SINCE takes it. */
