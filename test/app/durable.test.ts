@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { detectMerges, mergeRequestMerged } from '../../src/app/propose/merges.ts';
+import { report, sync } from '../../src/app/stages.ts';
+import { fakeDeps } from '../fakes/deps.ts';
+import { FakeNotifier } from '../fakes/notifier.ts';
+import { patchMail } from '../fakes/source.ts';
+
+/** Use cases over in-memory fakes of every port: failures of one unit, retries of effects. */
+describe('durable work', () => {
+  it('goes on with the other series when one throws, retries it later, and gives up on it after maxAttempts, telling the failure recipients once', async () => {
+    const { deps, clock, source, git } = fakeDeps();
+    source.add(
+      patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }),
+      patchMail({ id: 'b@x', subject: '[master PATCH hello] add b' }),
+    );
+    git.throwFor('a@x');
+    const first = await sync(deps);
+    expect(first.applied.map((a) => a.series)).toEqual(['b@x']);
+    expect(first.units).toMatchObject([
+      { key: 'series:a@x', code: 'unexpected', error: 'git crashed applying a@x' },
+    ]);
+    expect(first.units[0]?.retryAt).not.toBeNull();
+
+    // Not due yet: the next run leaves it alone.
+    expect((await sync(deps)).units).toEqual([]);
+    clock.advance(60_000);
+    expect((await sync(deps)).units[0]?.retryAt).not.toBeNull();
+    clock.advance(120_000);
+    const last = await sync(deps);
+    expect(last.units).toMatchObject([{ key: 'series:a@x', retryAt: null }]);
+    // Its mail is final: no run plans it again; the failure recipients are told once.
+    expect(deps.store.mails.get('a@x')).toMatchObject({ state: 'final', outcome: 'not applied' });
+    clock.advance(3_600_000);
+    expect((await sync(deps)).units).toEqual([]);
+    const sent = await report(deps);
+    const dead = sent.sent.filter((s) => s.key === 'dead:series:a@x');
+    expect(dead).toMatchObject([{ to: ['mia@example.org'] }]);
+    expect(dead[0]?.body).toContain('git crashed applying a@x');
+    expect((await report(deps)).sent).toEqual([]);
+  });
+
+  it('delivers a note exactly once to a forge that answers 503 first, and opens one merge request', async () => {
+    const { deps, clock, source, forge } = fakeDeps({ forge: true });
+    if (!forge) throw new Error('no forge');
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    forge.failNext('open');
+    forge.failNext('comment');
+    const first = await sync(deps);
+    expect(first.proposed).toEqual([]);
+    expect(first.units).toMatchObject([{ key: 'mr:a@x:proposed', code: 'forge_unavailable' }]);
+    clock.advance(60_000);
+    const second = await sync(deps);
+    expect(second.proposed).toMatchObject([{ action: 'opened' }]);
+    // The status note met the second 503 and waits for its retry.
+    expect(second.units).toMatchObject([{ key: 'status:a@x:proposed', code: 'forge_unavailable' }]);
+    clock.advance(60_000);
+    await report(deps);
+    await report(deps);
+    expect(forge.mergeRequests).toHaveLength(1);
+    expect(forge.commentsOn('virt/hello', 1).map((c) => c.body)).toEqual([
+      expect.stringMatching(/^\*\*patchferry status\*\*, version 1/),
+    ]);
+  });
+
+  it('retries a mail only where it was not delivered, with the same key (and so Message-ID) everywhere', async () => {
+    const { deps, clock, source, notifier } = fakeDeps();
+    const outbox = new FakeNotifier('fake:outbox');
+    const all = { ...deps, notifiers: [notifier, outbox] };
+    source.add(patchMail({ id: 'q@x', subject: '[master PATCH qemu] not here' }));
+    await sync(all);
+    outbox.failNext();
+    const first = await report(all);
+    expect(first.units).toMatchObject([{ key: 'mail:q@x:rejected', code: 'smtp_failed' }]);
+    expect(notifier.sent.map((s) => s.key)).toEqual(['mail:q@x:rejected']);
+    expect(outbox.sent).toEqual([]);
+    clock.advance(60_000);
+    await report(all);
+    expect(notifier.sent.map((s) => s.key)).toEqual(['mail:q@x:rejected']);
+    expect(outbox.sent.map((s) => s.key)).toEqual(['mail:q@x:rejected']);
+  });
+
+  it('records one merge when the webhook and the forge poll see it at the same time', async () => {
+    const { deps, source, forge } = fakeDeps({ forge: true });
+    if (!forge) throw new Error('no forge');
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    await sync(deps);
+    forge.merge('virt/hello', 1, 'f'.repeat(40));
+    const [polled, hooked] = await Promise.all([
+      detectMerges(deps),
+      // The webhook arrives while the poll waits for the forge's answer.
+      Promise.resolve().then(() =>
+        mergeRequestMerged(deps, { repository: 'virt/hello', number: 1, mergeSha: 'f'.repeat(40) }),
+      ),
+    ]);
+    // Exactly one of them recorded it, whichever came first.
+    expect([polled.length, hooked ? 1 : 0].sort()).toEqual([0, 1]);
+    expect(deps.store.series.unbuiltBranches()).toEqual([{ project: 'hello', branch: 'master' }]);
+    await report(deps);
+    const merged = forge.commentsOn('virt/hello', 1).filter((c) => c.body.startsWith('Merged as'));
+    expect(merged).toHaveLength(1);
+    // Another delivery of the same webhook changes nothing.
+    expect(mergeRequestMerged(deps, { repository: 'virt/hello', number: 1, mergeSha: 'f'.repeat(40) })).toBe(
+      false,
+    );
+  });
+
+  it('edits the status note in place as the series moves from proposed to merged to built and published', async () => {
+    const { deps, source, forge } = fakeDeps({ forge: true });
+    if (!forge) throw new Error('no forge');
+    const { build, publish } = await import('../../src/app/stages.ts');
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    await sync(deps);
+    const status = () =>
+      forge.commentsOn('virt/hello', 1).filter((c) => c.body.includes('patchferry-status'));
+    expect(status()).toHaveLength(1);
+    expect(status()[0]?.body).toContain('- [ ] merged: waiting for a reviewer');
+    forge.merge('virt/hello', 1, 'f'.repeat(40));
+    await sync(deps);
+    await build(deps);
+    await publish(deps);
+    await report(deps);
+    expect(status()).toHaveLength(1);
+    expect(status()[0]?.body).toContain('- [x] merged into `master`');
+    expect(status()[0]?.body).toContain('- [x] published');
+    expect(status()[0]?.body).toContain('**Built**');
+    expect(forge.statuses.map((s) => s.status.name)).toEqual(['patchferry/rpm/el9']);
+  });
+});

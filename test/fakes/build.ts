@@ -1,0 +1,32 @@
+import type { BuildRequest, BuildResult, Builder } from '../../src/ports/builder.ts';
+import type { Publication, PublishRequest, Publisher } from '../../src/ports/publisher.ts';
+
+/** A builder that "builds" one RPM per request, named by its commit and platform. */
+export class FakeBuilder implements Builder {
+  readonly built: BuildRequest[] = [];
+
+  build(request: BuildRequest): Promise<BuildResult> {
+    this.built.push(request);
+    const rpm = `${request.outDir}/${request.project}-1.0-1.${request.commit.slice(0, 7)}${request.platform.dist}.${request.platform.arch}.rpm`;
+    return Promise.resolve({ ok: true, rpms: [rpm], srpm: null, logPath: `${request.outDir}/build.log` });
+  }
+
+  logTail(): Promise<string | null> {
+    return Promise.resolve(null);
+  }
+}
+
+/** A publisher that records what it published and answers with its would-be URLs. */
+export class FakePublisher implements Publisher {
+  readonly published: PublishRequest[] = [];
+
+  publish(request: PublishRequest): Promise<Publication> {
+    this.published.push(request);
+    const path = `${request.project}/${request.branch}/${request.platform.name}/${request.platform.arch}`;
+    return Promise.resolve({
+      path,
+      url: `http://repos.example/${path}/`,
+      repoFileUrl: `http://repos.example/${request.project}/${request.branch}/${request.platform.name}/${request.project}-${request.branch}.repo`,
+    });
+  }
+}

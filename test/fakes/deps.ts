@@ -1,0 +1,62 @@
+import type { Deps } from '../../src/app/deps.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { openStore } from '../../src/store/store.ts';
+import { FakeBuilder, FakePublisher } from './build.ts';
+import { ManualClock } from './clock.ts';
+import { FakeForge } from './forge.ts';
+import { FakeGit } from './git.ts';
+import { FakeNotifier } from './notifier.ts';
+import { MemorySource } from './source.ts';
+
+/** Every port of a use case as an in-memory fake (the store is SQLite in memory), and the fakes
+ * themselves for the test to drive and look at. */
+export function fakeDeps(options: { forge?: boolean } = {}) {
+  const clock = new ManualClock();
+  const source = new MemorySource();
+  const git = new FakeGit();
+  const forge = options.forge ? new FakeForge() : null;
+  const notifier = new FakeNotifier();
+  const builder = new FakeBuilder();
+  const publisher = new FakePublisher();
+  const config = configSchema.parse({
+    state: { database: ':memory:' },
+    workDir: '/nonexistent/work',
+    sources: [{ type: 'mbox', path: 'list.mbox' }],
+    projects: {
+      hello: {
+        git: '/nonexistent/hello.git',
+        branches: ['master'],
+        platforms: ['el9'],
+        ...(forge ? { forgePath: 'virt/hello' } : {}),
+      },
+    },
+    platforms: { el9: { dist: '.el9', arch: 'x86_64' } },
+    ...(forge ? { forge: { type: 'gitlab', url: 'http://127.0.0.1:1', tokenEnv: 'GL_TOKEN' } } : {}),
+    publisher: { root: 'repos', baseUrl: 'http://repos.example/' },
+    reporter: {
+      from: 'patchferry <patchferry@example.org>',
+      listAddress: 'list@example.org',
+      failureRecipients: ['mia@example.org'],
+    },
+    work: { maxAttempts: 3, retrySeconds: 30, maxRetrySeconds: 600 },
+  });
+  const deps: Deps = {
+    config,
+    log: silentLogger(),
+    clock,
+    store: openStore(':memory:'),
+    sources: [source],
+    applier: git,
+    repository: git,
+    forge,
+    builder,
+    publisher,
+    notifiers: [notifier],
+    worker: {
+      holder: 'test:1',
+      policy: { maxAttempts: 3, baseMs: 30_000, maxMs: 600_000, leaseMs: 300_000 },
+    },
+  };
+  return { deps, clock, source, git, forge, notifier, builder, publisher };
+}
