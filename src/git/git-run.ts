@@ -23,7 +23,7 @@ export interface GitOptions {
 }
 
 /**
- * git run through runTool, for the applier's hot path. simple-git, used elsewhere, waits 50 ms
+ * git run through runTool, for the applier's hot path. simple-git (which patchferry no longer uses) waits 50 ms
  * after every command that prints nothing (`fetch --quiet`, `am --quiet`, `push --quiet`,
  * `update-ref`, `checkout --quiet` …): a quarter of a second per series, measured in bench:apply.
  * A failure rejects with git's own words as the message, as simple-git's errors do; a command

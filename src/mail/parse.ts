@@ -11,7 +11,7 @@ import {
 } from './body.ts';
 import { firstAddress, headerDate, headerText, messageIds, readHeaders } from './headers.ts';
 import type { Mail, MailKind } from './mail.ts';
-import { own } from './own.ts';
+import { detachedCopy } from './detached-copy.ts';
 import { plainBody } from './plain-body.ts';
 import { parseSubject, type SubjectTag } from './subject.ts';
 
@@ -34,10 +34,10 @@ export function identifyMail(raw: Buffer): {
   const headers = readHeaders(raw);
   const thread = new Set([...messageIds(headers, 'in-reply-to'), ...messageIds(headers, 'references')]);
   return {
-    messageId: own(messageIds(headers, 'message-id')[0] ?? syntheticMessageId(raw)),
-    subject: own(headerText(headers, 'subject') ?? ''),
-    sender: own(firstAddress(headers, 'from').address),
-    thread: [...thread].map(own),
+    messageId: detachedCopy(messageIds(headers, 'message-id')[0] ?? syntheticMessageId(raw)),
+    subject: detachedCopy(headerText(headers, 'subject') ?? ''),
+    sender: detachedCopy(firstAddress(headers, 'from').address),
+    thread: [...thread].map(detachedCopy),
   };
 }
 
@@ -68,17 +68,17 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     throw new MailParseError(errorMessage(err), err);
   }
   text = text.replace(/\r\n/g, '\n');
-  const subject = own(headerText(headers, 'subject') ?? '');
+  const subject = detachedCopy(headerText(headers, 'subject') ?? '');
   const tag = parseSubject(subject);
   const diff = findDiff(text) ?? attachedDiffs[0] ?? null;
   const pull = findPullRequest(text);
   const from = firstAddress(headers, 'from');
   const inReplyTo = messageIds(headers, 'in-reply-to')[0];
   return {
-    messageId: own(messageIds(headers, 'message-id')[0] ?? syntheticMessageId(raw)),
-    inReplyTo: inReplyTo === undefined ? null : own(inReplyTo),
-    references: messageIds(headers, 'references').map(own),
-    from: { name: own(from.name), address: own(from.address) },
+    messageId: detachedCopy(messageIds(headers, 'message-id')[0] ?? syntheticMessageId(raw)),
+    inReplyTo: inReplyTo === undefined ? null : detachedCopy(inReplyTo),
+    references: messageIds(headers, 'references').map(detachedCopy),
+    from: { name: detachedCopy(from.name), address: detachedCopy(from.address) },
     subject,
     date: headerDate(headers),
     tag,
@@ -86,12 +86,12 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     text,
     diff,
     trailers: findTrailers(diff ? commitMessage(text) : text).map((t) => ({
-      key: own(t.key),
-      value: own(t.value),
-      address: t.address === null ? null : own(t.address),
+      key: detachedCopy(t.key),
+      value: detachedCopy(t.value),
+      address: t.address === null ? null : detachedCopy(t.address),
     })),
-    pull: pull && { url: own(pull.url), ref: pull.ref === null ? null : own(pull.ref) },
-    supersedes: findSupersedes(text).map(own),
+    pull: pull && { url: detachedCopy(pull.url), ref: pull.ref === null ? null : detachedCopy(pull.ref) },
+    supersedes: findSupersedes(text).map(detachedCopy),
     changeId: nullableOwn(findChangeId(text)),
   };
 }
@@ -111,5 +111,5 @@ function syntheticMessageId(raw: Buffer): string {
 }
 
 function nullableOwn(value: string | null): string | null {
-  return value === null ? null : own(value);
+  return value === null ? null : detachedCopy(value);
 }

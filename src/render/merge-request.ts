@@ -124,6 +124,24 @@ export function renderVersionFailed(f: {
   ].join('\n');
 }
 
+/** The commit status of one target's build: its name (one per platform, side by side on the
+ * commit), state, and a description within GitHub's 140 characters. */
+export function renderBuildStatus(b: BuildFacts): {
+  state: 'success' | 'failed';
+  name: string;
+  description: string;
+  url?: string;
+} {
+  return {
+    state: b.ok ? 'success' : 'failed',
+    name: `patchferry/rpm/${b.platform}`,
+    description: b.ok
+      ? `${b.rpms.length} RPM${b.rpms.length === 1 ? '' : 's'} built`
+      : (b.error ?? 'build failed').slice(0, 140),
+    ...(b.repoUrl ? { url: b.repoUrl } : {}),
+  };
+}
+
 /** The comment on an MR once a reviewer merged it. */
 export function renderMerged(f: {
   readonly commit: string;

@@ -8,6 +8,7 @@ import {
   type BuildFacts,
   type SeriesFacts,
 } from '../../render/report.ts';
+import { renderBuildStatus } from '../../render/merge-request.ts';
 import { queueForge, queueMail } from '../../work/outbox.ts';
 import { seriesPlan, unitKey, type SeriesPlan } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
@@ -64,12 +65,7 @@ export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'b
           type: 'commit-status',
           seriesId: series.id,
           sha: commit,
-          status: {
-            state: b.ok ? 'success' : 'failed',
-            name: `patchferry/rpm/${b.platform}`,
-            description: b.ok ? `${b.rpms.length} RPMs built` : (b.error ?? 'build failed').slice(0, 140),
-            ...(b.repoUrl ? { url: b.repoUrl } : {}),
-          },
+          status: renderBuildStatus(b),
         });
       }
     });
