@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Git } from './git-run.ts';
+import { processAlive } from '../shared/process-alive.ts';
 
 /** A worktree lent to one series at a time. */
 export interface LentWorktree {
@@ -106,20 +107,11 @@ async function takeLock(lock: string): Promise<'free' | 'abandoned' | 'held'> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-    if (holder > 0 && alive(holder)) return 'held';
+    if (holder > 0 && processAlive(holder)) return 'held';
     // Empty: its taker is between creating and writing it, unless that was long ago.
     const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
     if (!(holder > 0) && age < 10_000) return 'held';
     await rm(lock, { force: true });
     abandoned = true;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -13,3 +13,16 @@ function fieldPath(path: readonly PropertyKey[]): string {
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
   return out || '(top level)';
 }
+
+/** `data` as `schema` has it, or the error `refuse` makes of what did not fit (described as
+ * describeIssues does): every boundary that reads what it did not write (a forge's answer, a
+ * database row) stops a wrong value there, with a message naming the field. */
+export function parseOr<T>(
+  schema: z.ZodType<T>,
+  data: unknown,
+  refuse: (issues: string, cause: z.ZodError) => Error,
+): T {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  throw refuse(describeIssues(result.error), result.error);
+}

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { PatchferryError } from '../shared/errors.ts';
+import { processAlive } from '../shared/process-alive.ts';
 
 /** A database this process holds the lock of, and how many stores opened it (tests and the daemon
  * open several in one process; the lock is the process's, so they share it). Per process by
@@ -50,7 +51,7 @@ function acquire(file: string): void {
       }
     }
     const pid = holder(file);
-    if (pid !== null && pid !== process.pid && alive(pid)) {
+    if (pid !== null && pid !== process.pid && processAlive(pid)) {
       throw new PatchferryError(
         'database_busy',
         `another patchferry (pid ${pid}) is working on this database (${file.slice(0, -5)}); wait for it to finish, or stop it`,
@@ -74,15 +75,5 @@ function holder(file: string): number | null {
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

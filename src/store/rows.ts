@@ -1,17 +1,22 @@
 import { z } from 'zod';
+import { parseOr } from '../shared/describe-issues.ts';
 import { PatchferryError } from '../shared/errors.ts';
 
 /** A row as its table's schema says it is: a row that is not (a database edited by hand, or by a
  * newer patchferry) is an error naming the table, never a value of the wrong type. */
 export function rows<T>(table: string, schema: z.ZodType<T>, found: readonly unknown[]): T[] {
-  return found.map((r) => {
-    const parsed = schema.safeParse(r);
-    if (parsed.success) return parsed.data;
-    throw new PatchferryError(
-      'database_row_invalid',
-      `a row of table ${table} is not what this patchferry wrote: ${parsed.error.message}; restore the database from a backup, or remove it (patchferry rebuilds it from the mailbox, git and the forge)`,
-    );
-  });
+  return found.map((r) =>
+    parseOr(
+      schema,
+      r,
+      (issues, cause) =>
+        new PatchferryError(
+          'database_row_invalid',
+          `a row of table ${table} is not what this patchferry wrote (${issues}); restore the database from a backup, or remove it (patchferry rebuilds it from the mailbox, git and the forge)`,
+          { cause },
+        ),
+    ),
+  );
 }
 
 export const text = z.string();

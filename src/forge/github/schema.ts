@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForgeError } from '../../ports/forge.ts';
-import { describeIssues } from '../../shared/describe-issues.ts';
+import { parseOr } from '../../shared/describe-issues.ts';
 
 /* What patchferry reads of GitHub's answers and webhooks, and nothing more: a field GitHub adds or
  * patchferry ignores is let through, a field it reads that is missing or of another type is not. */
@@ -42,12 +42,15 @@ export const closedPullRequestEventSchema = z.object({
 /** `data` as `schema` has it, or a ForgeError that names the fields that do not fit: an answer
  * that is not what GitHub sends stops here instead of as a TypeError further on. */
 export function parseAnswer<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
-  const result = schema.safeParse(data);
-  if (result.success) return result.data;
-  throw new ForgeError(
-    'forge_invalid',
-    `GitHub: cannot ${what}: the answer is not what GitHub sends (${describeIssues(result.error)}); check that forge.url is GitHub's REST API root`,
-    null,
-    { cause: result.error },
+  return parseOr(
+    schema,
+    data,
+    (issues, cause) =>
+      new ForgeError(
+        'forge_invalid',
+        `GitHub: cannot ${what}: the answer is not what GitHub sends (${issues}); check that forge.url is GitHub's REST API root`,
+        null,
+        { cause },
+      ),
   );
 }

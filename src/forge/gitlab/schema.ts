@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForgeError } from '../../ports/forge.ts';
-import { describeIssues } from '../../shared/describe-issues.ts';
+import { parseOr } from '../../shared/describe-issues.ts';
 
 /* What patchferry reads of GitLab's answers and webhooks, and nothing more: a field GitLab adds or
  * patchferry ignores is let through, a field it reads that is missing or of another type is not. */
@@ -44,12 +44,15 @@ export const mergeRequestHookSchema = z.object({
 /** `data` as `schema` has it, or a ForgeError that names the fields that do not fit: an answer
  * that is not what GitLab sends stops here instead of as a TypeError further on. */
 export function parseAnswer<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
-  const result = schema.safeParse(data);
-  if (result.success) return result.data;
-  throw new ForgeError(
-    'forge_invalid',
-    `GitLab: cannot ${what}: the answer is not what GitLab sends (${describeIssues(result.error)}); check that forge.url is a GitLab instance`,
-    null,
-    { cause: result.error },
+  return parseOr(
+    schema,
+    data,
+    (issues, cause) =>
+      new ForgeError(
+        'forge_invalid',
+        `GitLab: cannot ${what}: the answer is not what GitLab sends (${issues}); check that forge.url is a GitLab instance`,
+        null,
+        { cause },
+      ),
   );
 }
