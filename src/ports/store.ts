@@ -131,7 +131,8 @@ export interface SeriesRecords {
   }): SeriesRecord[];
   /** Another series with the same changes already applied to the same branch. */
   appliedTwin(fingerprint: string, project: string, branch: string, exceptId: string): string | null;
-  /** Applied series whose branch was built (build_commit set) but whose build report may be due. */
+  /** Applied series whose branch was built (build_commit set) and whose build report
+   * (`series:<id>:built:<commit>`) was not queued yet: those whose report may be due. */
   awaitingReport(): { series: SeriesRecord; application: ApplicationRecord }[];
   /** Notes that `head` is about to be pushed for a series, before the push. */
   recordPush(push: PushRecord): void;

@@ -156,7 +156,8 @@ export class SeriesRecords implements SeriesRecordsPort {
   }
 
   awaitingReport(): { series: SeriesRecord; application: ApplicationRecord }[] {
-    // The latest application of each series, once its branch was built.
+    // The latest application of each series, once its branch was built, whose build report
+    // (queued under series:<id>:built:<commit>, see app/report/series-report.ts) is not queued yet.
     const found = rows(
       'applications',
       applicationRow,
@@ -164,6 +165,7 @@ export class SeriesRecords implements SeriesRecordsPort {
         .prepare(
           `SELECT a.* FROM applications a WHERE a.state = 'applied' AND a.build_commit IS NOT NULL
              AND a.id = (SELECT max(id) FROM applications b WHERE b.series_id = a.series_id)
+             AND NOT EXISTS (SELECT 1 FROM work w WHERE w.key = 'series:' || a.series_id || ':built:' || a.build_commit)
            ORDER BY a.id`,
         )
         .all(),
