@@ -138,7 +138,9 @@ const reporter = z.strictObject({
 });
 
 const subjects = z.strictObject({
-  /** A regular expression with named groups repo, branch, version, part, total tried before the default grammar. */
+  /** A regular expression tried on the subject before the default grammar: its named groups repo and
+   * branch (optional; else the project's first branch) route the series. Only those two are read:
+   * version and part numbers always come from the default grammar (series/route.ts). */
   pattern: z
     .string()
     .refine(isRegExp, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid regular expression` })
