@@ -8,8 +8,7 @@
 const CORE = '^src/(mail|series|rpm|render)/';
 // Each forge is an adapter of its own: src/forge/gitlab/ and src/forge/github/ never import each other.
 const ADAPTERS = 'ingest|git|forge/[^/]+|build|publish|notify|store';
-const SDKS =
-  '(^|node_modules/)(nodemailer|imapflow|@gitbeaker|octokit|@octokit|probot|xmlrpc|pino)(/|$)';
+const SDKS = '(^|node_modules/)(nodemailer|imapflow|@gitbeaker|octokit|@octokit|probot|xmlrpc|pino)(/|$)';
 // nodemailer's address parser is a pure function; the core may use it to read From: headers.
 const PURE_PARTS = '(^|node_modules/)nodemailer/(lib|dist/(esm|cjs))/addressparser';
 

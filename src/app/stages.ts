@@ -2,7 +2,13 @@ import type { UnitKind } from '../ports/work-queue.ts';
 import { drain, type DrainSummary, type Handlers, type WorkerOptions } from '../work/worker.ts';
 import type { SeriesOutcome } from './apply/apply.ts';
 import { seriesHandler } from './apply/series-unit.ts';
-import { buildHandler, queueBuilds, type BuildFilter, type BuildOutcome } from './build/build.ts';
+import {
+  buildHandler,
+  queueBuilds,
+  type BuildFilter,
+  type BuildOutcome,
+  type SkippedBranch,
+} from './build/build.ts';
 import type { Deps } from './deps.ts';
 import { settle } from './intake/ingest.ts';
 import { intake, type IntakeOptions, type IntakeSummary } from './intake/intake.ts';
@@ -37,11 +43,15 @@ export interface SyncSummary extends Omit<IntakeSummary, 'resends'> {
   readonly proposed: readonly Proposal[];
   /** Merge-request mode: merge requests found merged (their target branches are built next). */
   readonly merged: readonly Merge[];
+  /** Merge-request mode: merge requests the forge did not answer for (asked again next time). */
+  readonly unchecked: readonly { url: string; error: string }[];
   readonly units: readonly UnitProblem[];
 }
 
 export interface BuildSummary {
   readonly builds: readonly BuildOutcome[];
+  /** Branches whose tip could not be read: built by the next run. */
+  readonly skipped: readonly SkippedBranch[];
   readonly units: readonly UnitProblem[];
 }
 
@@ -114,20 +124,19 @@ export async function sync(
   options: IntakeOptions = {},
   signal?: AbortSignal,
 ): Promise<SyncSummary> {
-  const merged = await detectMerges(deps);
+  const looked = await detectMerges(deps);
   const taken = await intake(deps, options);
   const { c, units } = await run(deps, ['series', 'forge'], signal);
   // The series just applied made their mails final: the mailboxes that can hold a mark get it.
   await settle(deps);
-  return syncSummary({ ...taken, merged }, c, units);
+  return syncSummary({ ...taken, ...looked }, c, units);
 }
 
+/** What intake found, with what the look at the forge found. */
+type Taken = IntakeSummary & Awaited<ReturnType<typeof detectMerges>>;
+
 /** The sync part of a summary: what intake found and what the units of a drain did with it. */
-function syncSummary(
-  taken: IntakeSummary & { merged: readonly Merge[] },
-  c: Collected,
-  units: readonly UnitProblem[],
-): SyncSummary {
+function syncSummary(taken: Taken, c: Collected, units: readonly UnitProblem[]): SyncSummary {
   const of = <T extends SeriesOutcome['type']>(type: T) =>
     c.series.filter((o): o is Extract<SeriesOutcome, { type: T }> => o.type === type);
   return {
@@ -146,7 +155,7 @@ function syncSummary(
   };
 }
 
-const NOTHING_TAKEN: IntakeSummary & { merged: readonly Merge[] } = {
+const NOTHING_TAKEN: Taken = {
   newMails: 0,
   quarantined: [],
   rejected: [],
@@ -157,20 +166,25 @@ const NOTHING_TAKEN: IntakeSummary & { merged: readonly Merge[] } = {
   superseded: [],
   queued: [],
   merged: [],
+  unchecked: [],
 };
 
 /** The daemon's side of the stages: what intake found (`taken`, when it ran) or what one drain of
  * every kind of unit did, as one summary. */
 export function roundSummary(
   round:
-    | { taken: IntakeSummary & { merged: readonly Merge[] } }
-    | { c: Collected; drained: DrainSummary; reused: readonly BuildOutcome[] },
+    | { taken: Taken }
+    | {
+        c: Collected;
+        drained: DrainSummary;
+        queued: { reused: readonly BuildOutcome[]; skipped: readonly SkippedBranch[] };
+      },
 ): JobSummary {
   if ('taken' in round) {
     const none: Collected = collector();
     return {
       sync: syncSummary(round.taken, none, []),
-      build: { builds: [], units: [] },
+      build: { builds: [], skipped: [], units: [] },
       publish: { published: [], failed: [], units: [] },
       report: { sent: [], failed: [], units: [] },
     };
@@ -180,7 +194,11 @@ export function roundSummary(
   const kind = (...k: UnitKind[]) => units.filter((u) => k.includes(u.kind));
   return {
     sync: syncSummary(NOTHING_TAKEN, c, kind('series')),
-    build: { builds: [...round.reused, ...c.builds], units: kind('build') },
+    build: {
+      builds: [...round.queued.reused, ...c.builds],
+      skipped: round.queued.skipped,
+      units: kind('build'),
+    },
     publish: { published: c.published, failed: kind('publish').map(fail), units: kind('publish') },
     report: {
       sent: c.deliveries.map(sent),
@@ -196,9 +214,9 @@ export async function build(
   filter: BuildFilter = {},
   signal?: AbortSignal,
 ): Promise<BuildSummary> {
-  const reused = await queueBuilds(deps, filter);
+  const { reused, skipped } = await queueBuilds(deps, filter);
   const { c, units } = await run(deps, ['build'], signal);
-  return { builds: [...reused, ...c.builds], units };
+  return { builds: [...reused, ...c.builds], skipped, units };
 }
 
 /** `publish`: every successful build published as a yum repository. */
@@ -233,9 +251,9 @@ export async function runStages(
  * a unit retried later or dead). */
 export function jobFailed(job: Partial<JobSummary>): boolean {
   return Boolean(
-    (job.sync && (job.sync.failed.length > 0 || job.sync.units.length > 0)) ||
+    (job.sync && job.sync.failed.length + job.sync.units.length + job.sync.unchecked.length > 0) ||
     job.build?.builds.some((b) => !b.ok) ||
-    (job.build && job.build.units.length > 0) ||
+    (job.build && job.build.units.length + job.build.skipped.length > 0) ||
     (job.publish && job.publish.failed.length > 0) ||
     (job.report && job.report.failed.length > 0),
   );

@@ -5,12 +5,12 @@ Usage: patchferry <command> [options]
 Commands:
   demo           make a demo world and run the main job on it, then serve its repositories
   sync           read the mail sources, record new mail, apply complete series
-  watch          stay running: every stage whenever new mail arrives (IMAP IDLE)
+  watch          stay running: read mail when it arrives, run every unit of work as it is due
   serve          watch, and receive the forge's webhooks (a merged request builds at once)
   import         feed mailbox files or public-inbox archives through sync
   build          build RPMs of branches that received series, for every platform
   publish        publish successful builds as yum repositories
-  report         send the reports of what happened (list replies, outbox)
+  report         send the reports of what happened (list replies, outbox, merge request notes)
   config check   validate a configuration file
   scan           describe the mails and series in mailbox files (no state, no effects)
 
@@ -19,8 +19,14 @@ Options for every command:
   --log-level L  trace, debug, info, warn, error (JSON log lines go to stderr)
   -h, --help     help for a command
 
-Exit status: 0 done; 1 the job ran and something failed (the report says what);
-2 usage or configuration error.
+Each stage queues units of work (a series, a build, a publication, a report) and runs
+them; a unit that fails is retried later with backoff (work.retrySeconds), and after
+work.maxAttempts it is given up and reported to reporter.failureRecipients. Ctrl-C or
+SIGTERM stops the running unit, which runs again next time.
+
+Exit status: 0 done; 1 the job ran and something failed (the report says what, RETRY
+and GAVE UP lines name units that failed); 2 usage or configuration error, or another
+patchferry is working on the same database.
 `;
 
 export const COMMAND_HELP: Record<string, string> = {
@@ -50,12 +56,14 @@ unmarked ones.
 `,
   watch: `Usage: patchferry watch [--config FILE] [--poll SECONDS]
 
-Runs every stage (sync, build, publish, report) at start and again whenever new mail
-arrives: IMAP folders push it with IDLE (or are polled every sources[].pollSeconds
-where the server has no IDLE); files and archives are read again every --poll
-seconds (default 60). In merge-request mode the forge is also asked every --poll
-seconds whether an open merge request was merged (serve hears it at once through
-webhooks). Reconnects after any drop. Stops on Ctrl-C or SIGTERM.
+Reads the mail at start and again whenever new mail arrives: IMAP folders push it with
+IDLE (or are polled every sources[].pollSeconds where the server has no IDLE); files and
+archives are read again every --poll seconds (default 60). In merge-request mode the forge
+is also asked every --poll seconds whether an open merge request was merged (serve hears
+it at once through webhooks). Beside it, a worker runs every unit of work as it comes due
+(series, builds, publications, reports, retries), so a long build never holds up the mail.
+Reconnects after any drop. Ctrl-C or SIGTERM: stops taking work, gives the running unit
+work.shutdownSeconds (default 30) to finish, then stops it; it runs again next start.
 `,
   serve: `Usage: patchferry serve [--config FILE] [--port N] [--host H] [--poll SECONDS]
 
@@ -89,8 +97,10 @@ project/branch/platform/arch under publisher.root, switched atomically.
 `,
   report: `Usage: patchferry report [--config FILE]
 
-Queues the report of every series whose builds finished, then sends every queued
-report: a reply threaded on the list (SMTP) and/or the outbox mbox file.
+Queues the report of every series whose builds finished, then delivers everything in the
+outbox: replies threaded on the list (SMTP and/or the outbox mbox file; each destination
+gets a mail once, a retry only where it was not delivered), and in merge-request mode the
+notes, the status note (edited in place) and commit statuses on the forge.
 `,
   scan: `Usage: patchferry scan [--json] [--config FILE] PATH...
 

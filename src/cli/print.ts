@@ -26,6 +26,7 @@ export function printSync(s: SyncSummary, out: (line: string) => void): void {
   for (const p of s.proposed)
     out(`  ${p.action.padEnd(9)} ${p.project}/${p.branch} from ${p.sourceBranch}: ${p.url}  <${p.series}>`);
   for (const m of s.merged) out(`  merged    ${m.url} as ${m.commit.slice(0, 12)}  <${m.series}>`);
+  for (const u of s.unchecked) out(`  UNCHECKED ${u.url}: ${u.error} (asked again next time)`);
   printUnits(s.units, out);
 }
 
@@ -41,6 +42,7 @@ export function printBuild(b: BuildSummary, out: (line: string) => void): void {
         : `  FAILED    ${what}: ${x.error ?? ''}${x.logPath ? ` (log: ${x.logPath})` : ''}`,
     );
   }
+  for (const x of b.skipped) out(`  SKIPPED   ${x.project}/${x.branch}: ${x.error} (built by the next run)`);
   printUnits(b.units, out);
 }
 

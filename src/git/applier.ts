@@ -38,7 +38,7 @@ export class GitApplier implements Applier {
       this.#mirror.fetch(req.project, req.gitUrl, { branch: req.branch }),
       checkBranchName(target.branch),
     ]);
-    const mirror = this.#git(gitDir);
+    const mirror = this.#git(gitDir, req.signal);
     const fetched = took();
     const { start, baseNote } = await this.#base(mirror, req);
     const settings = amSettings(gitDir, mirror);
@@ -80,11 +80,11 @@ export class GitApplier implements Applier {
     try {
       lent = await this.#pool(req.project).lend(
         mirror,
-        (dir) => this.#git(dir),
+        (dir) => this.#git(dir, req.signal),
         head,
         (work) => this.#mirror.exclusive(req.project, work),
       );
-      const git = this.#git(lent.dir);
+      const git = this.#git(lent.dir, req.signal);
       const base = first.base ?? (await lent.head());
       ms.worktree = took();
       for (let alone = false; applied < total;) {
@@ -166,6 +166,7 @@ export class GitApplier implements Applier {
       });
       return { ...outcome, ref };
     } catch (err) {
+      if (err instanceof ToolError && err.outcome !== 'failed') throw err;
       // git itself failed somewhere on the way: `git am` gets the series and says what is wrong.
       this.#opts.log.warn(
         { project: req.project, err: errorMessage(err) },
@@ -205,9 +206,14 @@ export class GitApplier implements Applier {
     return this.#opts.committer ?? { name: 'patchferry', email: 'patchferry@localhost' };
   }
 
-  #git(baseDir: string): Git {
+  /** git in `baseDir` as the committer, stopped (with what it started) when the series' unit is. */
+  #git(baseDir: string, signal?: AbortSignal): Git {
     const who = this.#committer();
-    return gitAt({ cwd: baseDir, config: [`user.name=${who.name}`, `user.email=${who.email}`] });
+    return gitAt({
+      cwd: baseDir,
+      config: [`user.name=${who.name}`, `user.email=${who.email}`],
+      ...(signal ? { signal } : {}),
+    });
   }
 }
 

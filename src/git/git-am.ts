@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Git } from './git-run.ts';
-import { errorMessage } from '../shared/errors.ts';
+import { ToolError, errorMessage } from '../shared/errors.ts';
 import { amMailbox } from './am-mailbox.ts';
 import type { ApplyResult, PatchToApply } from '../ports/repository.ts';
 
@@ -43,6 +43,8 @@ export async function gitAm(run: GitAmRun): Promise<ApplyResult | null> {
         files[i] ?? '',
       ]);
     } catch (err) {
+      // Stopped (the unit shut down) or out of time: not the patch's doing, nothing to report.
+      if (err instanceof ToolError && err.outcome !== 'failed') throw err;
       return failure(git, run.base, group, done, err);
     }
     done += group.length;

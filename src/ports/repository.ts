@@ -24,6 +24,9 @@ export interface ApplyRequest {
   readonly reproducible?: boolean;
   /** Keep the result in the mirror as refs/patchferry/<keepAs>, for range-diffs with later versions. */
   readonly keepAs?: string;
+  /** Stops the application (git and what it started are killed): the unit is shut down. Nothing is
+   * pushed once it fired; the unit applies the series again when it runs again. */
+  readonly signal?: AbortSignal;
 }
 
 export type ApplyResult =

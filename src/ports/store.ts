@@ -142,6 +142,9 @@ export interface SeriesRecords {
   recordApplication(app: Omit<ApplicationRecord, 'createdAt' | 'buildCommit'>): void;
   /** Series applied to a branch since its last build are contained in the build of `commit`. */
   markBuilt(project: string, branch: string, commit: string): void;
+  /** Series proposed as merge requests whose latest application is in the build of `commit` of
+   * the branch: those whose status note a build of it moves. */
+  proposedInBuild(project: string, branch: string, commit: string): string[];
   /** (project, branch) pairs with applied series no build has picked up yet. */
   unbuiltBranches(): { project: string; branch: string }[];
   /** The latest attempt to apply a series, if any. */

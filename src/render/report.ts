@@ -266,9 +266,10 @@ export function renderDeadUnit(f: DeadUnitFacts, audience: Audience): ReportMess
       '',
       ...indent(f.message),
       '',
-      'It is not tried again by itself. Fix the cause, then run the stage again',
-      '(patchferry sync, build, publish or report): a new attempt is made for new work;',
-      'this unit stays dead and is listed by the next run.',
+      'patchferry does not try it again by itself. Fix the cause; then a build is',
+      'asked for again by the next "patchferry build" of its branch, and a series by',
+      'mailing it again (a new version, or a RESEND). Other work stays undone: the log',
+      'names the unit, and its error stays recorded in the state database.',
     ].join('\n'),
   };
 }

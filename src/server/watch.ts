@@ -75,10 +75,10 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
       await Promise.race([poked.next(), aborted(signal)]);
       if (signal.aborted) break;
       try {
-        const merged = await detectMerges(ctx);
+        const looked = await detectMerges(ctx);
         const taken = await intake(ctx);
         worked.fire();
-        options.onRun?.({ job: roundSummary({ taken: { ...taken, merged } }) });
+        options.onRun?.({ job: roundSummary({ taken: { ...taken, ...looked } }) });
       } catch (err) {
         ctx.log.error({ err: errorMessage(err) }, 'intake failed; waiting for the next mail or poll');
         options.onRun?.({ error: err });
@@ -87,22 +87,24 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
   })();
 
   const c = collector();
-  let reused: Awaited<ReturnType<typeof queueBuilds>> = [];
+  const nothingQueued = { reused: [], skipped: [] };
+  let queued: Awaited<ReturnType<typeof queueBuilds>> = nothingQueued;
   const workerLoop = work(workerOptions(ctx, handlers(ctx, c)), EVERY_KIND, {
     signal,
     graceMs: options.graceMs ?? 30_000,
     wake: () => worked.next(),
     onDrained: async (drained) => {
       const did = drained.done.length + drained.retrying.length + drained.dead.length > 0;
-      if (did || reused.length > 0) options.onRun?.({ job: roundSummary({ c, drained, reused }) });
+      if (did || queued.reused.length + queued.skipped.length > 0)
+        options.onRun?.({ job: roundSummary({ c, drained, queued }) });
       // The handlers push into the same arrays, emptied after each round.
       c.series.length = c.builds.length = c.published.length = c.deliveries.length = 0;
-      reused = [];
+      queued = nothingQueued;
       try {
         // What the units just done lead to: branches with new series are built, builds
         // published, finished series reported. Queued units are due at once.
         await settle(ctx);
-        reused = await queueBuilds(ctx);
+        queued = await queueBuilds(ctx);
         queuePublications(ctx);
         await queueBuildReports(ctx);
       } catch (err) {

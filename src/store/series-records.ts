@@ -233,6 +233,16 @@ export class SeriesRecords implements SeriesRecordsPort {
       .run(commit, project, branch);
   }
 
+  proposedInBuild(project: string, branch: string, commit: string): string[] {
+    return this.#db
+      .prepare(
+        `SELECT DISTINCT series_id FROM applications WHERE project = ? AND branch = ? AND build_commit = ?
+           AND state = 'applied' AND merge_request IS NOT NULL ORDER BY series_id`,
+      )
+      .all(project, branch, commit)
+      .map((r) => String(r.series_id));
+  }
+
   /** (project, branch) pairs with applied series no build has picked up yet. */
   unbuiltBranches(): { project: string; branch: string }[] {
     return this.#db

@@ -93,7 +93,7 @@ describe('durable work', () => {
       ),
     ]);
     // Exactly one of them recorded it, whichever came first.
-    expect([polled.length, hooked ? 1 : 0].sort()).toEqual([0, 1]);
+    expect([polled.merged.length, hooked ? 1 : 0].sort()).toEqual([0, 1]);
     expect(deps.store.series.unbuiltBranches()).toEqual([{ project: 'hello', branch: 'master' }]);
     await report(deps);
     const merged = forge.commentsOn('virt/hello', 1).filter((c) => c.body.startsWith('Merged as'));
@@ -124,5 +124,21 @@ describe('durable work', () => {
     expect(status()[0]?.body).toContain('- [x] published');
     expect(status()[0]?.body).toContain('**Built**');
     expect(forge.statuses.map((s) => s.status.name)).toEqual(['patchferry/rpm/el9']);
+  });
+
+  it('reads the mail when the forge cannot say whether a merge request was merged, and asks again next time', async () => {
+    const { deps, source, forge } = fakeDeps({ forge: true });
+    if (!forge) throw new Error('no forge');
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    await sync(deps);
+    forge.merge('virt/hello', 1, 'f'.repeat(40));
+    forge.failNext('get');
+    source.add(patchMail({ id: 'b@x', subject: '[master PATCH hello] add b' }));
+    const down = await sync(deps);
+    expect(down.unchecked).toMatchObject([{ error: expect.stringContaining('503') }]);
+    expect(down.newMails).toBe(1);
+    expect(down.proposed).toMatchObject([{ series: 'b@x', action: 'opened' }]);
+    const up = await sync(deps);
+    expect(up.merged).toMatchObject([{ series: 'a@x', commit: 'f'.repeat(40) }]);
   });
 });

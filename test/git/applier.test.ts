@@ -24,6 +24,25 @@ const asPatches = (mails: Buffer[], trailers: string[][] = []): PatchToApply[] =
   mails.map((raw, i) => ({ part: i + 1, subject: `patch ${i + 1}`, raw, trailers: trailers[i] ?? [] }));
 
 describe('applying series with git am', () => {
+  it('stops when its unit is stopped: an error that says so, not a patch that failed, and nothing pushed', async () => {
+    const { work, upstream, applier } = world();
+    commitFiles(work, 'a: change two', { 'a.txt': 'one\n2\nthree\n' });
+    const before = git(upstream, ['rev-parse', 'master']).trim();
+    const stop = new AbortController();
+    stop.abort(new Error('shutting down'));
+    await expect(
+      applier.apply({
+        project: 'p',
+        gitUrl: upstream,
+        branch: 'master',
+        workName: 'series-stopped@x',
+        patches: asPatches(formatPatches(work, 1)),
+        signal: stop.signal,
+      }),
+    ).rejects.toMatchObject({ code: 'git_aborted' });
+    expect(git(upstream, ['rev-parse', 'master']).trim()).toBe(before);
+  });
+
   it('applies every patch onto the target branch, keeps authors and folds trailers in', async () => {
     const { work, upstream, applier } = world();
     commitFiles(work, 'a: change two', { 'a.txt': 'one\n2\nthree\n' }, { name: 'Ada', email: 'ada@x' });

@@ -9,6 +9,8 @@ export interface SeriesJob {
   readonly plan: SeriesPlan;
   /** Raw mails by Message-ID. */
   readonly raw: ReadonlyMap<string, Buffer>;
+  /** The unit's: stops git when the worker shuts down. */
+  readonly signal?: AbortSignal;
 }
 
 /** What became of a series: the apply/propose unit's result. */
@@ -68,6 +70,7 @@ export async function applyDirect(
       branch,
       workName: seriesId,
       patches: patchesOf(job).filter((p) => !parts || parts.has(p.part)),
+      ...(job.signal ? { signal: job.signal } : {}),
     },
     {
       beforePush: (base, head) => deps.store.series.recordPush({ seriesId, project, branch, base, head }),

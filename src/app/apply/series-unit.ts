@@ -18,9 +18,13 @@ export function seriesHandler(
 ): UnitHandler<SeriesPlan> {
   return {
     schema: seriesPlan,
-    async run(plan): Promise<UnitOutcome> {
+    async run(plan, unit): Promise<UnitOutcome> {
       const records = deps.store.mails.many(plan.patches.map((p) => p.messageId));
-      const job: SeriesJob = { plan, raw: new Map(records.map((r) => [r.messageId, r.raw])) };
+      const job: SeriesJob = {
+        plan,
+        raw: new Map(records.map((r) => [r.messageId, r.raw])),
+        signal: unit.signal,
+      };
       const result = await applySeries(deps, job);
       outcome(result);
       return done(result);

@@ -4,6 +4,7 @@ import { buildUnit, unitKey, type BuildUnit } from '../../work/units.ts';
 import { done, type UnitHandler, type UnitOutcome } from '../../work/worker.ts';
 import { PatchferryError, errorMessage } from '../../shared/errors.ts';
 import type { Deps } from '../deps.ts';
+import { queueStatusRefresh } from '../report/status.ts';
 
 export interface BuildFilter {
   readonly project?: string;
@@ -28,18 +29,36 @@ export interface BuildOutcome {
 
 type BuildDeps = Pick<Deps, 'config' | 'log' | 'store' | 'repository' | 'clock'>;
 
+/** A branch whose tip could not be read (its repository did not answer): built by the next run. */
+export interface SkippedBranch {
+  readonly project: string;
+  readonly branch: string;
+  readonly error: string;
+}
+
 /**
  * Queues a build unit for the tip of each branch that needs one (branches that received series
  * since their last build, or every configured branch with `all`), for every platform of its
  * project. A platform already built at that commit is reused; a failed build is tried again.
- * Returns the reused ones.
+ * Returns the reused ones, and the branches skipped because their tip could not be read.
  */
-export async function queueBuilds(deps: BuildDeps, filter: BuildFilter = {}): Promise<BuildOutcome[]> {
+export async function queueBuilds(
+  deps: BuildDeps,
+  filter: BuildFilter = {},
+): Promise<{ reused: BuildOutcome[]; skipped: SkippedBranch[] }> {
   const reused: BuildOutcome[] = [];
+  const skipped: SkippedBranch[] = [];
   for (const { project, branch } of branchesToBuild(deps, filter)) {
     const proj = deps.config.projects[project];
     if (!proj) continue;
-    const commit = await deps.repository.branchTip(project, proj.git, branch);
+    let commit: string;
+    try {
+      commit = await deps.repository.branchTip(project, proj.git, branch);
+    } catch (err) {
+      deps.log.warn({ project, branch, err: errorMessage(err) }, 'cannot read the branch to build; next run');
+      skipped.push({ project, branch, error: errorMessage(err) });
+      continue;
+    }
     deps.store.atomically(() => {
       for (const platform of proj.platforms) {
         if (filter.platform && filter.platform !== platform) continue;
@@ -65,7 +84,7 @@ export async function queueBuilds(deps: BuildDeps, filter: BuildFilter = {}): Pr
       deps.store.series.markBuilt(project, branch, commit);
     });
   }
-  return reused;
+  return { reused, skipped };
 }
 
 /** The unit that builds one commit for one target, and queues its publication. */
@@ -83,7 +102,11 @@ export function buildHandler(
           'config_target_gone',
           `${u.project}/${u.platform} is no longer configured; the build of ${u.commit.slice(0, 12)} is dropped`,
         );
-      const record = deps.store.builds.start({ ...u, arch: platform.arch });
+      const record = deps.store.atomically(() => {
+        const started = deps.store.builds.start({ ...u, arch: platform.arch });
+        queueStatusRefresh(deps.store, u, `build:${started.id}:${unit.attempt}:started`);
+        return started;
+      });
       const tree = join(deps.config.workDir, 'trees', u.project, `${u.commit}-${u.platform}`);
       try {
         await rm(tree, { recursive: true, force: true });
@@ -107,6 +130,7 @@ export function buildHandler(
             rpms,
             error,
           });
+          queueStatusRefresh(deps.store, u, `build:${record.id}:${unit.attempt}:finished`);
           if (result.ok)
             deps.store.work.enqueue({
               kind: 'publish',

@@ -1,5 +1,6 @@
 import type { MergeRequestRecord } from '../../ports/store.ts';
 import { renderMerged } from '../../render/merge-request.ts';
+import { errorMessage } from '../../shared/errors.ts';
 import { queueForge } from '../../work/outbox.ts';
 import type { Deps } from '../deps.ts';
 
@@ -12,15 +13,30 @@ export interface Merge {
 type MergeDeps = Pick<Deps, 'config' | 'log' | 'store'>;
 
 /** Merge requests a reviewer merged since the last look: each becomes an application of its series
- * to the target branch, which the build stage then builds. Closed ones are noted and left. */
-export async function detectMerges(deps: MergeDeps & Pick<Deps, 'forge'>): Promise<Merge[]> {
+ * to the target branch, which the build stage then builds. Closed ones are noted and left. A merge
+ * request the forge does not answer for is left for the next look (`unchecked`): one outage never
+ * stops the mail from being read. */
+export async function detectMerges(
+  deps: MergeDeps & Pick<Deps, 'forge'>,
+): Promise<{ merged: Merge[]; unchecked: { url: string; error: string }[] }> {
   const { forge, store } = deps;
-  if (!forge) return [];
   const merged: Merge[] = [];
+  const unchecked: { url: string; error: string }[] = [];
+  if (!forge) return { merged, unchecked };
   for (const record of store.mergeRequests.open()) {
     const forgePath = deps.config.projects[record.project]?.forgePath;
     if (!forgePath) continue;
-    const mr = await forge.get(forgePath, record.number);
+    let mr;
+    try {
+      mr = await forge.get(forgePath, record.number);
+    } catch (err) {
+      deps.log.warn(
+        { url: record.url, err: errorMessage(err) },
+        'cannot ask the forge about a merge request',
+      );
+      unchecked.push({ url: record.url, error: errorMessage(err) });
+      continue;
+    }
     if (mr.state === 'open') continue;
     if (mr.state === 'closed') {
       store.mergeRequests.transition(record.seriesId, 'open', 'closed');
@@ -29,7 +45,7 @@ export async function detectMerges(deps: MergeDeps & Pick<Deps, 'forge'>): Promi
     const commit = recordMerge(deps, record, mr.mergeSha);
     if (commit) merged.push({ series: record.seriesId, url: record.url, commit });
   }
-  return merged;
+  return { merged, unchecked };
 }
 
 export interface MergedEvent {

@@ -46,6 +46,7 @@ export async function proposeSeries(deps: ProposeDeps, job: SeriesJob): Promise<
     baseCommit: plan.baseCommit,
     reproducible: true,
     keepAs: seriesId,
+    ...(job.signal ? { signal: job.signal } : {}),
   });
   if (!result.ok) {
     return store.atomically(() => {

@@ -2,6 +2,7 @@ import { PatchferryError } from '../../shared/errors.ts';
 import { publishUnit, unitKey, type PublishUnit } from '../../work/units.ts';
 import { done, type UnitHandler, type UnitOutcome } from '../../work/worker.ts';
 import type { Deps } from '../deps.ts';
+import { queueStatusRefresh } from '../report/status.ts';
 
 export interface PublishOutcome {
   readonly project: string;
@@ -43,7 +44,10 @@ export function publishHandler(
         rpms: b.rpms.filter((r) => !r.endsWith('.src.rpm')),
         signal: unit.signal,
       });
-      deps.store.builds.recordPublication(b.id, result);
+      deps.store.atomically(() => {
+        deps.store.builds.recordPublication(b.id, result);
+        queueStatusRefresh(deps.store, b, `publish:${b.id}`);
+      });
       const o = { ...where, url: result.url, repoFileUrl: result.repoFileUrl };
       outcome(o);
       return done(o);

@@ -1,4 +1,6 @@
 import type { StatusFacts, TargetProgress } from '../../render/status-note.ts';
+import type { Store } from '../../ports/store.ts';
+import { queueForge } from '../../work/outbox.ts';
 import type { Deps } from '../deps.ts';
 import { buildFactsOf, settled } from './series-report.ts';
 
@@ -49,4 +51,16 @@ export async function statusFacts(
     targets,
     finished,
   };
+}
+
+/** Queues the refresh of the status note of every proposed series the build of `commit` of the
+ * branch carries: `event` (a build started, finished, published) makes the key, so each moves the
+ * note once. */
+export function queueStatusRefresh(
+  store: Store,
+  build: { project: string; branch: string; commit: string },
+  event: string,
+): void {
+  for (const seriesId of store.series.proposedInBuild(build.project, build.branch, build.commit))
+    queueForge(store.work, `status:${seriesId}:${event}`, { type: 'status-note', seriesId });
 }
