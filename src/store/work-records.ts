@@ -1,3 +1,4 @@
+import type { StatementSync } from 'node:sqlite';
 import { z } from 'zod';
 import { now, type Database } from './database.ts';
 import type { Lease, NewUnit, Unit, UnitError, UnitKind, UnitState, WorkQueue } from '../ports/work-queue.ts';
@@ -20,6 +21,8 @@ const row = z.object({
  * processes on one database never take the same unit. */
 export class WorkRecords implements WorkQueue {
   readonly #db: Database;
+  /** Prepared statements by their SQL: a worker runs the same few for every unit. */
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(db: Database) {
     this.#db = db;
@@ -27,49 +30,50 @@ export class WorkRecords implements WorkQueue {
 
   enqueue(unit: NewUnit): boolean {
     const t = now();
-    const result = this.#db
-      .prepare(
-        `INSERT INTO work (kind, key, payload, state, not_before, created_at, updated_at)
-         VALUES (?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-      )
-      .run(unit.kind, unit.key, JSON.stringify(unit.payload), unit.notBefore ?? 0, t, t);
+    const result = this.#statement(
+      `INSERT INTO work (kind, key, payload, state, not_before, created_at, updated_at)
+       VALUES (?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+    ).run(unit.kind, unit.key, JSON.stringify(unit.payload), unit.notBefore ?? 0, t, t);
     return result.changes > 0;
   }
 
   claim(kinds: readonly UnitKind[], at: number, lease: Lease): Unit | null {
     if (kinds.length === 0) return null;
-    const marks = kinds.map(() => '?').join(', ');
-    const claimed = this.#db
-      .prepare(
-        `UPDATE work SET state = 'running', attempts = attempts + 1, lease_holder = ?, lease_expires = ?, updated_at = ?
-         WHERE id = (
-           SELECT id FROM work WHERE kind IN (${marks}) AND (
-             (state IN ('pending', 'failed') AND not_before <= ?) OR (state = 'running' AND lease_expires < ?))
-           ORDER BY not_before, id LIMIT 1)
-         RETURNING *`,
-      )
-      .get(lease.holder, lease.leaseUntil, now(), ...kinds, at, at);
+    // The oldest due unit of each kind and state is the first entry of work_due (kind, state,
+    // not_before, id) at or below `at`; the claim takes the oldest of those few. One query over
+    // every kind and state would read every row of the kinds, done ones too, on every claim.
+    const firsts = kinds.flatMap(() =>
+      [
+        `state = 'pending' AND not_before <= ?`,
+        `state = 'failed' AND not_before <= ?`,
+        `state = 'running' AND lease_expires < ?`,
+      ].map(
+        (due) =>
+          `SELECT * FROM (SELECT id, not_before FROM work WHERE kind = ? AND ${due} ORDER BY not_before, id LIMIT 1)`,
+      ),
+    );
+    const claimed = this.#statement(
+      `UPDATE work SET state = 'running', attempts = attempts + 1, lease_holder = ?, lease_expires = ?, updated_at = ?
+       WHERE id = (SELECT id FROM (${firsts.join(' UNION ALL ')}) ORDER BY not_before, id LIMIT 1)
+       RETURNING *`,
+    ).get(lease.holder, lease.leaseUntil, now(), ...kinds.flatMap((kind) => [kind, at, kind, at, kind, at]));
     return claimed ? toUnit(claimed) : null;
   }
 
   reopen(key: string): boolean {
-    const result = this.#db
-      .prepare(
-        `UPDATE work SET state = 'pending', attempts = 0, not_before = 0, result = NULL, updated_at = ?
-         WHERE key = ? AND state IN ('done', 'dead')`,
-      )
-      .run(now(), key);
+    const result = this.#statement(
+      `UPDATE work SET state = 'pending', attempts = 0, not_before = 0, result = NULL, updated_at = ?
+       WHERE key = ? AND state IN ('done', 'dead')`,
+    ).run(now(), key);
     return result.changes > 0;
   }
 
   recover(): number {
     return Number(
-      this.#db
-        .prepare(
-          `UPDATE work SET state = 'pending', not_before = 0, lease_holder = NULL, lease_expires = NULL, updated_at = ?
-           WHERE state = 'running'`,
-        )
-        .run(now()).changes,
+      this.#statement(
+        `UPDATE work SET state = 'pending', not_before = 0, lease_holder = NULL, lease_expires = NULL, updated_at = ?
+         WHERE state = 'running'`,
+      ).run(now()).changes,
     );
   }
 
@@ -119,56 +123,57 @@ export class WorkRecords implements WorkQueue {
 
   nextDue(kinds: readonly UnitKind[]): number | null {
     if (kinds.length === 0) return null;
-    const r = this.#db
-      .prepare(
-        `SELECT min(CASE WHEN state = 'running' THEN lease_expires ELSE not_before END) AS due FROM work
-         WHERE kind IN (${kinds.map(() => '?').join(', ')}) AND state IN ('pending', 'failed', 'running')`,
-      )
-      .get(...kinds);
+    const r = this.#statement(
+      `SELECT min(CASE WHEN state = 'running' THEN lease_expires ELSE not_before END) AS due FROM work
+       WHERE kind IN (${kinds.map(() => '?').join(', ')}) AND state IN ('pending', 'failed', 'running')`,
+    ).get(...kinds);
     return typeof r?.due === 'number' ? r.due : null;
   }
 
   get(key: string): Unit | undefined {
-    const r = this.#db.prepare('SELECT * FROM work WHERE key = ?').get(key);
+    const r = this.#statement('SELECT * FROM work WHERE key = ?').get(key);
     return r ? toUnit(r) : undefined;
   }
 
   has(key: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM work WHERE key = ?').get(key) !== undefined;
+    return this.#statement('SELECT 1 FROM work WHERE key = ?').get(key) !== undefined;
   }
 
   list(state: UnitState, kinds?: readonly UnitKind[]): Unit[] {
     const filter = kinds ? ` AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
-    return this.#db
-      .prepare(`SELECT * FROM work WHERE state = ?${filter} ORDER BY id`)
+    return this.#statement(`SELECT * FROM work WHERE state = ?${filter} ORDER BY id`)
       .all(state, ...(kinds ?? []))
       .map(toUnit);
   }
 
   deliveredTo(key: string): ReadonlySet<string> {
     return new Set(
-      this.#db
-        .prepare('SELECT destination FROM deliveries WHERE work_key = ?')
+      this.#statement('SELECT destination FROM deliveries WHERE work_key = ?')
         .all(key)
         .map((r) => String(r.destination)),
     );
   }
 
   recordDelivery(key: string, destination: string): void {
-    this.#db
-      .prepare(
-        'INSERT INTO deliveries (work_key, destination, delivered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-      )
-      .run(key, destination, now());
+    this.#statement(
+      'INSERT INTO deliveries (work_key, destination, delivered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(key, destination, now());
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Applies `set` to a running unit still leased by `holder`. */
   #owned(id: number, holder: string, set: string, ...values: (string | number | null)[]): boolean {
-    const result = this.#db
-      .prepare(
-        `UPDATE work SET ${set}, updated_at = ? WHERE id = ? AND state = 'running' AND lease_holder = ?`,
-      )
-      .run(...values, now(), id, holder);
+    const result = this.#statement(
+      `UPDATE work SET ${set}, updated_at = ? WHERE id = ? AND state = 'running' AND lease_holder = ?`,
+    ).run(...values, now(), id, holder);
     return result.changes > 0;
   }
 }
