@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { formatAddress, type Address } from '../mail/mail.ts';
 import type { BuildFacts } from './report.ts';
 
@@ -33,6 +34,14 @@ export interface SeriesFooter {
 
 const FOOTER = /<!-- patchferry-series: (\{.*\}) -->/;
 
+/** The footer as read back: anyone who can edit the description can edit it, so every field is
+ * checked, and Message-IDs that are not strings are dropped. */
+const footerSchema = z.object({
+  series: z.string(),
+  version: z.number(),
+  messages: z.array(z.unknown()).transform((list) => list.filter((m): m is string => typeof m === 'string')),
+});
+
 export function renderMergeRequest(f: MergeRequestFacts): { title: string; description: string } {
   const link = (id: string) => archiveLink(f.archiveUrl, id);
   const lines: string[] = [];
@@ -59,18 +68,8 @@ export function parseSeriesFooter(description: string): SeriesFooter | null {
   const match = FOOTER.exec(description);
   if (!match?.[1]) return null;
   try {
-    const value = JSON.parse(match[1]) as Partial<SeriesFooter>;
-    if (
-      typeof value.series !== 'string' ||
-      typeof value.version !== 'number' ||
-      !Array.isArray(value.messages)
-    )
-      return null;
-    return {
-      series: value.series,
-      version: value.version,
-      messages: value.messages.filter((m) => typeof m === 'string'),
-    };
+    const found = footerSchema.safeParse(JSON.parse(match[1]));
+    return found.success ? found.data : null;
   } catch {
     return null;
   }
