@@ -12,8 +12,12 @@ export interface SmtpSink {
 }
 
 /** `delayMs`: each sending waits this long at MAIL FROM, before any data, as a distant server
- * makes it wait; a client that dies meanwhile delivers nothing. */
-export async function startSmtpSink(opts: { delayMs?: number } = {}): Promise<SmtpSink> {
+ * makes it wait; a client that dies meanwhile delivers nothing. `replyDelayMs`: the server keeps
+ * the data at once but answers 250 this long after, as one that queues to disk first; a client
+ * that dies meanwhile never learns that its mail went, and sends it again. */
+export async function startSmtpSink(
+  opts: { delayMs?: number; replyDelayMs?: number } = {},
+): Promise<SmtpSink> {
   const received: string[] = [];
   let attempts = 0;
   const sink = {
@@ -41,7 +45,7 @@ export async function startSmtpSink(opts: { delayMs?: number } = {}): Promise<Sm
           return;
         }
         received.push(Buffer.concat(chunks).toString('utf8'));
-        callback();
+        setTimeout(() => callback(), opts.replyDelayMs ?? 0);
       });
     },
   });
