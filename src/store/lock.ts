@@ -1,5 +1,6 @@
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { PatchferryError } from '../shared/errors.ts';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import { processAlive } from '../shared/process-alive.ts';
 
 /** A database this process holds the lock of, and how many stores opened it (tests and the daemon
@@ -32,40 +33,63 @@ export function lockDatabase(path: string): () => void {
   };
 }
 
+/**
+ * The lock file is read, judged and replaced under SQLite's write lock (BEGIN IMMEDIATE) on a
+ * guard file beside it, `<path>.lock.guard`: processes started together never both find it free,
+ * nor both take over the one a killed process left (each would replace the other's, and both go
+ * on). The kernel drops that write lock if this process dies meanwhile, so nothing is left behind
+ * to wait on. (The guard is not the database itself: while a first process switches a new
+ * database to WAL, a second one's write lock on it would fail that switch at once.)
+ */
 function acquire(file: string): void {
-  for (let tries = 0; tries < 3; tries++) {
+  let guard: DatabaseSync;
+  try {
+    guard = new DatabaseSync(`${file}.guard`);
+  } catch (err) {
+    throw new PatchferryError('database_lock', `cannot open ${file}.guard: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+  try {
+    guard.exec('PRAGMA busy_timeout = 5000');
     try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return;
+      guard.exec('BEGIN IMMEDIATE');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new PatchferryError(
-          'database_lock',
-          `cannot create the lock file ${file}: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
-        );
-      }
+      throw busy(file, holder(file), err);
     }
-    const pid = holder(file);
-    if (pid !== null && pid !== process.pid && processAlive(pid)) {
-      throw new PatchferryError(
-        'database_busy',
-        `another patchferry (pid ${pid}) is working on this database (${file.slice(0, -5)}); wait for it to finish, or stop it`,
-      );
+    try {
+      take(file);
+    } finally {
+      guard.exec('ROLLBACK');
     }
-    // Left by a process that is gone: taken over by a rename, which replaces it in one step.
-    const mine = `${file}.${process.pid}`;
+  } finally {
+    guard.close();
+  }
+}
+
+/** Takes the lock unless a live process holds it; one whose process is gone is taken over. */
+function take(file: string): void {
+  const pid = holder(file);
+  if (pid !== null && pid !== process.pid && processAlive(pid)) throw busy(file, pid);
+  // Written whole under a name of its own, then put in place in one step: a reader never sees
+  // an empty lock file.
+  const mine = `${file}.${process.pid}`;
+  try {
     writeFileSync(mine, `${process.pid}\n`);
     renameSync(mine, file);
-    if (holder(file) === process.pid) return;
+  } catch (err) {
+    throw new PatchferryError('database_lock', `cannot write the lock file ${file}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
-  throw new PatchferryError(
+}
+
+function busy(file: string, pid: number | null, cause?: unknown): PatchferryError {
+  const who = pid === null ? 'another patchferry' : `another patchferry (pid ${pid})`;
+  return new PatchferryError(
     'database_busy',
-    `another patchferry is taking the lock of ${file.slice(0, -5)}; try again`,
+    `${who} is working on this database (${file.slice(0, -'.lock'.length)}); wait for it to finish, or stop it`,
+    cause === undefined ? {} : { cause },
   );
 }
 
