@@ -118,7 +118,8 @@ export function buildHandler(
           platform: { name: u.platform, ...platform },
           spec: proj.spec,
           tree,
-          outDir: join(deps.config.workDir, 'builds', String(record.id)),
+          // A directory per attempt: a build a killed run left behind never shares it with this one.
+          outDir: join(deps.config.workDir, 'builds', String(record.id), `attempt-${unit.attempt}`),
           signal: unit.signal,
         });
         const rpms = result.ok ? [...result.rpms, ...(result.srpm ? [result.srpm] : [])] : [];
