@@ -34,23 +34,27 @@ const git = (cwd: string, args: string[]) =>
     },
   });
 
-// The newest run of `wanted` commits without merges on the first-parent line, and the commit below it.
-const line = git(source, ['rev-list', '--first-parent', 'HEAD']).trim().split('\n');
+// The newest run of `wanted` commits without merges on the first-parent line, and the commit below
+// it: merges are skipped over (format-patch of a range holding one lists the merged side too).
+const line = git(source, ['rev-list', '--first-parent', '--parents', 'HEAD'])
+  .trim()
+  .split('\n')
+  .map((l) => l.split(' '));
+let start = 0;
 let count = 0;
-while (
-  count < wanted &&
-  count + 1 < line.length &&
-  git(source, ['rev-list', '--parents', '-n', '1', line[count] ?? ''])
-    .trim()
-    .split(' ').length === 2
-)
-  count++;
+for (let i = 0; i < line.length - 1 && count < wanted; i++) {
+  if ((line[i] ?? []).length === 2) count++;
+  else {
+    start = i + 1;
+    count = 0;
+  }
+}
 if (count < wanted)
   console.log(
     `note: ${source} has only ${count} linear commits on its first-parent line; the series has ${count} patches`,
   );
-const tip = line[0] ?? '';
-const base = line[count] ?? '';
+const tip = line[start]?.[0] ?? '';
+const base = line[start + count]?.[0] ?? '';
 const dir = mkdtempSync(join(tmpdir(), 'bench-apply-'));
 try {
   const upstream = join(dir, 'upstream.git');
