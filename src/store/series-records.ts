@@ -157,7 +157,8 @@ export class SeriesRecords implements SeriesRecordsPort {
 
   awaitingReport(): { series: SeriesRecord; application: ApplicationRecord }[] {
     // The latest application of each series, once its branch was built, whose build report
-    // (queued under series:<id>:built:<commit>, see app/report/series-report.ts) is not queued yet.
+    // of every target built (series:<id>:built:<commit>, see reportKey in app/report/series-report.ts)
+    // is not queued yet.
     const found = rows(
       'applications',
       applicationRow,

@@ -141,4 +141,24 @@ describe('durable work', () => {
     const up = await sync(deps);
     expect(up.merged).toMatchObject([{ series: 'a@x', commit: 'f'.repeat(40) }]);
   });
+
+  it('reports a build that failed, and once it builds (a flaky build, build --all), reports that too', async () => {
+    const { deps, source, builder } = fakeDeps();
+    const { build, publish } = await import('../../src/app/stages.ts');
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    await sync(deps);
+    builder.failing = true;
+    expect((await build(deps)).builds).toMatchObject([{ ok: false }]);
+    await publish(deps);
+    const first = await report(deps);
+    expect(first.sent.map((s) => s.subject)).toEqual([expect.stringMatching(/build failed\)$/)]);
+    expect((await report(deps)).sent).toEqual([]);
+
+    builder.failing = false;
+    expect((await build(deps, { all: true })).builds).toMatchObject([{ ok: true }]);
+    await publish(deps);
+    const second = await report(deps);
+    expect(second.sent.map((s) => s.subject)).toEqual([expect.stringMatching(/applied and built\)$/)]);
+    expect((await report(deps)).sent).toEqual([]);
+  });
 });

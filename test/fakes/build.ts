@@ -4,9 +4,17 @@ import type { Publication, PublishRequest, Publisher } from '../../src/ports/pub
 /** A builder that "builds" one RPM per request, named by its commit and platform. */
 export class FakeBuilder implements Builder {
   readonly built: BuildRequest[] = [];
+  /** While set, every build fails as a package whose %build breaks would. */
+  failing = false;
 
   build(request: BuildRequest): Promise<BuildResult> {
     this.built.push(request);
+    if (this.failing)
+      return Promise.resolve({
+        ok: false,
+        error: 'rpmbuild exited 1',
+        logPath: `${request.outDir}/build.log`,
+      });
     const rpm = `${request.outDir}/${request.project}-1.0-1.${request.commit.slice(0, 7)}${request.platform.dist}.${request.platform.arch}.rpm`;
     return Promise.resolve({ ok: true, rpms: [rpm], srpm: null, logPath: `${request.outDir}/build.log` });
   }

@@ -28,6 +28,8 @@ export function queueFailureReport(
  * Queues the report of every applied series whose builds have all finished (and the successful
  * ones are published): the list report, the MR's status note brought up to date, and a commit
  * status per target on the built commit. Each under a key of its own: queued once, sent once.
+ * The keys name what failed (`reportKey`): a target that failed and later builds (a flaky build,
+ * a fixed builder, `build --all`) gets the report of its success too.
  */
 export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'builder'>): Promise<number> {
   const { store } = deps;
@@ -35,11 +37,11 @@ export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'b
   for (const { series, application } of store.series.awaitingReport()) {
     const commit = application.buildCommit;
     if (!commit || !application.baseCommit || !application.headCommit) continue;
-    const key = `series:${series.id}:built:${commit}`;
-    if (store.work.has(key)) continue;
     const platforms = deps.config.projects[series.project]?.platforms ?? [];
     const builds = store.builds.forCommit(series.project, series.branch, commit);
     if (!settled(platforms, builds)) continue;
+    const key = reportKey(series.id, commit, builds);
+    if (store.work.has(key)) continue;
     const facts = await seriesFacts(store, series);
     if (!facts) continue;
     const buildFacts = await Promise.all(builds.map((b) => buildFactsOf(deps, b)));
@@ -56,12 +58,13 @@ export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'b
         series.id,
       );
       if (!store.mergeRequests.get(series.id)) return;
-      queueForge(store.work, `status:${series.id}:built:${commit}`, {
+      queueForge(store.work, `status:${key.slice('series:'.length)}`, {
         type: 'status-note',
         seriesId: series.id,
       });
       for (const b of buildFacts) {
-        queueForge(store.work, `status:${series.project}:${commit}:${b.platform}:${series.id}`, {
+        const outcome = b.ok ? '' : ':failed';
+        queueForge(store.work, `status:${series.project}:${commit}:${b.platform}:${series.id}${outcome}`, {
           type: 'commit-status',
           seriesId: series.id,
           sha: commit,
@@ -72,6 +75,17 @@ export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'b
     queued++;
   }
   return queued;
+}
+
+/** The key of a series' build report: `series:<id>:built:<commit>` when every target built, with
+ * `:failed:<platforms>` after it when some failed. The first is what awaitingReport looks for; a
+ * report of failures is followed by another once they build. */
+export function reportKey(seriesId: string, commit: string, builds: readonly BuildRecord[]): string {
+  const failed = builds
+    .filter((b) => b.state === 'failed')
+    .map((b) => b.platform)
+    .sort();
+  return `series:${seriesId}:built:${commit}${failed.length > 0 ? `:failed:${failed.join(',')}` : ''}`;
 }
 
 /** Whether every platform's build finished: failed, or succeeded and published. */
