@@ -11,6 +11,7 @@ Commands:
   build          build RPMs of branches that received series, for every platform
   publish        publish successful builds as yum repositories
   report         send the reports of what happened (list replies, outbox, merge request notes)
+  retry          ask again for units of work that were given up on (all, or by key)
   config check   validate a configuration file
   scan           describe the mails and series in mailbox files (no state, no effects)
 
@@ -94,6 +95,16 @@ platform of its project. A commit already built for a platform is not built agai
 
 Publishes every successful build not yet published: one yum repository per
 project/branch/platform/arch under publisher.root, switched atomically.
+`,
+  retry: `Usage: patchferry retry [--config FILE] [KEY...]
+
+A unit of work that failed work.maxAttempts times (work.deliveryAttempts for mails and
+notes on the forge) is given up on, and reporter.failureRecipients are told, with its key.
+Once its cause is fixed (the mail server is back, the repository directory exists again),
+"patchferry retry KEY" asks for it again; without KEY, every unit given up on. A KEY may be
+the start of keys ("publish:", "mail:"). The next run of the unit's stage (sync, build,
+publish, report), or a running watch within a minute, takes it up. Exit status 1 when KEY
+matches no unit given up on.
 `,
   report: `Usage: patchferry report [--config FILE]
 

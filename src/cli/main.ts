@@ -48,6 +48,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await watchCommand(command, rest, io);
       case 'config':
         return configCheck(rest, io);
+      case 'retry':
+        return await retryCommand(rest, io);
       case 'scan':
         return await scanCommand(rest, io);
       default:
@@ -281,6 +283,27 @@ function webhookSettings(
     token: readSecret(forge.tokenEnv, 'forge.tokenEnv', env),
     secret,
   };
+}
+
+async function retryCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('retry', args, {});
+  if (values.help) return help('retry', io);
+  const cfg = config(values.config, io);
+  const { retryDead } = await import('../runtime/retry.ts');
+  const keys = retryDead(cfg, positionals);
+  if (keys.length === 0) {
+    io.out(
+      positionals.length === 0
+        ? 'retry: no unit was given up on'
+        : `retry: no unit given up on has a key starting with ${positionals.join(' or ')}`,
+    );
+    return positionals.length === 0 ? 0 : 1;
+  }
+  io.out(
+    `retry: ${keys.length} unit(s) will run again at the next run of their stage (watch: within a minute)`,
+  );
+  for (const key of keys) io.out(`  ${key}`);
+  return 0;
 }
 
 function configCheck(args: readonly string[], io: Io): number {

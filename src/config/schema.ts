@@ -150,6 +150,7 @@ const subjects = z.strictObject({
 /** How units of work (applying a series, a build, a publication, one effect) are retried. */
 const WORK_DEFAULTS = {
   maxAttempts: 5,
+  deliveryAttempts: 20,
   retrySeconds: 30,
   maxRetrySeconds: 3600,
   leaseSeconds: 300,
@@ -158,6 +159,9 @@ const WORK_DEFAULTS = {
 const work = z.strictObject({
   /** A unit that failed this many times is dead: not tried again, reported to failureRecipients. */
   maxAttempts: z.int().min(1).default(WORK_DEFAULTS.maxAttempts),
+  /** The same for effects (mails, notes on the forge): a mail server or forge down for a few hours
+   * must not lose a report, so they are tried longer (20 attempts ≈ a day with the defaults). */
+  deliveryAttempts: z.int().min(1).default(WORK_DEFAULTS.deliveryAttempts),
   /** The first retry waits about this long; each next one twice as long, up to maxRetrySeconds. */
   retrySeconds: z.number().positive().default(WORK_DEFAULTS.retrySeconds),
   maxRetrySeconds: z.number().positive().default(WORK_DEFAULTS.maxRetrySeconds),

@@ -60,6 +60,9 @@ export interface WorkQueue {
   /** A unit that is done or dead is asked for again (a nightly rebuild of a failed build): pending,
    * due at once, its attempts counted afresh. False when it is not done or dead. */
   reopen(key: string): boolean;
+  /** Every dead unit whose key starts with one of `prefixes` (every dead unit when none is given)
+   * is asked for again as reopen does; returns their keys. */
+  reopenDead(prefixes: readonly string[]): string[];
   /** Units left running by a process that is gone go back to pending, due at once (their attempt
    * counted). Only for a process that holds the database alone (the lock says no other works on
    * it); otherwise leases expire by themselves. Returns how many. */

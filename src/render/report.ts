@@ -266,10 +266,12 @@ export function renderDeadUnit(f: DeadUnitFacts, audience: Audience): ReportMess
       '',
       ...indent(f.message),
       '',
-      'patchferry does not try it again by itself. Fix the cause; then a build is',
-      'asked for again by the next "patchferry build" of its branch, and a series by',
-      'mailing it again (a new version, or a RESEND). Other work stays undone: the log',
-      'names the unit, and its error stays recorded in the state database.',
+      'patchferry does not try it again by itself. Fix the cause, then run',
+      '',
+      `  patchferry retry ${f.key}`,
+      '',
+      '(or "patchferry retry" for every unit given up on): the next run of its stage,',
+      'or the running daemon, takes it up again.',
     ].join('\n'),
   };
 }

@@ -68,6 +68,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       policy: {
         maxAttempts: config.work.maxAttempts,
+        maxAttemptsOf: { mail: config.work.deliveryAttempts, forge: config.work.deliveryAttempts },
         baseMs: config.work.retrySeconds * 1000,
         maxMs: config.work.maxRetrySeconds * 1000,
         leaseMs: config.work.leaseSeconds * 1000,

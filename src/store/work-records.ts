@@ -68,6 +68,13 @@ export class WorkRecords implements WorkQueue {
     return result.changes > 0;
   }
 
+  reopenDead(prefixes: readonly string[]): string[] {
+    const dead = this.list('dead').filter(
+      (u) => prefixes.length === 0 || prefixes.some((p) => u.key.startsWith(p)),
+    );
+    return dead.filter((u) => this.reopen(u.key)).map((u) => u.key);
+  }
+
   recover(): number {
     return Number(
       this.#statement(

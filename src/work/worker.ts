@@ -40,6 +40,8 @@ export type Handlers = { readonly [K in UnitKind]?: UnitHandler<unknown> };
 
 export interface RetryPolicy {
   readonly maxAttempts: number;
+  /** maxAttempts for particular kinds (effects are tried longer than work). */
+  readonly maxAttemptsOf?: Partial<Record<UnitKind, number>>;
   /** The first retry waits about this long (ms); each next one twice as long, up to maxMs. */
   readonly baseMs: number;
   readonly maxMs: number;
@@ -193,7 +195,8 @@ async function runUnit(
     }
     const error = unitError(err);
     const retryable = err instanceof PatchferryError ? err.retryable : true;
-    if (retryable && unit.attempts < o.policy.maxAttempts) {
+    const maxAttempts = o.policy.maxAttemptsOf?.[unit.kind] ?? o.policy.maxAttempts;
+    if (retryable && unit.attempts < maxAttempts) {
       const delay = backoffDelay(unit.attempts - 1, o.policy.baseMs, o.policy.maxMs, o.random);
       const retryAt = o.clock.now() + Math.round(delay);
       o.queue.retry(unit.id, o.holder, retryAt, error);

@@ -161,4 +161,27 @@ describe('durable work', () => {
     expect(second.sent.map((s) => s.subject)).toEqual([expect.stringMatching(/applied and built\)$/)]);
     expect((await report(deps)).sent).toEqual([]);
   });
+
+  it('tells the failure recipients of a mail given up on, and delivers it once asked again', async () => {
+    const { deps, clock, source, notifier } = fakeDeps();
+    source.add(patchMail({ id: 'q@x', subject: '[master PATCH qemu] not here' }));
+    await sync(deps);
+    notifier.failNext(5);
+    for (let i = 0; i < 3; i++) {
+      await report(deps);
+      clock.advance(3_600_000);
+    }
+    expect(deps.store.work.get('mail:q@x:rejected')?.state).toBe('dead');
+    // The notice went through the same destination once it worked again.
+    await report(deps);
+    clock.advance(3_600_000);
+    await report(deps);
+    expect(notifier.sent.map((s) => s.key)).toEqual(['dead:mail:q@x:rejected']);
+    expect(notifier.sent[0]?.message.body).toContain('patchferry retry mail:q@x:rejected');
+
+    expect(deps.store.work.reopenDead(['mail:'])).toEqual(['mail:q@x:rejected']);
+    await report(deps);
+    expect(notifier.sent.map((s) => s.key)).toEqual(['dead:mail:q@x:rejected', 'mail:q@x:rejected']);
+    expect(deps.store.work.reopenDead([])).toEqual([]);
+  });
 });

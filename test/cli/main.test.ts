@@ -25,7 +25,17 @@ describe('command line', () => {
     const t = io();
     expect(await main(['--help'], t.value)).toBe(0);
     expect(t.out.join('\n')).toContain('config check');
-    for (const command of ['demo', 'sync', 'build', 'publish', 'report', 'watch', 'serve', 'import']) {
+    for (const command of [
+      'demo',
+      'sync',
+      'build',
+      'publish',
+      'report',
+      'watch',
+      'serve',
+      'import',
+      'retry',
+    ]) {
       const c = io();
       expect(await main([command, '--help'], c.value)).toBe(0);
       expect(c.out.join('\n')).toContain(`Usage: patchferry ${command}`);
@@ -113,5 +123,33 @@ describe('command line', () => {
     const none = io();
     expect(await main(['import', '--config', file], none.value)).toBe(2);
     expect(none.err.join('\n')).toContain('import: give at least one');
+  });
+
+  it('asks again for units given up on, all or by the start of their keys, beside a running patchferry', async () => {
+    const world = await createDemoWorld(join(tempDir(), 'world'));
+    const file = join(world.dir, 'patchferry.yml');
+    writeFileSync(file, demoConfig('http://127.0.0.1:1/'));
+    const none = io();
+    expect(await main(['retry', '--config', file], none.value)).toBe(0);
+    expect(none.out).toEqual(['retry: no unit was given up on']);
+    const { openStore } = await import('../../src/store/store.ts');
+    // A unit given up on, while another patchferry holds the database (retry takes no lock).
+    const store = openStore(join(world.dir, 'state', 'patchferry.db'));
+    store.work.enqueue({ kind: 'publish', key: 'publish:7', payload: { buildId: 7 } });
+    store.work.claim(['publish'], Date.now(), { holder: 'x', leaseUntil: Date.now() + 60_000 });
+    store.work.bury(store.work.get('publish:7')?.id ?? 0, 'x', { code: 'unexpected', message: 'ENOTDIR' });
+    try {
+      const wrong = io();
+      expect(await main(['retry', '--config', file, 'mail:'], wrong.value)).toBe(1);
+      const t = io();
+      expect(await main(['retry', '--config', file, 'publish:'], t.value)).toBe(0);
+      expect(t.out).toEqual([
+        'retry: 1 unit(s) will run again at the next run of their stage (watch: within a minute)',
+        '  publish:7',
+      ]);
+      expect(store.work.get('publish:7')).toMatchObject({ state: 'pending', attempts: 0 });
+    } finally {
+      store.close();
+    }
   });
 });

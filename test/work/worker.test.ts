@@ -166,4 +166,16 @@ describe('the worker', () => {
     expect(w.store.work.recover()).toBe(1);
     expect(w.store.work.get('unit:1')).toMatchObject({ state: 'pending', attempts: 1 });
   });
+
+  it('tries the kinds the policy names as often as it says, the others as maxAttempts says', async () => {
+    const w = world(() => Promise.reject(new Error('down')), {
+      policy: { maxAttempts: 1, maxAttemptsOf: { build: 3 }, baseMs: 1000, maxMs: 1000, leaseMs: 60_000 },
+    });
+    w.add(1);
+    for (let i = 0; i < 2; i++) {
+      expect((await drain(w.options, ['build'])).retrying).toHaveLength(1);
+      w.clock.advance(1000);
+    }
+    expect((await drain(w.options, ['build'])).dead).toHaveLength(1);
+  });
 });

@@ -7,9 +7,11 @@ import { finalise } from '../apply/apply.ts';
 import { audience } from './notices.ts';
 
 /**
- * A unit that failed for good: reported once to the failure recipients with the reason (a mail
- * that cannot be delivered is only logged: reporting it by mail would fail the same way). A
- * series' mails become final, so that intake does not plan the series again and again.
+ * A unit that failed for good: reported once to the failure recipients with the reason, also when
+ * it was a mail (the notice reaches the destinations that work, and the others when they work
+ * again; a notice that dies itself is not reported, so nothing loops). A series' mails become
+ * final, so that intake does not plan the series again and again. `patchferry retry` asks for
+ * dead units again.
  */
 export function unitDied(deps: Pick<Deps, 'config' | 'log' | 'store'>, unit: Unit, error: UnitError): void {
   const { store } = deps;
@@ -21,7 +23,7 @@ export function unitDied(deps: Pick<Deps, 'config' | 'log' | 'store'>, unit: Uni
         store.series.setState(plan.data.seriesId, 'failed');
       }
     }
-    if (unit.kind === 'mail') return;
+    if (unit.key.startsWith('dead:')) return;
     const message = renderDeadUnit(
       { key: unit.key, kind: unit.kind, attempts: unit.attempts, code: error.code, message: error.message },
       audience(deps.config),
