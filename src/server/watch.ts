@@ -28,7 +28,8 @@ export interface WatchOptions {
   readonly onRun?: (result: { job: JobSummary } | { error: unknown }) => void;
 }
 
-const EVERY_KIND: readonly UnitKind[] = ['series', 'forge', 'build', 'publish', 'mail'];
+/** The kinds each of the daemon's workers runs. */
+const WORKERS: readonly (readonly UnitKind[])[] = [['series', 'forge', 'publish', 'mail'], ['build']];
 
 /**
  * The daemon: two loops side by side, so that a long build never holds up the mail.
@@ -43,7 +44,6 @@ const EVERY_KIND: readonly UnitKind[] = ['series', 'forge', 'build', 'publish', 
 export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
   const { signal } = options;
   const poked = signal_();
-  const worked = signal_();
   options.onReady?.(poked.fire);
 
   const listeners = ctx.sources.map(async (source) => {
@@ -70,6 +70,11 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
     );
   }
 
+  // Two workers: builds, which take minutes to hours, apart from everything else (series,
+  // publications, mails, forge notes), so that a long build holds up neither new series nor reports.
+  const wakes = WORKERS.map(() => signal_());
+  const wakeAll = () => wakes.forEach((w) => w.fire());
+
   const intakeLoop = (async () => {
     while (!signal.aborted) {
       await Promise.race([poked.next(), aborted(signal)]);
@@ -77,7 +82,7 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
       try {
         const looked = await detectMerges(ctx);
         const taken = await intake(ctx);
-        worked.fire();
+        wakeAll();
         options.onRun?.({ job: roundSummary({ taken: { ...taken, ...looked } }) });
       } catch (err) {
         ctx.log.error({ err: errorMessage(err) }, 'intake failed; waiting for the next mail or poll');
@@ -86,34 +91,42 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
     }
   })();
 
-  const c = collector();
-  const nothingQueued = { reused: [], skipped: [] };
-  let queued: Awaited<ReturnType<typeof queueBuilds>> = nothingQueued;
-  const workerLoop = work(workerOptions(ctx, handlers(ctx, c)), EVERY_KIND, {
-    signal,
-    graceMs: options.graceMs ?? 30_000,
-    wake: () => worked.next(),
-    onDrained: async (drained) => {
-      const did = drained.done.length + drained.retrying.length + drained.dead.length > 0;
-      if (did || queued.reused.length + queued.skipped.length > 0)
-        options.onRun?.({ job: roundSummary({ c, drained, queued }) });
-      // The handlers push into the same arrays, emptied after each round.
-      c.series.length = c.builds.length = c.published.length = c.deliveries.length = 0;
-      queued = nothingQueued;
-      try {
-        // What the units just done lead to: branches with new series are built, builds
-        // published, finished series reported. Queued units are due at once.
-        await settle(ctx);
-        queued = await queueBuilds(ctx);
-        queuePublications(ctx);
-        await queueBuildReports(ctx);
-      } catch (err) {
-        ctx.log.error({ err: errorMessage(err) }, 'queueing the next units failed; trying again later');
-        options.onRun?.({ error: err });
-      }
-    },
+  const workers = WORKERS.map((kinds, i) => {
+    const c = collector();
+    const nothingQueued = { reused: [], skipped: [] };
+    let queued: Awaited<ReturnType<typeof queueBuilds>> = nothingQueued;
+    let started = false;
+    return work(workerOptions(ctx, handlers(ctx, c)), kinds, {
+      signal,
+      graceMs: options.graceMs ?? 30_000,
+      wake: () => wakes[i]?.next() ?? Promise.resolve(),
+      onDrained: async (drained) => {
+        const did = drained.done.length + drained.retrying.length + drained.dead.length > 0;
+        if (did || queued.reused.length + queued.skipped.length > 0)
+          options.onRun?.({ job: roundSummary({ c, drained, queued }) });
+        // The handlers push into the same arrays, emptied after each round.
+        c.series.length = c.builds.length = c.published.length = c.deliveries.length = 0;
+        queued = nothingQueued;
+        // After units ran, and once at start for what earlier runs left to queue.
+        if (!did && started) return;
+        started = true;
+        try {
+          // What the units just done lead to: branches with new series are built, builds
+          // published, finished series reported. Queued units are due at once; the other
+          // worker is woken for those of its kinds.
+          await settle(ctx);
+          queued = await queueBuilds(ctx);
+          queuePublications(ctx);
+          await queueBuildReports(ctx);
+          wakeAll();
+        } catch (err) {
+          ctx.log.error({ err: errorMessage(err) }, 'queueing the next units failed; trying again later');
+          options.onRun?.({ error: err });
+        }
+      },
+    });
   });
-  await Promise.allSettled([intakeLoop, workerLoop, ...listeners]);
+  await Promise.allSettled([intakeLoop, ...workers, ...listeners]);
 }
 
 /** A repeatable signal: `next()` resolves at the next `fire()`, or at once if one came since the

@@ -6,9 +6,12 @@ export class FakeBuilder implements Builder {
   readonly built: BuildRequest[] = [];
   /** While set, every build fails as a package whose %build breaks would. */
   failing = false;
+  /** While set, every build waits for it: a build that takes hours. */
+  gate: Promise<void> | null = null;
 
-  build(request: BuildRequest): Promise<BuildResult> {
+  async build(request: BuildRequest): Promise<BuildResult> {
     this.built.push(request);
+    if (this.gate) await this.gate;
     if (this.failing)
       return Promise.resolve({
         ok: false,
@@ -16,7 +19,7 @@ export class FakeBuilder implements Builder {
         logPath: `${request.outDir}/build.log`,
       });
     const rpm = `${request.outDir}/${request.project}-1.0-1.${request.commit.slice(0, 7)}${request.platform.dist}.${request.platform.arch}.rpm`;
-    return Promise.resolve({ ok: true, rpms: [rpm], srpm: null, logPath: `${request.outDir}/build.log` });
+    return { ok: true, rpms: [rpm], srpm: null, logPath: `${request.outDir}/build.log` };
   }
 
   logTail(): Promise<string | null> {

@@ -9,6 +9,8 @@ import { gitlabWorld } from '../helpers/forge-world.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import type { FakeGitLab } from '../servers/gitlab.ts';
 import { until as waitUntil } from '../helpers/until.ts';
+import { fakeDeps } from '../fakes/deps.ts';
+import { patchMail } from '../fakes/source.ts';
 
 /** A source that, like an IMAP folder under IDLE, says when mail comes (here: once, at the start)
  * instead of being polled. */
@@ -68,3 +70,32 @@ describe('the watch loop in merge-request mode', () => {
 function until(condition: () => boolean, ms = 10_000): Promise<void> {
   return waitUntil(condition, ms);
 }
+
+describe('the daemon over in-memory ports', () => {
+  it('applies a new series and sends its reports while a long build runs', async () => {
+    const { deps, source, builder, notifier, git } = fakeDeps();
+    let finish = () => {};
+    builder.gate = new Promise<void>((resolve) => (finish = resolve));
+    const stop = new AbortController();
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    const watching = watch(deps, { pollMs: 50, signal: stop.signal, graceMs: 100 });
+    try {
+      await waitUntil(() => builder.built.length === 1, 5000);
+      // The build of master hangs; a series for master and a mail to answer come meanwhile.
+      source.add(
+        patchMail({ id: 'b@x', subject: '[master PATCH hello] add b' }),
+        patchMail({ id: 'q@x', subject: '[master PATCH qemu] not here' }),
+      );
+      await waitUntil(() => git.applied.some((r) => r.workName === 'b@x'), 5000);
+      await waitUntil(() => notifier.sent.some((s) => s.key === 'mail:q@x:rejected'), 5000);
+      expect(builder.built).toHaveLength(1);
+      finish();
+      // Then master is built again, with b in it.
+      await waitUntil(() => builder.built.length === 2, 5000);
+    } finally {
+      finish();
+      stop.abort();
+      await watching;
+    }
+  });
+});
