@@ -29,6 +29,7 @@ const COMMON = {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === 'help' && rest[0] !== undefined && COMMAND_HELP[rest[0]]) return help(rest[0], io);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.out(MAIN_HELP);
       return command === undefined ? 2 : 0;
@@ -119,6 +120,7 @@ async function stage(
     throw new UsageError(`${command}: --project, --branch, --platform and --all belong to "build"`);
   }
   const cfg = config(values.config, io);
+  if (command === 'build') checkBuildFilter(cfg, values);
   const log = logger(values['log-level'], io);
   const { build, jobFailed, publish, report, sync, withContext } = await pipeline();
   // Ctrl-C or SIGTERM: the unit running is stopped with the tools it started, and runs again next time.
@@ -159,6 +161,23 @@ async function stage(
   if (!signal.aborted) return status;
   io.err(`patchferry: ${command} interrupted; what it had not finished runs again next time`);
   return 1;
+}
+
+/** `build --project/--branch/--platform` name what the configuration has: a typo builds nothing
+ * and says so, instead of succeeding quietly. */
+function checkBuildFilter(
+  cfg: Config,
+  f: { project?: string | undefined; branch?: string | undefined; platform?: string | undefined },
+): void {
+  const projects = f.project ? [f.project] : Object.keys(cfg.projects);
+  const unknown = (what: string, name: string, known: readonly string[]) =>
+    new UsageError(`build: no ${what} "${name}" in the configuration (known: ${known.join(', ')})`);
+  if (f.project && !cfg.projects[f.project]) throw unknown('project', f.project, Object.keys(cfg.projects));
+  const branches = projects.flatMap((p) => cfg.projects[p]?.branches ?? []);
+  if (f.branch && !branches.includes(f.branch)) throw unknown('branch', f.branch, [...new Set(branches)]);
+  const platforms = projects.flatMap((p) => cfg.projects[p]?.platforms ?? []);
+  if (f.platform && !platforms.includes(f.platform))
+    throw unknown('platform', f.platform, [...new Set(platforms)]);
 }
 
 /** A calendar day given as YYYY-MM-DD, as IMAP's SEARCH SINCE takes it. */

@@ -52,6 +52,15 @@ describe('command line', () => {
     const v = io();
     expect(await main(['publish', '--project', 'x'], v.value)).toBe(2);
     expect(v.err.join('\n')).toContain('belong to "build"');
+    const w = io();
+    expect(await main(['build', '--config', EXAMPLE, '--project', 'nosuch'], w.value)).toBe(2);
+    expect(w.err.join('\n')).toContain('build: no project "nosuch" in the configuration (known: ');
+    const x = io();
+    expect(await main(['build', '--config', EXAMPLE, '--platform', 'el7'], x.value)).toBe(2);
+    expect(x.err.join('\n')).toContain('build: no platform "el7"');
+    const h = io();
+    expect(await main(['help', 'build'], h.value)).toBe(0);
+    expect(h.out.join('\n')).toContain('Usage: patchferry build');
   });
 
   it('checks a valid configuration and exits 0', async () => {
