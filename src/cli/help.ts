@@ -84,7 +84,8 @@ recorded, however they came, change nothing.
   build: `Usage: patchferry build [--config FILE] [--project P] [--branch B] [--platform X] [--all]
 
 Builds the tip of every branch that received series since its last build, for each
-platform of its project. A commit already built for a platform is not built again.
+platform of its project. A commit already built for a platform is not built again; one
+whose build failed is built again (the cause may have been the builder).
 
   --project P   only this project
   --branch B    only this branch
