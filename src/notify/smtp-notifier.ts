@@ -22,6 +22,11 @@ export function smtpNotifier(opts: SmtpOptions): Notifier {
     requireTLS: opts.security === 'starttls',
     ignoreTLS: opts.security === 'plain',
     ...(opts.user ? { auth: { user: opts.user, pass: opts.password ?? '' } } : {}),
+    // A server that accepts and then says nothing fails the delivery (retried later) in seconds,
+    // not after nodemailer's default half minute, which also held up Ctrl-C.
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 60_000,
   });
   return {
     name: `smtp:${opts.host}:${opts.port}`,
