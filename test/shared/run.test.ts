@@ -3,22 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToolError } from '../../src/shared/errors.ts';
 import { runTool } from '../../src/shared/run.ts';
+import { gone, running } from '../helpers/processes.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
 
 /** A shell that starts a grandchild (`sleep 30 &`), writes its pid to `$1`, then waits on a child:
  * stopping the shell alone would leave the grandchild running. */
 const TREE = 'echo started; sleep 30 & echo $! > "$1"; sleep 30; echo';
-
-/** Whether a process runs: an exited one is gone, or a zombie when nobody reaps it (as in containers
- * whose init does not). */
-function running(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function grandchild(pidFile: string): Promise<number> {
   await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
@@ -50,7 +41,7 @@ describe('runTool', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     expect(err).toMatchObject({ code: 'sh_timeout', outcome: 'timeout', retryable: true, tool: 'sh' });
     expect(err.message).toMatch(/^sh -c timed out after 0\.5 s .*; its output ends:\nstarted$/);
-    expect(running(pid)).toBe(false);
+    await gone(pid);
   });
 
   it('kills the tool and its grandchild when aborted, and says it was aborted', async () => {
@@ -65,7 +56,7 @@ describe('runTool', () => {
     expect(err).toMatchObject({ code: 'sh_aborted', outcome: 'aborted', retryable: false });
     expect(err.message).toMatch(/^sh -c was aborted after [\d.]+ s .*; its output ends:\nstarted$/);
     expect(err.cause).toEqual(new Error('shutting down'));
-    expect(running(pid)).toBe(false);
+    await gone(pid);
   });
 
   it('sends SIGKILL after the grace period to processes that ignore SIGTERM', async () => {
@@ -82,7 +73,7 @@ describe('runTool', () => {
     stop.abort();
     expect(await run).toMatchObject({ code: 'sh_aborted' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
-    expect(running(pid)).toBe(false);
+    await gone(pid);
   });
 
   it('starts nothing when the signal is aborted already', async () => {
