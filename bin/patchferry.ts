@@ -13,15 +13,28 @@ process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
+// Ctrl-C or SIGTERM is passed to a command that listens (io.interrupted): it stops its work and exits
+// as usual. A second one, or one no command listens for, exits at once with the shell's status for
+// the signal (130 for Ctrl-C); tools still running are killed as the process exits (shared/run.ts).
+// Left to Node's default, such a signal would end the process without its exit handlers.
+const interruption = Promise.withResolvers();
+let listening = false;
+let signalled = false;
+const onSignal = (signal = 'SIGINT') => {
+  if (signalled || !listening) process.exit(signal === 'SIGTERM' ? 143 : 130);
+  signalled = true;
+  interruption.resolve(undefined);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 const { main } = await import('../src/cli/main.ts');
 const status = await main(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
-  interrupted: () =>
-    new Promise((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    }),
+  interrupted: () => {
+    listening = true;
+    return interruption.promise.then(() => undefined);
+  },
 });
 process.exitCode = status;
