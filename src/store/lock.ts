@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import { sameProcessAlive, thisProcess, type ProcessIdentity } from '../shared/process-alive.ts';
@@ -48,16 +49,15 @@ function acquire(file: string): void {
   try {
     guard = new DatabaseSync(`${file}.guard`);
   } catch (err) {
-    throw new PatchferryError('database_lock', `cannot open ${file}.guard: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    throw unusableGuard(file, err);
   }
   try {
-    guard.exec('PRAGMA busy_timeout = 5000');
     try {
+      guard.exec('PRAGMA busy_timeout = 5000');
       guard.exec('BEGIN IMMEDIATE');
     } catch (err) {
-      throw busy(file, holder(file), err);
+      // Still held by another after the busy timeout; anything else is a guard SQLite cannot use.
+      throw sqliteCode(err) === SQLITE_BUSY ? busy(file, holder(file), err) : unusableGuard(file, err);
     }
     try {
       take(file);
@@ -81,10 +81,38 @@ function take(file: string): void {
     writeFileSync(mine, `${[me.pid, ...(me.start && me.boot ? [me.start, me.boot] : [])].join(' ')}\n`);
     renameSync(mine, file);
   } catch (err) {
-    throw new PatchferryError('database_lock', `cannot write the lock file ${file}: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    try {
+      rmSync(mine, { force: true });
+    } catch {
+      // Left for the message's advice to clear along with the rest.
+    }
+    const what =
+      (err as NodeJS.ErrnoException).code === 'EISDIR'
+        ? `${file} is a directory, where patchferry keeps its lock file: remove it and run again`
+        : `check that patchferry may write in ${dirname(file)}, and that ${file}, if there is one, is a file`;
+    throw new PatchferryError(
+      'database_lock',
+      `cannot write the lock file ${file} (${errorMessage(err)}): ${what}`,
+      { cause: err },
+    );
   }
+}
+
+/** SQLite's result code for a lock another connection holds. */
+const SQLITE_BUSY = 5;
+
+/** The primary result code of a node:sqlite error (an extended one carries it in its low byte). */
+function sqliteCode(err: unknown): number | null {
+  const code = (err as { errcode?: unknown }).errcode;
+  return typeof code === 'number' ? code & 0xff : null;
+}
+
+function unusableGuard(file: string, cause: unknown): PatchferryError {
+  return new PatchferryError(
+    'database_lock',
+    `cannot use ${file}.guard, the file patchferry locks while it takes ${file} (SQLite says: ${errorMessage(cause)}): remove it (it holds nothing) and run again`,
+    { cause },
+  );
 }
 
 function busy(file: string, who: ProcessIdentity | null, cause?: unknown): PatchferryError {

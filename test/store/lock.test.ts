@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -114,5 +114,32 @@ describe.skipIf(bootId() === null)('database lock', () => {
     // Once its process is gone, it is taken over as before.
     writeFileSync(`${db}.lock`, `${2 ** 22 + 1}\n`);
     lockDatabase(db)();
+  });
+
+  it('says to remove a directory where the lock file goes, and leaves no temporary file behind', () => {
+    const dir = tempDir();
+    const db = join(dir, 'pf.db');
+    mkdirSync(`${db}.lock`);
+    let err: unknown;
+    try {
+      lockDatabase(db);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({
+      code: 'database_lock',
+      message: expect.stringMatching(
+        `^cannot write the lock file ${db}.lock \\(EISDIR: .*\\): ${db}.lock is a directory, where patchferry keeps its lock file: remove it and run again$`,
+      ),
+    });
+    expect(readdirSync(dir).sort()).toEqual(['pf.db.lock', 'pf.db.lock.guard']);
+  });
+
+  it('says to remove a guard file that is not SQLite, instead of calling the database busy', () => {
+    const db = join(tempDir(), 'pf.db');
+    writeFileSync(`${db}.lock.guard`, 'not a database, but long enough for SQLite to read its header\n');
+    expect(() => lockDatabase(db)).toThrow(
+      `cannot use ${db}.lock.guard, the file patchferry locks while it takes ${db}.lock (SQLite says: file is not a database): remove it (it holds nothing) and run again`,
+    );
   });
 });
