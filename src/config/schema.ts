@@ -155,17 +155,86 @@ const WORK_DEFAULTS = {
   leaseSeconds: 300,
   shutdownSeconds: 30,
 };
-const work = z.strictObject({
-  /** A unit that failed this many times is dead: not tried again, reported to failureRecipients. */
-  maxAttempts: z.int().min(1).default(WORK_DEFAULTS.maxAttempts),
-  /** The first retry waits about this long; each next one twice as long, up to maxRetrySeconds. */
-  retrySeconds: z.number().positive().default(WORK_DEFAULTS.retrySeconds),
-  maxRetrySeconds: z.number().positive().default(WORK_DEFAULTS.maxRetrySeconds),
-  /** A unit whose worker stopped renewing its lease this long ago is taken up again by another. */
-  leaseSeconds: z.number().positive().default(WORK_DEFAULTS.leaseSeconds),
-  /** watch/serve: how long SIGTERM waits for running units before it aborts them. */
-  shutdownSeconds: z.number().positive().default(WORK_DEFAULTS.shutdownSeconds),
-});
+const DAY = 86_400;
+
+/**
+ * A finite number within bounds, its message saying them. Bounded so that what is computed from
+ * it at run time stays valid: a Date (1e300 seconds is an Invalid time value), a setTimeout delay
+ * (2147483 s at most, or it fires at once). Checked as one custom rule so that the message is ours
+ * also for YAML's .inf and .nan, which a plain number schema reports as a wrong type.
+ */
+function bounded(o: {
+  readonly min: number;
+  /** The minimum itself is refused (a positive number: 0 excluded). */
+  readonly above?: boolean;
+  readonly max: number;
+  readonly integer?: boolean;
+  /** What the message calls the expected value, with the bounds: "seconds from 10 to 86400". */
+  readonly expected: string;
+}) {
+  return z.custom<number>(
+    (v) =>
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      (o.integer !== true || Number.isInteger(v)) &&
+      (o.above === true ? v > o.min : v >= o.min) &&
+      v <= o.max,
+    { error: (iss) => `expected ${o.expected}, got ${yamlValue(iss.input)}` },
+  );
+}
+
+/** A value as the YAML file spelt it, near enough: .inf and .nan as such, strings quoted. */
+function yamlValue(v: unknown): string {
+  if (typeof v === 'number')
+    return Number.isNaN(v) ? '.nan' : v === Infinity ? '.inf' : v === -Infinity ? '-.inf' : String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  return Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v);
+}
+
+const work = z
+  .strictObject({
+    /** A unit that failed this many times is dead: not tried again, reported to failureRecipients. */
+    maxAttempts: bounded({
+      min: 1,
+      max: 100,
+      integer: true,
+      expected: 'a whole number from 1 to 100',
+    }).default(WORK_DEFAULTS.maxAttempts),
+    /** The first retry waits about this long; each next one twice as long, up to maxRetrySeconds. */
+    retrySeconds: bounded({
+      min: 0,
+      above: true,
+      max: DAY,
+      expected: `seconds above 0, at most ${DAY} (a day)`,
+    }).default(WORK_DEFAULTS.retrySeconds),
+    maxRetrySeconds: bounded({
+      min: 0,
+      above: true,
+      max: 7 * DAY,
+      expected: `seconds above 0, at most ${7 * DAY} (a week)`,
+    }).default(WORK_DEFAULTS.maxRetrySeconds),
+    /** A unit whose worker stopped renewing its lease this long ago is taken up again by another. A
+     * worker renews it every third of it: shorter than 10 s, a busy machine could miss a renewal. */
+    leaseSeconds: bounded({ min: 10, max: DAY, expected: `seconds from 10 to ${DAY} (a day)` }).default(
+      WORK_DEFAULTS.leaseSeconds,
+    ),
+    /** watch/serve: how long SIGTERM waits for running units before it aborts them. */
+    shutdownSeconds: bounded({
+      min: 0,
+      above: true,
+      max: 3600,
+      expected: 'seconds above 0, at most 3600 (an hour)',
+    }).default(WORK_DEFAULTS.shutdownSeconds),
+  })
+  .refine((w) => w.maxRetrySeconds >= w.retrySeconds, {
+    path: ['maxRetrySeconds'],
+    error: (iss) => {
+      const w = iss.input as { retrySeconds: number; maxRetrySeconds: number };
+      const given = w.maxRetrySeconds === WORK_DEFAULTS.maxRetrySeconds ? ' (the default)' : '';
+      return `${w.maxRetrySeconds}${given} is less than work.retrySeconds (${w.retrySeconds}); the longest wait between retries cannot be shorter than the first: raise it`;
+    },
+  });
 
 export const configSchema = z.strictObject({
   state: z.strictObject({ database: z.string().min(1) }),
