@@ -57,11 +57,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command "${command}"; run "patchferry --help" for the list`);
     }
   } catch (err) {
-    // Another patchferry on the same database is a usage problem: nothing was done.
+    // Another patchferry on the same database is a usage problem: nothing was done. So is a state
+    // database or lock file patchferry cannot use; the message says which file and what to do.
     if (
       err instanceof ConfigError ||
       err instanceof UsageError ||
-      (err instanceof PatchferryError && err.code === 'database_busy')
+      (err instanceof PatchferryError &&
+        (err.code === 'database_busy' || err.code === 'database_unreadable' || err.code === 'database_lock'))
     ) {
       io.err(`patchferry: ${err.message}`);
       return 2;

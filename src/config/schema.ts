@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bounded } from './bounded.ts';
 import { ENV_NAME, PROJECT_NAME, isValidBranchName } from './names.ts';
 
 const envName = z
@@ -156,20 +157,59 @@ const WORK_DEFAULTS = {
   leaseSeconds: 300,
   shutdownSeconds: 30,
 };
-const work = z.strictObject({
-  /** A unit that failed this many times is dead: not tried again, reported to failureRecipients. */
-  maxAttempts: z.int().min(1).default(WORK_DEFAULTS.maxAttempts),
-  /** The same for effects (mails, notes on the forge): a mail server or forge down for a few hours
-   * must not lose a report, so they are tried longer (20 attempts ≈ a day with the defaults). */
-  deliveryAttempts: z.int().min(1).default(WORK_DEFAULTS.deliveryAttempts),
-  /** The first retry waits about this long; each next one twice as long, up to maxRetrySeconds. */
-  retrySeconds: z.number().positive().default(WORK_DEFAULTS.retrySeconds),
-  maxRetrySeconds: z.number().positive().default(WORK_DEFAULTS.maxRetrySeconds),
-  /** A unit whose worker stopped renewing its lease this long ago is taken up again by another. */
-  leaseSeconds: z.number().positive().default(WORK_DEFAULTS.leaseSeconds),
-  /** watch/serve: how long SIGTERM waits for running units before it aborts them. */
-  shutdownSeconds: z.number().positive().default(WORK_DEFAULTS.shutdownSeconds),
-});
+const DAY = 86_400;
+
+const work = z
+  .strictObject({
+    /** A unit that failed this many times is dead: not tried again, reported to failureRecipients. */
+    maxAttempts: bounded({
+      min: 1,
+      max: 100,
+      integer: true,
+      expected: 'a whole number from 1 to 100',
+    }).default(WORK_DEFAULTS.maxAttempts),
+    /** The same for effects (mails, notes on the forge): a mail server or forge down for a few
+     * hours must not lose a report, so they are tried longer (20 attempts ≈ a day by default). */
+    deliveryAttempts: bounded({
+      min: 1,
+      max: 100,
+      integer: true,
+      expected: 'a whole number from 1 to 100',
+    }).default(WORK_DEFAULTS.deliveryAttempts),
+    /** The first retry waits about this long; each next one twice as long, up to maxRetrySeconds. */
+    retrySeconds: bounded({
+      min: 0,
+      above: true,
+      max: DAY,
+      expected: `seconds above 0, at most ${DAY} (a day)`,
+    }).default(WORK_DEFAULTS.retrySeconds),
+    maxRetrySeconds: bounded({
+      min: 0,
+      above: true,
+      max: 7 * DAY,
+      expected: `seconds above 0, at most ${7 * DAY} (a week)`,
+    }).default(WORK_DEFAULTS.maxRetrySeconds),
+    /** A unit whose worker stopped renewing its lease this long ago is taken up again by another. A
+     * worker renews it every third of it: shorter than 10 s, a busy machine could miss a renewal. */
+    leaseSeconds: bounded({ min: 10, max: DAY, expected: `seconds from 10 to ${DAY} (a day)` }).default(
+      WORK_DEFAULTS.leaseSeconds,
+    ),
+    /** watch/serve: how long SIGTERM waits for running units before it aborts them. */
+    shutdownSeconds: bounded({
+      min: 0,
+      above: true,
+      max: 3600,
+      expected: 'seconds above 0, at most 3600 (an hour)',
+    }).default(WORK_DEFAULTS.shutdownSeconds),
+  })
+  .refine((w) => w.maxRetrySeconds >= w.retrySeconds, {
+    path: ['maxRetrySeconds'],
+    error: (iss) => {
+      const w = iss.input as { retrySeconds: number; maxRetrySeconds: number };
+      const given = w.maxRetrySeconds === WORK_DEFAULTS.maxRetrySeconds ? ' (the default)' : '';
+      return `${w.maxRetrySeconds}${given} is less than work.retrySeconds (${w.retrySeconds}); the longest wait between retries cannot be shorter than the first: raise it`;
+    },
+  });
 
 export const configSchema = z.strictObject({
   state: z.strictObject({ database: z.string().min(1) }),

@@ -31,11 +31,33 @@ export interface RunResult {
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
+ * The process groups of the tools this process runs now. Module-level on purpose, against the
+ * usual rule: these are this process's own children, and they must be stopped whatever ends the
+ * process (`process.exit`, a second Ctrl-C, an uncaught error), not only when the caller that
+ * started them gets to abort. Being groups of their own, nothing else stops them: the terminal's
+ * Ctrl-C does not reach them, and they would outlive patchferry (an rpmbuild compiling on).
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function track(group: number): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // 'exit' listeners run synchronously and last: SIGKILL, there is no time to wait on a SIGTERM.
+    process.on('exit', () => {
+      for (const live of liveGroups) killGroup(live, 'SIGKILL');
+    });
+  }
+  liveGroups.add(group);
+}
+
+/**
  * Runs an outside program; a non-zero exit becomes a ToolError carrying the tail of its output.
  * The program runs in a process group of its own, so that stopping it (`signal`, `timeoutMs`) also
  * stops what it started: rpmbuild's make and compilers, git's hooks. The group is sent SIGTERM, then
  * SIGKILL after `killGraceMs`; the run rejects once the program's output is closed. Being a group of
- * its own, it has no terminal either: nothing it runs can wait for a password typed there.
+ * its own, it has no terminal either: nothing it runs can wait for a password typed there. Should
+ * this process exit while the program runs, its group is sent SIGKILL as it exits.
  */
 export function runTool(tool: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const keep = opts.keepBytes ?? 1 << 20;
@@ -62,6 +84,7 @@ export function runTool(tool: string, args: readonly string[], opts: RunOptions 
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    if (child.pid !== undefined) track(child.pid);
     // A tool that exits without reading all of its input is not an error here; its exit code says.
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input);
@@ -88,7 +111,10 @@ export function runTool(tool: string, args: readonly string[], opts: RunOptions 
       ran = Date.now() - started;
       const group = child.pid;
       killGroup(group, 'SIGTERM');
-      grace = setTimeout(() => killGroup(group, 'SIGKILL'), opts.killGraceMs ?? 2000);
+      grace = setTimeout(() => {
+        killGroup(group, 'SIGKILL');
+        liveGroups.delete(group);
+      }, opts.killGraceMs ?? 2000);
     };
     const onAbort = () => stop('aborted');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -106,9 +132,14 @@ export function runTool(tool: string, args: readonly string[], opts: RunOptions 
     child.on('close', (code, exitSignal) => {
       settle();
       const output = Buffer.concat(chunks).toString('utf8');
+      const group = child.pid as number;
       if (stopped) {
-        // Its output is closed, but a process that closed its own may be left: it gets the SIGKILL.
-        if (!groupExists(child.pid as number)) clearTimeout(grace);
+        // Its output is closed, but a process that closed its own may be left: it gets the SIGKILL,
+        // and stays in liveGroups until then.
+        if (!groupExists(group)) {
+          clearTimeout(grace);
+          liveGroups.delete(group);
+        }
         const message =
           stopped === 'timeout'
             ? `${label} timed out after ${seconds(timeoutMs as number)} s and was killed with every process it started`
@@ -122,6 +153,8 @@ export function runTool(tool: string, args: readonly string[], opts: RunOptions 
         );
         return;
       }
+      // Finished by itself: what it left running in its group (a daemon it started) is its own.
+      liveGroups.delete(group);
       if (code === 0) resolve({ output, stdout: Buffer.concat(stdout).toString('utf8') });
       else
         reject(

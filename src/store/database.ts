@@ -1,18 +1,57 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { PatchferryError } from '../shared/errors.ts';
+import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 
 export type Database = DatabaseSync;
 
-/** Opens (creating if needed) the state database in WAL mode and brings its schema up to date. */
+/** Opens (creating if needed) the state database in WAL mode and brings its schema up to date.
+ * A file SQLite cannot open or read as a database is a PatchferryError `database_unreadable`. */
 export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new DatabaseSync(path);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-  migrate(db, migrations, path);
+  let db: Database;
+  try {
+    db = new DatabaseSync(path);
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  try {
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    migrate(db, migrations, path);
+  } catch (err) {
+    db.close();
+    throw unreadable(path, err);
+  }
   return db;
+}
+
+/** SQLite's result codes for a file it cannot open, or whose content is no database. */
+const SQLITE_CORRUPT = 11;
+const SQLITE_CANTOPEN = 14;
+const SQLITE_NOTADB = 26;
+
+/** The error for a state database SQLite cannot use, saying what to do; any other error as it is. */
+function unreadable(path: string, err: unknown): unknown {
+  const errcode = (err as { errcode?: unknown }).errcode;
+  // An extended result code carries the primary one in its low byte.
+  const code = typeof errcode === 'number' ? errcode & 0xff : null;
+  const said = `SQLite says: ${errorMessage(err)}`;
+  if (code === SQLITE_NOTADB || code === SQLITE_CORRUPT) {
+    return new PatchferryError(
+      'database_unreadable',
+      `the state database ${path} is not a database patchferry can read (${said}). If state.database names the wrong file, correct it in the configuration; otherwise restore the file from a backup, or move it aside to start again with an empty state`,
+      { cause: err },
+    );
+  }
+  if (code === SQLITE_CANTOPEN) {
+    return new PatchferryError(
+      'database_unreadable',
+      `cannot open the state database ${path} (${said}): check that it is a file, and that patchferry may read and write it and its folder`,
+      { cause: err },
+    );
+  }
+  return err;
 }
 
 export function schemaVersion(db: Database): number {

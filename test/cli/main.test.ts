@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.ts';
+import { makeMboxWorld } from '../helpers/mbox-world.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { demoConfig } from '../../src/demo/demo.ts';
 import { createDemoWorld } from '../../src/demo/world.ts';
@@ -160,5 +161,19 @@ describe('command line', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('exits 2 naming a state database that is not SQLite, without a stack trace', async () => {
+    const world = makeMboxWorld(tempDir());
+    mkdirSync(dirname(world.database));
+    writeFileSync(world.database, 'not a database, but long enough for SQLite to read its header\n');
+    const t = io();
+    expect(await main(['sync', '--config', world.configFile], t.value)).toBe(2);
+    const text = t.err.join('\n');
+    expect(text).toMatch(
+      `patchferry: the state database ${world.database} is not a database patchferry can read`,
+    );
+    expect(text).toContain('move it aside');
+    expect(text).not.toMatch(/\n\s+at /);
   });
 });

@@ -128,12 +128,120 @@ describe('configuration validation', () => {
       (d) => ((d.reporter as Doc).smtp = { host: 'h', port: 70000 }),
       'reporter.smtp.port:',
     ],
+    [
+      'a retry delay past any date (every run crashed: Invalid time value)',
+      (d) => (d.work = { retrySeconds: 1e300 }),
+      'work.retrySeconds: expected seconds above 0, at most 86400 (a day), got 1e+300',
+    ],
+    [
+      'a longest retry delay above a week',
+      (d) => (d.work = { maxRetrySeconds: 604801 }),
+      'work.maxRetrySeconds: expected seconds above 0, at most 604800 (a week), got 604801',
+    ],
+    [
+      'a longest retry delay below the first one',
+      (d) => (d.work = { retrySeconds: 60, maxRetrySeconds: 30 }),
+      'work.maxRetrySeconds: 30 is less than work.retrySeconds (60); the longest wait between retries cannot be shorter than the first: raise it',
+    ],
+    [
+      'a first retry delay above the default longest one',
+      (d) => (d.work = { retrySeconds: 7200 }),
+      'work.maxRetrySeconds: 3600 (the default) is less than work.retrySeconds (7200)',
+    ],
+    [
+      'a lease too short to be renewed',
+      (d) => (d.work = { leaseSeconds: 0.001 }),
+      'work.leaseSeconds: expected seconds from 10 to 86400 (a day), got 0.001',
+    ],
+    [
+      'a lease above a day',
+      (d) => (d.work = { leaseSeconds: 86401 }),
+      'work.leaseSeconds: expected seconds from 10 to 86400 (a day), got 86401',
+    ],
+    [
+      'a shutdown wait setTimeout cannot keep (it fired at once)',
+      (d) => (d.work = { shutdownSeconds: 2147484 }),
+      'work.shutdownSeconds: expected seconds above 0, at most 3600 (an hour), got 2147484',
+    ],
+    [
+      'a shutdown wait of 0',
+      (d) => (d.work = { shutdownSeconds: 0 }),
+      'work.shutdownSeconds: expected seconds above 0, at most 3600 (an hour), got 0',
+    ],
+    [
+      'more than 100 attempts',
+      (d) => (d.work = { maxAttempts: 101 }),
+      'work.maxAttempts: expected a whole number from 1 to 100, got 101',
+    ],
+    [
+      'a fractional number of attempts',
+      (d) => (d.work = { maxAttempts: 2.5 }),
+      'work.maxAttempts: expected a whole number from 1 to 100, got 2.5',
+    ],
+    [
+      'a number of seconds written as a string',
+      (d) => (d.work = { retrySeconds: '30' }),
+      'work.retrySeconds: expected seconds above 0, at most 86400 (a day), got "30"',
+    ],
   ])('rejects %s, naming the key path', (_name, edit, expected) => {
     const found = problems(edit);
     expect(
       found.some((p) => p.startsWith(expected)),
       `got: ${found.join(' | ')}`,
     ).toBe(true);
+  });
+
+  it("says YAML's .inf and .nan are out of bounds, instead of calling them numbers that are null", () => {
+    const doc = { ...VALID, work: { retrySeconds: 'INF', maxRetrySeconds: 'NAN', maxAttempts: '-INF' } };
+    const yaml = JSON.stringify(doc)
+      .replace('"INF"', '.inf')
+      .replace('"NAN"', '.nan')
+      .replace('"-INF"', '-.inf');
+    let issues: readonly string[] = [];
+    try {
+      parseConfigText(yaml, '/etc/patchferry.yml');
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues = err.issues;
+    }
+    expect(issues).toEqual([
+      'work.maxAttempts: expected a whole number from 1 to 100, got -.inf',
+      'work.retrySeconds: expected seconds above 0, at most 86400 (a day), got .inf',
+      'work.maxRetrySeconds: expected seconds above 0, at most 604800 (a week), got .nan',
+    ]);
+  });
+
+  it('accepts the bounds of the work settings, and the quick retries of the test worlds', () => {
+    const work = (w: Doc) => parseConfigText(JSON.stringify({ ...VALID, work: w }), '/x/y.yml').work;
+    expect(
+      work({
+        maxAttempts: 100,
+        retrySeconds: 86400,
+        maxRetrySeconds: 604800,
+        leaseSeconds: 86400,
+        shutdownSeconds: 3600,
+      }),
+    ).toEqual({
+      maxAttempts: 100,
+      retrySeconds: 86400,
+      maxRetrySeconds: 604800,
+      leaseSeconds: 86400,
+      shutdownSeconds: 3600,
+    });
+    expect(work({ maxAttempts: 1, leaseSeconds: 10, shutdownSeconds: 0.5 })).toMatchObject({
+      leaseSeconds: 10,
+    });
+    expect(work({ maxAttempts: 100, retrySeconds: 0.05, maxRetrySeconds: 0.2 })).toMatchObject({
+      retrySeconds: 0.05,
+      maxRetrySeconds: 0.2,
+    });
+    expect(work({})).toEqual({
+      maxAttempts: 5,
+      retrySeconds: 30,
+      maxRetrySeconds: 3600,
+      leaseSeconds: 300,
+      shutdownSeconds: 30,
+    });
   });
 
   it('reports every problem at once', () => {

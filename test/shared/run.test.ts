@@ -1,8 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ToolError } from '../../src/shared/errors.ts';
 import { runTool } from '../../src/shared/run.ts';
+import { makeMboxWorld } from '../helpers/mbox-world.ts';
+import { gone, running } from '../helpers/processes.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
 
@@ -10,18 +14,8 @@ import { until } from '../helpers/until.ts';
  * stopping the shell alone would leave the grandchild running. */
 const TREE = 'echo started; sleep 30 & echo $! > "$1"; sleep 30; echo';
 
-/** Whether a process runs: an exited one is gone, or a zombie when nobody reaps it (as in containers
- * whose init does not). */
-function running(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function grandchild(pidFile: string): Promise<number> {
-  await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
+async function grandchild(pidFile: string, ms?: number): Promise<number> {
+  await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), ms);
   const pid = Number(readFileSync(pidFile, 'utf8'));
   expect(running(pid)).toBe(true);
   return pid;
@@ -50,7 +44,7 @@ describe('runTool', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     expect(err).toMatchObject({ code: 'sh_timeout', outcome: 'timeout', retryable: true, tool: 'sh' });
     expect(err.message).toMatch(/^sh -c timed out after 0\.5 s .*; its output ends:\nstarted$/);
-    expect(running(pid)).toBe(false);
+    await gone(pid);
   });
 
   it('kills the tool and its grandchild when aborted, and says it was aborted', async () => {
@@ -65,7 +59,7 @@ describe('runTool', () => {
     expect(err).toMatchObject({ code: 'sh_aborted', outcome: 'aborted', retryable: false });
     expect(err.message).toMatch(/^sh -c was aborted after [\d.]+ s .*; its output ends:\nstarted$/);
     expect(err.cause).toEqual(new Error('shutting down'));
-    expect(running(pid)).toBe(false);
+    await gone(pid);
   });
 
   it('sends SIGKILL after the grace period to processes that ignore SIGTERM', async () => {
@@ -82,7 +76,7 @@ describe('runTool', () => {
     stop.abort();
     expect(await run).toMatchObject({ code: 'sh_aborted' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
-    expect(running(pid)).toBe(false);
+    await gone(pid);
   });
 
   it('starts nothing when the signal is aborted already', async () => {
@@ -131,5 +125,86 @@ describe('runTool', () => {
   it('refuses a time limit setTimeout cannot keep', async () => {
     await expect(runTool('true', [], { timeoutMs: 0 })).rejects.toThrow(RangeError);
     await expect(runTool('true', [], { timeoutMs: 2 ** 31 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('tools still running when patchferry exits', () => {
+  const ROOT = join(import.meta.dirname, '..', '..');
+  /** Tools ignoring SIGTERM that a failed test would leave for 60 s. */
+  const started: number[] = [];
+  afterEach(() => {
+    for (const pid of started.splice(0)) if (running(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  /** Runs node with `args` and `meanwhile`; resolves with node's exit status, or the signal that
+   * ended it. */
+  function node(
+    args: readonly string[],
+    env: NodeJS.ProcessEnv,
+    meanwhile: (child: { kill(s: NodeJS.Signals): void }) => Promise<void>,
+  ) {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
+    const ended = new Promise<string | number | null>((resolve) =>
+      child.on('close', (code, signal) => resolve(signal ?? code)),
+    );
+    return meanwhile(child).then(() => ended);
+  }
+
+  it('kills a running tool and what it started when the process calls process.exit', async () => {
+    const pidFile = join(tempDir(), 'pid');
+    const run = pathToFileURL(join(ROOT, 'src', 'shared', 'run.ts')).href;
+    const script = `
+      import { existsSync, readFileSync } from 'node:fs';
+      import { runTool } from ${JSON.stringify(run)};
+      const pidFile = process.env.PID_FILE;
+      runTool('sh', ['-c', 'sleep 60 & echo $! > "$1"; wait', 'sh', pidFile]).catch(() => {});
+      setInterval(() => {
+        if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\\n')) process.exit(1);
+      }, 10);
+    `;
+    let pid = 0;
+    const status = await node(['--input-type=module', '-e', script], { PID_FILE: pidFile }, async () => {
+      pid = await grandchild(pidFile, 20_000);
+      started.push(pid);
+    });
+    expect(status).toBe(1);
+    await gone(pid);
+  });
+
+  it('exits with 130 on a second Ctrl-C and kills the tool that ignored the first one', async () => {
+    const world = makeMboxWorld(tempDir());
+    // The project's repository is cloned over "ssh" by a command that ignores SIGTERM and sleeps:
+    // the first Ctrl-C's abort leaves it running through the 2 s grace before its SIGKILL.
+    const config = readFileSync(world.configFile, 'utf8');
+    writeFileSync(
+      world.configFile,
+      config.replace(`git: ${world.upstream}`, 'git: ssh://patchferry.invalid/hello.git'),
+    );
+    world.series('slow', 1);
+    const pidFile = join(world.dir, 'ssh.pid');
+    let pid = 0;
+    const status = await node(
+      ['bin/patchferry.ts', 'sync', '--config', world.configFile],
+      {
+        PATCHFERRY_LOG_LEVEL: 'silent',
+        GIT_SSH_COMMAND: `trap '' TERM; echo $$ > '${pidFile}'; exec sleep 60 #`,
+      },
+      async (child) => {
+        pid = await grandchild(pidFile, 30_000);
+        started.push(pid);
+        child.kill('SIGINT');
+        await new Promise((r) => setTimeout(r, 300));
+        expect(running(pid)).toBe(true);
+        child.kill('SIGINT');
+      },
+    );
+    // Exited by itself, not killed by the signal, and 1.7 s before the grace's SIGKILL was due: only
+    // the kill at exit can stop the tool now (it would sleep on for a minute).
+    expect(status).toBe(130);
+    await gone(pid);
   });
 });

@@ -1,5 +1,7 @@
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PatchferryError } from '../../src/shared/errors.ts';
 import { openDatabase, schemaVersion } from '../../src/store/database.ts';
 import { MIGRATIONS, type Migration } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/store.ts';
@@ -10,6 +12,15 @@ function newMail(id: string) {
 }
 
 const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
+
+function thrown(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('it did not throw');
+}
 
 describe('state database', () => {
   it('creates every table on an empty database, in WAL mode', () => {
@@ -64,6 +75,29 @@ describe('state database', () => {
     const file = join(tempDir(), 'pf.db');
     openDatabase(file, [...MIGRATIONS, { version: 99, name: 'future', sql: 'SELECT 1' }]).close();
     expect(() => openDatabase(file)).toThrow(/schema version 99 .* upgrade patchferry/);
+  });
+
+  it('refuses a file that is not SQLite with database_unreadable, naming it and saying what to do', () => {
+    const dir = tempDir();
+    const file = join(dir, 'pf.db');
+    writeFileSync(file, 'not a database, but long enough for SQLite to read its header\n');
+    const err = thrown(() => openStore(file));
+    expect(err).toBeInstanceOf(PatchferryError);
+    expect(err).toMatchObject({ code: 'database_unreadable', retryable: false });
+    expect((err as Error).message).toBe(
+      `the state database ${file} is not a database patchferry can read (SQLite says: file is not a database). If state.database names the wrong file, correct it in the configuration; otherwise restore the file from a backup, or move it aside to start again with an empty state`,
+    );
+    // Its lock is released, and the file left as it was.
+    expect(readdirSync(dir).sort()).toEqual(['pf.db', 'pf.db.lock.guard']);
+  });
+
+  it('refuses a state database SQLite cannot open (a directory) with database_unreadable', () => {
+    const file = join(tempDir(), 'pf.db');
+    mkdirSync(file);
+    expect(thrown(() => openDatabase(file))).toMatchObject({
+      code: 'database_unreadable',
+      message: expect.stringContaining(`cannot open the state database ${file} (SQLite says: `),
+    });
   });
 
   it('rolls a failed migration back whole', () => {
