@@ -216,6 +216,7 @@ describe('configuration validation', () => {
     expect(
       work({
         maxAttempts: 100,
+        deliveryAttempts: 100,
         retrySeconds: 86400,
         maxRetrySeconds: 604800,
         leaseSeconds: 86400,
@@ -223,6 +224,7 @@ describe('configuration validation', () => {
       }),
     ).toEqual({
       maxAttempts: 100,
+      deliveryAttempts: 100,
       retrySeconds: 86400,
       maxRetrySeconds: 604800,
       leaseSeconds: 86400,
