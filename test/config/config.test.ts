@@ -239,6 +239,7 @@ describe('configuration validation', () => {
     });
     expect(work({})).toEqual({
       maxAttempts: 5,
+      deliveryAttempts: 20,
       retrySeconds: 30,
       maxRetrySeconds: 3600,
       leaseSeconds: 300,
