@@ -1,88 +1,41 @@
 import type { UnitKind } from '../ports/work-queue.ts';
-import { drain, type DrainSummary, type Handlers, type WorkerOptions } from '../work/worker.ts';
-import type { SeriesOutcome } from './apply/apply.ts';
+import { drain, type Handlers, type WorkerOptions } from '../work/worker.ts';
 import { seriesHandler } from './apply/series-unit.ts';
-import {
-  buildHandler,
-  queueBuilds,
-  type BuildFilter,
-  type BuildOutcome,
-  type SkippedBranch,
-} from './build/build.ts';
+import { buildHandler, queueBuilds, type BuildFilter } from './build/build.ts';
 import type { Deps } from './deps.ts';
 import { settle } from './intake/ingest.ts';
-import { intake, type IntakeOptions, type IntakeSummary } from './intake/intake.ts';
-import type { Proposal } from './propose/merge-request-effect.ts';
-import { detectMerges, type Merge } from './propose/merges.ts';
-import { publishHandler, queuePublications, type PublishOutcome } from './publish/publish.ts';
+import { intake, type IntakeOptions } from './intake/intake.ts';
+import { detectMerges } from './propose/merges.ts';
+import { publishHandler, queuePublications } from './publish/publish.ts';
 import { unitDied } from './report/dead.ts';
-import { forgeHandler, mailHandler, type Delivery } from './report/deliver.ts';
+import { forgeHandler, mailHandler } from './report/deliver.ts';
 import { queueBuildReports } from './report/series-report.ts';
+import {
+  collector,
+  fail,
+  problems,
+  sent,
+  syncSummary,
+  type BuildSummary,
+  type Collected,
+  type JobSummary,
+  type PublishSummary,
+  type ReportSummary,
+  type SyncSummary,
+} from './summaries.ts';
 
-/** A unit of a stage that failed: retried later (`retryAt`), or dead (null). */
-export interface UnitProblem {
-  readonly key: string;
-  readonly kind: UnitKind;
-  readonly code: string;
-  readonly error: string;
-  /** ISO 8601; null for a unit that is dead. */
-  readonly retryAt: string | null;
-}
-
-export interface SyncSummary extends Omit<IntakeSummary, 'resends'> {
-  readonly applied: readonly { series: string; project: string; branch: string; head: string }[];
-  readonly failed: readonly {
-    series: string;
-    project: string;
-    branch: string;
-    part: number;
-    reason: string;
-  }[];
-  readonly resends: readonly { series: string; of: string }[];
-  /** Merge-request mode: series opened or updated as merge requests. */
-  readonly proposed: readonly Proposal[];
-  /** Merge-request mode: merge requests found merged (their target branches are built next). */
-  readonly merged: readonly Merge[];
-  /** Merge-request mode: merge requests the forge did not answer for (asked again next time). */
-  readonly unchecked: readonly { url: string; error: string }[];
-  readonly units: readonly UnitProblem[];
-}
-
-export interface BuildSummary {
-  readonly builds: readonly BuildOutcome[];
-  /** Branches whose tip could not be read: built by the next run. */
-  readonly skipped: readonly SkippedBranch[];
-  readonly units: readonly UnitProblem[];
-}
-
-export interface PublishSummary {
-  readonly published: readonly PublishOutcome[];
-  /** Publications that failed (retried later, or dead). */
-  readonly failed: readonly { key: string; error: string }[];
-  readonly units: readonly UnitProblem[];
-}
-
-export interface ReportSummary {
-  readonly sent: readonly { key: string; subject: string; to: readonly string[]; body: string }[];
-  readonly failed: readonly { key: string; error: string }[];
-  readonly units: readonly UnitProblem[];
-}
-
-export interface JobSummary {
-  readonly sync: SyncSummary;
-  readonly build: BuildSummary;
-  readonly publish: PublishSummary;
-  readonly report: ReportSummary;
-}
-
-/** What collects the outcomes of the units one drain runs. */
-export interface Collected {
-  readonly series: SeriesOutcome[];
-  readonly builds: BuildOutcome[];
-  readonly published: PublishOutcome[];
-  readonly deliveries: Delivery[];
-}
-
+export {
+  collector,
+  jobFailed,
+  roundSummary,
+  type BuildSummary,
+  type Collected,
+  type JobSummary,
+  type PublishSummary,
+  type ReportSummary,
+  type SyncSummary,
+  type UnitProblem,
+} from './summaries.ts';
 /** The handlers of every kind of unit, their outcomes collected for the summaries. */
 export function handlers(deps: Deps, c: Collected): Handlers {
   return {
@@ -107,10 +60,6 @@ export function workerOptions(deps: Deps, h: Handlers): WorkerOptions {
   };
 }
 
-export function collector(): Collected {
-  return { series: [], builds: [], published: [], deliveries: [] };
-}
-
 async function run(deps: Deps, kinds: readonly UnitKind[], signal?: AbortSignal) {
   const c = collector();
   const drained = await drain(workerOptions(deps, handlers(deps, c)), kinds, signal);
@@ -130,82 +79,6 @@ export async function sync(
   // The series just applied made their mails final: the mailboxes that can hold a mark get it.
   await settle(deps);
   return syncSummary({ ...taken, ...looked }, c, units);
-}
-
-/** What intake found, with what the look at the forge found. */
-type Taken = IntakeSummary & Awaited<ReturnType<typeof detectMerges>>;
-
-/** The sync part of a summary: what intake found and what the units of a drain did with it. */
-function syncSummary(taken: Taken, c: Collected, units: readonly UnitProblem[]): SyncSummary {
-  const of = <T extends SeriesOutcome['type']>(type: T) =>
-    c.series.filter((o): o is Extract<SeriesOutcome, { type: T }> => o.type === type);
-  return {
-    ...taken,
-    applied: of('applied').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
-    failed: of('failed').map(({ series, project, branch, part, reason }) => ({
-      series,
-      project,
-      branch,
-      part,
-      reason,
-    })),
-    resends: [...taken.resends, ...of('resend').map(({ series, of: earlier }) => ({ series, of: earlier }))],
-    proposed: c.deliveries.flatMap((d) => (d.type === 'forge' && d.proposal ? [d.proposal] : [])),
-    units,
-  };
-}
-
-const NOTHING_TAKEN: Taken = {
-  newMails: 0,
-  quarantined: [],
-  rejected: [],
-  incomplete: [],
-  expired: [],
-  ignored: 0,
-  resends: [],
-  superseded: [],
-  queued: [],
-  merged: [],
-  unchecked: [],
-};
-
-/** The daemon's side of the stages: what intake found (`taken`, when it ran) or what one drain of
- * every kind of unit did, as one summary. */
-export function roundSummary(
-  round:
-    | { taken: Taken }
-    | {
-        c: Collected;
-        drained: DrainSummary;
-        queued: { reused: readonly BuildOutcome[]; skipped: readonly SkippedBranch[] };
-      },
-): JobSummary {
-  if ('taken' in round) {
-    const none: Collected = collector();
-    return {
-      sync: syncSummary(round.taken, none, []),
-      build: { builds: [], skipped: [], units: [] },
-      publish: { published: [], failed: [], units: [] },
-      report: { sent: [], failed: [], units: [] },
-    };
-  }
-  const { c } = round;
-  const units = problems(round.drained);
-  const kind = (...k: UnitKind[]) => units.filter((u) => k.includes(u.kind));
-  return {
-    sync: syncSummary(NOTHING_TAKEN, c, kind('series')),
-    build: {
-      builds: [...round.queued.reused, ...c.builds],
-      skipped: round.queued.skipped,
-      units: kind('build'),
-    },
-    publish: { published: c.published, failed: kind('publish').map(fail), units: kind('publish') },
-    report: {
-      sent: c.deliveries.map(sent),
-      failed: kind('mail', 'forge').map(fail),
-      units: kind('mail', 'forge'),
-    },
-  };
 }
 
 /** `build`: a build unit per platform of each branch that needs one, run. */
@@ -245,45 +118,4 @@ export async function runStages(
   const p = await publish(deps, signal);
   const r = await report(deps, signal);
   return { sync: s, build: b, publish: p, report: r };
-}
-
-/** Whether anything in the job failed (a patch that did not apply, a build, a publication, a report,
- * a unit retried later or dead). */
-export function jobFailed(job: Partial<JobSummary>): boolean {
-  return Boolean(
-    (job.sync && job.sync.failed.length + job.sync.units.length + job.sync.unchecked.length > 0) ||
-    job.build?.builds.some((b) => !b.ok) ||
-    (job.build && job.build.units.length + job.build.skipped.length > 0) ||
-    (job.publish && job.publish.failed.length > 0) ||
-    (job.report && job.report.failed.length > 0),
-  );
-}
-
-function sent(d: Delivery): ReportSummary['sent'][number] {
-  return d.type === 'mail'
-    ? { key: d.key, subject: d.subject, to: d.to, body: d.body }
-    : { key: d.key, subject: d.what, to: [], body: '' };
-}
-
-function fail(u: UnitProblem): { key: string; error: string } {
-  return { key: u.key, error: u.error };
-}
-
-function problems(d: DrainSummary): UnitProblem[] {
-  return [
-    ...d.retrying.map((u) => ({
-      key: u.key,
-      kind: u.kind,
-      code: u.error.code,
-      error: u.error.message,
-      retryAt: new Date(u.retryAt).toISOString(),
-    })),
-    ...d.dead.map((u) => ({
-      key: u.key,
-      kind: u.kind,
-      code: u.error.code,
-      error: u.error.message,
-      retryAt: null,
-    })),
-  ];
 }
