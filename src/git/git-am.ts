@@ -21,9 +21,10 @@ export interface GitAmRun {
 }
 
 /**
- * `git am --3way` of the patches in the worktree `git` runs in, one run per stretch of patches up
- * to the next one with trailers to fold in (a 50-patch series without review trailers is one git
- * process, as a maintainer would run it). The failure, when git stops on a patch; else null.
+ * `git am --3way` of the patches in the worktree `git` runs in, one run per stretch of patches
+ * without trailers and one per patch with trailers to fold in (a 50-patch series without review
+ * trailers is one git process, as a maintainer would run it). The failure, when git stops on a
+ * patch; else null.
  */
 export async function gitAm(run: GitAmRun): Promise<ApplyResult | null> {
   const { git } = run;
@@ -33,6 +34,9 @@ export async function gitAm(run: GitAmRun): Promise<ApplyResult | null> {
   await Promise.all(groups.map((group, i) => writeFile(files[i] ?? '', amMailbox(group.map((p) => p.raw)))));
   let done = run.applied;
   for (const [i, group] of groups.entries()) {
+    const last = group.at(-1);
+    const folding = last !== undefined && last.trailers.length > 0;
+    const before = folding ? await head(git) : null;
     try {
       await git.raw([
         'am',
@@ -48,10 +52,16 @@ export async function gitAm(run: GitAmRun): Promise<ApplyResult | null> {
       return failure(git, run.base, group, done, err);
     }
     done += group.length;
-    const last = group.at(-1);
-    if (last && last.trailers.length > 0) await addTrailers(git, last.trailers, run.reproducible);
+    // A patch with trailers runs alone: when git am found it applied already ("No changes"), it
+    // made no commit, and HEAD is another patch's commit that the trailers must not go into.
+    if (folding && last && (await head(git)) !== before)
+      await addTrailers(git, last.trailers, run.reproducible);
   }
   return null;
+}
+
+async function head(git: Git): Promise<string> {
+  return (await git.raw(['rev-parse', 'HEAD'])).trim();
 }
 
 /** What failed in a `git am` of `group`, after `applied` patches before it became commits. */
@@ -103,13 +113,13 @@ function shorten(text: string, lines: number): string {
     : `${all.slice(0, lines).join('\n')}\n[... ${all.length - lines} more lines]\n`;
 }
 
-/** The series cut after every patch that has trailers, which are folded into its commit right after
- * `git am` made it. */
+/** The series cut around every patch that has trailers: such a patch is a run of its own, so that
+ * whether `git am` made a commit of it is known, and its trailers are folded into that commit. */
 function amGroups(patches: readonly PatchToApply[]): PatchToApply[][] {
   const groups: PatchToApply[][] = [[]];
   for (const patch of patches) {
-    groups.at(-1)?.push(patch);
-    if (patch.trailers.length > 0) groups.push([]);
+    if (patch.trailers.length > 0) groups.push([patch], []);
+    else groups.at(-1)?.push(patch);
   }
   return groups.filter((g) => g.length > 0);
 }

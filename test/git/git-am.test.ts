@@ -21,7 +21,7 @@ function world(third: Record<string, string>) {
     part: i + 1,
     subject: `patch ${i + 1}`,
     raw,
-    // The first patch carries a trailer: git am runs once for it and once for the two after it.
+    // The first patch carries a trailer: git am runs once for it alone and once for the two after it.
     trailers: i === 0 ? ['Reviewed-by: Rita <rita@x>'] : [],
   }));
   const run = gitAt({
@@ -90,5 +90,30 @@ describe('git am of a stretch of a series', () => {
     expect(existsSync(join(checkout, '.git', 'rebase-apply'))).toBe(false);
     // git am --abort goes back to where its run began: the first stretch's commit stays.
     expect(git(checkout, ['log', '--format=%s', `${moved}..HEAD`]).trim()).toBe('b: first');
+  });
+
+  it('folds no trailers into another commit when the patch that has them is on the branch already', async () => {
+    const { dir, checkout, patches, run } = world({ 'a.txt': 'one\nTWO\nthree\n' });
+    // Someone applied patch 1 by hand before the series came: git am finds "No changes" for it.
+    await run.raw(['am', '--quiet', '-'], patches[0]?.raw);
+    const by = git(checkout, ['log', '-1', '--format=%H|%B']);
+    const base = git(checkout, ['rev-parse', 'HEAD']).trim();
+    const failed = await gitAm({
+      git: run,
+      patches,
+      base,
+      applied: 0,
+      reproducible: true,
+      mailDir: dir,
+      mailboxes: [],
+    });
+    expect(failed).toBeNull();
+    // The commit made by hand is untouched; the other two patches follow it, without the trailer.
+    expect(git(checkout, ['log', '-1', '--format=%H|%B', `${base}`])).toBe(by);
+    const log = git(checkout, ['log', '--format=%s|%(trailers:only,unfold)', `${base}~1..HEAD`])
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+    expect(log).toEqual(['a: third|', 'b: second|', 'b: first|']);
   });
 });
