@@ -6,8 +6,10 @@ import type { Notifier } from '../ports/notifier.ts';
 
 /** Appends reports to an mbox file (mboxrd quoting), where any mail client or `git am` can read them. */
 export function outboxNotifier(opts: { path: string; from: string }): Notifier {
+  const name = `outbox:${opts.path}`;
   return {
-    name: `outbox:${opts.path}`,
+    name,
+    destinations: () => [name],
     async send(key: string, message: ReportMessage) {
       const raw = (await composeReport(key, message, { from: opts.from }))
         .toString('utf8')

@@ -28,23 +28,27 @@ export function smtpNotifier(opts: SmtpOptions): Notifier {
     greetingTimeout: 10_000,
     socketTimeout: 60_000,
   });
+  const name = `smtp:${opts.host}:${opts.port}`;
+  const prefix = `${name}:`;
   return {
-    name: `smtp:${opts.host}:${opts.port}`,
-    async send(key: string, message: ReportMessage) {
+    name,
+    // One envelope per recipient: a server that refuses one (greylisting, a full mailbox) takes
+    // the others, and a retry goes to the refused one only. The headers name everyone, as before.
+    destinations: (message) => [...new Set([...message.to, ...message.cc].map(bare))].map((a) => prefix + a),
+    async send(key: string, message: ReportMessage, destination: string) {
+      const recipient = destination.startsWith(prefix) ? destination.slice(prefix.length) : destination;
       const raw = await composeReport(key, message, { from: opts.from });
       try {
-        await transport.sendMail({
-          envelope: { from: bare(opts.from), to: [...message.to, ...message.cc].map(bare) },
-          raw,
-        });
+        const info = await transport.sendMail({ envelope: { from: bare(opts.from), to: [recipient] }, raw });
+        if (info.rejected.length > 0) throw new Error(`the server refused ${recipient}`);
       } catch (err) {
+        // 5xx is the server's final word on this recipient; anything else (4xx, no answer) may pass later.
+        const code = (err as { responseCode?: unknown }).responseCode;
+        const permanent = typeof code === 'number' && code >= 500 && code < 600;
         throw new PatchferryError(
           'smtp_failed',
-          `cannot send report "${message.subject}" via ${opts.host}:${opts.port}: ${errorMessage(err)}`,
-          {
-            cause: err,
-            retryable: true,
-          },
+          `cannot send report "${message.subject}" to ${recipient} via ${opts.host}:${opts.port}: ${errorMessage(err)}${permanent ? ' (refused for good)' : ''}`,
+          { cause: err, retryable: !permanent },
         );
       }
     },

@@ -17,6 +17,10 @@ export class FakeNotifier implements Notifier {
     this.#failures = times;
   }
 
+  destinations(): string[] {
+    return [this.name];
+  }
+
   send(key: string, message: ReportMessage): Promise<void> {
     if (this.#failures > 0) {
       this.#failures--;

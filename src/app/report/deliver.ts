@@ -38,15 +38,20 @@ export function mailHandler(
       const reached = deps.store.work.deliveredTo(unit.key);
       const errors: unknown[] = [];
       for (const notifier of deps.notifiers) {
-        if (reached.has(notifier.name)) continue;
-        try {
-          await notifier.send(unit.key, effect.message);
-          deps.store.work.recordDelivery(unit.key, notifier.name);
-        } catch (err) {
-          errors.push(err);
-          unit.log.warn({ destination: notifier.name, err: errorMessage(err) }, 'mail not delivered');
+        for (const destination of notifier.destinations(effect.message)) {
+          if (reached.has(destination)) continue;
+          try {
+            await notifier.send(unit.key, effect.message, destination);
+            deps.store.work.recordDelivery(unit.key, destination);
+          } catch (err) {
+            errors.push(err);
+            unit.log.warn({ destination, err: errorMessage(err) }, 'mail not delivered');
+          }
         }
       }
+      // Retried while a destination may still take it; given up on when every refusal is final.
+      const retryable = errors.find((e) => !(e instanceof PatchferryError) || e.retryable);
+      if (retryable !== undefined) throw retryable;
       const [first] = errors;
       if (first !== undefined) throw first;
       const { message } = effect;
