@@ -221,7 +221,10 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
   if (values.help) return help(command, io);
   if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
   const poll = Number(values.poll ?? '60');
-  if (!(poll > 0)) throw new UsageError(`${command}: --poll ${values.poll} is not a number of seconds`);
+  if (!(poll > 0) || poll > 86_400)
+    throw new UsageError(
+      `${command}: --poll ${values.poll} is not a number of seconds from 0 to 86400 (a day)`,
+    );
   const port = Number(values.port ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`${command}: --port ${values.port} is not a port number`);

@@ -152,6 +152,7 @@ const subjects = z.strictObject({
 const WORK_DEFAULTS = {
   maxAttempts: 5,
   deliveryAttempts: 20,
+  builders: 2,
   retrySeconds: 30,
   maxRetrySeconds: 3600,
   leaseSeconds: 300,
@@ -176,6 +177,14 @@ const work = z
       integer: true,
       expected: 'a whole number from 1 to 100',
     }).default(WORK_DEFAULTS.deliveryAttempts),
+    /** watch/serve: how many builds run at once (each target's build is a unit), so that a long
+     * build of one branch does not hold up the builds, and so the reports, of the others. */
+    builders: bounded({
+      min: 1,
+      max: 64,
+      integer: true,
+      expected: 'a whole number from 1 to 64',
+    }).default(WORK_DEFAULTS.builders),
     /** The first retry waits about this long; each next one twice as long, up to maxRetrySeconds. */
     retrySeconds: bounded({
       min: 0,

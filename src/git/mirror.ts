@@ -130,7 +130,9 @@ export class GitMirror implements Repository {
     if (!known) await this.fetch(project, gitUrl, 'every branch');
     await mkdir(dest, { recursive: true });
     // `git worktree` would register the export; archive + extract leaves the mirror untouched.
-    const tar = join(dest, '..', `${commit}.tar`);
+    // Named for the destination, not the commit: two exports of one commit (one per target, built
+    // side by side) must not share their archive.
+    const tar = `${dest.replace(/\/+$/, '')}.tar`;
     await gitAt({ cwd: dir }).raw(['archive', '--format=tar', `--output=${tar}`, commit]);
     await runTool('tar', ['-xf', tar, '-C', dest]);
     await rm(tar, { force: true });

@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.ts';
+import { existsSync } from 'node:fs';
+import { ConfigError } from '../shared/errors.ts';
 import { openStore } from '../store/store.ts';
 
 /**
@@ -8,9 +10,17 @@ import { openStore } from '../store/store.ts';
  * beside a running `watch`. Returns the keys reopened.
  */
 export function retryDead(config: Config, prefixes: readonly string[]): string[] {
+  if (!existsSync(config.state.database))
+    throw new ConfigError('state.database', [
+      `no state database at ${config.state.database}: nothing was ever run with this configuration, or state.database names another file`,
+    ]);
   const store = openStore(config.state.database, { lock: false });
   try {
-    return store.work.reopenDead(prefixes);
+    // Notices of units given up on are asked for again only by name: "retry" alone re-sends the
+    // work, not old news of it.
+    if (prefixes.length > 0) return store.work.reopenDead(prefixes);
+    const work = store.work.list('dead').filter((u) => !u.key.startsWith('dead:'));
+    return work.filter((u) => store.work.reopen(u.key)).map((u) => u.key);
   } finally {
     store.close();
   }

@@ -28,17 +28,23 @@ export interface WatchOptions {
   readonly onRun?: (result: { job: JobSummary } | { error: unknown }) => void;
 }
 
-/** The kinds each of the daemon's workers runs. */
-const WORKERS: readonly (readonly UnitKind[])[] = [['series', 'forge', 'publish', 'mail'], ['build']];
+/** The kinds each of the daemon's workers runs: one for everything but builds, and
+ * `work.builders` for builds. */
+function workers(builders: number): (readonly UnitKind[])[] {
+  const build: readonly UnitKind[] = ['build'];
+  return [['series', 'forge', 'publish', 'mail'], ...Array.from({ length: builders }, () => build)];
+}
 
 /**
- * The daemon: two loops side by side, so that a long build never holds up the mail.
+ * The daemon: intake and workers side by side, so that a long build holds up neither the mail,
+ * nor new series and reports, nor the builds of other branches.
  * - intake: at start and whenever a source says new mail may have arrived (IMAP IDLE, or polling
  *   where there is none), or a webhook or the forge poll says a merge request moved: merges
  *   recorded, mail read, complete series queued as units of work;
- * - the worker: runs due units of every kind, and after each drain queues what follows from them
- *   (builds of branches that received series, publications, reports), until nothing is due; then
- *   sleeps until a unit is due (a retry, a wait on the outside) or intake queued more.
+ * - the workers (one for series, publications, mails and forge effects; `work.builders` for
+ *   builds): each runs its due units, and after a drain that ran some queues what follows from
+ *   them (builds of branches that received series, publications, reports) and wakes the others;
+ *   then sleeps until a unit of its kinds is due (a retry, a wait on the outside) or it is woken.
  * An error in a round is reported and the loop goes on.
  */
 export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
@@ -70,9 +76,11 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
     );
   }
 
-  // Two workers: builds, which take minutes to hours, apart from everything else (series,
-  // publications, mails, forge notes), so that a long build holds up neither new series nor reports.
-  const wakes = WORKERS.map(() => signal_());
+  // Builds, which take minutes to hours, on workers of their own (work.builders), apart from
+  // everything else (series, publications, mails, forge notes): a long build holds up neither new
+  // series nor reports, nor the builds of other branches.
+  const kinds = workers(ctx.config.work.builders);
+  const wakes = kinds.map(() => signal_());
   const wakeAll = () => wakes.forEach((w) => w.fire());
 
   const intakeLoop = (async () => {
@@ -91,12 +99,12 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
     }
   })();
 
-  const workers = WORKERS.map((kinds, i) => {
+  const running = kinds.map((kindsOf, i) => {
     const c = collector();
     const nothingQueued = { reused: [], skipped: [] };
     let queued: Awaited<ReturnType<typeof queueBuilds>> = nothingQueued;
     let started = false;
-    return work(workerOptions(ctx, handlers(ctx, c)), kinds, {
+    return work(workerOptions(ctx, handlers(ctx, c)), kindsOf, {
       signal,
       graceMs: options.graceMs ?? 30_000,
       wake: () => wakes[i]?.next() ?? Promise.resolve(),
@@ -126,7 +134,7 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
       },
     });
   });
-  await Promise.allSettled([intakeLoop, ...workers, ...listeners]);
+  await Promise.allSettled([intakeLoop, ...running, ...listeners]);
 }
 
 /** A repeatable signal: `next()` resolves at the next `fire()`, or at once if one came since the

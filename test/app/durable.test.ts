@@ -33,7 +33,7 @@ describe('durable work', () => {
     clock.advance(3_600_000);
     expect((await sync(deps)).units).toEqual([]);
     const sent = await report(deps);
-    const dead = sent.sent.filter((s) => s.key === 'dead:series:a@x');
+    const dead = sent.sent.filter((s) => s.key === 'dead:series:a@x#1');
     expect(dead).toMatchObject([{ to: ['mia@example.org'] }]);
     expect(dead[0]?.body).toContain('git crashed applying a@x');
     expect((await report(deps)).sent).toEqual([]);
@@ -176,12 +176,12 @@ describe('durable work', () => {
     await report(deps);
     clock.advance(3_600_000);
     await report(deps);
-    expect(notifier.sent.map((s) => s.key)).toEqual(['dead:mail:q@x:rejected']);
+    expect(notifier.sent.map((s) => s.key)).toEqual(['dead:mail:q@x:rejected#1']);
     expect(notifier.sent[0]?.message.body).toContain('patchferry retry mail:q@x:rejected');
 
     expect(deps.store.work.reopenDead(['mail:'])).toEqual(['mail:q@x:rejected']);
     await report(deps);
-    expect(notifier.sent.map((s) => s.key)).toEqual(['dead:mail:q@x:rejected', 'mail:q@x:rejected']);
+    expect(notifier.sent.map((s) => s.key)).toEqual(['dead:mail:q@x:rejected#1', 'mail:q@x:rejected']);
     expect(deps.store.work.reopenDead([])).toEqual([]);
   });
 });

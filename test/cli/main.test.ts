@@ -139,12 +139,17 @@ describe('command line', () => {
     const world = await createDemoWorld(join(tempDir(), 'world'));
     const file = join(world.dir, 'patchferry.yml');
     writeFileSync(file, demoConfig('http://127.0.0.1:1/'));
-    const none = io();
-    expect(await main(['retry', '--config', file], none.value)).toBe(0);
-    expect(none.out).toEqual(['retry: no unit was given up on']);
+    const never = io();
+    expect(await main(['retry', '--config', file], never.value)).toBe(2);
+    expect(never.err.join('\n')).toContain(
+      `no state database at ${join(world.dir, 'state', 'patchferry.db')}`,
+    );
     const { openStore } = await import('../../src/store/store.ts');
     // A unit given up on, while another patchferry holds the database (retry takes no lock).
     const store = openStore(join(world.dir, 'state', 'patchferry.db'));
+    const none = io();
+    expect(await main(['retry', '--config', file], none.value)).toBe(0);
+    expect(none.out).toEqual(['retry: no unit was given up on']);
     store.work.enqueue({ kind: 'publish', key: 'publish:7', payload: { buildId: 7 } });
     store.work.claim(['publish'], Date.now(), { holder: 'x', leaseUntil: Date.now() + 60_000 });
     store.work.bury(store.work.get('publish:7')?.id ?? 0, 'x', { code: 'unexpected', message: 'ENOTDIR' });

@@ -217,6 +217,7 @@ describe('configuration validation', () => {
       work({
         maxAttempts: 100,
         deliveryAttempts: 100,
+        builders: 64,
         retrySeconds: 86400,
         maxRetrySeconds: 604800,
         leaseSeconds: 86400,
@@ -225,6 +226,7 @@ describe('configuration validation', () => {
     ).toEqual({
       maxAttempts: 100,
       deliveryAttempts: 100,
+      builders: 64,
       retrySeconds: 86400,
       maxRetrySeconds: 604800,
       leaseSeconds: 86400,
@@ -240,6 +242,7 @@ describe('configuration validation', () => {
     expect(work({})).toEqual({
       maxAttempts: 5,
       deliveryAttempts: 20,
+      builders: 2,
       retrySeconds: 30,
       maxRetrySeconds: 3600,
       leaseSeconds: 300,

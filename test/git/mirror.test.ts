@@ -39,6 +39,15 @@ describe('keeping a mirror of a project', () => {
     expect(readFileSync(join(dest, 'b.txt'), 'utf8')).toBe('bee\n');
   });
 
+  it('exports one commit into several trees at once (one per target built side by side)', async () => {
+    const { dir, upstream, mirror } = world();
+    const tip = await mirror.branchTip('p', upstream, 'master');
+    const dests = ['el9', 'fc41', 'el10'].map((t) => join(dir, 'trees', `${tip}-${t}`));
+    await Promise.all(dests.map((d) => mirror.exportTree('p', upstream, tip, d)));
+    for (const d of dests) expect(readFileSync(join(d, 'b.txt'), 'utf8')).toBe('bee\n');
+    expect(readdirSync(join(dir, 'trees')).sort()).toEqual(dests.map((d) => d.split('/').at(-1)).sort());
+  });
+
   it('names the repository it cannot fetch', async () => {
     const { mirror } = world();
     await expect(mirror.branchTip('p', '/nonexistent/repo.git', 'master')).rejects.toThrow(

@@ -99,3 +99,36 @@ describe('the daemon over in-memory ports', () => {
     }
   });
 });
+
+describe('the daemon with two builders', () => {
+  it('builds another branch while a long build of one runs', async () => {
+    const { deps, source, builder } = fakeDeps();
+    const config = {
+      ...deps.config,
+      projects: { hello: { ...deps.config.projects.hello!, branches: ['master', 'stable-1.0'] } },
+    };
+    let finish = () => {};
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const build = builder.build.bind(builder);
+    const started: string[] = [];
+    // Only master's build hangs.
+    builder.build = async (request) => {
+      started.push(request.branch);
+      if (request.branch === 'master') await gate;
+      return build(request);
+    };
+    const stop = new AbortController();
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    const watching = watch({ ...deps, config }, { pollMs: 50, signal: stop.signal, graceMs: 100 });
+    try {
+      await waitUntil(() => started.includes('master'), 5000);
+      source.add(patchMail({ id: 's@x', subject: '[stable-1.0 PATCH hello] fix s', file: 's.txt' }));
+      await waitUntil(() => builder.built.some((b) => b.branch === 'stable-1.0'), 5000);
+      expect(builder.built.map((b) => b.branch)).toEqual(['stable-1.0']);
+    } finally {
+      finish();
+      stop.abort();
+      await watching;
+    }
+  });
+});

@@ -28,6 +28,9 @@ export function unitDied(deps: Pick<Deps, 'config' | 'log' | 'store'>, unit: Uni
       { key: unit.key, kind: unit.kind, attempts: unit.attempts, code: error.code, message: error.message },
       audience(deps.config),
     );
-    if (message) queueMail(store.work, `dead:${unit.key}`, message);
+    // A unit asked for again (patchferry retry) that dies again is told of again: #2, #3 …
+    let n = 1;
+    while (store.work.has(`dead:${unit.key}#${n}`)) n++;
+    if (message) queueMail(store.work, `dead:${unit.key}#${n}`, message);
   });
 }
