@@ -24,18 +24,6 @@ import {
   type SyncSummary,
 } from './summaries.ts';
 
-export {
-  collector,
-  jobFailed,
-  roundSummary,
-  type BuildSummary,
-  type Collected,
-  type JobSummary,
-  type PublishSummary,
-  type ReportSummary,
-  type SyncSummary,
-  type UnitProblem,
-} from './summaries.ts';
 /** The handlers of every kind of unit, their outcomes collected for the summaries. */
 export function handlers(deps: Deps, c: Collected): Handlers {
   return {

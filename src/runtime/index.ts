@@ -2,15 +2,12 @@
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../shared/log.ts';
 import { sourceForPath } from '../ingest/open-path.ts';
-import { runStages, sync, type JobSummary, type SyncSummary } from '../app/stages.ts';
+import { runStages, sync } from '../app/stages.ts';
+import type { JobSummary, SyncSummary } from '../app/summaries.ts';
 import { withContext, type Context } from './context.ts';
 
+export { sync, build, publish, report, runStages } from '../app/stages.ts';
 export {
-  sync,
-  build,
-  publish,
-  report,
-  runStages,
   jobFailed,
   type JobSummary,
   type SyncSummary,
@@ -18,7 +15,7 @@ export {
   type PublishSummary,
   type ReportSummary,
   type UnitProblem,
-} from '../app/stages.ts';
+} from '../app/summaries.ts';
 export type { BuildFilter } from '../app/build/build.ts';
 export { mergeRequestMerged, type MergedEvent } from '../app/propose/merges.ts';
 export { routingTable } from '../app/series/routing.ts';

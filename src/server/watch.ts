@@ -7,7 +7,8 @@ import { detectMerges } from '../app/propose/merges.ts';
 import { queueBuilds } from '../app/build/build.ts';
 import { queuePublications } from '../app/publish/publish.ts';
 import { queueBuildReports } from '../app/report/series-report.ts';
-import { collector, handlers, roundSummary, workerOptions, type JobSummary } from '../app/stages.ts';
+import { handlers, workerOptions } from '../app/stages.ts';
+import { collector, roundSummary, type JobSummary } from '../app/summaries.ts';
 import { work } from '../work/worker.ts';
 import type { UnitKind } from '../ports/work-queue.ts';
 

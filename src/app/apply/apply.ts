@@ -2,6 +2,7 @@ import type { ApplyResult, PatchToApply } from '../../ports/repository.ts';
 import type { ApplicationRecord } from '../../ports/store.ts';
 import type { SeriesPlan } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
+import { finalMails } from '../series/final-mails.ts';
 import { queueFailureReport } from '../report/series-report.ts';
 
 /** One complete, routed series and the raw mails its patches are in. */
@@ -145,17 +146,6 @@ export function recordOutcome(
   store.atomically(() => {
     store.series.recordApplication({ seriesId, project, branch, state, ...application });
     store.series.setState(seriesId, state);
-    finalise(deps, job.plan, outcome);
+    finalMails(store, job.plan.members, outcome);
   });
-}
-
-/** The series' mails are final: their outcome says what became of them. */
-export function finalise(
-  deps: Pick<Deps, 'store'>,
-  plan: SeriesPlan,
-  outcome: string,
-  reason: string | null = null,
-): void {
-  for (const m of plan.members)
-    deps.store.mails.setState(m.messageId, { state: 'final', outcome, reason, kind: m.kind });
 }

@@ -1,8 +1,9 @@
 import { seriesPlan, type SeriesPlan } from '../../work/units.ts';
 import { done, type UnitHandler, type UnitOutcome } from '../../work/worker.ts';
 import type { Deps } from '../deps.ts';
+import { finalMails } from '../series/final-mails.ts';
 import { proposeSeries } from '../propose/propose.ts';
-import { applyDirect, finalise, type SeriesJob, type SeriesOutcome } from './apply.ts';
+import { applyDirect, type SeriesJob, type SeriesOutcome } from './apply.ts';
 import { applyFollowUp } from './follow-up.ts';
 
 type SeriesDeps = Pick<Deps, 'config' | 'log' | 'store' | 'applier' | 'repository' | 'forge' | 'clock'>;
@@ -41,7 +42,7 @@ async function applySeries(deps: SeriesDeps, job: SeriesJob): Promise<SeriesOutc
     if (followed !== 'unchanged') return followed;
     // The same changes reworded: already applied, nothing to do.
     deps.store.atomically(() => {
-      finalise(deps, plan, 'identical resend', `same changes as ${earlier.id}`);
+      finalMails(deps.store, plan.members, 'identical resend', `same changes as ${earlier.id}`);
       deps.store.series.setState(plan.seriesId, 'superseded');
     });
     return { type: 'resend', series: plan.seriesId, of: earlier.id };

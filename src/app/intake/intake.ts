@@ -9,6 +9,7 @@ import { errorMessage } from '../../shared/errors.ts';
 import { unitKey } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
 import { queueIncomplete, queueRejection } from '../report/notices.ts';
+import { finalMails } from '../series/final-mails.ts';
 import { planOf } from '../series/plan.ts';
 import { routingTable } from '../series/routing.ts';
 import { rerollContext, withEarlierVersion } from '../series/versions.ts';
@@ -83,7 +84,7 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     const members = membersOf(series);
     members.forEach((m) => inSeries.add(m.messageId));
     if (series.complete && outdated.has(series.id)) {
-      finish(store, members, { outcome: 'superseded' });
+      finalMails(store, members, 'superseded');
       summary.superseded.push(series.id);
       continue;
     }
@@ -91,7 +92,7 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     if (!head) continue;
     const route = routeTag(head.tag, head.subject, table);
     if (!route.ok) {
-      finish(store, members, { outcome: 'rejected', reason: route.reason });
+      finalMails(store, members, 'rejected', route.reason);
       queueRejection(store.work, head, route.reason);
       deps.log.info({ messageId: head.messageId, reason: route.reason }, 'mail rejected');
       summary.rejected.push({ messageId: head.messageId, subject: head.subject, reason: route.reason });
@@ -102,7 +103,7 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     if (!series.complete) {
       if (expired(deps, records, members)) {
         const reason = `parts missing after ${deps.config.series.graceHours} hours`;
-        finish(store, members, { outcome: 'incomplete', reason });
+        finalMails(store, members, 'incomplete', reason);
         queueIncomplete(store.work, series, head, deps.config);
         deps.log.info({ series: series.id }, 'series incomplete after grace period');
         summary.expired.push({ series: series.id, have: series.patches.size, total: series.total });
@@ -123,7 +124,7 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     // A higher version with the same diffs rewords the messages: a new version, not a resend.
     if (twin && linked.version <= (store.series.get(twin)?.version ?? 0)) {
       // The same patches again under new Message-IDs: already applied, nothing to do.
-      finish(store, members, { outcome: 'identical resend', reason: `same changes as ${twin}` });
+      finalMails(store, members, 'identical resend', `same changes as ${twin}`);
       store.series.setState(linked.id, 'superseded');
       summary.resends.push({ series: linked.id, of: twin });
       continue;
@@ -150,22 +151,10 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
 }
 
 /** Every mail of a series: cover, patches, extras and replaced parts. */
-export function membersOf(series: Series): SeriesMail[] {
+function membersOf(series: Series): SeriesMail[] {
   return [series.cover, ...series.patches.values(), ...series.extras, ...series.replaced].filter(
     (m): m is SeriesMail => m !== null,
   );
-}
-
-function finish(store: Store, members: readonly SeriesMail[], o: { outcome: string; reason?: string }): void {
-  store.atomically(() => {
-    for (const m of members)
-      store.mails.setState(m.messageId, {
-        state: 'final',
-        outcome: o.outcome,
-        reason: o.reason ?? null,
-        kind: m.kind,
-      });
-  });
 }
 
 /** Whether patchferry first saw this incomplete series longer ago than the grace period. The time

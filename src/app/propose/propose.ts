@@ -4,8 +4,9 @@ import { branchSlug } from '../../render/slug.ts';
 import { PatchferryError, errorMessage } from '../../shared/errors.ts';
 import { queueForge } from '../../work/outbox.ts';
 import type { SeriesPlan } from '../../work/units.ts';
-import { finalise, patchesOf, recordFailure, type SeriesJob, type SeriesOutcome } from '../apply/apply.ts';
+import { patchesOf, recordFailure, type SeriesJob, type SeriesOutcome } from '../apply/apply.ts';
 import type { Deps } from '../deps.ts';
+import { finalMails } from '../series/final-mails.ts';
 
 type ProposeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'applier' | 'repository'>;
 
@@ -89,7 +90,7 @@ export async function proposeSeries(deps: ProposeDeps, job: SeriesJob): Promise<
   // One transaction: the branch is pushed; the series' mails are final once its MR is on its way.
   store.atomically(() => {
     store.series.setState(seriesId, 'applied');
-    finalise(deps, plan, 'proposed', sourceBranch);
+    finalMails(store, plan.members, 'proposed', sourceBranch);
     queueForge(store.work, `mr:${seriesId}:proposed`, {
       type: 'merge-request',
       seriesId,

@@ -3,7 +3,7 @@ import { renderDeadUnit } from '../../render/report.ts';
 import { queueMail } from '../../work/outbox.ts';
 import { seriesPlan } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
-import { finalise } from '../apply/apply.ts';
+import { finalMails } from '../series/final-mails.ts';
 import { audience } from './notices.ts';
 
 /**
@@ -19,7 +19,7 @@ export function unitDied(deps: Pick<Deps, 'config' | 'log' | 'store'>, unit: Uni
     if (unit.kind === 'series') {
       const plan = seriesPlan.safeParse(unit.payload);
       if (plan.success) {
-        finalise(deps, plan.data, 'not applied', `${error.code}: ${error.message}`);
+        finalMails(store, plan.data.members, 'not applied', `${error.code}: ${error.message}`);
         store.series.setState(plan.data.seriesId, 'failed');
       }
     }

@@ -112,7 +112,7 @@ export async function buildFactsOf(deps: Pick<Deps, 'builder'>, b: BuildRecord):
 }
 
 /** The series as its apply/propose unit planned it (every series applied by this version has one). */
-export function planFor(store: Store, seriesId: string): SeriesPlan | null {
+function planFor(store: Store, seriesId: string): SeriesPlan | null {
   const unit = store.work.get(unitKey.series(seriesId));
   const parsed = unit ? seriesPlan.safeParse(unit.payload) : null;
   return parsed?.success ? parsed.data : null;
