@@ -184,4 +184,23 @@ describe('durable work', () => {
     expect(notifier.sent.map((s) => s.key)).toEqual(['dead:mail:q@x:rejected#1', 'mail:q@x:rejected']);
     expect(deps.store.work.reopenDead([])).toEqual([]);
   });
+
+  it('builds a branch for its other platforms after a build narrowed to one', async () => {
+    const { deps, source, builder } = fakeDeps();
+    const { build } = await import('../../src/app/stages.ts');
+    const config = {
+      ...deps.config,
+      projects: { hello: { ...deps.config.projects.hello!, platforms: ['el9', 'fc41'] } },
+      platforms: { ...deps.config.platforms, fc41: { dist: '.fc41', arch: 'x86_64' } },
+    };
+    const two = { ...deps, config };
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    await sync(two);
+    expect((await build(two, { platform: 'el9' })).builds.map((b) => b.platform)).toEqual(['el9']);
+    expect((await build(two)).builds.map((b) => [b.platform, b.reused])).toEqual([
+      ['el9', true],
+      ['fc41', false],
+    ]);
+    expect(builder.built.map((b) => b.platform.name)).toEqual(['el9', 'fc41']);
+  });
 });

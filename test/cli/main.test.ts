@@ -149,7 +149,7 @@ describe('command line', () => {
     const store = openStore(join(world.dir, 'state', 'patchferry.db'));
     const none = io();
     expect(await main(['retry', '--config', file], none.value)).toBe(0);
-    expect(none.out).toEqual(['retry: no unit was given up on']);
+    expect(none.out).toEqual(['retry: no unit was given up on (notices of units given up on: retry dead:)']);
     store.work.enqueue({ kind: 'publish', key: 'publish:7', payload: { buildId: 7 } });
     store.work.claim(['publish'], Date.now(), { holder: 'x', leaseUntil: Date.now() + 60_000 });
     store.work.bury(store.work.get('publish:7')?.id ?? 0, 'x', { code: 'unexpected', message: 'ENOTDIR' });

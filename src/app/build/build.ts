@@ -80,8 +80,9 @@ export async function queueBuilds(
         if (!deps.store.work.enqueue({ kind: 'build', key, payload: unit }) && built?.state === 'failed')
           deps.store.work.reopen(key);
       }
-      // The series applied to the branch since its last build are in this one.
-      deps.store.series.markBuilt(project, branch, commit);
+      // The series applied to the branch since its last build are in this one, once every platform
+      // is asked for: a build narrowed to one platform leaves the branch to build for the others.
+      if (!filter.platform) deps.store.series.markBuilt(project, branch, commit);
     });
   }
   return { reused, skipped };
