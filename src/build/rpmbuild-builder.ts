@@ -4,9 +4,12 @@ import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
 import type { BuildRequest, BuildResult, Builder } from '../ports/builder.ts';
+import type { Sandbox, SandboxMount } from './sandbox.ts';
 
 export interface RpmbuildBuilderOptions {
   readonly log: Logger;
+  /** Where rpmbuild and rpmspec run: they execute the spec's code (macros, %build, Makefiles). */
+  readonly sandbox: Sandbox;
   /** Milliseconds one rpmbuild may run, its compilers and test suite included; 2 hours when absent. */
   readonly timeoutMs?: number;
 }
@@ -18,11 +21,13 @@ export interface RpmbuildBuilderOptions {
 export class RpmbuildBuilder implements Builder {
   readonly #log: Logger;
   readonly #timeoutMs: number;
+  readonly #sandbox: Sandbox;
   #hostArch: Promise<string> | null = null;
 
   constructor(opts: RpmbuildBuilderOptions) {
     this.#log = opts.log;
     this.#timeoutMs = opts.timeoutMs ?? 2 * 60 * 60 * 1000;
+    this.#sandbox = opts.sandbox;
   }
 
   async logTail(logPath: string, lines: number): Promise<string | null> {
@@ -44,28 +49,41 @@ export class RpmbuildBuilder implements Builder {
     await mkdir(req.outDir, { recursive: true });
     const logPath = join(req.outDir, 'build.log');
     try {
-      const spec = await findSpec(req.tree, req.spec);
+      const hostSpec = await findSpec(req.tree, req.spec);
+      // The build sees its tree read-only and writes only under its out directory (sandbox.ts).
+      const source: SandboxMount = { host: req.tree, inside: '/source' };
+      const build: SandboxMount = { host: req.outDir, inside: '/build', writable: true };
+      const spec = join(this.#sandbox.path(source), basename(hostSpec));
       const defines = [
         '--define',
-        `_topdir ${req.outDir}`,
+        `_topdir ${this.#sandbox.path(build)}`,
         '--define',
-        `_sourcedir ${req.tree}`,
+        `_sourcedir ${this.#sandbox.path(source)}`,
         '--define',
         `dist ${req.platform.dist}`,
       ];
-      await this.#makeSourceTarball(spec, req.tree, defines, req.signal);
+      await this.#makeSourceTarball(
+        spec,
+        req.tree,
+        defines,
+        [source, { ...build, writable: false }],
+        req.signal,
+      );
       // Debian and other non-RPM hosts have an empty RPM database: BuildRequires cannot be checked there.
       const nodeps = (await hasRpmDatabase()) ? [] : ['--nodeps'];
       log.info({ commit: req.commit }, 'rpmbuild started');
       const target = req.platform.arch === 'noarch' ? hostArch : req.platform.arch;
       const args = ['-ba', ...nodeps, ...defines, '--target', target, spec];
-      const result = await runTool('rpmbuild', args, {
-        signal: req.signal,
-        timeoutMs: this.#timeoutMs,
-      }).catch(async (err: unknown) => {
-        await writeFile(logPath, err instanceof ToolError ? err.output : errorMessage(err));
-        throw err;
-      });
+      const result = await this.#sandbox
+        .run('rpmbuild', args, {
+          mounts: [build, source],
+          signal: req.signal,
+          timeoutMs: this.#timeoutMs,
+        })
+        .catch(async (err: unknown) => {
+          await writeFile(logPath, err instanceof ToolError ? err.output : errorMessage(err));
+          throw err;
+        });
       await writeFile(logPath, result.output);
       const rpms = await listRpms(join(req.outDir, 'RPMS'));
       const srpm = (await listRpms(join(req.outDir, 'SRPMS')))[0] ?? null;
@@ -86,14 +104,18 @@ export class RpmbuildBuilder implements Builder {
     spec: string,
     tree: string,
     defines: string[],
+    mounts: readonly SandboxMount[],
     signal?: AbortSignal,
   ): Promise<void> {
-    const parsed = (await runTool('rpmspec', ['-P', ...defines, spec], { signal })).output;
+    // rpmspec evaluates the spec's macros, %(shell) and %{lua:} included: sandboxed like the build.
+    const rpmspec = (args: string[]) =>
+      this.#sandbox.run('rpmspec', args, { mounts, signal, timeoutMs: 60_000 });
+    const parsed = (await rpmspec(['-P', ...defines, spec])).stdout;
     const source = /^Source0?:\s*(\S+)\s*$/im.exec(parsed)?.[1];
     if (!source) throw new ToolError('rpmspec', `${basename(spec)} has no Source0 line`, parsed);
     const nv = (
-      await runTool('rpmspec', ['-q', '--srpm', ...defines, '--qf', '%{name}-%{version}\n', spec], { signal })
-    ).output.trim();
+      await rpmspec(['-q', '--srpm', ...defines, '--qf', '%{name}-%{version}\n', spec])
+    ).stdout.trim();
     const tarball = basename(source);
     const staging = join(tree, '..', tarball);
     const compress = /\.(tgz|tar\.gz)$/.test(tarball)

@@ -16,6 +16,7 @@ const httpUrl = z.url({
   error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL`,
 });
 const port = z.int().min(0).max(65535);
+const DAY = 86_400;
 
 const mboxSource = z.strictObject({ type: z.literal('mbox'), path: z.string().min(1) });
 const maildirSource = z.strictObject({ type: z.literal('maildir'), path: z.string().min(1) });
@@ -103,8 +104,37 @@ const forge = z.discriminatedUnion('type', [
   }),
 ]);
 
+const limit = (max: number, what: string) =>
+  bounded({ min: 1, max, integer: true, expected: `${what} from 1 to ${max}` });
+
+/** What one local build may use (src/build/sandbox-limits.ts has their meaning). */
+const SANDBOX_LIMITS = {
+  cpuSeconds: 3600,
+  memoryMB: 8192,
+  processes: 1024,
+  fileSizeMB: 4096,
+  diskMB: 20480,
+  tmpMB: 2048,
+};
+const sandboxLimits = z.strictObject({
+  cpuSeconds: limit(7 * DAY, 'seconds').default(SANDBOX_LIMITS.cpuSeconds),
+  memoryMB: limit(1 << 20, 'MiB').default(SANDBOX_LIMITS.memoryMB),
+  processes: limit(1 << 16, 'a whole number').default(SANDBOX_LIMITS.processes),
+  fileSizeMB: limit(1 << 20, 'MiB').default(SANDBOX_LIMITS.fileSizeMB),
+  diskMB: limit(1 << 24, 'MiB').default(SANDBOX_LIMITS.diskMB),
+  tmpMB: limit(1 << 20, 'MiB').default(SANDBOX_LIMITS.tmpMB),
+});
+
 const builder = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('rpmbuild') }),
+  z.strictObject({
+    type: z.literal('rpmbuild'),
+    /** bwrap: every spec's code runs in a bubblewrap sandbox (no network, no secrets, read-only
+     * system). none: on the host, for lists whose senders are all trusted (needs trust.senders). */
+    sandbox: z.enum(['bwrap', 'none']).default('bwrap'),
+    limits: sandboxLimits.prefault({}),
+    /** Minutes one build may run, its test suite included; the build is killed past them. */
+    timeoutMinutes: limit(7 * 24 * 60, 'minutes').default(120),
+  }),
   z.strictObject({
     type: z.literal('koji'),
     hub: httpUrl,
@@ -158,7 +188,6 @@ const WORK_DEFAULTS = {
   leaseSeconds: 300,
   shutdownSeconds: 30,
 };
-const DAY = 86_400;
 
 const work = z
   .strictObject({
@@ -236,10 +265,16 @@ export const configSchema = z.strictObject({
   }),
   platforms: z.record(projectName, platform),
   forge: forge.optional(),
-  builder: builder.default({ type: 'rpmbuild' }),
+  builder: builder.prefault({ type: 'rpmbuild' }),
   publisher: z.strictObject({ root: z.string().min(1), baseUrl: httpUrl }),
   reporter,
   work: work.default(WORK_DEFAULTS),
+  trust: z
+    .strictObject({
+      /** Addresses (dev@example.org) and domains (@example.org) whose series are applied. */
+      senders: z.array(z.string().min(3)).min(1).optional(),
+    })
+    .optional(),
 });
 
 function isRegExp(source: string): boolean {

@@ -8,6 +8,7 @@ export function validateConfig(document: unknown, source: string): Config {
   const issues = [
     ...(result.success ? [] : result.error.issues.flatMap(describeIssue)),
     ...crossReferences(document),
+    ...unsandboxedBuilds(document),
   ];
   if (!result.success || issues.length > 0) throw new ConfigError(source, issues);
   return deepFreeze(result.data);
@@ -38,6 +39,17 @@ function crossReferences(document: unknown): string[] {
       ),
     );
   });
+}
+
+/** builder.sandbox: none runs every spec's code on the host: only for senders the config trusts. */
+function unsandboxedBuilds(document: unknown): string[] {
+  const doc = asRecord(document);
+  if (asRecord(doc.builder).sandbox !== 'none') return [];
+  const senders = asRecord(doc.trust).senders;
+  if (Array.isArray(senders) && senders.length > 0) return [];
+  return [
+    'builder.sandbox: "none" runs the code of every mailed patch on this machine with its files and network; it needs trust.senders (the addresses whose series are applied), or keep "bwrap"',
+  ];
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

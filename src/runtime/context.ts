@@ -17,6 +17,7 @@ import { githubForge } from '../forge/github/index.ts';
 import { gitlabForge } from '../forge/gitlab/index.ts';
 import type { Forge } from '../ports/forge.ts';
 import { RpmbuildBuilder } from '../build/rpmbuild-builder.ts';
+import { createSandbox } from '../build/sandbox.ts';
 import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
 import { outboxNotifier } from '../notify/outbox-notifier.ts';
 import { smtpNotifier } from '../notify/smtp-notifier.ts';
@@ -57,7 +58,11 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     applier: new GitApplier({ mirror: repository, log }),
     repository,
     forge,
-    builder: new RpmbuildBuilder({ log }),
+    builder: new RpmbuildBuilder({
+      log,
+      sandbox: createSandbox({ kind: config.builder.sandbox, limits: config.builder.limits }),
+      timeoutMs: config.builder.timeoutMinutes * 60_000,
+    }),
     publisher: new CreaterepoPublisher({
       root: config.publisher.root,
       baseUrl: config.publisher.baseUrl,

@@ -5,9 +5,10 @@ import { RpmbuildBuilder } from '../../src/build/rpmbuild-builder.ts';
 import { ToolError } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { noarchTree } from '../helpers/rpm.ts';
+import { testSandbox } from '../helpers/sandbox.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const builder = new RpmbuildBuilder({ log: silentLogger() });
+const builder = new RpmbuildBuilder({ log: silentLogger(), sandbox: testSandbox() });
 const request = (dir: string, overrides: object = {}) => ({
   project: 'greeter',
   branch: 'master',
@@ -46,7 +47,7 @@ describe('local rpmbuild', () => {
     const tree = noarchTree(join(dir, 'slow'));
     const spec = join(tree, 'greeter.spec');
     writeFileSync(spec, readFileSync(spec, 'utf8').replace('%build\n:', '%build\nsleep 30'));
-    const slow = new RpmbuildBuilder({ log: silentLogger(), timeoutMs: 2000 });
+    const slow = new RpmbuildBuilder({ log: silentLogger(), sandbox: testSandbox(), timeoutMs: 2000 });
     const err = await slow.build(request(dir, { tree })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ToolError);
     expect(err).toMatchObject({ code: 'rpmbuild_timeout', retryable: true });

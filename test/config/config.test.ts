@@ -45,7 +45,8 @@ describe('configuration validation', () => {
     expect(config.state.database).toBe('/etc/pf/state/db.sqlite');
     expect(config.projects.qemu?.git).toBe('/etc/pf/upstream/qemu.git');
     expect(config.sources[0]).toEqual({ type: 'mbox', path: '/etc/pf/list.mbox' });
-    expect(config.builder).toEqual({ type: 'rpmbuild' });
+    expect(config.builder).toMatchObject({ type: 'rpmbuild', sandbox: 'bwrap', timeoutMinutes: 120 });
+    expect(config.builder).toMatchObject({ limits: { processes: 1024, diskMB: 20480 } });
     expect(Object.isFrozen(config.projects)).toBe(true);
   });
 
@@ -248,6 +249,25 @@ describe('configuration validation', () => {
       leaseSeconds: 300,
       shutdownSeconds: 30,
     });
+  });
+
+  it('refuses builds outside the sandbox unless the senders are trusted', () => {
+    expect(problems((doc) => (doc.builder = { type: 'rpmbuild', sandbox: 'none' }))).toEqual([
+      expect.stringMatching(
+        /^builder\.sandbox: "none" runs the code of every mailed patch .* needs trust\.senders/,
+      ),
+    ]);
+    const trusted = (doc: Doc) => {
+      doc.builder = { type: 'rpmbuild', sandbox: 'none' };
+      doc.trust = { senders: ['@example.org'] };
+    };
+    expect(problems(trusted)).toEqual([]);
+  });
+
+  it('names the build limit that is out of bounds', () => {
+    expect(problems((doc) => (doc.builder = { type: 'rpmbuild', limits: { processes: 0 } }))).toEqual([
+      'builder.limits.processes: expected a whole number from 1 to 65536, got 0',
+    ]);
   });
 
   it('reports every problem at once', () => {

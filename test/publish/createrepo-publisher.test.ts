@@ -6,13 +6,14 @@ import { CreaterepoPublisher } from '../../src/publish/createrepo-publisher.ts';
 import { serveDirectory } from '../../src/publish/static-server.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { noarchTree } from '../helpers/rpm.ts';
+import { testSandbox } from '../helpers/sandbox.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let rpms: { r1: string; r2: string };
 
 beforeAll(async () => {
   const dir = tempDir('patchferry-rpms-');
-  const builder = new RpmbuildBuilder({ log: silentLogger() });
+  const builder = new RpmbuildBuilder({ log: silentLogger(), sandbox: testSandbox() });
   const make = async (release: string) => {
     const result = await builder.build({
       project: 'greeter',
