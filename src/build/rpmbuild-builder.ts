@@ -117,7 +117,9 @@ export class RpmbuildBuilder implements Builder {
       await rpmspec(['-q', '--srpm', ...defines, '--qf', '%{name}-%{version}\n', spec])
     ).stdout.trim();
     const tarball = basename(source);
-    const staging = join(tree, '..', tarball);
+    // Beside the tree, not in it (tar would read its own output), and named for the tree: builds of
+    // the same project for other targets run at once beside it.
+    const staging = join(tree, '..', `${basename(tree)}.${tarball}`);
     const compress = /\.(tgz|tar\.gz)$/.test(tarball)
       ? ['-z']
       : /\.tar\.xz$/.test(tarball)
