@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, readSecret } from '../config/load.ts';
+import { pathProblems } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
@@ -92,14 +93,25 @@ function logger(level: string | undefined, io: Io): Logger {
   return createLogger({ level: level ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'warn' });
 }
 
-function config(path: string | undefined, io: Io): Config {
+/** The configuration, valid, and by default with the paths it names checked too (`paths: false`
+ * for commands that touch none of them; `sources: false` for those that read no source): a path
+ * missing or unusable stops every start here, naming its key, rather than in a stack trace later. */
+function config(
+  path: string | undefined,
+  io: Io,
+  check: { paths?: boolean; sources?: boolean } = {},
+): Config {
   const file = path ?? io.env.PATCHFERRY_CONFIG ?? 'patchferry.yml';
   if (!existsSync(file)) {
     throw new ConfigError(file, [
       `no configuration file at ${resolve(file)}; give one with --config FILE (see examples/patchferry.yml)`,
     ]);
   }
-  return loadConfig(file);
+  const cfg = loadConfig(file);
+  if (check.paths === false) return cfg;
+  const problems = pathProblems(cfg, check.sources === false ? { sources: false } : {});
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return cfg;
 }
 
 async function stage(
@@ -121,7 +133,7 @@ async function stage(
   if (command !== 'build' && (values.project || values.branch || values.platform || values.all)) {
     throw new UsageError(`${command}: --project, --branch, --platform and --all belong to "build"`);
   }
-  const cfg = config(values.config, io);
+  const cfg = config(values.config, io, command === 'sync' ? {} : { sources: false });
   if (command === 'build') checkBuildFilter(cfg, values);
   const log = logger(values['log-level'], io);
   const { build, jobFailed, publish, report, sync, withContext } = await pipeline();
@@ -199,7 +211,7 @@ async function importCommand(args: readonly string[], io: Io): Promise<number> {
     throw new UsageError('import: give at least one mbox, Maildir, message file or public-inbox archive');
   const missing = positionals.find((p) => !existsSync(p));
   if (missing) throw new UsageError(`import: ${missing}: no such file or directory`);
-  const cfg = config(values.config, io);
+  const cfg = config(values.config, io, { sources: false });
   const { importFiles, jobFailed, withContext } = await pipeline();
   return withContext(
     cfg,
@@ -312,7 +324,7 @@ function webhookSettings(
 async function retryCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse('retry', args, {});
   if (values.help) return help('retry', io);
-  const cfg = config(values.config, io);
+  const cfg = config(values.config, io, { sources: false });
   const { retryDead } = await import('../runtime/retry.ts');
   const keys = retryDead(cfg, positionals);
   if (keys.length === 0) {
@@ -356,7 +368,8 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
   const dir = resolve(values.dir ?? 'demo-world');
   io.out(`Making the demo world in ${dir} ...`);
   const { runDemo } = await import('../demo/demo.ts');
-  const result = await runDemo({ dir, port, log: logger(values['log-level'], io) });
+  const serve = values['no-serve'] !== true;
+  const result = await runDemo({ dir, port, serve, log: logger(values['log-level'], io) });
   try {
     printSync(result.job.sync, io.out);
     printBuild(result.job.build, io.out);
@@ -366,8 +379,12 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     io.out(
       `Reports were also written to ${resolve(dir, 'outbox.mbox')} (read it with "mutt -f" or any mail client).`,
     );
-    io.out(`Repositories are served from ${resolve(dir, 'repos')} at ${result.server.url}`);
-    io.out('Install the demo package from the served repository with:');
+    io.out(
+      result.server
+        ? `Repositories are served from ${resolve(dir, 'repos')} at ${result.server.url}`
+        : `Repositories are in ${resolve(dir, 'repos')} (not served: --no-serve)`,
+    );
+    io.out(`Install the demo package from the ${result.server ? 'served ' : ''}repository with:`);
     io.out('');
     io.out(`  ${result.dnfCommand}`);
     io.out('');
@@ -376,13 +393,13 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
       result.job.build.builds.some((b) => !b.ok) ||
       result.job.publish.failed.length > 0 ||
       result.job.report.failed.length > 0;
-    if (!values['no-serve']) {
+    if (serve) {
       io.out('Serving; press Ctrl-C to stop.');
       await io.interrupted();
     }
     return unexpected ? 1 : 0;
   } finally {
-    await result.server.close();
+    await result.server?.close();
   }
 }
 
@@ -398,7 +415,7 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
     import('../runtime/scan.ts'),
     import('../app/series/routing.ts'),
   ]);
-  const table = values.config ? routingTable(config(values.config, io)) : null;
+  const table = values.config ? routingTable(config(values.config, io, { paths: false })) : null;
   const doc = await scanFiles(positionals, table);
   if (values.json) {
     io.out(JSON.stringify(doc, null, 1));

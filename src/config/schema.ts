@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { bounded } from './bounded.ts';
+import { LIMITS_DEFAULTS, limits } from './limits.ts';
 import { ENV_NAME, PROJECT_NAME, isValidBranchName } from './names.ts';
+import { redactUrl } from './transport.ts';
 
-const envName = z
-  .string()
-  .regex(ENV_NAME, { error: (iss) => `${JSON.stringify(iss.input)} is not an environment variable name` });
+// The value is never shown: what is written here by mistake is most often the secret itself.
+const envName = z.string().regex(ENV_NAME, {
+  error:
+    'expected the name of an environment variable (A-Z, 0-9, _) that holds the secret, not the secret itself; the value given is not shown',
+});
 const projectName = z.string().regex(PROJECT_NAME, {
   error: (iss) => `${JSON.stringify(iss.input)} is not a valid name (letters, digits, . _ + -)`,
 });
@@ -13,8 +17,11 @@ const branchName = z.string().refine(isValidBranchName, {
 });
 const httpUrl = z.url({
   protocol: /^https?$/,
-  error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL`,
+  error: (iss) =>
+    `${typeof iss.input === 'string' ? JSON.stringify(redactUrl(iss.input)) : 'the value'} is not an http(s) URL`,
 });
+/** A forge's API base: the same with or without a trailing slash (clients append their paths). */
+const forgeUrl = httpUrl.transform((u) => u.replace(/\/+$/, ''));
 const port = z.int().min(0).max(65535);
 const DAY = 86_400;
 
@@ -90,14 +97,14 @@ const project = z.strictObject({
 const forge = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('gitlab'),
-    url: httpUrl,
+    url: forgeUrl,
     tokenEnv: envName,
     /** The secret token of the project's webhook; `patchferry serve` receives them when it is set. */
     webhookSecretEnv: envName.optional(),
   }),
   z.strictObject({
     type: z.literal('github'),
-    url: httpUrl.default('https://api.github.com'),
+    url: forgeUrl.default('https://api.github.com'),
     tokenEnv: envName,
     /** The secret GitHub signs webhooks with; `patchferry serve` receives them when it is set. */
     webhookSecretEnv: envName.optional(),
@@ -179,7 +186,7 @@ const subjects = z.strictObject({
 });
 
 /** How units of work (applying a series, a build, a publication, one effect) are retried. */
-const WORK_DEFAULTS = {
+export const WORK_DEFAULTS = {
   maxAttempts: 5,
   deliveryAttempts: 20,
   builders: 2,
@@ -189,65 +196,58 @@ const WORK_DEFAULTS = {
   shutdownSeconds: 30,
 };
 
-const work = z
-  .strictObject({
-    /** A unit that failed this many times is dead: not tried again, reported to failureRecipients. */
-    maxAttempts: bounded({
-      min: 1,
-      max: 100,
-      integer: true,
-      expected: 'a whole number from 1 to 100',
-    }).default(WORK_DEFAULTS.maxAttempts),
-    /** The same for effects (mails, notes on the forge): a mail server or forge down for a few
-     * hours must not lose a report, so they are tried longer (20 attempts ≈ a day by default). */
-    deliveryAttempts: bounded({
-      min: 1,
-      max: 100,
-      integer: true,
-      expected: 'a whole number from 1 to 100',
-    }).default(WORK_DEFAULTS.deliveryAttempts),
-    /** watch/serve: how many builds run at once (each target's build is a unit), so that a long
-     * build of one branch does not hold up the builds, and so the reports, of the others. */
-    builders: bounded({
-      min: 1,
-      max: 64,
-      integer: true,
-      expected: 'a whole number from 1 to 64',
-    }).default(WORK_DEFAULTS.builders),
-    /** The first retry waits about this long; each next one twice as long, up to maxRetrySeconds. */
-    retrySeconds: bounded({
-      min: 0,
-      above: true,
-      max: DAY,
-      expected: `seconds above 0, at most ${DAY} (a day)`,
-    }).default(WORK_DEFAULTS.retrySeconds),
-    maxRetrySeconds: bounded({
-      min: 0,
-      above: true,
-      max: 7 * DAY,
-      expected: `seconds above 0, at most ${7 * DAY} (a week)`,
-    }).default(WORK_DEFAULTS.maxRetrySeconds),
-    /** A unit whose worker stopped renewing its lease this long ago is taken up again by another. A
-     * worker renews it every third of it: shorter than 10 s, a busy machine could miss a renewal. */
-    leaseSeconds: bounded({ min: 10, max: DAY, expected: `seconds from 10 to ${DAY} (a day)` }).default(
-      WORK_DEFAULTS.leaseSeconds,
-    ),
-    /** watch/serve: how long SIGTERM waits for running units before it aborts them. */
-    shutdownSeconds: bounded({
-      min: 0,
-      above: true,
-      max: 3600,
-      expected: 'seconds above 0, at most 3600 (an hour)',
-    }).default(WORK_DEFAULTS.shutdownSeconds),
-  })
-  .refine((w) => w.maxRetrySeconds >= w.retrySeconds, {
-    path: ['maxRetrySeconds'],
-    error: (iss) => {
-      const w = iss.input as { retrySeconds: number; maxRetrySeconds: number };
-      const given = w.maxRetrySeconds === WORK_DEFAULTS.maxRetrySeconds ? ' (the default)' : '';
-      return `${w.maxRetrySeconds}${given} is less than work.retrySeconds (${w.retrySeconds}); the longest wait between retries cannot be shorter than the first: raise it`;
-    },
-  });
+// maxRetrySeconds >= retrySeconds is checked in validate.ts, on the raw document: a rule on this
+// object would be skipped whenever one of its keys is wrong, and the two mistakes reported in turn.
+const work = z.strictObject({
+  /** A unit that failed this many times is dead: not tried again, reported to failureRecipients. */
+  maxAttempts: bounded({
+    min: 1,
+    max: 100,
+    integer: true,
+    expected: 'a whole number from 1 to 100',
+  }).default(WORK_DEFAULTS.maxAttempts),
+  /** The same for effects (mails, notes on the forge): a mail server or forge down for a few
+   * hours must not lose a report, so they are tried longer (20 attempts ≈ a day by default). */
+  deliveryAttempts: bounded({
+    min: 1,
+    max: 100,
+    integer: true,
+    expected: 'a whole number from 1 to 100',
+  }).default(WORK_DEFAULTS.deliveryAttempts),
+  /** watch/serve: how many builds run at once (each target's build is a unit), so that a long
+   * build of one branch does not hold up the builds, and so the reports, of the others. */
+  builders: bounded({
+    min: 1,
+    max: 64,
+    integer: true,
+    expected: 'a whole number from 1 to 64',
+  }).default(WORK_DEFAULTS.builders),
+  /** The first retry waits about this long; each next one twice as long, up to maxRetrySeconds. */
+  retrySeconds: bounded({
+    min: 0,
+    above: true,
+    max: DAY,
+    expected: `seconds above 0, at most ${DAY} (a day)`,
+  }).default(WORK_DEFAULTS.retrySeconds),
+  maxRetrySeconds: bounded({
+    min: 0,
+    above: true,
+    max: 7 * DAY,
+    expected: `seconds above 0, at most ${7 * DAY} (a week)`,
+  }).default(WORK_DEFAULTS.maxRetrySeconds),
+  /** A unit whose worker stopped renewing its lease this long ago is taken up again by another. A
+   * worker renews it every third of it: shorter than 10 s, a busy machine could miss a renewal. */
+  leaseSeconds: bounded({ min: 10, max: DAY, expected: `seconds from 10 to ${DAY} (a day)` }).default(
+    WORK_DEFAULTS.leaseSeconds,
+  ),
+  /** watch/serve: how long SIGTERM waits for running units before it aborts them. */
+  shutdownSeconds: bounded({
+    min: 0,
+    above: true,
+    max: 3600,
+    expected: 'seconds above 0, at most 3600 (an hour)',
+  }).default(WORK_DEFAULTS.shutdownSeconds),
+});
 
 export const configSchema = z.strictObject({
   state: z.strictObject({ database: z.string().min(1) }),
@@ -275,6 +275,7 @@ export const configSchema = z.strictObject({
       senders: z.array(z.string().min(3)).min(1).optional(),
     })
     .optional(),
+  limits: limits.default(LIMITS_DEFAULTS),
 });
 
 function isRegExp(source: string): boolean {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ConfigError } from '../shared/errors.ts';
-import { configSchema, type Config } from './schema.ts';
+import { WORK_DEFAULTS, configSchema, type Config } from './schema.ts';
+import { transportProblems } from './transport.ts';
 
 /** Validates a parsed configuration document; every problem is reported at once, by key path. */
 export function validateConfig(document: unknown, source: string): Config {
@@ -9,6 +10,8 @@ export function validateConfig(document: unknown, source: string): Config {
     ...(result.success ? [] : result.error.issues.flatMap(describeIssue)),
     ...crossReferences(document),
     ...unsandboxedBuilds(document),
+    ...retryOrder(document),
+    ...transportProblems(document),
   ];
   if (!result.success || issues.length > 0) throw new ConfigError(source, issues);
   return deepFreeze(result.data);
@@ -49,6 +52,19 @@ function unsandboxedBuilds(document: unknown): string[] {
   if (Array.isArray(senders) && senders.length > 0) return [];
   return [
     'builder.sandbox: "none" runs the code of every mailed patch on this machine with its files and network; it needs trust.senders (the addresses whose series are applied), or keep "bwrap"',
+  ];
+}
+
+/** The longest wait between retries cannot be shorter than the first. Checked whatever else is
+ * wrong under work:, so that config check lists this mistake together with the others. */
+function retryOrder(document: unknown): string[] {
+  const work = asRecord(asRecord(document).work);
+  const first = work.retrySeconds ?? WORK_DEFAULTS.retrySeconds;
+  const longest = work.maxRetrySeconds ?? WORK_DEFAULTS.maxRetrySeconds;
+  if (typeof first !== 'number' || typeof longest !== 'number' || !(longest < first)) return [];
+  const given = work.maxRetrySeconds === undefined ? ' (the default)' : '';
+  return [
+    `work.maxRetrySeconds: ${longest}${given} is less than work.retrySeconds (${first}); the longest wait between retries cannot be shorter than the first: raise it`,
   ];
 }
 

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config/load.ts';
 import type { Logger } from '../shared/log.ts';
 import { serveDirectory, type StaticServer } from '../publish/static-server.ts';
@@ -10,32 +11,43 @@ import { runJob, type JobSummary } from '../runtime/index.ts';
 export interface DemoResult {
   readonly world: DemoWorld;
   readonly configPath: string;
-  readonly server: StaticServer;
+  /** The server of the repositories; null with `serve: false`, which binds nothing. */
+  readonly server: StaticServer | null;
+  /** Where the repositories are: the server's URL, or a file:// URL when not serving. */
+  readonly repoBaseUrl: string;
   readonly job: JobSummary;
   /** A dnf command that installs the demo package from the served repository into a scratch root. */
   readonly dnfCommand: string;
 }
 
-/** Makes the demo world, serves its repository directory on loopback, and runs the main job once. */
-export async function runDemo(opts: { dir: string; port?: number; log: Logger }): Promise<DemoResult> {
+/** Makes the demo world, serves its repository directory on loopback (unless `serve` is false:
+ * then nothing is bound, and the repositories are named by file:// URLs), and runs the main job once. */
+export async function runDemo(opts: {
+  dir: string;
+  port?: number;
+  serve?: boolean;
+  log: Logger;
+}): Promise<DemoResult> {
   const world = await createDemoWorld(opts.dir);
   await mkdir(world.repoRoot, { recursive: true });
-  const server = await serveDirectory(world.repoRoot, { port: opts.port ?? 0 });
+  const server = opts.serve === false ? null : await serveDirectory(world.repoRoot, { port: opts.port ?? 0 });
+  const repoBaseUrl = server ? server.url : `${pathToFileURL(world.repoRoot).href}/`;
   try {
     const configPath = join(world.dir, 'patchferry.yml');
-    await writeFile(configPath, demoConfig(server.url));
+    // Not serving, the reports name the URL a later `patchferry demo --port` would serve them at.
+    await writeFile(configPath, demoConfig(server ? server.url : `http://127.0.0.1:${opts.port || 8080}/`));
     const config = loadConfig(configPath);
     const job = await runJob(config, opts.log);
-    const url = repoUrl(server.url, repoPath('hello', 'master', 'fc41', 'x86_64'));
+    const url = repoUrl(repoBaseUrl, repoPath('hello', 'master', 'fc41', 'x86_64'));
     const id = repoId('hello', 'master', 'fc41');
     const dnfCommand = [
       'dnf --setopt=reposdir=/dev/null --setopt=install_weak_deps=False --nogpgcheck',
       `--repofrompath=${id},${url} --repo=${id} --releasever=41`,
       `--installroot=${join(world.dir, 'installroot')} install -y hello`,
     ].join(' ');
-    return { world, configPath, server, job, dnfCommand };
+    return { world, configPath, server, repoBaseUrl, job, dnfCommand };
   } catch (err) {
-    await server.close();
+    await server?.close();
     throw err;
   }
 }

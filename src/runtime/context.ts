@@ -23,6 +23,7 @@ import { outboxNotifier } from '../notify/outbox-notifier.ts';
 import { smtpNotifier } from '../notify/smtp-notifier.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { openStore } from '../store/store.ts';
+import { databaseError } from '../store/database.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Deps } from '../app/deps.ts';
 
@@ -89,9 +90,17 @@ export async function withContext<T>(
   work: (ctx: Context) => Promise<T>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<T> {
-  const ctx = createContext(config, log, env);
+  let ctx: Context;
+  try {
+    ctx = createContext(config, log, env);
+  } catch (err) {
+    throw databaseError(config.state.database, err);
+  }
   try {
     return await work(ctx);
+  } catch (err) {
+    // A database damaged after it was opened: the same clear answer as one damaged before.
+    throw databaseError(config.state.database, err);
   } finally {
     await Promise.all(ctx.sources.map((s) => s.close()));
     ctx.store.close();

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { creatable } from '../shared/creatable.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 
@@ -9,21 +10,40 @@ export type Database = DatabaseSync;
 /** Opens (creating if needed) the state database in WAL mode and brings its schema up to date.
  * A file SQLite cannot open or read as a database is a PatchferryError `database_unreadable`. */
 export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') makeFolder(path);
   let db: Database;
   try {
     db = new DatabaseSync(path);
   } catch (err) {
-    throw unreadable(path, err);
+    throw databaseError(path, err);
   }
   try {
     db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
     migrate(db, migrations, path);
   } catch (err) {
     db.close();
-    throw unreadable(path, err);
+    throw databaseError(path, err);
   }
   return db;
+}
+
+/** The database's folder, made when missing; a path under a file or under /proc is refused. */
+function makeFolder(path: string): void {
+  // Only the folder is judged here: a database path that is itself a folder is SQLite's to refuse.
+  const problem = creatable(dirname(path), 'folder');
+  if (problem === null) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      return;
+    } catch (err) {
+      throw new PatchferryError(
+        'database_unreadable',
+        `cannot make the folder of the state database ${path} (${errorMessage(err)}): correct state.database, or check that patchferry may write there`,
+        { cause: err },
+      );
+    }
+  }
+  throw new PatchferryError('database_unreadable', `state.database: ${problem}`);
 }
 
 /** SQLite's result codes for a file it cannot open, or whose content is no database. */
@@ -31,9 +51,11 @@ const SQLITE_CORRUPT = 11;
 const SQLITE_CANTOPEN = 14;
 const SQLITE_NOTADB = 26;
 
-/** The error for a state database SQLite cannot use, saying what to do; any other error as it is. */
-function unreadable(path: string, err: unknown): unknown {
-  const errcode = (err as { errcode?: unknown }).errcode;
+/** The error for a state database SQLite cannot use, saying what to do; any other error as it is.
+ * Also for damage found after opening, when a query reaches a broken page (SQLITE_CORRUPT). */
+export function databaseError(path: string, err: unknown): unknown {
+  if (err instanceof PatchferryError) return err;
+  const errcode = (err as { errcode?: unknown } | null)?.errcode;
   // An extended result code carries the primary one in its low byte.
   const code = typeof errcode === 'number' ? errcode & 0xff : null;
   const said = `SQLite says: ${errorMessage(err)}`;

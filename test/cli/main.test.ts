@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.ts';
@@ -65,8 +65,13 @@ describe('command line', () => {
   });
 
   it('checks a valid configuration and exits 0', async () => {
+    // The example's mbox is on the machine it was written for: here, a file of our own.
+    const dir = tempDir();
+    const file = join(dir, 'patchferry.yml');
+    writeFileSync(join(dir, 'list.mbox'), '');
+    writeFileSync(file, readFileSync(EXAMPLE, 'utf8').replace('/srv/lists/virt-patches.mbox', 'list.mbox'));
     const t = io();
-    expect(await main(['config', 'check', EXAMPLE], t.value)).toBe(0);
+    expect(await main(['config', 'check', file], t.value)).toBe(0);
     expect(t.out[0]).toContain('valid (2 project(s), 3 platform(s))');
   });
 
@@ -114,8 +119,12 @@ describe('command line', () => {
   });
 
   it('names the environment variable an IMAP source needs when it is not set', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'patchferry.yml');
+    writeFileSync(join(dir, 'list.mbox'), '');
+    writeFileSync(file, readFileSync(EXAMPLE, 'utf8').replace('/srv/lists/virt-patches.mbox', 'list.mbox'));
     const t = io({});
-    expect(await main(['sync', '--config', EXAMPLE], t.value)).toBe(2);
+    expect(await main(['sync', '--config', file], t.value)).toBe(2);
     expect(t.err.join('\n')).toContain('PATCHFERRY_IMAP_PASSWORD');
   });
 

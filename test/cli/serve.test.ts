@@ -98,7 +98,7 @@ describe('patchferry serve', () => {
   it('says what serve needs when the forge has no webhook secret', async () => {
     writeFileSync(
       join(dir, 'bare.yml'),
-      `state: { database: s.db }\nworkDir: w\nsources: [{ type: mbox, path: x.mbox }]\nprojects: { hello: { git: /x, branches: [master], platforms: [el9] } }\nplatforms: { el9: { dist: .el9, arch: noarch } }\npublisher: { root: r, baseUrl: "http://127.0.0.1:1/" }\nreporter: { from: a@b.c, listAddress: l@b.c }\n`,
+      `state: { database: s.db }\nworkDir: w\nsources: [{ type: mbox, path: bare.yml }]\nprojects: { hello: { git: ., branches: [master], platforms: [el9] } }\nplatforms: { el9: { dist: .el9, arch: noarch } }\npublisher: { root: r, baseUrl: "http://127.0.0.1:1/" }\nreporter: { from: a@b.c, listAddress: l@b.c }\n`,
     );
     const err: string[] = [];
     const io: Io = { out: () => {}, err: (l) => err.push(l), env, interrupted: () => Promise.resolve() };
