@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import type { Builder } from '../ports/builder.ts';
+import type { Builder, SourcePackager } from '../ports/builder.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { MailSource } from '../ports/mail-source.ts';
@@ -23,6 +23,8 @@ export interface Deps {
   /** Set in merge-request mode: series are proposed there instead of pushed onto their branch. */
   readonly forge: Forge | null;
   readonly builder: Builder;
+  /** Makes each commit's SRPM once, for every target to build from. */
+  readonly packager: SourcePackager;
   readonly publisher: Publisher;
   /** The destinations of mail effects: the list's SMTP server, the outbox file. */
   readonly notifiers: readonly Notifier[];

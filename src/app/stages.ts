@@ -1,7 +1,8 @@
 import type { UnitKind } from '../ports/work-queue.ts';
 import { drain, type Handlers, type WorkerOptions } from '../work/worker.ts';
 import { seriesHandler } from './apply/series-unit.ts';
-import { buildHandler, queueBuilds, type BuildFilter } from './build/build.ts';
+import { queueBuilds, type BuildFilter } from './build/build.ts';
+import { buildHandler } from './build/build-unit.ts';
 import type { Deps } from './deps.ts';
 import { settle } from './intake/ingest.ts';
 import { intake, type IntakeOptions } from './intake/intake.ts';

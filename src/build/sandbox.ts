@@ -22,6 +22,8 @@ export interface SandboxRunOptions {
   /** The run's time limit (runTool's): the sandbox and everything in it are killed past it. */
   readonly timeoutMs?: number;
   readonly label?: string;
+  /** Bytes of output kept (runTool's keepBytes): a build keeps its whole log. */
+  readonly keepBytes?: number;
 }
 
 /** Runs the code a spec brings (its macros, %build, Makefiles): untrusted. */
@@ -204,6 +206,7 @@ async function confined(
       signal,
       label,
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      ...(opts.keepBytes === undefined ? {} : { keepBytes: opts.keepBytes }),
     });
   } catch (err) {
     if (!(err instanceof ToolError)) throw err;

@@ -69,14 +69,27 @@ const imapSource = z
   });
 const source = z.discriminatedUnion('type', [mboxSource, maildirSource, publicInboxSource, imapSource]);
 
-const platform = z.strictObject({
-  /** The %{dist} tag builds for this platform get, e.g. ".el9". */
-  dist: z.string().regex(/^\.[A-Za-z0-9_.]+$/, { error: 'expected a dist tag such as ".el9"' }),
-  arch: z.string().regex(/^[a-z0-9_]+$/, { error: 'expected an RPM architecture such as "x86_64"' }),
-  kojiTarget: z.string().min(1).optional(),
-  /** What dnf's $releasever is on this platform; used in the .repo files published for it. */
-  releasever: z.string().min(1).optional(),
-});
+const rpmArch = z.string().regex(/^[a-z0-9_]+$/, { error: 'expected an RPM architecture such as "x86_64"' });
+
+/** A build target: every arch of it is built in one build, as a Koji target does. `arch: x` (the
+ * form before targets had several arches) still loads, as `arches: [x]`. */
+const platform = z
+  .strictObject({
+    /** The %{dist} tag builds for this platform get, e.g. ".el9". */
+    dist: z.string().regex(/^\.[A-Za-z0-9_.]+$/, { error: 'expected a dist tag such as ".el9"' }),
+    arches: z.array(rpmArch).min(1).optional(),
+    arch: rpmArch.optional(),
+    kojiTarget: z.string().min(1).optional(),
+    /** What dnf's $releasever is on this platform; used in the .repo files published for it. */
+    releasever: z.string().min(1).optional(),
+  })
+  .refine((p) => (p.arch === undefined) !== (p.arches === undefined), {
+    error: 'give the arches to build, e.g. arches: [x86_64, ppc64le] (or the older arch: x86_64)',
+  })
+  .transform(({ arch, arches, ...rest }) => ({
+    ...rest,
+    arches: [...new Set(arches ?? (arch ? [arch] : []))],
+  }));
 
 const project = z.strictObject({
   /** URL or local path of the repository patches are applied to. */
@@ -85,6 +98,12 @@ const project = z.strictObject({
   /** Path of the spec file inside the repository. */
   spec: z.string().min(1).default('*.spec'),
   platforms: z.array(projectName).min(1),
+  /** `snapshot`: each build's Release is `<spec release>.<commits>.<YYYYMMDD>git<sha>`, above every
+   * earlier build of the branch; `spec`: the spec's own, for branches whose maintainers bump it. */
+  release: z.enum(['snapshot', 'spec']).default('snapshot'),
+  /** In merge-request mode, a scratch build on every target of each new version of a series, its
+   * outcome shown on the merge request before it is merged. */
+  prebuild: z.boolean().default(true),
   /** The forge's name for the repository (GitLab project path, GitHub owner/name): needed with a forge. */
   forgePath: z
     .string()
@@ -132,6 +151,12 @@ const sandboxLimits = z.strictObject({
   tmpMB: limit(1 << 20, 'MiB').default(SANDBOX_LIMITS.tmpMB),
 });
 
+/** What both builders share: how often a build that failed for the infrastructure's reasons (not
+ * the patch's) is tried again, with backoff, before it is reported failed. */
+const builderCommon = {
+  infrastructureRetries: z.int().min(0).max(20).default(3),
+};
+
 const builder = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('rpmbuild'),
@@ -141,9 +166,13 @@ const builder = z.discriminatedUnion('type', [
     limits: sandboxLimits.prefault({}),
     /** Minutes one build may run, its test suite included; the build is killed past them. */
     timeoutMinutes: limit(7 * 24 * 60, 'minutes').default(120),
+    ...builderCommon,
+    /** rpmbuild runs at once (targets and arches built side by side); the machine's cores when absent. */
+    concurrency: limit(256, 'a whole number').optional(),
   }),
   z.strictObject({
     type: z.literal('koji'),
+    ...builderCommon,
     hub: httpUrl,
     user: z.string().optional(),
     passwordEnv: envName.optional(),

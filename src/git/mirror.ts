@@ -117,7 +117,31 @@ export class GitMirror implements Repository {
   }
 
   async exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void> {
-    // The commit usually comes from branchTip a moment before: fetch only when the mirror lacks it.
+    const dir = await this.#withCommit(project, gitUrl, commit);
+    await mkdir(dest, { recursive: true });
+    // `git worktree` would register the export; archive + extract leaves the mirror untouched.
+    // Named for the destination, not the commit: two exports of one commit (one per target, built
+    // side by side) must not share their archive.
+    const tar = `${dest.replace(/\/+$/, '')}.tar`;
+    await gitAt({ cwd: dir }).raw(['archive', '--format=tar', `--output=${tar}`, commit]);
+    await runTool('tar', ['-xf', tar, '-C', dest]);
+    await rm(tar, { force: true });
+  }
+
+  async commitFacts(
+    project: string,
+    gitUrl: string,
+    commit: string,
+  ): Promise<{ count: number; date: number; sha: string }> {
+    const git = gitAt({ cwd: await this.#withCommit(project, gitUrl, commit) });
+    const count = Number((await git.raw(['rev-list', '--count', commit])).trim());
+    const [sha, seconds] = (await git.raw(['show', '-s', '--format=%H %ct', commit])).trim().split(' ');
+    return { count, date: Number(seconds) * 1000, sha: sha ?? commit };
+  }
+
+  /** The mirror's directory, fetched first when it lacks `commit` (which usually comes from
+   * branchTip a moment before). */
+  async #withCommit(project: string, gitUrl: string, commit: string): Promise<string> {
     const dir = this.gitDir(project);
     const known =
       existsSync(dir) &&
@@ -128,14 +152,7 @@ export class GitMirror implements Repository {
           () => false,
         ));
     if (!known) await this.fetch(project, gitUrl, 'every branch');
-    await mkdir(dest, { recursive: true });
-    // `git worktree` would register the export; archive + extract leaves the mirror untouched.
-    // Named for the destination, not the commit: two exports of one commit (one per target, built
-    // side by side) must not share their archive.
-    const tar = `${dest.replace(/\/+$/, '')}.tar`;
-    await gitAt({ cwd: dir }).raw(['archive', '--format=tar', `--output=${tar}`, commit]);
-    await runTool('tar', ['-xf', tar, '-C', dest]);
-    await rm(tar, { force: true });
+    return dir;
   }
 
   async contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean> {

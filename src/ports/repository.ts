@@ -68,6 +68,13 @@ export interface Repository {
   contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean>;
   /** Exports the tree of `commit` into `dest`, for builders that work from files. */
   exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void>;
+  /** What a build's release is made of (src/rpm/release.ts): commits reachable from `commit`
+   * (itself included), its committer date (ms), its full id. */
+  commitFacts(
+    project: string,
+    gitUrl: string,
+    commit: string,
+  ): Promise<{ readonly count: number; readonly date: number; readonly sha: string }>;
   /** The commit a branch points at now. */
   branchTip(project: string, gitUrl: string, branch: string): Promise<string>;
   /** `git range-diff` of two versions kept with `keepAs` (old and new name): what changed between them. */

@@ -194,7 +194,37 @@ export interface BuildKey {
   readonly branch: string;
   readonly commit: string;
   readonly platform: string;
+  /** The target's arches as reports show them ("x86_64 ppc64le"); `archBuilds` says what each gave. */
   readonly arch: string;
+  /** A scratch build of a merge request's head: reported on the merge request, never published. */
+  readonly scratch?: boolean;
+}
+
+/** What one arch of a build gave (see ArchBuild in ports/builder.ts). */
+export interface ArchBuildRecord {
+  readonly arch: string;
+  readonly state: 'succeeded' | 'failed' | 'skipped';
+  readonly rpms: readonly string[];
+  readonly log: string | null;
+  readonly reason: string | null;
+}
+
+export interface BuildOutcomeRecord {
+  readonly state: 'succeeded' | 'failed';
+  /** The main log: a path or a URL. */
+  readonly logPath: string | null;
+  /** Every RPM, binary and source, as local paths (what publishing takes). */
+  readonly rpms: readonly string[];
+  readonly error: string | null;
+  readonly archBuilds?: readonly ArchBuildRecord[];
+  readonly srpm?: string | null;
+  /** Release without %{dist} the SRPM was made with. */
+  readonly release?: string | null;
+  readonly failureClass?: 'infrastructure' | 'patch' | null;
+  readonly errorLines?: readonly string[];
+  /** Infrastructure failures retried before this outcome. */
+  readonly retries?: number;
+  readonly taskId?: number | null;
 }
 
 export interface BuildRecord extends BuildKey {
@@ -208,24 +238,26 @@ export interface BuildRecord extends BuildKey {
   readonly publishedUrl: string | null;
   /** The .repo file for the platform, once published. */
   readonly repoFileUrl: string | null;
+  readonly scratch: boolean;
+  readonly archBuilds: readonly ArchBuildRecord[];
+  readonly srpm: string | null;
+  readonly release: string | null;
+  readonly failureClass: 'infrastructure' | 'patch' | null;
+  readonly errorLines: readonly string[];
+  readonly retries: number;
+  readonly taskId: number | null;
 }
 
 /** Builds keyed by (project, branch, commit, platform), so a retried job never builds twice. */
 export interface BuildRecords {
   /** The build of this key, started now if none succeeded before. */
   start(key: BuildKey): BuildRecord;
-  find(key: Omit<BuildKey, 'arch'>): BuildRecord | undefined;
+  find(key: Omit<BuildKey, 'arch' | 'scratch'>): BuildRecord | undefined;
   get(id: number): BuildRecord | undefined;
-  finish(
-    id: number,
-    outcome: {
-      state: 'succeeded' | 'failed';
-      logPath: string | null;
-      rpms: readonly string[];
-      error: string | null;
-    },
-  ): void;
-  /** Succeeded builds that no repository serves yet. */
+  finish(id: number, outcome: BuildOutcomeRecord): void;
+  /** Koji's task id, stored before the build is waited on (links in reports while it runs). */
+  recordTask(id: number, taskId: number): void;
+  /** Succeeded builds (not scratch) that no repository serves yet. */
   unpublished(): BuildRecord[];
   recordPublication(buildId: number, publication: { path: string; url: string; repoFileUrl: string }): void;
   /** Builds of a branch at one commit, one per platform. */

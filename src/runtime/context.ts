@@ -18,6 +18,7 @@ import { gitlabForge } from '../forge/gitlab/index.ts';
 import type { Forge } from '../ports/forge.ts';
 import { RpmbuildBuilder } from '../build/rpmbuild-builder.ts';
 import { createSandbox } from '../build/sandbox.ts';
+import { SrpmPackager } from '../build/srpm-packager.ts';
 import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
 import { outboxNotifier } from '../notify/outbox-notifier.ts';
 import { smtpNotifier } from '../notify/smtp-notifier.ts';
@@ -36,11 +37,14 @@ export type Context = Deps;
  * `database_busy`) until `ctx.store.close()`.
  */
 export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Context {
-  if (config.builder.type !== 'rpmbuild') {
+  const builderConfig = config.builder;
+  if (builderConfig.type !== 'rpmbuild') {
     throw new ConfigError('configuration', [
-      `builder.type "${config.builder.type}" is not available in this version; use "rpmbuild" (the default)`,
+      `builder.type "${builderConfig.type}" is not available in this version; use "rpmbuild" (the default)`,
     ]);
   }
+  // rpmbuild and rpmspec, in the packager and the builder alike, run the spec's code: sandboxed.
+  const sandbox = createSandbox({ kind: builderConfig.sandbox, limits: builderConfig.limits });
   const sources = config.sources.flatMap((s, i) => mailSources(s, `sources[${i}]`, log, env));
   const chosenNotifiers = notifiers(config, env);
   const repository = new GitMirror({ workDir: join(config.workDir, 'git') });
@@ -61,9 +65,11 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     forge,
     builder: new RpmbuildBuilder({
       log,
-      sandbox: createSandbox({ kind: config.builder.sandbox, limits: config.builder.limits }),
-      timeoutMs: config.builder.timeoutMinutes * 60_000,
+      timeoutMs: builderConfig.timeoutMinutes * 60_000,
+      ...(builderConfig.concurrency ? { concurrency: builderConfig.concurrency } : {}),
+      sandbox,
     }),
+    packager: new SrpmPackager({ repository, sandbox, dir: join(config.workDir, 'srpms'), log }),
     publisher: new CreaterepoPublisher({
       root: config.publisher.root,
       baseUrl: config.publisher.baseUrl,

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import type { BuildKey, BuildRecord, BuildRecords as BuildRecordsPort } from '../ports/store.ts';
+import type {
+  BuildKey,
+  BuildOutcomeRecord,
+  BuildRecord,
+  BuildRecords as BuildRecordsPort,
+} from '../ports/store.ts';
 import { now, type Database } from './database.ts';
 import { integer, jsonStrings, maybeText, rows, text } from './rows.ts';
 
@@ -18,6 +23,14 @@ const buildRow = z
     created_at: text,
     published_url: maybeText,
     repo_file_url: maybeText,
+    scratch: integer,
+    arch_builds: z.string().transform((t) => archBuilds.parse(JSON.parse(t))),
+    srpm: maybeText,
+    release: maybeText,
+    failure_class: z.enum(['infrastructure', 'patch']).nullable(),
+    error_lines: jsonStrings,
+    retries: integer,
+    task_id: integer.nullable(),
   })
   .transform((r): BuildRecord => ({
     id: r.id,
@@ -33,7 +46,25 @@ const buildRow = z
     createdAt: r.created_at,
     publishedUrl: r.published_url,
     repoFileUrl: r.repo_file_url,
+    scratch: r.scratch === 1,
+    archBuilds: r.arch_builds,
+    srpm: r.srpm,
+    release: r.release,
+    failureClass: r.failure_class,
+    errorLines: r.error_lines,
+    retries: r.retries,
+    taskId: r.task_id,
   }));
+
+const archBuilds = z.array(
+  z.object({
+    arch: z.string(),
+    state: z.enum(['succeeded', 'failed', 'skipped']),
+    rpms: z.array(z.string()),
+    log: z.string().nullable(),
+    reason: z.string().nullable(),
+  }),
+);
 
 /** Builds keyed by (project, branch, commit, platform), so a retried job never builds twice. */
 export class BuildRecords implements BuildRecordsPort {
@@ -47,11 +78,12 @@ export class BuildRecords implements BuildRecordsPort {
   start(key: BuildKey): BuildRecord {
     this.#db
       .prepare(
-        `INSERT INTO builds (project, branch, commit_id, platform, arch, state, created_at) VALUES (?, ?, ?, ?, ?, 'running', ?)
-         ON CONFLICT (project, branch, commit_id, platform) DO UPDATE SET state = 'running', error = NULL, created_at = excluded.created_at
+        `INSERT INTO builds (project, branch, commit_id, platform, arch, scratch, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
+         ON CONFLICT (project, branch, commit_id, platform) DO UPDATE SET state = 'running', error = NULL,
+           failure_class = NULL, error_lines = '[]', arch = excluded.arch, created_at = excluded.created_at
          WHERE builds.state != 'succeeded'`,
       )
-      .run(key.project, key.branch, key.commit, key.platform, key.arch, now());
+      .run(key.project, key.branch, key.commit, key.platform, key.arch, key.scratch ? 1 : 0, now());
     const started = this.find(key);
     if (!started)
       throw new Error(
@@ -64,7 +96,7 @@ export class BuildRecords implements BuildRecordsPort {
     return this.#list('WHERE b.id = ?', id)[0];
   }
 
-  find(key: Omit<BuildKey, 'arch'>): BuildRecord | undefined {
+  find(key: Omit<BuildKey, 'arch' | 'scratch'>): BuildRecord | undefined {
     return this.#list(
       'WHERE project = ? AND branch = ? AND commit_id = ? AND platform = ?',
       key.project,
@@ -74,24 +106,37 @@ export class BuildRecords implements BuildRecordsPort {
     )[0];
   }
 
-  finish(
-    id: number,
-    outcome: {
-      state: 'succeeded' | 'failed';
-      logPath: string | null;
-      rpms: readonly string[];
-      error: string | null;
-    },
-  ): void {
+  finish(id: number, o: BuildOutcomeRecord): void {
     this.#db
-      .prepare('UPDATE builds SET state = ?, log_path = ?, rpms = ?, error = ?, finished_at = ? WHERE id = ?')
-      .run(outcome.state, outcome.logPath, JSON.stringify(outcome.rpms), outcome.error, now(), id);
+      .prepare(
+        `UPDATE builds SET state = ?, log_path = ?, rpms = ?, error = ?, arch_builds = ?, srpm = ?, release = ?,
+           failure_class = ?, error_lines = ?, retries = ?, task_id = coalesce(?, task_id), finished_at = ? WHERE id = ?`,
+      )
+      .run(
+        o.state,
+        o.logPath,
+        JSON.stringify(o.rpms),
+        o.error,
+        JSON.stringify(o.archBuilds ?? []),
+        o.srpm ?? null,
+        o.release ?? null,
+        o.failureClass ?? null,
+        JSON.stringify(o.errorLines ?? []),
+        o.retries ?? 0,
+        o.taskId ?? null,
+        now(),
+        id,
+      );
+  }
+
+  recordTask(id: number, taskId: number): void {
+    this.#db.prepare('UPDATE builds SET task_id = ? WHERE id = ?').run(taskId, id);
   }
 
   /** Succeeded builds that no repository serves yet. */
   unpublished(): BuildRecord[] {
     return this.#list(
-      `WHERE state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.build_id = b.id)`,
+      `WHERE state = 'succeeded' AND scratch = 0 AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.build_id = b.id)`,
     );
   }
 

@@ -242,4 +242,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX applications_report ON applications (state, build_commit) WHERE build_commit IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'targets with arches, failure classes, scratch builds',
+    sql: `
+      -- Targets build several arches in one build (issue 14): what each arch gave, the SRPM and
+      -- release every target built from, the failure's class and error lines, the infrastructure
+      -- retries behind a result, Koji's task id, and scratch builds of merge requests (never published).
+      ALTER TABLE builds ADD COLUMN arch_builds TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE builds ADD COLUMN srpm TEXT;
+      ALTER TABLE builds ADD COLUMN release TEXT;
+      ALTER TABLE builds ADD COLUMN failure_class TEXT CHECK (failure_class IN ('infrastructure', 'patch'));
+      ALTER TABLE builds ADD COLUMN error_lines TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE builds ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE builds ADD COLUMN task_id INTEGER;
+      ALTER TABLE builds ADD COLUMN scratch INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

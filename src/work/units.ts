@@ -41,7 +41,12 @@ export const buildUnit = z.object({
   project: z.string(),
   branch: z.string(),
   commit: z.string(),
+  /** The target (platforms.<name>). */
   platform: z.string(),
+  /** A scratch build of a merge request's head (prebuild): reported on it, never published. */
+  scratch: z.boolean().default(false),
+  /** With scratch: the series whose merge request the build reports to. */
+  seriesId: z.string().nullable().default(null),
 });
 export type BuildUnit = z.infer<typeof buildUnit>;
 
@@ -51,6 +56,7 @@ export type PublishUnit = z.infer<typeof publishUnit>;
 /** Keys: the same thing to do always has the same key, so enqueueing it again changes nothing. */
 export const unitKey = {
   series: (seriesId: string) => `series:${seriesId}`,
-  build: (u: BuildUnit) => `build:${u.project}:${u.branch}:${u.commit}:${u.platform}`,
+  build: (u: Pick<BuildUnit, 'project' | 'branch' | 'commit' | 'platform'> & { scratch?: boolean }) =>
+    `build:${u.project}:${u.branch}:${u.commit}:${u.platform}${u.scratch ? ':scratch' : ''}`,
   publish: (buildId: number) => `publish:${buildId}`,
 };

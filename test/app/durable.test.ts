@@ -191,7 +191,7 @@ describe('durable work', () => {
     const config = {
       ...deps.config,
       projects: { hello: { ...deps.config.projects.hello!, platforms: ['el9', 'fc41'] } },
-      platforms: { ...deps.config.platforms, fc41: { dist: '.fc41', arch: 'x86_64' } },
+      platforms: { ...deps.config.platforms, fc41: { dist: '.fc41', arches: ['x86_64'] } },
     };
     const two = { ...deps, config };
     source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
@@ -201,6 +201,6 @@ describe('durable work', () => {
       ['el9', true],
       ['fc41', false],
     ]);
-    expect(builder.built.map((b) => b.platform.name)).toEqual(['el9', 'fc41']);
+    expect(builder.built.map((b) => b.target.name)).toEqual(['el9', 'fc41']);
   });
 });

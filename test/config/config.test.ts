@@ -40,12 +40,29 @@ const project = (doc: Doc) =>
   (doc.projects as Record<string, Record<string, unknown>>).qemu as Record<string, unknown>;
 
 describe('configuration validation', () => {
+  it('reads a target with several arches, and the older one-arch form as one of them', () => {
+    const doc = structuredClone(VALID) as Doc;
+    doc.platforms = {
+      el9: { dist: '.el9', arch: 'x86_64' },
+      el10: { dist: '.el10', arches: ['x86_64', 'ppc64le', 'aarch64'], kojiTarget: 'el10-candidate' },
+    };
+    const config = parseConfigText(JSON.stringify(doc), '/etc/pf/patchferry.yml');
+    expect(config.platforms.el9).toEqual({ dist: '.el9', arches: ['x86_64'] });
+    expect(config.platforms.el10?.arches).toEqual(['x86_64', 'ppc64le', 'aarch64']);
+    expect(config.projects.qemu).toMatchObject({ release: 'snapshot', prebuild: true });
+  });
+
   it('accepts a valid file and resolves relative paths against its folder', () => {
     const config = parseConfigText(JSON.stringify(VALID), '/etc/pf/patchferry.yml');
     expect(config.state.database).toBe('/etc/pf/state/db.sqlite');
     expect(config.projects.qemu?.git).toBe('/etc/pf/upstream/qemu.git');
     expect(config.sources[0]).toEqual({ type: 'mbox', path: '/etc/pf/list.mbox' });
-    expect(config.builder).toMatchObject({ type: 'rpmbuild', sandbox: 'bwrap', timeoutMinutes: 120 });
+    expect(config.builder).toMatchObject({
+      type: 'rpmbuild',
+      sandbox: 'bwrap',
+      timeoutMinutes: 120,
+      infrastructureRetries: 3,
+    });
     expect(config.builder).toMatchObject({ limits: { processes: 1024, diskMB: 20480 } });
     expect(Object.isFrozen(config.projects)).toBe(true);
   });
@@ -107,6 +124,17 @@ describe('configuration validation', () => {
       'a bad arch',
       (d) => ((d.platforms as Record<string, Doc>).el9 = { dist: '.el9', arch: 'X 86' }),
       'platforms.el9.arch: expected an RPM architecture',
+    ],
+    [
+      'both arch and arches',
+      (d) =>
+        ((d.platforms as Record<string, Doc>).el9 = { dist: '.el9', arch: 'x86_64', arches: ['x86_64'] }),
+      'platforms.el9: give the arches to build',
+    ],
+    [
+      'no arches',
+      (d) => ((d.platforms as Record<string, Doc>).el9 = { dist: '.el9', arches: [] }),
+      'platforms.el9.arches: ',
     ],
     [
       'a bad project name',

@@ -1,29 +1,92 @@
-import type { BuildRequest, BuildResult, Builder } from '../../src/ports/builder.ts';
+import type {
+  BuildFailure,
+  BuildProgress,
+  BuildRequest,
+  Builder,
+  SourcePackage,
+  SourcePackager,
+  SourceRequest,
+} from '../../src/ports/builder.ts';
 import type { Publication, PublishRequest, Publisher } from '../../src/ports/publisher.ts';
 
-/** A builder that "builds" one RPM per request, named by its commit and platform. */
+/** A builder that "builds" one RPM per arch of the target, named by its commit and target; it
+ * finishes in start, as the local builder does. */
 export class FakeBuilder implements Builder {
   readonly built: BuildRequest[] = [];
   /** While set, every build fails as a package whose %build breaks would. */
   failing = false;
+  /** While set, every build fails as a mirror that is down would (infrastructure). */
+  infrastructureDown = false;
   /** While set, every build waits for it: a build that takes hours. */
   gate: Promise<void> | null = null;
 
-  async build(request: BuildRequest): Promise<BuildResult> {
+  async start(request: BuildRequest): Promise<BuildProgress> {
     this.built.push(request);
     if (this.gate) await this.gate;
-    if (this.failing)
-      return Promise.resolve({
-        ok: false,
-        error: 'rpmbuild exited 1',
-        logPath: `${request.outDir}/build.log`,
-      });
-    const rpm = `${request.outDir}/${request.project}-1.0-1.${request.commit.slice(0, 7)}${request.platform.dist}.${request.platform.arch}.rpm`;
-    return { ok: true, rpms: [rpm], srpm: null, logPath: `${request.outDir}/build.log` };
+    const log = `${request.outDir}/build.log`;
+    const { target } = request;
+    if (this.failing || this.infrastructureDown) {
+      const failure: BuildFailure = this.failing
+        ? {
+            class: 'patch',
+            message: 'error: Bad exit status from /var/tmp/rpm-tmp.1 (%build)',
+            errorLines: ['error: Bad exit status from /var/tmp/rpm-tmp.1 (%build)'],
+            arch: target.arches[0] ?? null,
+          }
+        : {
+            class: 'infrastructure',
+            message: 'Curl error (7): Failed to connect to mirror',
+            errorLines: [],
+            arch: null,
+          };
+      const arches = target.arches.map((arch) => ({
+        arch,
+        state: 'failed' as const,
+        rpms: [],
+        log,
+        reason: failure.message,
+      }));
+      return { done: { state: 'failed', arches, srpm: request.srpm.path, log, failure, taskId: null } };
+    }
+    const { name, version, release } = request.srpm;
+    const arches = target.arches.map((arch) => ({
+      arch,
+      state: 'succeeded' as const,
+      rpms: [`${request.outDir}/${name}-${version}-${release}${target.dist}.${arch}.rpm`],
+      log,
+      reason: null,
+    }));
+    return {
+      done: { state: 'succeeded', arches, srpm: request.srpm.path, log, failure: null, taskId: null },
+    };
+  }
+
+  check(): Promise<BuildProgress> {
+    return Promise.reject(new Error('the fake builder finishes in start'));
+  }
+
+  cancel(): Promise<void> {
+    return Promise.resolve();
   }
 
   logTail(): Promise<string | null> {
     return Promise.resolve(null);
+  }
+}
+
+/** Makes a "source package" per commit without rpmbuild: named for the project and the commit. */
+export class FakePackager implements SourcePackager {
+  readonly made: SourceRequest[] = [];
+
+  make(request: SourceRequest): Promise<SourcePackage> {
+    this.made.push(request);
+    const release = request.release === 'snapshot' ? `1.1.20260101git${request.commit.slice(0, 7)}` : '1';
+    return Promise.resolve({
+      path: `/nonexistent/srpms/${request.project}-1.0-${release}.src.rpm`,
+      name: request.project,
+      version: '1.0',
+      release,
+    });
   }
 }
 

@@ -2,7 +2,7 @@ import type { Deps } from '../../src/app/deps.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { openStore } from '../../src/store/store.ts';
-import { FakeBuilder, FakePublisher } from './build.ts';
+import { FakeBuilder, FakePackager, FakePublisher } from './build.ts';
 import { ManualClock } from './clock.ts';
 import { FakeForge } from './forge.ts';
 import { FakeGit } from './git.ts';
@@ -18,6 +18,7 @@ export function fakeDeps(options: { forge?: boolean } = {}) {
   const forge = options.forge ? new FakeForge() : null;
   const notifier = new FakeNotifier();
   const builder = new FakeBuilder();
+  const packager = new FakePackager();
   const publisher = new FakePublisher();
   const config = configSchema.parse({
     state: { database: ':memory:' },
@@ -51,6 +52,7 @@ export function fakeDeps(options: { forge?: boolean } = {}) {
     repository: git,
     forge,
     builder,
+    packager,
     publisher,
     notifiers: [notifier],
     worker: {
@@ -58,5 +60,5 @@ export function fakeDeps(options: { forge?: boolean } = {}) {
       policy: { maxAttempts: 3, baseMs: 30_000, maxMs: 600_000, leaseMs: 300_000 },
     },
   };
-  return { deps, clock, source, git, forge, notifier, builder, publisher };
+  return { deps, clock, source, git, forge, notifier, builder, packager, publisher };
 }

@@ -40,6 +40,16 @@ export class FakeGit implements Applier, Repository {
     return Promise.resolve();
   }
 
+  /** The count is the commit's position on the first branch that holds it; the date a fixed one. */
+  commitFacts(project: string, _gitUrl: string, commit: string) {
+    for (const [key, commits] of this.branches) {
+      const at = commits.indexOf(commit);
+      if (key.startsWith(`${project}:`) && at >= 0)
+        return Promise.resolve({ count: at + 2, date: Date.UTC(2026, 0, 2), sha: commit });
+    }
+    return Promise.resolve({ count: 1, date: Date.UTC(2026, 0, 1), sha: commit });
+  }
+
   branchTip(project: string, _gitUrl: string, branch: string): Promise<string> {
     return Promise.resolve(this.#tip(project, branch));
   }

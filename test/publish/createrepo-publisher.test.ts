@@ -1,32 +1,17 @@
 import { existsSync, readFileSync, readlinkSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RpmbuildBuilder } from '../../src/build/rpmbuild-builder.ts';
 import { CreaterepoPublisher } from '../../src/publish/createrepo-publisher.ts';
 import { serveDirectory } from '../../src/publish/static-server.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { noarchTree } from '../helpers/rpm.ts';
-import { testSandbox } from '../helpers/sandbox.ts';
+import { buildNoarch } from '../helpers/rpm.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let rpms: { r1: string; r2: string };
 
 beforeAll(async () => {
   const dir = tempDir('patchferry-rpms-');
-  const builder = new RpmbuildBuilder({ log: silentLogger(), sandbox: testSandbox() });
-  const make = async (release: string) => {
-    const result = await builder.build({
-      project: 'greeter',
-      branch: 'master',
-      commit: release,
-      spec: '*.spec',
-      platform: { name: 'fc41', dist: '.fc41', arch: 'noarch' },
-      tree: noarchTree(join(dir, `tree-${release}`), { release }),
-      outDir: join(dir, `out-${release}`),
-    });
-    if (!result.ok) throw new Error(result.error);
-    return result.rpms[0] as string;
-  };
+  const make = (release: string) => buildNoarch(join(dir, `r${release}`), { release });
   rpms = { r1: await make('1'), r2: await make('2') };
 });
 

@@ -1,10 +1,6 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { buildUnit, unitKey, type BuildUnit } from '../../work/units.ts';
-import { done, type UnitHandler, type UnitOutcome } from '../../work/worker.ts';
-import { PatchferryError, errorMessage } from '../../shared/errors.ts';
+import { unitKey, type BuildUnit } from '../../work/units.ts';
+import { errorMessage } from '../../shared/errors.ts';
 import type { Deps } from '../deps.ts';
-import { queueStatusRefresh } from '../report/status.ts';
 
 export interface BuildFilter {
   readonly project?: string;
@@ -62,11 +58,14 @@ export async function queueBuilds(
     deps.store.atomically(() => {
       for (const platform of proj.platforms) {
         if (filter.platform && filter.platform !== platform) continue;
-        const unit: BuildUnit = { project, branch, commit, platform };
+        const unit: BuildUnit = { project, branch, commit, platform, scratch: false, seriesId: null };
         const built = deps.store.builds.find(unit);
         if (built?.state === 'succeeded') {
           reused.push({
-            ...unit,
+            project,
+            branch,
+            commit,
+            platform,
             ok: true,
             rpms: built.rpms,
             error: null,
@@ -86,78 +85,6 @@ export async function queueBuilds(
     });
   }
   return { reused, skipped };
-}
-
-/** The unit that builds one commit for one target, and queues its publication. */
-export function buildHandler(
-  deps: Pick<Deps, 'config' | 'log' | 'store' | 'repository' | 'builder'>,
-  outcome: (o: BuildOutcome) => void,
-): UnitHandler<BuildUnit> {
-  return {
-    schema: buildUnit,
-    async run(u, unit): Promise<UnitOutcome> {
-      const proj = deps.config.projects[u.project];
-      const platform = deps.config.platforms[u.platform];
-      if (!proj || !platform)
-        throw new PatchferryError(
-          'config_target_gone',
-          `${u.project}/${u.platform} is no longer configured; the build of ${u.commit.slice(0, 12)} is dropped`,
-        );
-      const record = deps.store.atomically(() => {
-        const started = deps.store.builds.start({ ...u, arch: platform.arch });
-        queueStatusRefresh(deps.store, u, `build:${started.id}:${unit.attempt}:started`);
-        return started;
-      });
-      const tree = join(deps.config.workDir, 'trees', u.project, `${u.commit}-${u.platform}`);
-      try {
-        await rm(tree, { recursive: true, force: true });
-        await deps.repository.exportTree(u.project, proj.git, u.commit, tree);
-        const result = await deps.builder.build({
-          project: u.project,
-          branch: u.branch,
-          commit: u.commit,
-          platform: { name: u.platform, ...platform },
-          spec: proj.spec,
-          tree,
-          // A directory per attempt: a build a killed run left behind never shares it with this one.
-          outDir: join(deps.config.workDir, 'builds', String(record.id), `attempt-${unit.attempt}`),
-          signal: unit.signal,
-        });
-        const rpms = result.ok ? [...result.rpms, ...(result.srpm ? [result.srpm] : [])] : [];
-        const error = result.ok ? null : result.error;
-        deps.store.atomically(() => {
-          deps.store.builds.finish(record.id, {
-            state: result.ok ? 'succeeded' : 'failed',
-            logPath: result.logPath,
-            rpms,
-            error,
-          });
-          queueStatusRefresh(deps.store, u, `build:${record.id}:${unit.attempt}:finished`);
-          if (result.ok)
-            deps.store.work.enqueue({
-              kind: 'publish',
-              key: unitKey.publish(record.id),
-              payload: { buildId: record.id },
-            });
-        });
-        const o = { ...u, ok: result.ok, rpms, error, logPath: result.logPath, reused: false };
-        outcome(o);
-        return done(o);
-      } catch (err) {
-        // The builder itself failed (not the package): recorded as failed so that reports can
-        // settle if the unit dies; a retry starts the record again.
-        deps.store.builds.finish(record.id, {
-          state: 'failed',
-          logPath: null,
-          rpms: [],
-          error: errorMessage(err),
-        });
-        throw err;
-      } finally {
-        await rm(tree, { recursive: true, force: true });
-      }
-    },
-  };
 }
 
 function branchesToBuild(deps: BuildDeps, filter: BuildFilter): { project: string; branch: string }[] {

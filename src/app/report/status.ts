@@ -22,7 +22,7 @@ export async function statusFacts(
   const targets: TargetProgress[] = buildCommit
     ? platforms.map((name) => {
         const b = builds.find((x) => x.platform === name);
-        const arch = b?.arch ?? deps.config.platforms[name]?.arch ?? '';
+        const arch = b?.arch ?? deps.config.platforms[name]?.arches.join(' ') ?? '';
         const state: TargetProgress['state'] = !b
           ? 'waiting'
           : b.state === 'running'
