@@ -36,7 +36,7 @@ describe('the main job', () => {
     const body = job.report.sent[0]?.body ?? '';
     expect(job.report.sent[0]?.subject).toMatch(/\(patchferry: build failed\)$/);
     expect(body).toContain('patchferry received 1 patch(es) from Eve <eve@example.org>');
-    expect(body).toMatch(/Build for el9 \(x86_64\) FAILED: rpmbuild -ba failed/);
+    expect(body).toMatch(/Build for el9 \(x86_64\) FAILED: patch: Bad exit status from .* \(%build\)/);
     expect(body).toContain('missing_symbol');
     expect(job.report.sent[0]?.to).toContain('mia@example.org');
     expect(readFileSync(join(world.dir, 'outbox.mbox'), 'utf8')).toContain('missing_symbol');
