@@ -12,6 +12,7 @@ import {
 import { firstAddress, headerDate, headerText, messageIds, readHeaders } from './headers.ts';
 import type { Mail, MailKind } from './mail.ts';
 import { detachedCopy } from './detached-copy.ts';
+import { diffPathProblem, malformation } from './malformed.ts';
 import { plainBody } from './plain-body.ts';
 import { parseSubject, type SubjectTag } from './subject.ts';
 
@@ -46,6 +47,8 @@ export function identifyMail(raw: Buffer): {
 export async function parseMail(raw: Buffer): Promise<Mail> {
   const headers = readHeaders(raw);
   if (headers.fields.size === 0) throw new MailParseError('it has no header fields');
+  const malformed = malformation(raw, headers);
+  if (malformed !== null) throw new MailParseError(malformed);
   let text: string;
   let attachedDiffs: string[] = [];
   try {
@@ -71,6 +74,8 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
   const subject = detachedCopy(headerText(headers, 'subject') ?? '');
   const tag = parseSubject(subject);
   const diff = findDiff(text) ?? attachedDiffs[0] ?? null;
+  const badPath = diff === null ? null : diffPathProblem(diff);
+  if (badPath !== null) throw new MailParseError(badPath);
   const pull = findPullRequest(text);
   const from = firstAddress(headers, 'from');
   const inReplyTo = messageIds(headers, 'in-reply-to')[0];
