@@ -400,11 +400,18 @@ export function applyHunks(content: string, hunks: readonly Hunk[]): string | nu
     // A hunk that ends without context is the end of the file, and git holds it there.
     const trailing = hunk.lines.length - 1 - hunk.lines.findLastIndex((l) => l.op !== ' ');
     if (trailing === 0 && at + before.length !== lines.length) return null;
-    out.push(...lines.slice(cursor, at), ...after);
+    append(out, lines, cursor, at);
+    append(out, after, 0, after.length);
     cursor = at + before.length;
   }
-  out.push(...lines.slice(cursor));
+  append(out, lines, cursor, lines.length);
   return out.map((l) => (l.eol ? `${l.text}\n` : l.text)).join('');
+}
+
+/** `out.push(...from.slice(start, end))` without the spread: a call's arguments live on the stack,
+ * and a hunk of 200,000 lines would overflow it. */
+function append<T>(out: T[], from: readonly T[], start: number, end: number): void {
+  for (let i = start; i < end; i++) out.push(from[i] as T);
 }
 
 interface Line {
