@@ -118,7 +118,7 @@ function mailSources(s: SourceConfig, key: string, log: Logger, env: NodeJS.Proc
     case 'mbox':
       return [mboxSource(s.path)];
     case 'maildir':
-      return [maildirSource(s.path)];
+      return [maildirSource(s.path, log)];
     case 'public-inbox':
       return [publicInboxSource(s.path, s.after ?? null)];
     case 'imap': {
