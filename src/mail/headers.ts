@@ -60,7 +60,11 @@ export function firstAddress(headers: Headers, name: string): { name: string; ad
   } catch {
     // an undecodable name is kept as written
   }
-  return { name: display.trim(), address: (first?.address ?? '').trim().toLowerCase() };
+  // A name is one line (as git's mailinfo makes it): an encoded word can carry CR or LF.
+  return {
+    name: display.replace(/[\r\n]+/g, ' ').trim(),
+    address: (first?.address ?? '').trim().toLowerCase(),
+  };
 }
 
 export function headerDate(headers: Headers): Date | null {

@@ -10,7 +10,9 @@ export interface Address {
 
 /** "Name <address>", or the bare address when there is no name. */
 export function formatAddress(a: Address): string {
-  return a.name ? `${a.name} <${a.address}>` : a.address;
+  // One line, whatever the name held: it goes into headers and report lines.
+  const name = a.name.replace(/[\r\n]+/g, ' ').trim();
+  return name ? `${name} <${a.address}>` : a.address;
 }
 
 /** One message of the list, as the rest of patchferry sees it. */

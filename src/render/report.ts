@@ -1,5 +1,6 @@
 import { formatAddress } from '../mail/mail.ts';
 import type { ReportMessage } from '../ports/report-message.ts';
+import { oneLine } from './one-line.ts';
 
 /** Report rendering: plain values in, the text people read out. Pure. */
 
@@ -166,10 +167,10 @@ export function renderRejection(r: RejectionFacts): ReportMessage {
     to: [r.sender.address],
     cc: [],
     lines: [
-      `Hello${r.sender.name ? ` ${r.sender.name}` : ''},`,
+      `Hello${r.sender.name ? ` ${oneLine(r.sender.name, 200)}` : ''},`,
       '',
       'patchferry could not route your mail',
-      `  ${r.subject}`,
+      `  ${oneLine(r.subject)}`,
       `because ${r.reason}.`,
       '',
       'Nothing was applied. Please send it again with a subject tag that names the',
@@ -203,7 +204,7 @@ export interface IncompleteFacts {
 
 /** The reply on a series whose missing parts did not arrive within the grace period. */
 export function renderIncomplete(f: IncompleteFacts, audience: Audience): ReportMessage {
-  const missing = Array.from({ length: f.total }, (_, i) => i + 1).filter((p) => !f.received.includes(p));
+  const missing = missingParts(f.received, f.total);
   return threadedReply({
     outcome: 'incomplete',
     subject: f.subject,
@@ -213,11 +214,27 @@ export function renderIncomplete(f: IncompleteFacts, audience: Audience): Report
     cc: [f.sender.address],
     lines: [
       `patchferry received ${f.received.length} of ${f.total} patches of this series from ${formatAddress(f.sender)},`,
-      `and parts ${missing.join(', ')} did not arrive within ${f.graceHours} hours.`,
+      `and parts ${missing} did not arrive within ${f.graceHours} hours.`,
       '',
       'Nothing of this series was applied. Please send the whole series again.',
     ],
   });
+}
+
+/** The parts of 1..total not received, in words: "2, 3", with runs of three or more as "5-99".
+ * Work and text grow with the parts received, never with the total a subject claims. */
+export function missingParts(received: readonly number[], total: number): string {
+  const have = [...new Set(received)].filter((p) => p >= 1 && p <= total).sort((a, b) => a - b);
+  const runs: string[] = [];
+  let next = 1;
+  for (const p of [...have, total + 1]) {
+    if (p > next)
+      runs.push(
+        p - next >= 3 ? `${next}-${p - 1}` : Array.from({ length: p - next }, (_, i) => next + i).join(', '),
+      );
+    next = p + 1;
+  }
+  return runs.join(', ');
 }
 
 /** A reply threaded to the mail it is about, its subject saying the outcome, signed by patchferry. */
@@ -233,7 +250,7 @@ function threadedReply(r: {
   return {
     to: r.to,
     cc: r.cc,
-    subject: `Re: ${r.subject.replace(/^(re:\s*)+/i, '')} (patchferry: ${r.outcome})`,
+    subject: `Re: ${oneLine(r.subject).replace(/^(re:\s*)+/i, '')} (patchferry: ${r.outcome})`,
     inReplyTo: r.messageId,
     references: [...r.references, r.messageId],
     body: `${r.lines.join('\n').trimEnd()}\n\n-- \npatchferry\n`,
