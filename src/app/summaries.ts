@@ -102,6 +102,7 @@ export function syncSummary(taken: Taken, c: Collected, units: readonly UnitProb
 const NOTHING_TAKEN: Taken = {
   newMails: 0,
   quarantined: [],
+  duplicates: [],
   rejected: [],
   incomplete: [],
   expired: [],

@@ -21,6 +21,10 @@ export function printSync(s: SyncSummary, out: (line: string) => void): void {
     out(`  gave up   ${i.have}/${i.total} parts after the grace period  <${i.series}>`);
   for (const r of s.rejected) out(`  rejected  "${r.subject}": ${r.reason}`);
   for (const q of s.quarantined) out(`  quarantined <${q.messageId}>: ${q.reason}`);
+  for (const d of s.duplicates)
+    out(
+      `  duplicate <${d.messageId}>: another mail under this Message-ID (sha256 ${d.other.slice(0, 16)}…, first ${d.first.slice(0, 16)}…), not read`,
+    );
   for (const r of s.resends) out(`  resend    same changes as <${r.of}>, already applied  <${r.series}>`);
   for (const id of s.superseded) out(`  skipped   a newer version came in the same batch  <${id}>`);
   for (const p of s.proposed)

@@ -66,6 +66,32 @@ export interface MailRecords {
   get(messageId: string): MailRecord | undefined;
   all(): MailRecord[];
   setState(messageId: string, outcome: MailOutcome): void;
+  /** The mails `open()` returns without their bytes, each with the Message-IDs it answers: what
+   * intake decides from which of them it must read again. */
+  openHeads(): OpenMailHead[];
+  /** How many mails from `sender` were recorded in the last `seconds`. */
+  countFrom(sender: string, seconds: number): number;
+  /** A second mail under a recorded Message-ID whose content differs; false when this one was
+   * recorded already. */
+  recordDuplicate(d: DuplicateMail): boolean;
+  duplicates(messageId: string): DuplicateMail[];
+}
+
+export interface OpenMailHead {
+  readonly messageId: string;
+  readonly sender: string;
+  readonly receivedAt: string;
+  readonly state: 'new' | 'pending';
+  readonly answers: readonly string[];
+}
+
+export interface DuplicateMail {
+  readonly messageId: string;
+  /** SHA-256 (hex) of the content of the mail recorded first, and of this one. */
+  readonly firstSha256: string;
+  readonly otherSha256: string;
+  readonly source: string;
+  readonly position: string;
 }
 
 // ---- series --------------------------------------------------------------------------------
@@ -120,6 +146,8 @@ export interface SeriesRecords {
   /** The recorded series a mail belongs to, as its cover letter (the series id) or one of its parts. */
   containing(messageId: string): SeriesRecord | undefined;
   get(id: string): SeriesRecord | undefined;
+  /** Incomplete series some of whose parts still wait (pending mails): how many parts each has. */
+  waiting(): { id: string; have: number; total: number }[];
   /** Recorded series whose id, patches, change-id, or sender and title could make them an earlier
    * version of `q` (the rule itself is series/versions.ts's; this only finds the candidates). */
   versionCandidates(q: {

@@ -29,5 +29,5 @@ export function runJob(config: Config, log: Logger): Promise<JobSummary> {
 /** `patchferry import`: files and archives go through the same path as live mail, each mail
  * recorded once by Message-ID whichever way it came. */
 export function importFiles(ctx: Context, paths: readonly string[]): Promise<SyncSummary> {
-  return sync({ ...ctx, sources: paths.map(sourceForPath) });
+  return sync({ ...ctx, sources: paths.map(sourceForPath) }, { history: true });
 }

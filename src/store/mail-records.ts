@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import type { MailOutcome, MailRecord, MailRecords as MailRecordsPort, NewMail } from '../ports/store.ts';
+import type {
+  DuplicateMail,
+  MailOutcome,
+  MailRecord,
+  MailRecords as MailRecordsPort,
+  NewMail,
+  OpenMailHead,
+} from '../ports/store.ts';
 import { now, transaction, type Database } from './database.ts';
 import { maybeText, rows, text } from './rows.ts';
 
@@ -119,6 +126,64 @@ export class MailRecords implements MailRecordsPort {
         'UPDATE mails SET state = ?, outcome = ?, reason = ?, kind = coalesce(?, kind) WHERE message_id = ?',
       )
       .run(o.state, o.outcome, o.reason ?? null, o.kind ?? null, messageId);
+  }
+
+  openHeads(): OpenMailHead[] {
+    const heads = new Map<string, OpenMailHead & { answers: string[] }>();
+    const all = this.#db
+      .prepare(
+        `SELECT m.message_id, m.sender, m.received_at, m.state, t.answers FROM mails m
+         LEFT JOIN mail_thread t ON t.message_id = m.message_id
+         WHERE m.state IN ('new', 'pending') ORDER BY m.rowid`,
+      )
+      .all();
+    for (const r of all) {
+      const id = String(r.message_id);
+      let head = heads.get(id);
+      if (!head) {
+        head = {
+          messageId: id,
+          sender: String(r.sender),
+          receivedAt: String(r.received_at),
+          state: r.state === 'new' ? 'new' : 'pending',
+          answers: [],
+        };
+        heads.set(id, head);
+      }
+      if (r.answers !== null) head.answers.push(String(r.answers));
+    }
+    return [...heads.values()];
+  }
+
+  countFrom(sender: string, seconds: number): number {
+    const since = new Date(Date.now() - seconds * 1000).toISOString();
+    const row = this.#db
+      .prepare('SELECT count(*) AS n FROM mails WHERE sender = ? AND received_at >= ?')
+      .get(sender, since);
+    return Number(row?.n ?? 0);
+  }
+
+  recordDuplicate(d: DuplicateMail): boolean {
+    const result = this.#db
+      .prepare(
+        `INSERT INTO mail_duplicates (message_id, first_sha256, other_sha256, source, position, seen_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(d.messageId, d.firstSha256, d.otherSha256, d.source, d.position, now());
+    return result.changes > 0;
+  }
+
+  duplicates(messageId: string): DuplicateMail[] {
+    return this.#db
+      .prepare('SELECT * FROM mail_duplicates WHERE message_id = ? ORDER BY rowid')
+      .all(messageId)
+      .map((r) => ({
+        messageId: String(r.message_id),
+        firstSha256: String(r.first_sha256),
+        otherSha256: String(r.other_sha256),
+        source: String(r.source),
+        position: String(r.position),
+      }));
   }
 
   #rows(sql: string, ...params: string[]): MailRecord[] {

@@ -259,4 +259,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE builds ADD COLUMN scratch INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 5,
+    name: 'limits per sender; duplicate Message-IDs',
+    sql: `
+      -- Counting one sender's mails of the last hour (limits.mailsPerSenderPerHour).
+      CREATE INDEX mails_sender ON mails (sender, received_at);
+      -- A second, different mail under a Message-ID already recorded: kept as evidence, never
+      -- acted on. Hashes are of the mail's content (subject, sender, body; see mail/content-hash.ts).
+      CREATE TABLE mail_duplicates (
+        message_id    TEXT NOT NULL REFERENCES mails (message_id),
+        first_sha256  TEXT NOT NULL,
+        other_sha256  TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        position      TEXT NOT NULL,
+        seen_at       TEXT NOT NULL,
+        PRIMARY KEY (message_id, other_sha256)
+      );
+    `,
+  },
 ];

@@ -69,6 +69,17 @@ export class SeriesRecords implements SeriesRecordsPort {
     this.#db = db;
   }
 
+  waiting(): { id: string; have: number; total: number }[] {
+    return this.#db
+      .prepare(
+        `SELECT s.id, s.total, count(*) AS have FROM series s
+         JOIN patches p ON p.series_id = s.id JOIN mails m ON m.message_id = p.message_id
+         WHERE s.state = 'incomplete' AND m.state = 'pending' GROUP BY s.id ORDER BY s.rowid`,
+      )
+      .all()
+      .map((r) => ({ id: String(r.id), have: Number(r.have), total: Number(r.total) }));
+  }
+
   save(series: SeriesRecord): void {
     transaction(this.#db, () => {
       const t = now();

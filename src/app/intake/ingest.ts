@@ -1,34 +1,104 @@
+import { contentHash } from '../../mail/content-hash.ts';
 import { identifyMail } from '../../mail/parse.ts';
-import type { ReadOptions } from '../../ports/mail-source.ts';
+import type { ReadOptions, RawMessage } from '../../ports/mail-source.ts';
 import type { Deps } from '../deps.ts';
+import { admission } from './admission.ts';
 
-/** Records every mail the sources hold past their positions; returns how many were new. Only the
- * headers are read here: the body is parsed once, when the mail is looked at. */
+export interface IngestOptions extends ReadOptions {
+  /** Mail of the past (`import`, `sync --since`): it arrives all at once by design, so no sender
+   * is held to limits.mailsPerSenderPerHour. */
+  readonly history?: boolean;
+}
+
+export interface IngestResult {
+  /** How many mails were recorded for the first time. */
+  readonly recorded: number;
+  /** Mails recorded but quarantined at once, over a limit. */
+  readonly refused: readonly { messageId: string; reason: string }[];
+  /** Second, different mails under a Message-ID already recorded (both hashes kept). */
+  readonly duplicates: readonly { messageId: string; first: string; other: string }[];
+}
+
+/** Records every mail the sources hold past their positions. Only the headers are read here: the
+ * body is parsed once, when the mail is looked at. A mail over a limit (its size, its sender's
+ * mails this hour) is recorded already quarantined with the reason, its body not kept. */
 export async function ingest(
-  ctx: Pick<Deps, 'store' | 'sources' | 'log'>,
-  options: ReadOptions = {},
-): Promise<number> {
-  let count = 0;
+  ctx: Pick<Deps, 'store' | 'sources' | 'log' | 'config'>,
+  options: IngestOptions = {},
+): Promise<IngestResult> {
+  let recorded = 0;
+  const refused: { messageId: string; reason: string }[] = [];
+  const duplicates: { messageId: string; first: string; other: string }[] = [];
+  const { history, ...read } = options;
   for (const source of ctx.sources) {
-    let read = 0;
-    for await (const message of source.read(ctx.store.positions.get(source.name), options)) {
-      read++;
+    let count = 0;
+    for await (const message of source.read(ctx.store.positions.get(source.name), read)) {
+      count++;
       // The record is committed before the position moves: a crash in between re-reads the mail,
       // and the Message-ID makes that second sight harmless.
-      const mail = identifyMail(message.raw);
-      const recorded = ctx.store.mails.record({
-        ...mail,
-        raw: message.raw,
-        source: source.name,
-        position: message.position,
-      });
-      if (recorded) count++;
-      else ctx.store.mails.relocate(mail.messageId, source.name, message.position);
+      const outcome = take(ctx, source.name, message, history === true);
+      if (outcome.recorded) recorded++;
+      if (outcome.refused) refused.push(outcome.refused);
+      if (outcome.duplicate) duplicates.push(outcome.duplicate);
       ctx.store.positions.set(source.name, message.position);
     }
-    ctx.log.info({ source: source.name, read }, 'source read');
+    ctx.log.info({ source: source.name, read: count }, 'source read');
   }
-  return count;
+  return { recorded, refused, duplicates };
+}
+
+function take(
+  ctx: Pick<Deps, 'store' | 'log' | 'config'>,
+  source: string,
+  message: RawMessage,
+  history: boolean,
+): {
+  recorded: boolean;
+  refused?: { messageId: string; reason: string };
+  duplicate?: { messageId: string; first: string; other: string };
+} {
+  const { store } = ctx;
+  const mail = identifyMail(message.raw);
+  const verdict = admission(ctx.config.limits, store.mails, mail, message.raw, history);
+  return store.atomically(() => {
+    const raw = verdict === null ? message.raw : verdict.kept;
+    const recorded = store.mails.record({ ...mail, raw, source, position: message.position });
+    if (recorded && verdict !== null) {
+      store.mails.setState(mail.messageId, {
+        state: 'quarantined',
+        outcome: 'over a limit',
+        reason: verdict.reason,
+      });
+      ctx.log.warn(
+        { messageId: mail.messageId, sender: mail.sender, reason: verdict.reason },
+        'mail refused',
+      );
+      return { recorded, refused: { messageId: mail.messageId, reason: verdict.reason } };
+    }
+    if (recorded) return { recorded };
+    const first = store.mails.get(mail.messageId);
+    const firstHash = first ? contentHash(first.raw) : '';
+    const otherHash = contentHash(message.raw);
+    if (first && firstHash !== otherHash && first.outcome !== 'over a limit') {
+      const d = {
+        messageId: mail.messageId,
+        firstSha256: firstHash,
+        otherSha256: otherHash,
+        source,
+        position: message.position,
+      };
+      if (store.mails.recordDuplicate(d)) {
+        ctx.log.warn(
+          { messageId: mail.messageId, first: firstHash, other: otherHash },
+          'different mail under a known Message-ID',
+        );
+        return { recorded, duplicate: { messageId: mail.messageId, first: firstHash, other: otherHash } };
+      }
+      return { recorded };
+    }
+    store.mails.relocate(mail.messageId, source, message.position);
+    return { recorded };
+  });
 }
 
 /** Marks, in each mailbox that can hold a mark, the mails whose outcome is now final; a run with

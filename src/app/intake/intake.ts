@@ -3,8 +3,7 @@ import { MailParseError, parseMail } from '../../mail/parse.ts';
 import { assembleSeries } from '../../series/assemble.ts';
 import { routeTag } from '../../series/route.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
-import type { MailRecord, Store } from '../../ports/store.ts';
-import type { ReadOptions } from '../../ports/mail-source.ts';
+import type { MailRecord, OpenMailHead, Store } from '../../ports/store.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { unitKey } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
@@ -14,10 +13,16 @@ import { planOf } from '../series/plan.ts';
 import { routingTable } from '../series/routing.ts';
 import { rerollContext, withEarlierVersion } from '../series/versions.ts';
 import { ingest, settle } from './ingest.ts';
+import { pendingCounts, seriesOverLimit } from './limits.ts';
+import { workingSet } from './working-set.ts';
 
 export interface IntakeSummary {
   readonly newMails: number;
+  /** Mails not read: unparseable, malformed, or over a limit (config `limits`), each with why. */
   readonly quarantined: readonly { messageId: string; reason: string }[];
+  /** Second, different mails under a Message-ID already recorded: the first stays; both hashes
+   * (SHA-256 of the content) are recorded. */
+  readonly duplicates: readonly { messageId: string; first: string; other: string }[];
   readonly rejected: readonly { messageId: string; subject: string; reason: string }[];
   readonly incomplete: readonly { series: string; have: number; total: number }[];
   /** Series still incomplete after the grace period: reported, never applied. */
@@ -36,6 +41,8 @@ type IntakeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'sources' | 'clock'>;
 export interface IntakeOptions {
   /** Backfill: IMAP folders deliver mail from this day on again, whatever their position. */
   readonly since?: Date;
+  /** Mail of the past (`import`): not held to limits.mailsPerSenderPerHour. */
+  readonly history?: boolean;
 }
 
 /**
@@ -46,11 +53,19 @@ export interface IntakeOptions {
  */
 export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Promise<IntakeSummary> {
   const { store } = deps;
-  const newMails = await ingest(deps, options.since ? { since: options.since } : ({} satisfies ReadOptions));
-  const quarantined: { messageId: string; reason: string }[] = [];
+  const taken = await ingest(deps, {
+    ...(options.since ? { since: options.since, history: true } : {}),
+    ...(options.history ? { history: true } : {}),
+  });
+  const quarantined: { messageId: string; reason: string }[] = [...taken.refused];
   const mails: Mail[] = [];
-  // Every open mail is read from the store once; assembly, expiry and the plans use these records.
-  const records = new Map(store.mails.open().map((r) => [r.messageId, r]));
+  // The open mails this run must look at are read from the store once; assembly, expiry and the
+  // plans use these records. Waiting parts nothing new touches stay unread (working-set.ts).
+  const heads = store.mails.openHeads();
+  const graceMs = deps.config.series.graceHours * 3600 * 1000;
+  const chosen = workingSet(heads, deps.clock.now() - graceMs);
+  const records = new Map(readRecords(store, heads, chosen).map((r) => [r.messageId, r]));
+  const pending = pendingCounts(heads);
   for (const record of records.values()) {
     try {
       mails.push(await parseMail(record.raw));
@@ -90,7 +105,9 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     }
     const head = series.cover ?? orderedPatches(series)[0] ?? members[0];
     if (!head) continue;
-    const route = routeTag(head.tag, head.subject, table);
+    const tooBig = seriesOverLimit(deps.config.limits, series);
+    const route =
+      tooBig === null ? routeTag(head.tag, head.subject, table) : { ok: false as const, reason: tooBig };
     if (!route.ok) {
       finalMails(store, members, 'rejected', route.reason);
       queueRejection(store.work, head, route.reason);
@@ -107,6 +124,21 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
         queueIncomplete(store.work, series, head, deps.config);
         deps.log.info({ series: series.id }, 'series incomplete after grace period');
         summary.expired.push({ series: series.id, have: series.patches.size, total: series.total });
+        continue;
+      }
+      const over = pending.admit(
+        deps.config.limits,
+        series.sender.address,
+        members.filter((m) => records.get(m.messageId)?.state === 'new').length,
+      );
+      if (over !== null) {
+        quarantineAll(
+          store,
+          members.filter((m) => records.get(m.messageId)?.state === 'new'),
+          over,
+          quarantined,
+        );
+        deps.log.warn({ series: series.id, sender: series.sender.address, reason: over }, 'parts refused');
         continue;
       }
       for (const m of members)
@@ -146,8 +178,45 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
           : 'not a patch';
     store.mails.setState(mail.messageId, { state: 'final', outcome, kind: mail.kind });
   }
+  // Series still waiting that this run did not look at: unchanged, listed as before.
+  const looked = new Set(summary.incomplete.map((i) => i.series));
+  for (const w of store.series.waiting())
+    if (!looked.has(w.id)) summary.incomplete.push({ series: w.id, have: w.have, total: w.total });
   await settle(deps);
-  return { newMails, quarantined, ignored, ...summary };
+  return { newMails: taken.recorded, quarantined, duplicates: taken.duplicates, ignored, ...summary };
+}
+
+/** The records of the chosen open mails: all of them at once when every one is chosen (the
+ * first run, an import), else by Message-ID in bounded batches. */
+function readRecords(
+  store: Store,
+  heads: readonly OpenMailHead[],
+  chosen: ReadonlySet<string>,
+): MailRecord[] {
+  if (chosen.size === heads.length) return store.mails.open();
+  const ids = heads.filter((h) => chosen.has(h.messageId)).map((h) => h.messageId);
+  const out: MailRecord[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...store.mails.many(ids.slice(i, i + 500)));
+  return out;
+}
+
+function quarantineAll(
+  store: Store,
+  mails: readonly { messageId: string; kind: string }[],
+  reason: string,
+  into: { messageId: string; reason: string }[],
+): void {
+  store.atomically(() => {
+    for (const m of mails) {
+      store.mails.setState(m.messageId, {
+        state: 'quarantined',
+        outcome: 'over a limit',
+        reason,
+        kind: m.kind,
+      });
+      into.push({ messageId: m.messageId, reason });
+    }
+  });
 }
 
 /** Every mail of a series: cover, patches, extras and replaced parts. */
