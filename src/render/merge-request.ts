@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatAddress, type Address } from '../mail/mail.ts';
 import type { BuildFacts } from './report.ts';
+import { oneLine } from './one-line.ts';
 
 /** The text of merge requests and their comments: plain values in, Markdown out. Pure. */
 
@@ -42,6 +43,8 @@ const footerSchema = z.object({
   messages: z.array(z.unknown()).transform((list) => list.filter((m): m is string => typeof m === 'string')),
 });
 
+const TITLE_MAX = 255;
+
 export function renderMergeRequest(f: MergeRequestFacts): { title: string; description: string } {
   const link = (id: string) => archiveLink(f.archiveUrl, id);
   const lines: string[] = [];
@@ -60,7 +63,8 @@ export function renderMergeRequest(f: MergeRequestFacts): { title: string; descr
   const footer: SeriesFooter = { series: f.seriesId, version: f.version, messages: f.messageIds };
   lines.push('', '---', 'Opened by patchferry from the mailing list; new versions of the series update it.');
   lines.push(`<!-- patchferry-series: ${JSON.stringify(footer)} -->`);
-  return { title: f.title, description: lines.join('\n') };
+  // GitLab refuses a title over 255 characters (GitHub 256), and a subject can be longer.
+  return { title: oneLine(f.title, TITLE_MAX), description: lines.join('\n') };
 }
 
 /** The footer of a description patchferry wrote, or null for any other text. */

@@ -27,6 +27,23 @@ describe('merge request text', () => {
     });
   });
 
+  it('makes a title one line of at most 255 characters, whatever the subject was', () => {
+    const { title, description } = renderMergeRequest({
+      seriesId: 'c@x',
+      title: `line one\r\nline two ${'x'.repeat(2000)}`,
+      version: 1,
+      sender: { name: 'Mal\nlory', address: 'm@x' },
+      summary: null,
+      patches: [],
+      messageIds: ['c@x'],
+      archiveUrl: undefined,
+      baseNote: null,
+    });
+    expect(title).toMatch(/^line one line two x+…$/);
+    expect(title).toHaveLength(255);
+    expect(description).toContain('Sent by Mal lory <m@x> to the list.');
+  });
+
   it('shows a failed build with its error and the end of its log, and no install line', () => {
     const note = renderBuildNote({
       commit: 'c'.repeat(40),
