@@ -1,0 +1,94 @@
+import type { Config } from '../../config/schema.ts';
+import { UsageError } from '../../shared/errors.ts';
+import type { PipelineEvent } from './event.ts';
+
+/** One target of one branch a pipeline job builds; `commit` null means the branch's tip. */
+export interface PlannedBuild {
+  readonly project: string;
+  readonly branch: string;
+  readonly commit: string | null;
+  readonly platform: string;
+}
+
+/** What a job builds, and why it leaves the rest (one line each, for the job's log). */
+export interface BuildPlan {
+  readonly builds: readonly PlannedBuild[];
+  readonly skipped: readonly string[];
+}
+
+/**
+ * Decides what a pipeline job builds, as ci/templates/rpm-pipeline.yml describes it:
+ * - a push to a tracked branch (a merged request) or a merged-results pipeline builds that commit;
+ *   a push to any other branch builds nothing;
+ * - a schedule or the Run pipeline button builds the tip of every tracked branch, narrowed by the
+ *   form's PROJECT, BRANCH and PLATFORMS. In a repository patchferry manages, only its project; in
+ *   any other repository (a central jobs repository), every project.
+ * A job of a `parallel:matrix` builds only its own PLATFORM. Pure.
+ * Throws UsageError for a PROJECT the configuration does not have.
+ */
+export function planBuilds(event: PipelineEvent, config: Config): BuildPlan {
+  const skipped: string[] = [];
+  const own = ownProject(event, config);
+  if (event.source === 'other') return { builds: [], skipped: ['this kind of pipeline builds nothing'] };
+  if (event.narrow.project !== null && !config.projects[event.narrow.project]) {
+    throw new UsageError(
+      `ci: PROJECT=${event.narrow.project} is not a project of the configuration (${Object.keys(config.projects).join(', ')})`,
+    );
+  }
+  const byEvent = event.source === 'push' || event.source === 'merge_request_event';
+  if (byEvent && own === null) {
+    return {
+      builds: [],
+      skipped: [
+        `no project has forgePath ${event.repositoryPath ?? '(unknown)'}: a ${event.source} pipeline builds only a repository patchferry manages (set projects.<name>.forgePath)`,
+      ],
+    };
+  }
+  const projects =
+    event.narrow.project !== null
+      ? [event.narrow.project]
+      : own !== null
+        ? [own]
+        : Object.keys(config.projects);
+  const builds: PlannedBuild[] = [];
+  for (const project of projects) {
+    const p = config.projects[project];
+    if (!p) continue;
+    const wanted = byEvent ? [event.branch] : [event.narrow.branch];
+    const branches = wanted[0] === null ? (byEvent ? [] : p.branches) : wanted.filter((b) => b !== null);
+    for (const branch of branches) {
+      if (!p.branches.includes(branch)) {
+        skipped.push(`${project}: ${branch} is not a tracked branch (${p.branches.join(', ')})`);
+        continue;
+      }
+      for (const platform of targetsOf(p.platforms, event, project, skipped))
+        builds.push({ project, branch, commit: byEvent ? event.commit : null, platform });
+    }
+  }
+  return { builds, skipped };
+}
+
+/** The project whose forgePath is the pipeline's repository, if any. */
+function ownProject(event: PipelineEvent, config: Config): string | null {
+  if (event.repositoryPath === null) return null;
+  const path = event.repositoryPath.toLowerCase();
+  const found = Object.entries(config.projects).find(([, p]) => p.forgePath?.toLowerCase() === path);
+  return found ? found[0] : null;
+}
+
+function targetsOf(
+  platforms: readonly string[],
+  event: PipelineEvent,
+  project: string,
+  skipped: string[],
+): string[] {
+  const mine = event.platform === null ? platforms : platforms.filter((p) => p === event.platform);
+  if (event.platform !== null && mine.length === 0)
+    skipped.push(`${project}: ${event.platform} is not one of its platforms (${platforms.join(', ')})`);
+  const asked = event.narrow.platforms;
+  if (asked === null) return [...mine];
+  const narrowed = mine.filter((p) => asked.includes(p));
+  for (const p of mine)
+    if (!asked.includes(p)) skipped.push(`${project}: ${p} not asked for (PLATFORMS=${asked.join(',')})`);
+  return narrowed;
+}
