@@ -49,7 +49,8 @@ export function workerOptions(deps: Deps, h: Handlers): WorkerOptions {
   };
 }
 
-async function run(deps: Deps, kinds: readonly UnitKind[], signal?: AbortSignal) {
+/** Runs every due unit of these kinds, their outcomes collected. */
+export async function runUnits(deps: Deps, kinds: readonly UnitKind[], signal?: AbortSignal) {
   const c = collector();
   const drained = await drain(workerOptions(deps, handlers(deps, c)), kinds, signal);
   return { c, drained, units: problems(drained) };
@@ -64,7 +65,7 @@ export async function sync(
 ): Promise<SyncSummary> {
   const looked = await detectMerges(deps);
   const taken = await intake(deps, options);
-  const { c, units } = await run(deps, ['series', 'forge'], signal);
+  const { c, units } = await runUnits(deps, ['series', 'forge'], signal);
   // The series just applied made their mails final: the mailboxes that can hold a mark get it.
   await settle(deps);
   return syncSummary({ ...taken, ...looked }, c, units);
@@ -77,21 +78,21 @@ export async function build(
   signal?: AbortSignal,
 ): Promise<BuildSummary> {
   const { reused, skipped } = await queueBuilds(deps, filter);
-  const { c, units } = await run(deps, ['build'], signal);
+  const { c, units } = await runUnits(deps, ['build'], signal);
   return { builds: [...reused, ...c.builds], skipped, units };
 }
 
 /** `publish`: every successful build published as a yum repository. */
 export async function publish(deps: Deps, signal?: AbortSignal): Promise<PublishSummary> {
   queuePublications(deps);
-  const { c, units } = await run(deps, ['publish'], signal);
+  const { c, units } = await runUnits(deps, ['publish'], signal);
   return { published: c.published, failed: units.map(fail), units };
 }
 
 /** `report`: the reports of series whose builds finished queued, then every effect delivered. */
 export async function report(deps: Deps, signal?: AbortSignal): Promise<ReportSummary> {
   await queueBuildReports(deps);
-  const { c, units } = await run(deps, ['mail', 'forge'], signal);
+  const { c, units } = await runUnits(deps, ['mail', 'forge'], signal);
   return { sent: c.deliveries.map(sent), failed: units.map(fail), units };
 }
 

@@ -58,26 +58,8 @@ export async function queueBuilds(
     deps.store.atomically(() => {
       for (const platform of proj.platforms) {
         if (filter.platform && filter.platform !== platform) continue;
-        const unit: BuildUnit = { project, branch, commit, platform, scratch: false, seriesId: null };
-        const built = deps.store.builds.find(unit);
-        if (built?.state === 'succeeded') {
-          reused.push({
-            project,
-            branch,
-            commit,
-            platform,
-            ok: true,
-            rpms: built.rpms,
-            error: null,
-            logPath: built.logPath,
-            reused: true,
-          });
-          continue;
-        }
-        const key = unitKey.build(unit);
-        // A build that failed before is asked for again: the fix may be in the builder, not the code.
-        if (!deps.store.work.enqueue({ kind: 'build', key, payload: unit }) && built?.state === 'failed')
-          deps.store.work.reopen(key);
+        const earlier = queueBuild(deps, { project, branch, commit, platform });
+        if (earlier) reused.push(earlier);
       }
       // The series applied to the branch since its last build are in this one, once every platform
       // is asked for: a build narrowed to one platform leaves the branch to build for the others.
@@ -85,6 +67,26 @@ export async function queueBuilds(
     });
   }
   return { reused, skipped };
+}
+
+/**
+ * Queues the build of one target at one commit, unless it succeeded before: then that build is
+ * returned (reused) and nothing is queued. A build that failed before is asked for again: the fix
+ * may be in the builder, not the code.
+ */
+export function queueBuild(
+  deps: Pick<Deps, 'store'>,
+  target: { project: string; branch: string; commit: string; platform: string },
+): BuildOutcome | null {
+  const unit: BuildUnit = { ...target, scratch: false, seriesId: null };
+  const built = deps.store.builds.find(unit);
+  if (built?.state === 'succeeded') {
+    return { ...target, ok: true, rpms: built.rpms, error: null, logPath: built.logPath, reused: true };
+  }
+  const key = unitKey.build(unit);
+  if (!deps.store.work.enqueue({ kind: 'build', key, payload: unit }) && built?.state === 'failed')
+    deps.store.work.reopen(key);
+  return null;
 }
 
 function branchesToBuild(deps: BuildDeps, filter: BuildFilter): { project: string; branch: string }[] {

@@ -1,0 +1,105 @@
+import type { PipelineArtifacts, CarriedBuild } from '../../ports/pipeline-artifacts.ts';
+import type { BuildRecord, Store } from '../../ports/store.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import { queueBuild, type BuildOutcome, type SkippedBranch } from '../build/build.ts';
+import type { Deps } from '../deps.ts';
+import { queuePublications } from '../publish/publish.ts';
+import { runUnits } from '../stages.ts';
+import type { BuildSummary, PublishSummary } from '../summaries.ts';
+import { fail } from '../summaries.ts';
+import type { BuildPlan } from './plan.ts';
+
+/**
+ * `patchferry ci build`: builds what the job's plan names (a branch's tip where the plan gives no
+ * commit) and saves every build, failed ones included, in the pipeline's artifacts for the publish
+ * and report jobs. A build the job's database already has (a retried job on a runner that kept it)
+ * is saved again, not built again.
+ */
+export async function ciBuild(
+  deps: Deps,
+  artifacts: PipelineArtifacts,
+  plan: BuildPlan,
+  signal?: AbortSignal,
+): Promise<BuildSummary> {
+  const reused: BuildOutcome[] = [];
+  const skipped: SkippedBranch[] = [];
+  const targets = [];
+  for (const b of plan.builds) {
+    const project = deps.config.projects[b.project];
+    if (!project) continue;
+    let commit = b.commit;
+    if (commit === null) {
+      try {
+        commit = await deps.repository.branchTip(b.project, project.git, b.branch);
+      } catch (err) {
+        skipped.push({ project: b.project, branch: b.branch, error: errorMessage(err) });
+        continue;
+      }
+    }
+    const target = { project: b.project, branch: b.branch, commit, platform: b.platform };
+    targets.push(target);
+    const earlier = deps.store.atomically(() => queueBuild(deps, target));
+    if (earlier) reused.push(earlier);
+  }
+  const { c, units } = await runUnits(deps, ['build'], signal);
+  for (const t of targets) {
+    const record = deps.store.builds.find(t);
+    if (record && record.state !== 'running') await artifacts.save(carried(record));
+  }
+  return { builds: [...reused, ...c.builds], skipped, units };
+}
+
+/**
+ * `patchferry ci publish`: publishes every successful build the pipeline's build jobs saved
+ * (scratch builds never), and saves each again with where it is served, for the report job.
+ */
+export async function ciPublish(
+  deps: Deps,
+  artifacts: PipelineArtifacts,
+  signal?: AbortSignal,
+): Promise<PublishSummary> {
+  const ids = new Map<number, CarriedBuild>();
+  for (const build of await artifacts.load()) ids.set(restore(deps.store, build).id, build);
+  queuePublications(deps);
+  const { c, units } = await runUnits(deps, ['publish'], signal);
+  for (const id of ids.keys()) {
+    const record = deps.store.builds.get(id);
+    if (record?.publishedUrl) await artifacts.save(carried(record));
+  }
+  return { published: c.published, failed: units.map(fail), units };
+}
+
+/** A build from the artifacts recorded in this job's (empty) database, as its build job left it. */
+export function restore(store: Store, build: CarriedBuild): BuildRecord {
+  return store.atomically(() => {
+    const started = store.builds.start(build);
+    if (build.state !== 'running') {
+      store.builds.finish(started.id, {
+        state: build.state,
+        logPath: build.logPath,
+        rpms: build.rpms,
+        error: build.error,
+        archBuilds: build.archBuilds,
+        srpm: build.srpm,
+        release: build.release,
+        failureClass: build.failureClass,
+        errorLines: build.errorLines,
+        retries: build.retries,
+        taskId: build.taskId,
+      });
+    }
+    if (build.publishedUrl && build.repoFileUrl) {
+      store.builds.recordPublication(started.id, {
+        path: '',
+        url: build.publishedUrl,
+        repoFileUrl: build.repoFileUrl,
+      });
+    }
+    return store.builds.get(started.id) ?? started;
+  });
+}
+
+function carried(record: BuildRecord): CarriedBuild {
+  const { id: _id, createdAt: _createdAt, ...rest } = record;
+  return rest;
+}
