@@ -11,6 +11,7 @@ Commands:
   build          build RPMs of branches that received series, for every platform
   publish        publish successful builds as yum repositories
   report         send the reports of what happened (list replies, outbox, merge request notes)
+  ci             one job of the RPM pipeline (ci sync|build|publish), from the CI variables
   retry          ask again for units of work that were given up on (all, or by key)
   config check   validate a configuration file
   scan           describe the mails and series in mailbox files (no state, no effects)
@@ -96,6 +97,21 @@ whose build failed is built again (the cause may have been the builder).
 
 Publishes every successful build not yet published: one yum repository per
 project/branch/platform/arch under publisher.root, switched atomically.
+`,
+  ci: `Usage: patchferry ci sync|build|publish [--config FILE]
+
+One job of the RPM pipeline that ci/templates/rpm-pipeline.yml (GitLab) and
+ci/github/rpm-pipeline.yml (GitHub Actions) run. It reads the pipeline's variables:
+CI_PIPELINE_SOURCE or GITHUB_EVENT_NAME (push, merge_request_event, schedule, web),
+the repository's path, branch and commit, PLATFORM (the job's target) and the Run
+pipeline form's PROJECT, BRANCH and PLATFORMS (comma-separated). It works on a
+database of its own that starts empty and is removed afterwards.
+
+  sync     read the list and apply or propose complete series (schedule, web)
+  build    a push to a tracked branch builds that commit; schedule and web build the
+           tip of every tracked branch (narrowed by the form); each build, failed
+           ones too, is saved in $PATCHFERRY_ARTIFACTS (default patchferry-artifacts)
+  publish  publishes the successful builds the build jobs saved there
 `,
   retry: `Usage: patchferry retry [--config FILE] [KEY...]
 

@@ -1,30 +1,16 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, readSecret } from '../config/load.ts';
-import { pathProblems } from '../config/paths.ts';
+import { readSecret } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
-import { createLogger, type Logger } from '../shared/log.ts';
+import { ciCommand } from './ci.ts';
+import { config, help, logger, parse, type Io } from './common.ts';
 /** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
  * the forge clients or the IMAP client in memory. */
 const pipeline = () => import('../runtime/index.ts');
 import { COMMAND_HELP, MAIN_HELP } from './help.ts';
+export type { Io } from './common.ts';
 import { printBuild, printJob, printPublish, printReport, printSync } from './print.ts';
-
-export interface Io {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-  readonly env: NodeJS.ProcessEnv;
-  /** Resolves when the user asks a long-running command (demo serving) to stop. */
-  readonly interrupted: () => Promise<void>;
-}
-
-const COMMON = {
-  config: { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
 
 /** Runs one command line; returns the exit status. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -50,6 +36,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await watchCommand(command, rest, io);
       case 'config':
         return configCheck(rest, io);
+      case 'ci':
+        return await ciCommand(rest, io);
       case 'retry':
         return await retryCommand(rest, io);
       case 'scan':
@@ -74,44 +62,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     );
     return 1;
   }
-}
-
-function parse<O extends ParseArgsConfig['options']>(command: string, args: readonly string[], options: O) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: { ...COMMON, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError(`${command}: ${errorMessage(err)}; run "patchferry ${command} --help"`);
-  }
-}
-
-function logger(level: string | undefined, io: Io): Logger {
-  return createLogger({ level: level ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'warn' });
-}
-
-/** The configuration, valid, and by default with the paths it names checked too (`paths: false`
- * for commands that touch none of them; `sources: false` for those that read no source): a path
- * missing or unusable stops every start here, naming its key, rather than in a stack trace later. */
-function config(
-  path: string | undefined,
-  io: Io,
-  check: { paths?: boolean; sources?: boolean } = {},
-): Config {
-  const file = path ?? io.env.PATCHFERRY_CONFIG ?? 'patchferry.yml';
-  if (!existsSync(file)) {
-    throw new ConfigError(file, [
-      `no configuration file at ${resolve(file)}; give one with --config FILE (see examples/patchferry.yml)`,
-    ]);
-  }
-  const cfg = loadConfig(file);
-  if (check.paths === false) return cfg;
-  const problems = pathProblems(cfg, check.sources === false ? { sources: false } : {});
-  if (problems.length > 0) throw new ConfigError(file, problems);
-  return cfg;
 }
 
 async function stage(
@@ -432,10 +382,5 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
       `  v${s.version} ${s.patches.length}/${s.total}${s.complete ? '' : ' INCOMPLETE'} ${where} <${s.id}>`,
     );
   }
-  return 0;
-}
-
-function help(command: string, io: Io): number {
-  io.out(COMMAND_HELP[command] ?? MAIN_HELP);
   return 0;
 }

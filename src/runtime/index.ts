@@ -20,6 +20,16 @@ export type { BuildFilter } from '../app/build/build.ts';
 export { mergeRequestMerged, type MergedEvent } from '../app/propose/merges.ts';
 export { routingTable } from '../app/series/routing.ts';
 export { createContext, withContext, type Context } from './context.ts';
+export { readPipelineEvent } from '../app/ci/event.ts';
+export { planBuilds } from '../app/ci/plan.ts';
+export { ciBuild, ciPublish } from '../app/ci/jobs.ts';
+import { FolderArtifacts } from '../store/pipeline-artifacts.ts';
+import type { PipelineArtifacts } from '../ports/pipeline-artifacts.ts';
+
+/** The artifacts folder a CI pipeline carries between its jobs. */
+export function folderArtifacts(dir: string): PipelineArtifacts {
+  return new FolderArtifacts(dir);
+}
 
 /** The main job once: sync → build → publish → report, with a context closed afterwards. */
 export function runJob(config: Config, log: Logger): Promise<JobSummary> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { BuildRequest, BuildResult, SourcePackage } from '../../ports/builder.ts';
@@ -63,8 +64,14 @@ export function buildHandler(deps: UnitDeps, outcome: (o: BuildOutcome) => void)
             release: proj.release,
             signal: unit.signal,
           });
-          // A directory per attempt: a build a killed run left behind never shares it with this one.
-          const outDir = join(deps.config.workDir, 'builds', String(record.id), `attempt-${unit.attempt}`);
+          // A directory of its own per attempt: a build a killed run left behind never shares it, nor
+          // does a build of another database (CI jobs on one runner number their builds alike).
+          const outDir = join(
+            deps.config.workDir,
+            'builds',
+            String(record.id),
+            `attempt-${unit.attempt}-${randomUUID().slice(0, 8)}`,
+          );
           request = { ...base, srpm, outDir, signal: unit.signal };
           progress = await deps.builder.start(request);
         }

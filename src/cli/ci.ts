@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../shared/errors.ts';
+import { config, help, logger, parse, type Io } from './common.ts';
+import { printBuild, printPublish, printSync } from './print.ts';
+
+const STAGES = ['sync', 'build', 'publish'] as const;
+type Stage = (typeof STAGES)[number];
+
+/**
+ * `patchferry ci <stage>`: one job of the RPM pipeline (ci/templates/rpm-pipeline.yml,
+ * ci/github/rpm-pipeline.yml). It reads the pipeline's variables, works on a database of its own
+ * that starts empty and is gone afterwards (state that matters lives in the mailbox, the forge,
+ * git and the artifacts), and passes builds on through the artifacts folder.
+ */
+export async function ciCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('ci', args, {});
+  if (values.help) return help('ci', io);
+  const [stage, ...extra] = positionals;
+  if (!STAGES.includes(stage as Stage))
+    throw new UsageError(`ci: give the stage to run: ${STAGES.join(', ')}; run "patchferry ci --help"`);
+  if (extra.length > 0) throw new UsageError(`ci: unexpected argument "${extra[0]}"`);
+  const { readPipelineEvent, planBuilds, ciBuild, ciPublish, sync, jobFailed, withContext, folderArtifacts } =
+    await import('../runtime/index.ts');
+  const event = readPipelineEvent(io.env);
+  const loaded = config(values.config, io);
+  const log = logger(values['log-level'], io);
+  const stateDir = mkdtempSync(join(tmpdir(), 'patchferry-ci-'));
+  const cfg = { ...loaded, state: { ...loaded.state, database: join(stateDir, 'state.db') } };
+  const artifacts = folderArtifacts(event.artifacts);
+  const stop = new AbortController();
+  void io.interrupted().then(() => stop.abort());
+  const { signal } = stop;
+  try {
+    return await withContext(
+      cfg,
+      log,
+      async (ctx) => {
+        io.out(
+          `ci ${stage}: a ${event.source} pipeline${event.platform ? `, target ${event.platform}` : ''}`,
+        );
+        if (stage === 'sync') {
+          const s = await sync(ctx, {}, signal);
+          printSync(s, io.out);
+          return jobFailed({ sync: s }) ? 1 : 0;
+        }
+        if (stage === 'build') {
+          const plan = planBuilds(event, cfg);
+          for (const line of plan.skipped) io.out(`  not built: ${line}`);
+          const b = await ciBuild(ctx, artifacts, plan, signal);
+          printBuild(b, io.out);
+          return jobFailed({ build: b }) ? 1 : 0;
+        }
+        const p = await ciPublish(ctx, artifacts, signal);
+        printPublish(p, io.out);
+        return jobFailed({ publish: p }) ? 1 : 0;
+      },
+      io.env,
+    );
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}

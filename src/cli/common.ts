@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig } from '../config/load.ts';
+import { pathProblems } from '../config/paths.ts';
+import type { Config } from '../config/schema.ts';
+import { ConfigError, UsageError, errorMessage } from '../shared/errors.ts';
+import { createLogger, type Logger } from '../shared/log.ts';
+import { COMMAND_HELP, MAIN_HELP } from './help.ts';
+
+/** What every command does its input and output through (tests give their own). */
+export interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  /** Resolves when the user asks a long-running command (demo serving) to stop. */
+  readonly interrupted: () => Promise<void>;
+}
+
+const COMMON = {
+  config: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** A command's options besides the common ones; a mistake is a UsageError that says where help is. */
+export function parse<O extends ParseArgsConfig['options']>(
+  command: string,
+  args: readonly string[],
+  options: O,
+) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: { ...COMMON, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError(`${command}: ${errorMessage(err)}; run "patchferry ${command} --help"`);
+  }
+}
+
+export function logger(level: string | undefined, io: Io): Logger {
+  return createLogger({ level: level ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'warn' });
+}
+
+/** The configuration, valid, and by default with the paths it names checked too (`paths: false`
+ * for commands that touch none of them; `sources: false` for those that read no source): a path
+ * missing or unusable stops every start here, naming its key, rather than in a stack trace later. */
+export function config(
+  path: string | undefined,
+  io: Io,
+  check: { paths?: boolean; sources?: boolean } = {},
+): Config {
+  const file = path ?? io.env.PATCHFERRY_CONFIG ?? 'patchferry.yml';
+  if (!existsSync(file)) {
+    throw new ConfigError(file, [
+      `no configuration file at ${resolve(file)}; give one with --config FILE (see examples/patchferry.yml)`,
+    ]);
+  }
+  const cfg = loadConfig(file);
+  if (check.paths === false) return cfg;
+  const problems = pathProblems(cfg, check.sources === false ? { sources: false } : {});
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return cfg;
+}
+
+export function help(command: string, io: Io): number {
+  io.out(COMMAND_HELP[command] ?? MAIN_HELP);
+  return 0;
+}

@@ -1,0 +1,102 @@
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git } from '../helpers/git.ts';
+import { noarchRepo, rpmToolsAvailable } from '../helpers/rpm.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { gitlabCiLocal } from './gitlab-ci-local.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const template = readFileSync(join(root, 'ci', 'templates', 'rpm-pipeline.yml'), 'utf8');
+const available = rpmToolsAvailable('the RPM pipeline run by gitlab-ci-local');
+
+let server: Server;
+let templateUrl = '';
+beforeAll(async () => {
+  server = createServer((_req, res) => res.end(template));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  templateUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rpm-pipeline.yml`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** A repository patchferry manages, as a GitLab project holds it: the package, its
+ * .gitlab-ci.yml including the template, and patchferry.yml. The jobs run this checkout's
+ * bin/patchferry.ts with the Node running the tests. */
+function managedRepository(): { repo: string; published: string } {
+  const dir = tempDir('patchferry-pipeline-');
+  const published = join(dir, 'repos');
+  const { path: repo } = noarchRepo(join(dir, 'greeter'));
+  writeFileSync(join(dir, 'list.mbox'), '');
+  writeFileSync(
+    join(repo, 'patchferry.yml'),
+    [
+      `state: { database: ${join(dir, 'unused.db')} }`,
+      `workDir: ${join(dir, 'work')}`,
+      `sources: [{ type: mbox, path: ${join(dir, 'list.mbox')} }]`,
+      'projects:',
+      `  greeter: { git: ${repo}, branches: [master], platforms: [el9, fc41], forgePath: virt/greeter }`,
+      'platforms:',
+      '  el9: { dist: .el9, arch: x86_64 }',
+      '  fc41: { dist: .fc41, arch: x86_64 }',
+      `publisher: { root: ${published}, baseUrl: 'http://127.0.0.1:1/' }`,
+      'reporter: { from: patchferry <pf@example.org>, listAddress: list@example.org }',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(repo, '.gitlab-ci.yml'),
+    [
+      'include:',
+      `  - remote: ${templateUrl}`,
+      '    inputs:',
+      '      platforms: [el9, fc41]',
+      `      patchferry: ${JSON.stringify(`${process.execPath} ${join(root, 'bin', 'patchferry.ts')}`)}`,
+      '',
+    ].join('\n'),
+  );
+  git(repo, ['add', '-A']);
+  git(repo, ['commit', '-q', '-m', 'ci']);
+  return { repo, published };
+}
+
+function rpmsUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.rpm'))
+    .map((f) => f.split('/').pop() as string)
+    .sort();
+}
+
+async function pipeline(repo: string, variables: Record<string, string>): Promise<string> {
+  const { stdout } = await gitlabCiLocal(
+    repo,
+    ['--force-shell-executor', '--no-color'],
+    { CI_PROJECT_PATH: 'virt/greeter', ...variables },
+    { GCL_IGNORE_PREDEFINED_VARS: 'CI_PIPELINE_SOURCE,CI_PROJECT_PATH,CI_COMMIT_BRANCH' },
+  );
+  return stdout;
+}
+
+describe.runIf(available)('the RPM pipeline, run for real by gitlab-ci-local', () => {
+  it('a push to a tracked branch builds every target with patchferry ci and publishes them', async () => {
+    const { repo, published } = managedRepository();
+    const out = await pipeline(repo, { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'master' });
+    expect(out).toMatch(/PASS\s+patchferry-build: \[el9\]/);
+    expect(out).toMatch(/PASS\s+patchferry-build: \[fc41\]/);
+    expect(out).toMatch(/PASS\s+patchferry-publish/);
+    const rpms = rpmsUnder(published).filter((r) => !r.endsWith('.src.rpm'));
+    expect(rpms.some((r) => /^greeter-0\.1-.*\.el9\.noarch\.rpm$/.test(r))).toBe(true);
+    expect(rpms.some((r) => /^greeter-0\.1-.*\.fc41\.noarch\.rpm$/.test(r))).toBe(true);
+  }, 240_000);
+
+  it('the Run pipeline button with PLATFORMS builds and publishes only that target', async () => {
+    const { repo, published } = managedRepository();
+    const out = await pipeline(repo, { CI_PIPELINE_SOURCE: 'web', PLATFORMS: 'fc41' });
+    expect(out).toMatch(/PASS\s+patchferry-sync/);
+    expect(out).not.toMatch(/patchferry-build: \[el9\]/);
+    const rpms = rpmsUnder(published).filter((r) => !r.endsWith('.src.rpm'));
+    expect(rpms.length).toBeGreaterThan(0);
+    expect(rpms.every((r) => r.includes('.fc41.'))).toBe(true);
+  }, 240_000);
+});
