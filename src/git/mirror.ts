@@ -177,7 +177,12 @@ export class GitMirror implements Repository {
         const partial = `${dir}.partial-${process.pid}`;
         await rm(partial, { recursive: true, force: true });
         await gitAt().raw(['clone', '--bare', '--quiet', gitUrl, partial]);
-        await rename(partial, dir);
+        await rename(partial, dir).catch(async (err: unknown) => {
+          // Another process sharing the work directory (a CI job beside this one) made the mirror
+          // first: use theirs.
+          await rm(partial, { recursive: true, force: true });
+          if (!existsSync(join(dir, 'HEAD'))) throw err;
+        });
       } else if (what !== 'nothing') {
         const refs = what === 'every branch' ? 'refs/heads/*' : `refs/heads/${what.branch}`;
         // No FETCH_HEAD (nothing reads it) and no maintenance check here: every series runs that
