@@ -16,13 +16,17 @@ export function loadConfig(file: string): Config {
   return parseConfigText(text, file);
 }
 
+const YAML_ERRORS_SHOWN = 5;
+
 export function parseConfigText(text: string, file: string): Config {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0)
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
-    );
+  if (doc.errors.length > 0) {
+    // One mistake (an unclosed bracket) makes the parser report every token after it: the first
+    // few say where; the rest is noise.
+    const shown = doc.errors.slice(0, YAML_ERRORS_SHOWN).map((e) => `YAML: ${e.message.split('\n')[0]}`);
+    const more = doc.errors.length - shown.length;
+    throw new ConfigError(file, more > 0 ? [...shown, `YAML: … and ${more} more after these`] : shown);
+  }
   const config = validateConfig(doc.toJS(), file);
   return resolvePaths(config, dirname(resolve(file)));
 }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config, SourceConfig } from '../config/schema.ts';
 import { readSecret } from '../config/load.ts';
+import { isLoopbackHost } from '../config/transport.ts';
 import { ConfigError, errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { imapSource } from '../ingest/imap.ts';
@@ -159,8 +160,7 @@ function forgeFor(forge: NonNullable<Config['forge']>, log: Logger, env: NodeJS.
 /** A forge on this machine is a test server or a local instance: octokit's 1-3 s spacing of writes
  * is a courtesy to github.com that only slows it down. */
 function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === '127.0.0.1' || host === '[::1]' || host === 'localhost';
+  return isLoopbackHost(new URL(url).hostname);
 }
 
 function readFile(path: string, key: string): string {

@@ -189,3 +189,17 @@ describe('paths that must exist', () => {
     expect(pathProblems(loaded(dir))).toEqual([]);
   });
 });
+
+describe('broken YAML', () => {
+  it('shows the first few YAML errors, not one per token after an unclosed bracket', () => {
+    const text = `sources: [{ type: mbox, path: list.mbox }\n${'projects: { a: { b: c } }\n'.repeat(20)}`;
+    let issues: readonly string[] = [];
+    try {
+      parseConfigText(text, '/etc/pf.yml');
+    } catch (err) {
+      if (err instanceof ConfigError) issues = err.issues;
+    }
+    expect(issues.length).toBe(6);
+    expect(issues[5]).toMatch(/^YAML: … and \d+ more after these$/);
+  });
+});
