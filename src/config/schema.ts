@@ -295,7 +295,12 @@ export const configSchema = z.strictObject({
   platforms: z.record(projectName, platform),
   forge: forge.optional(),
   builder: builder.prefault({ type: 'rpmbuild' }),
-  publisher: z.strictObject({ root: z.string().min(1), baseUrl: httpUrl }),
+  publisher: z.strictObject({
+    root: z.string().min(1),
+    baseUrl: httpUrl,
+    /** Builds kept of each package name in each repository; older ones leave it. */
+    keep: z.number().int().min(1).default(5),
+  }),
   reporter,
   work: work.default(WORK_DEFAULTS),
   trust: z

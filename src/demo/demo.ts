@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config/load.ts';
 import type { Logger } from '../shared/log.ts';
 import { serveDirectory, type StaticServer } from '../publish/static-server.ts';
-import { repoPath, repoUrl, repoId } from '../publish/layout.ts';
+import { repoId, repoPath, treeUrl, type RepoSite } from '../publish/layout.ts';
 import { createDemoWorld, type DemoWorld } from './world.ts';
 import { runJob, type JobSummary } from '../runtime/index.ts';
 
@@ -38,8 +38,9 @@ export async function runDemo(opts: {
     await writeFile(configPath, demoConfig(server ? server.url : `http://127.0.0.1:${opts.port || 8080}/`));
     const config = loadConfig(configPath);
     const job = await runJob(config, opts.log);
-    const url = repoUrl(repoBaseUrl, repoPath('hello', 'master', 'fc41', 'x86_64'));
-    const id = repoId('hello', 'master', 'fc41');
+    const site: RepoSite = { channel: 'builds', project: 'hello', branch: 'master', platform: 'fc41' };
+    const url = treeUrl(repoBaseUrl, repoPath(site, 'x86_64'));
+    const id = repoId(site);
     const dnfCommand = [
       'dnf --setopt=reposdir=/dev/null --setopt=install_weak_deps=False --nogpgcheck',
       `--repofrompath=${id},${url} --repo=${id} --releasever=41`,

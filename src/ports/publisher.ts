@@ -1,23 +1,37 @@
+/** Which tree a publication goes to: every build (the default), the scheduled builds, or the
+ * testing and stable repositories of the test stage. */
+export type PublishChannel = 'builds' | 'nightly' | 'testing' | 'stable';
+
 export interface PublishRequest {
   readonly project: string;
   readonly branch: string;
-  readonly platform: { readonly name: string; readonly arch: string };
-  /** Names the snapshot; publishing the same build twice changes nothing. */
+  /** The platform and the arches it builds for: a noarch package joins the repository of each. */
+  readonly platform: { readonly name: string; readonly arches: readonly string[] };
+  /** `builds` when absent. */
+  readonly channel?: PublishChannel;
+  /** The build the RPMs come from (recorded beside each package; its order is the publication's). */
   readonly buildId: number;
+  /** Every RPM of the build, source packages (.src.rpm) included: their arch is read from each. */
   readonly rpms: readonly string[];
   /** Stops the publication; what is served stays as it was. */
   readonly signal?: AbortSignal;
 }
 
 export interface Publication {
-  /** The directory a yum client reads (a stable path that always holds a whole repository). */
+  /** The platform directory, which always holds whole repositories (one per arch, and SRPMS). */
   readonly path: string;
+  /** The repository of the platform's first arch (a yum baseurl). */
   readonly url: string;
   /** A .repo file for /etc/yum.repos.d/ that points at every architecture of this platform. */
   readonly repoFileUrl: string;
+  /** Paths relative to `path` of the packages this publication added and removed (retention);
+   * both empty when the build was published already. */
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
 }
 
-/** Makes yum repositories of built RPMs on a web server. */
+/** Makes yum repositories of built RPMs on a web server. Publications to one platform directory run
+ * one at a time; each keeps the packages published before (up to the retention limit). */
 export interface Publisher {
   publish(request: PublishRequest): Promise<Publication>;
 }

@@ -1,81 +1,179 @@
-import { copyFile, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { PatchferryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
-import { runTool } from '../shared/run.ts';
-import { repoFile, repoFileName, repoFileUrl, repoPath, repoUrl } from './layout.ts';
 import type { Publication, PublishRequest, Publisher } from '../ports/publisher.ts';
+import { updateRepodata } from './createrepo.ts';
+import {
+  platformPath,
+  repoFileName,
+  repoFileUrl,
+  repoPath,
+  statesPath,
+  treeUrl,
+  type RepoSite,
+} from './layout.ts';
+import { repoFile } from './repo-file.ts';
+import {
+  MANIFEST,
+  placement,
+  readState,
+  repoDirOf,
+  retain,
+  type RepoState,
+  type StatePackage,
+} from './repo-state.ts';
+import { readRpmHeaders } from './rpm-query.ts';
+import { KeyedSerial } from './serial.ts';
+import { linkTree, liveState, pruneStates, switchTo, unlinkIfPresent, writeReplacing } from './state-dir.ts';
 
 export interface CreaterepoPublisherOptions {
   /** The directory the web server serves. */
   readonly root: string;
   readonly baseUrl: string;
-  /** Snapshots kept per repository, the served one included. */
+  /** Builds kept of each package name in each repository (`publisher.keep`); 5 when absent. */
   readonly keep?: number;
-  /** Milliseconds createrepo_c may take for one snapshot; 10 minutes when absent. */
+  /** Milliseconds createrepo_c may take for one repository; 10 minutes when absent. */
   readonly timeoutMs?: number;
+  /** The time recorded for each package published; the system clock when absent. */
+  readonly now?: () => Date;
   readonly log: Logger;
 }
 
-/** Publishes each build as a complete snapshot made by createrepo_c, then switches the served path
- * to it with one atomic rename, so a yum client never sees half-written metadata. A createrepo_c
- * stopped by the request's signal or the time limit rejects (`createrepo_c_aborted`,
- * `createrepo_c_timeout`) and leaves what is served as it was. */
+/** States kept per platform directory: the live one and the one before (a reader that resolved the
+ * link just before the switch finishes its reads there). */
+const STATES_KEPT = 2;
+
+/**
+ * Publishes builds into growing yum repositories, one platform directory per project/branch/platform
+ * (every arch and SRPMS). Each publication prepares the next state beside the live one — hard links
+ * of the packages kept, copies of the new ones, the old ones past retention removed, createrepo_c
+ * `--update` reusing the metadata of what did not change — and switches the platform directory's
+ * link to it with one rename. What is served is the old state or the new one, never a mix; an
+ * aborted or failed publication leaves the old one served. Publishing a build again changes nothing.
+ */
 export class CreaterepoPublisher implements Publisher {
   readonly #opts: CreaterepoPublisherOptions;
+  readonly #serial = new KeyedSerial();
 
   constructor(opts: CreaterepoPublisherOptions) {
+    if (opts.keep !== undefined && !(Number.isInteger(opts.keep) && opts.keep >= 1))
+      throw new RangeError(`publisher.keep must be a whole number from 1, not ${opts.keep}`);
     this.#opts = opts;
   }
 
-  async publish(req: PublishRequest): Promise<Publication> {
-    const rel = repoPath(req.project, req.branch, req.platform.name, req.platform.arch);
-    const served = join(this.#opts.root, rel);
-    const snapshots = join(this.#opts.root, '.snapshots', rel);
-    const snapshot = join(snapshots, String(req.buildId));
-    if (!existsSync(join(snapshot, 'repodata', 'repomd.xml'))) {
-      const staging = `${snapshot}.partial`;
-      await rm(staging, { recursive: true, force: true });
-      await mkdir(staging, { recursive: true });
-      for (const rpm of req.rpms) await copyFile(rpm, join(staging, basename(rpm)));
-      await runTool('createrepo_c', ['--quiet', '--no-database', staging], {
+  publish(req: PublishRequest): Promise<Publication> {
+    const site: RepoSite = {
+      channel: req.channel ?? 'builds',
+      project: req.project,
+      branch: req.branch,
+      platform: req.platform.name,
+    };
+    return this.#serial.run(platformPath(site), () => this.#publish(site, req));
+  }
+
+  async #publish(site: RepoSite, req: PublishRequest): Promise<Publication> {
+    const root = this.#opts.root;
+    const served = join(root, platformPath(site));
+    const live = await liveState(served);
+    const state = await readState(live);
+    const { incoming, sources } = await this.#incoming(req, state.seq + 1);
+    const known = new Map(state.packages.map((p) => [p.path, p]));
+    if (live !== null && incoming.every((p) => known.get(p.path)?.size === p.size)) {
+      this.#opts.log.info({ ...site, build: req.buildId }, 'build already published');
+      return this.#publication(site, req, served, [], []);
+    }
+    const replaced = new Set(incoming.map((p) => p.path));
+    const { kept, removed } = retain(
+      [...state.packages.filter((p) => !replaced.has(p.path)), ...incoming],
+      this.#opts.keep ?? 5,
+    );
+    const statesDir = join(root, statesPath(site));
+    const next = join(statesDir, String(state.seq + 1));
+    await rm(next, { recursive: true, force: true });
+    await mkdir(next, { recursive: true });
+    if (live !== null) await linkTree(live, next, new Set([MANIFEST, ...replaced]));
+    for (const p of removed) await unlinkIfPresent(join(next, p.path));
+    for (const p of incoming) {
+      await mkdir(dirname(join(next, p.path)), { recursive: true });
+      // A copy, not a link: what is done to the published file (signing) never reaches the build's.
+      await copyFile(sources.get(p.path) as string, join(next, p.path));
+    }
+    const touched = new Set([...incoming, ...removed].map((p) => repoDirOf(p.path)));
+    const metadata = { ...state.metadata };
+    for (const dir of [...touched].sort())
+      metadata[dir] = await updateRepodata(join(next, dir), {
+        history: state.metadata[dir] ?? [],
+        liveRepodata: live === null ? null : join(live, dir, 'repodata'),
         signal: req.signal,
         timeoutMs: this.#opts.timeoutMs ?? 10 * 60 * 1000,
       });
-      await rm(snapshot, { recursive: true, force: true });
-      await rename(staging, snapshot);
-    }
-    await mkdir(dirname(served), { recursive: true });
-    const next = `${served}.next-${process.pid}`;
-    await rm(next, { force: true });
-    await symlink(relative(dirname(served), snapshot), next);
-    await rename(next, served);
-    await writeFile(
-      join(
-        this.#opts.root,
-        repoPath(req.project, req.branch, req.platform.name),
-        repoFileName(req.project, req.branch),
-      ),
-      repoFile(this.#opts.baseUrl, req.project, req.branch, req.platform.name),
+    const nextState: RepoState = { version: 1, seq: state.seq + 1, packages: kept, metadata };
+    await writeReplacing(join(next, MANIFEST), `${JSON.stringify(nextState, null, 1)}\n`);
+    await writeReplacing(
+      join(next, repoFileName(site)),
+      repoFile({ baseUrl: this.#opts.baseUrl, site, signed: false }),
     );
-    await this.#prune(snapshots, String(req.buildId));
-    const url = repoUrl(this.#opts.baseUrl, rel);
-    this.#opts.log.info(
-      { project: req.project, branch: req.branch, platform: req.platform.name, url },
-      'repository published',
-    );
-    return {
-      path: served,
-      url,
-      repoFileUrl: repoFileUrl(this.#opts.baseUrl, req.project, req.branch, req.platform.name),
-    };
+    req.signal?.throwIfAborted();
+    await switchTo(served, next);
+    await pruneStates(statesDir, next, STATES_KEPT);
+    const added = incoming.map((p) => p.path);
+    const gone = removed.map((p) => p.path);
+    this.#opts.log.info({ ...site, build: req.buildId, added, removed: gone }, 'repository published');
+    return this.#publication(site, req, served, added, gone);
   }
 
-  /** Old snapshots go, newest first kept; the served one is never removed. */
-  async #prune(dir: string, current: string): Promise<void> {
-    const keep = this.#opts.keep ?? 3;
-    const ids = (await readdir(dir)).filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(b) - Number(a));
-    for (const id of ids.slice(keep))
-      if (id !== current) await rm(join(dir, id), { recursive: true, force: true });
+  /** The packages of a request as they will be recorded (each RPM in each directory it goes to),
+   * and the file each comes from. */
+  async #incoming(
+    req: PublishRequest,
+    seq: number,
+  ): Promise<{ incoming: StatePackage[]; sources: Map<string, string> }> {
+    const headers = await readRpmHeaders(req.rpms, req.signal);
+    const publishedAt = (this.#opts.now?.() ?? new Date()).toISOString();
+    const packages: StatePackage[] = [];
+    const sources = new Map<string, string>();
+    for (const h of headers) {
+      const { size } = await stat(h.file);
+      for (const dir of placement(h, req.platform.arches)) {
+        sources.set(`${dir}/${basename(h.file)}`, h.file);
+        packages.push({
+          path: `${dir}/${basename(h.file)}`,
+          name: h.name,
+          epoch: h.epoch,
+          version: h.version,
+          release: h.release,
+          arch: h.arch,
+          source: h.source,
+          summary: h.summary,
+          size,
+          seq,
+          buildId: req.buildId,
+          publishedAt,
+        });
+      }
+    }
+    const paths = packages.map((p) => p.path);
+    const twice = paths.find((p, i) => paths.indexOf(p) !== i);
+    if (twice !== undefined)
+      throw new PatchferryError('publish_duplicate_rpm', `build ${req.buildId} has two RPMs named ${twice}`);
+    return { incoming: packages, sources };
+  }
+
+  #publication(
+    site: RepoSite,
+    req: PublishRequest,
+    served: string,
+    added: string[],
+    removed: string[],
+  ): Publication {
+    const first = req.platform.arches.find((a) => a !== 'noarch') ?? 'noarch';
+    return {
+      path: served,
+      url: treeUrl(this.#opts.baseUrl, repoPath(site, first)),
+      repoFileUrl: repoFileUrl(this.#opts.baseUrl, site),
+      added,
+      removed,
+    };
   }
 }

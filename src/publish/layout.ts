@@ -1,35 +1,85 @@
-/** Where a project/branch/platform/arch repository lives, as a path under the root and as a URL. Pure. */
-export function repoPath(project: string, branch: string, platform: string, arch?: string): string {
-  return [project, branch, platform, ...(arch ? [arch] : [])].join('/');
+import type { PublishChannel } from '../ports/publisher.ts';
+
+/**
+ * Where repositories live in the published tree, as paths under the root and as URLs. Pure.
+ *
+ *     <root>/<project>/<branch>/<platform>/<arch>/        every build of the branch (channel "builds")
+ *     <root>/<project>/<branch>/<platform>/SRPMS/         their source packages
+ *     <root>/<channel>/<project>/<branch>/<platform>/…    the nightly, testing and stable channels
+ *     <root>/.states/…                                    the states the platform directories link to
+ *
+ * A platform directory is a symbolic link to one complete state (every arch, SRPMS, the .repo file
+ * and the index pages), so that a publication switches all of it with one rename.
+ */
+
+/** Which tree a publication goes to: every build (the default), the scheduled builds, or the
+ * testing and stable repositories of the test stage. */
+export type Channel = PublishChannel;
+
+export const CHANNELS: readonly Channel[] = ['builds', 'nightly', 'testing', 'stable'];
+
+/** Top-level names the tree itself uses; a project cannot be called so. */
+export const RESERVED_TOP_LEVEL: readonly string[] = ['nightly', 'testing', 'stable', 'patches', '.states'];
+
+/** One platform's repositories of one project's branch in one channel. */
+export interface RepoSite {
+  readonly channel: Channel;
+  readonly project: string;
+  readonly branch: string;
+  readonly platform: string;
 }
 
-export function repoUrl(baseUrl: string, relative: string): string {
+/** The directory of source packages beside the arch directories. */
+export const SOURCE_DIR = 'SRPMS';
+
+/** The platform directory relative to the root, e.g. `nightly/hello/master/fc41`. */
+export function platformPath(site: RepoSite): string {
+  return [
+    ...(site.channel === 'builds' ? [] : [site.channel]),
+    site.project,
+    site.branch,
+    site.platform,
+  ].join('/');
+}
+
+/** Where the states of a platform directory are kept, relative to the root. */
+export function statesPath(site: RepoSite): string {
+  return `.states/${platformPath(site)}`;
+}
+
+/** A repository's path relative to the root (`arch` is an architecture or `SRPMS`). */
+export function repoPath(site: RepoSite, arch: string): string {
+  return `${platformPath(site)}/${arch}`;
+}
+
+/** A URL of a directory under the root, ending with `/`; each segment is percent-encoded. */
+export function treeUrl(baseUrl: string, relative: string): string {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  if (relative === '') return base;
   return `${base}${relative.split('/').map(encodeURIComponent).join('/')}/`;
 }
 
-export function repoId(project: string, branch: string, platform: string): string {
-  return `patchferry-${project}-${branch}-${platform}`.replace(/[^A-Za-z0-9._-]/g, '_');
+/** The repository id of a platform in .repo files and dnf's --repo. */
+export function repoId(site: RepoSite): string {
+  const parts = ['patchferry', ...(site.channel === 'builds' ? [] : [site.channel])];
+  return [...parts, site.project, site.branch, site.platform].join('-').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-/** A .repo file for the platform; `$basearch` lets one file serve every architecture. */
-export function repoFile(baseUrl: string, project: string, branch: string, platform: string): string {
-  return [
-    `[${repoId(project, branch, platform)}]`,
-    `name=${project} ${branch} for ${platform} (patchferry)`,
-    `baseurl=${repoUrl(baseUrl, repoPath(project, branch, platform))}$basearch/`,
-    'enabled=1',
-    // Signing comes with the publisher's signing key; until one is configured packages are unsigned.
-    'gpgcheck=0',
-    '',
-  ].join('\n');
+/** The .repo file's name in the platform directory, e.g. `hello-master-fc41.repo`. */
+export function repoFileName(site: RepoSite): string {
+  const parts = [
+    ...(site.channel === 'builds' ? [] : [site.channel]),
+    site.project,
+    site.branch,
+    site.platform,
+  ];
+  return `${parts.join('-').replace(/[^A-Za-z0-9._-]/g, '-')}.repo`;
 }
 
-export function repoFileName(project: string, branch: string): string {
-  return `${project}-${branch.replace(/\//g, '-')}.repo`;
+/** Where the .repo file of a platform is served. */
+export function repoFileUrl(baseUrl: string, site: RepoSite): string {
+  return `${treeUrl(baseUrl, platformPath(site))}${encodeURIComponent(repoFileName(site))}`;
 }
 
-/** Where the .repo file of a project/branch/platform is served. */
-export function repoFileUrl(baseUrl: string, project: string, branch: string, platform: string): string {
-  return `${repoUrl(baseUrl, repoPath(project, branch, platform))}${encodeURIComponent(repoFileName(project, branch))}`;
-}
+/** The public key at the root of the tree, named by the .repo files' gpgkey. */
+export const PUBLIC_KEY_FILE = 'RPM-GPG-KEY-patchferry';

@@ -74,6 +74,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     publisher: new CreaterepoPublisher({
       root: config.publisher.root,
       baseUrl: config.publisher.baseUrl,
+      keep: config.publisher.keep,
       log,
     }),
     notifiers: chosenNotifiers,

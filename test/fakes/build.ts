@@ -96,11 +96,13 @@ export class FakePublisher implements Publisher {
 
   publish(request: PublishRequest): Promise<Publication> {
     this.published.push(request);
-    const path = `${request.project}/${request.branch}/${request.platform.name}/${request.platform.arch}`;
+    const path = `${request.project}/${request.branch}/${request.platform.name}`;
     return Promise.resolve({
       path,
-      url: `http://repos.example/${path}/`,
+      url: `http://repos.example/${path}/${request.platform.arches[0] ?? 'noarch'}/`,
       repoFileUrl: `http://repos.example/${request.project}/${request.branch}/${request.platform.name}/${request.project}-${request.branch}.repo`,
+      added: request.rpms.map((r) => r.slice(r.lastIndexOf('/') + 1)),
+      removed: [],
     });
   }
 }

@@ -1,113 +1,200 @@
-import { existsSync, readFileSync, readlinkSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CreaterepoPublisher } from '../../src/publish/createrepo-publisher.ts';
-import { serveDirectory } from '../../src/publish/static-server.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { buildNoarch } from '../helpers/rpm.ts';
+import { rpmToolsAvailable } from '../helpers/rpm.ts';
+import { tinyRpms } from '../helpers/tiny-rpms.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll } from 'vitest';
 
-let rpms: { r1: string; r2: string };
+const available = rpmToolsAvailable('publishing tests');
 
-beforeAll(async () => {
-  const dir = tempDir('patchferry-rpms-');
-  const make = (release: string) => buildNoarch(join(dir, `r${release}`), { release });
-  rpms = { r1: await make('1'), r2: await make('2') };
+/** The package file names a repository's primary metadata lists. */
+export function primaryLocations(repo: string): string[] {
+  const repomd = readFileSync(join(repo, 'repodata', 'repomd.xml'), 'utf8');
+  const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)?.[1];
+  if (!href) throw new Error(`no primary in ${repo}`);
+  const primary = gunzipSync(readFileSync(join(repo, href))).toString('utf8');
+  return [...primary.matchAll(/<location href="([^"]+)"/g)].map((m) => m[1] as string).sort();
+}
+
+type Build = { rpms: string[]; srpm: string };
+let builds: Record<string, Build>;
+let rpmDir: string;
+
+beforeAll(() => {
+  if (!available) return;
+  rpmDir = mkdtempSync(join(tmpdir(), 'patchferry-tiny-'));
+  builds = {
+    g1: tinyRpms(rpmDir, { name: 'greeter', release: '1', subpackages: ['greeter-doc'] }),
+    g2: tinyRpms(rpmDir, { name: 'greeter', release: '2', subpackages: ['greeter-doc'] }),
+    g3: tinyRpms(rpmDir, { name: 'greeter', release: '3', subpackages: ['greeter-doc'] }),
+    other: tinyRpms(rpmDir, { name: 'other', release: '1' }),
+    ppc: tinyRpms(rpmDir, { name: 'archy', release: '1', arch: 'ppc64le' }),
+  };
+});
+afterAll(() => {
+  if (rpmDir) rmSync(rpmDir, { recursive: true, force: true });
 });
 
-describe('publishing with createrepo_c', () => {
-  it('makes a yum repository per project/branch/platform/arch with a .repo file', async () => {
+const all = (b: Build) => [...b.rpms, b.srpm];
+const site = { project: 'greeter', branch: 'stable/1.0', platform: { name: 'fc41', arches: ['x86_64'] } };
+
+function publisher(root: string, keep?: number) {
+  return new CreaterepoPublisher({
+    root,
+    baseUrl: 'http://127.0.0.1:8080/',
+    ...(keep ? { keep } : {}),
+    log: silentLogger(),
+  });
+}
+
+describe.skipIf(!available)('publishing with createrepo_c', () => {
+  it('grows a repository per arch and SRPMS: every build joins it', async () => {
     const root = tempDir();
-    const publisher = new CreaterepoPublisher({
-      root,
-      baseUrl: 'http://127.0.0.1:8080/',
-      log: silentLogger(),
-    });
-    const pub = await publisher.publish({
-      project: 'greeter',
-      branch: 'stable/1.0',
-      platform: { name: 'fc41', arch: 'noarch' },
-      buildId: 1,
-      rpms: [rpms.r1],
-    });
-    expect(pub.url).toBe('http://127.0.0.1:8080/greeter/stable/1.0/fc41/noarch/');
-    expect(readdirSync(pub.path).sort()).toEqual(['greeter-0.1-1.fc41.noarch.rpm', 'repodata']);
-    expect(readFileSync(join(pub.path, 'repodata', 'repomd.xml'), 'utf8')).toMatch(/<data type="primary">/);
-    const repoFile = readFileSync(join(root, 'greeter/stable/1.0/fc41/greeter-stable-1.0.repo'), 'utf8');
-    expect(repoFile).toContain('baseurl=http://127.0.0.1:8080/greeter/stable/1.0/fc41/$basearch/');
-    expect(pub.repoFileUrl).toBe('http://127.0.0.1:8080/greeter/stable/1.0/fc41/greeter-stable-1.0.repo');
+    const p = publisher(root);
+    const first = await p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) });
+    expect(first.url).toBe('http://127.0.0.1:8080/greeter/stable/1.0/fc41/x86_64/');
+    expect(first.repoFileUrl).toBe(
+      'http://127.0.0.1:8080/greeter/stable/1.0/fc41/greeter-stable-1.0-fc41.repo',
+    );
+    expect(first.added).toEqual([
+      'x86_64/greeter-1.0-1.noarch.rpm',
+      'x86_64/greeter-doc-1.0-1.noarch.rpm',
+      'SRPMS/greeter-1.0-1.src.rpm',
+    ]);
+    await p.publish({ ...site, buildId: 2, rpms: all(builds.g2!) });
+    const platform = join(root, 'greeter/stable/1.0/fc41');
+    expect(primaryLocations(join(platform, 'x86_64'))).toEqual([
+      'greeter-1.0-1.noarch.rpm',
+      'greeter-1.0-2.noarch.rpm',
+      'greeter-doc-1.0-1.noarch.rpm',
+      'greeter-doc-1.0-2.noarch.rpm',
+    ]);
+    expect(primaryLocations(join(platform, 'SRPMS'))).toEqual([
+      'greeter-1.0-1.src.rpm',
+      'greeter-1.0-2.src.rpm',
+    ]);
+    expect(readlinkSync(platform)).toBe('../../../.states/greeter/stable/1.0/fc41/2');
   });
 
-  it('switches the served path to a new build in one step and keeps a bounded number of snapshots', async () => {
+  it('places each RPM by the arch its header names: noarch into every arch of the platform', async () => {
     const root = tempDir();
-    const publisher = new CreaterepoPublisher({ root, baseUrl: 'http://h/', keep: 2, log: silentLogger() });
-    const req = { project: 'g', branch: 'master', platform: { name: 'fc41', arch: 'noarch' } };
-    await publisher.publish({ ...req, buildId: 1, rpms: [rpms.r1] });
-    await publisher.publish({ ...req, buildId: 2, rpms: [rpms.r2] });
-    const served = join(root, 'g/master/fc41/noarch');
-    expect(readlinkSync(served)).toMatch(/\.snapshots\/g\/master\/fc41\/noarch\/2$/);
-    expect(readdirSync(served)).toContain('greeter-0.1-2.fc41.noarch.rpm');
-    await publisher.publish({ ...req, buildId: 3, rpms: [rpms.r1] });
-    expect(readdirSync(join(root, '.snapshots/g/master/fc41/noarch')).sort()).toEqual(['2', '3']);
-    // Publishing the same build again is harmless.
-    await publisher.publish({ ...req, buildId: 3, rpms: [rpms.r1] });
-    expect(readlinkSync(served)).toMatch(/\/3$/);
+    const p = publisher(root);
+    const arches = { name: 'fc41', arches: ['x86_64', 'ppc64le'] };
+    await p.publish({ project: 'a', branch: 'main', platform: arches, buildId: 1, rpms: all(builds.other!) });
+    const pub = await p.publish({
+      project: 'a',
+      branch: 'main',
+      platform: arches,
+      buildId: 2,
+      rpms: all(builds.ppc!),
+    });
+    expect(pub.added).toEqual(['ppc64le/archy-1.0-1.ppc64le.rpm', 'SRPMS/archy-1.0-1.src.rpm']);
+    const platform = join(root, 'a/main/fc41');
+    expect(primaryLocations(join(platform, 'x86_64'))).toEqual(['other-1.0-1.noarch.rpm']);
+    expect(primaryLocations(join(platform, 'ppc64le'))).toEqual([
+      'archy-1.0-1.ppc64le.rpm',
+      'other-1.0-1.noarch.rpm',
+    ]);
+  });
+
+  it('keeps the newest `keep` builds of each package name, removing older files and their metadata', async () => {
+    const root = tempDir();
+    const p = publisher(root, 2);
+    await p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) });
+    await p.publish({ ...site, buildId: 2, rpms: all(builds.other!) });
+    await p.publish({ ...site, buildId: 3, rpms: all(builds.g2!) });
+    const third = await p.publish({ ...site, buildId: 4, rpms: all(builds.g3!) });
+    expect([...third.removed].sort()).toEqual([
+      'SRPMS/greeter-1.0-1.src.rpm',
+      'x86_64/greeter-1.0-1.noarch.rpm',
+      'x86_64/greeter-doc-1.0-1.noarch.rpm',
+    ]);
+    const platform = join(root, 'greeter/stable/1.0/fc41');
+    expect(primaryLocations(join(platform, 'x86_64'))).toEqual([
+      'greeter-1.0-2.noarch.rpm',
+      'greeter-1.0-3.noarch.rpm',
+      'greeter-doc-1.0-2.noarch.rpm',
+      'greeter-doc-1.0-3.noarch.rpm',
+      // Another package name keeps its own builds.
+      'other-1.0-1.noarch.rpm',
+    ]);
+    expect(existsSync(join(platform, 'x86_64/greeter-1.0-1.noarch.rpm'))).toBe(false);
+    // The live state and the one before stay; older states go.
+    expect(readdirSync(join(root, '.states/greeter/stable/1.0/fc41')).sort()).toEqual(['3', '4']);
+  });
+
+  it('changes nothing when a build is published again', async () => {
+    const root = tempDir();
+    const p = publisher(root);
+    await p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) });
+    const again = await p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) });
+    expect(again).toMatchObject({ added: [], removed: [] });
+    expect(readlinkSync(join(root, 'greeter/stable/1.0/fc41'))).toMatch(/\/1$/);
+  });
+
+  it('serialises publications to one platform: two at once both land', async () => {
+    const root = tempDir();
+    const p = publisher(root);
+    await Promise.all([
+      p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) }),
+      p.publish({ ...site, buildId: 2, rpms: all(builds.other!) }),
+      p.publish({
+        ...site,
+        platform: { name: 'el9', arches: ['x86_64'] },
+        buildId: 3,
+        rpms: all(builds.g1!),
+      }),
+    ]);
+    expect(primaryLocations(join(root, 'greeter/stable/1.0/fc41/x86_64'))).toEqual([
+      'greeter-1.0-1.noarch.rpm',
+      'greeter-doc-1.0-1.noarch.rpm',
+      'other-1.0-1.noarch.rpm',
+    ]);
+    expect(primaryLocations(join(root, 'greeter/stable/1.0/el9/x86_64'))).toHaveLength(2);
   });
 
   it('leaves the served repository as it was when the publication is aborted', async () => {
     const root = tempDir();
-    const publisher = new CreaterepoPublisher({ root, baseUrl: 'http://h/', log: silentLogger() });
-    const req = { project: 'g', branch: 'master', platform: { name: 'fc41', arch: 'noarch' } };
-    await publisher.publish({ ...req, buildId: 1, rpms: [rpms.r1] });
+    const p = publisher(root);
+    await p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) });
     await expect(
-      publisher.publish({ ...req, buildId: 2, rpms: [rpms.r2], signal: AbortSignal.abort() }),
-    ).rejects.toMatchObject({ code: 'createrepo_c_aborted' });
-    expect(readlinkSync(join(root, 'g/master/fc41/noarch'))).toMatch(/\/1$/);
-  });
-});
-
-describe('the static repository server', () => {
-  it('serves files through the snapshot links, lists directories, and keeps to its root', async () => {
-    const root = tempDir();
-    const publisher = new CreaterepoPublisher({ root, baseUrl: 'http://h/', log: silentLogger() });
-    await publisher.publish({
-      project: 'g',
-      branch: 'master',
-      platform: { name: 'fc41', arch: 'noarch' },
-      buildId: 1,
-      rpms: [rpms.r1],
-    });
-    const server = await serveDirectory(root);
-    try {
-      const repomd = await fetch(`${server.url}g/master/fc41/noarch/repodata/repomd.xml`);
-      expect(repomd.status).toBe(200);
-      expect(repomd.headers.get('content-type')).toBe('application/xml');
-      const listing = await (await fetch(`${server.url}g/master/fc41/noarch/`)).text();
-      expect(listing).toContain('greeter-0.1-1.fc41.noarch.rpm');
-      expect((await fetch(`${server.url}g/master/fc41/noarch`, { redirect: 'manual' })).status).toBe(301);
-      expect((await fetch(`${server.url}nothing-here`)).status).toBe(404);
-      expect((await fetch(`${server.url}..%2F..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
-      expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
-      const head = await fetch(`${server.url}g/master/fc41/noarch/greeter-0.1-1.fc41.noarch.rpm`, {
-        method: 'HEAD',
-      });
-      expect(Number(head.headers.get('content-length'))).toBeGreaterThan(1000);
-    } finally {
-      await server.close();
-    }
-    expect(existsSync(root)).toBe(true);
+      p.publish({ ...site, buildId: 2, rpms: all(builds.g2!), signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/_aborted$/) });
+    expect(readlinkSync(join(root, 'greeter/stable/1.0/fc41'))).toMatch(/\/1$/);
   });
 
-  it('says when its port is taken and how to choose another', async () => {
+  it('writes a .repo file in Copr’s shape and keeps channels apart', async () => {
     const root = tempDir();
-    const first = await serveDirectory(root);
-    try {
-      const port = Number(new URL(first.url).port);
-      await expect(serveDirectory(root, { port })).rejects.toThrow(
-        /port is in use; choose another \(--port 0 picks a free one\)/,
-      );
-    } finally {
-      await first.close();
-    }
+    const p = publisher(root);
+    await p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) });
+    const nightly = await p.publish({ ...site, channel: 'nightly', buildId: 1, rpms: all(builds.g1!) });
+    expect(nightly.url).toBe('http://127.0.0.1:8080/nightly/greeter/stable/1.0/fc41/x86_64/');
+    const repo = readFileSync(join(root, 'greeter/stable/1.0/fc41/greeter-stable-1.0-fc41.repo'), 'utf8');
+    expect(repo).toBe(
+      [
+        '[patchferry-greeter-stable_1.0-fc41]',
+        'name=greeter stable/1.0 for fc41, built by patchferry',
+        'baseurl=http://127.0.0.1:8080/greeter/stable/1.0/fc41/$basearch/',
+        'type=rpm-md',
+        'skip_if_unavailable=True',
+        'gpgcheck=0',
+        'repo_gpgcheck=0',
+        'enabled=1',
+        'enabled_metadata=1',
+        '',
+      ].join('\n'),
+    );
+    expect(
+      readFileSync(
+        join(root, 'nightly/greeter/stable/1.0/fc41/nightly-greeter-stable-1.0-fc41.repo'),
+        'utf8',
+      ),
+    ).toContain('[patchferry-nightly-greeter-stable_1.0-fc41]');
   });
 });

@@ -39,9 +39,11 @@ export function publishHandler(
       const where = { project: b.project, branch: b.branch, platform: b.platform };
       const result = await deps.publisher.publish({
         ...where,
-        platform: { name: b.platform, arch: b.arch },
+        // A build's `arch` lists the target's arches ("x86_64 ppc64le"): noarch RPMs join each.
+        platform: { name: b.platform, arches: b.arch.split(/\s+/).filter(Boolean) },
         buildId: b.id,
-        rpms: b.rpms.filter((r) => !r.endsWith('.src.rpm')),
+        // Source packages too: they go to the platform's SRPMS/.
+        rpms: b.rpms,
         signal: unit.signal,
       });
       deps.store.atomically(() => {
