@@ -101,13 +101,17 @@ export class CreaterepoPublisher implements Publisher {
     }
     const touched = new Set([...incoming, ...removed].map((p) => repoDirOf(p.path)));
     const metadata = { ...state.metadata };
-    for (const dir of [...touched].sort())
-      metadata[dir] = await updateRepodata(join(next, dir), {
-        history: state.metadata[dir] ?? [],
-        liveRepodata: live === null ? null : join(live, dir, 'repodata'),
-        signal: req.signal,
-        timeoutMs: this.#opts.timeoutMs ?? 10 * 60 * 1000,
-      });
+    // The repositories of a platform are independent: their createrepo_c runs go side by side.
+    await Promise.all(
+      [...touched].map(async (dir) => {
+        metadata[dir] = await updateRepodata(join(next, dir), {
+          history: state.metadata[dir] ?? [],
+          liveRepodata: live === null ? null : join(live, dir, 'repodata'),
+          signal: req.signal,
+          timeoutMs: this.#opts.timeoutMs ?? 10 * 60 * 1000,
+        });
+      }),
+    );
     const nextState: RepoState = { version: 1, seq: state.seq + 1, packages: kept, metadata };
     await writeReplacing(join(next, MANIFEST), `${JSON.stringify(nextState, null, 1)}\n`);
     await writeReplacing(
