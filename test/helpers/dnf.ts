@@ -23,7 +23,9 @@ export function dnf(
   const repo = opts.baseurl ? [`--repofrompath=pf,${opts.baseurl}`, '--repo=pf'] : [];
   const full = [
     `--setopt=reposdir=${opts.reposdir ?? '/dev/null'}`,
-    '--setopt=metadata_expire=0',
+    // Metadata fetched again each run: metadata_expire=0 alone keeps a cache made in the same second
+    // (dnf 4 expires it when its age is above the limit, and 0 s is not), which missed build 2.
+    '--refresh',
     '--setopt=install_weak_deps=False',
     ...(opts.gpgcheck ? [] : ['--nogpgcheck']),
     '--releasever=41',
