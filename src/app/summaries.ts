@@ -109,6 +109,7 @@ const NOTHING_TAKEN: Taken = {
   ignored: 0,
   resends: [],
   superseded: [],
+  refused: [],
   queued: [],
   merged: [],
   unchecked: [],

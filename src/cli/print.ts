@@ -27,6 +27,10 @@ export function printSync(s: SyncSummary, out: (line: string) => void): void {
     );
   for (const r of s.resends) out(`  resend    same changes as <${r.of}>, already applied  <${r.series}>`);
   for (const id of s.superseded) out(`  skipped   a newer version came in the same batch  <${id}>`);
+  for (const r of s.refused)
+    out(
+      `  not linked: its ${r.via} points at <${r.other}>, a series of another sender (${r.sender}), left as it is  <${r.series}>`,
+    );
   for (const p of s.proposed)
     out(`  ${p.action.padEnd(9)} ${p.project}/${p.branch} from ${p.sourceBranch}: ${p.url}  <${p.series}>`);
   for (const m of s.merged) out(`  merged    ${m.url} as ${m.commit.slice(0, 12)}  <${m.series}>`);

@@ -287,8 +287,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** A series still missing parts this many hours after its first mail is reported incomplete, not applied. */
       graceHours: z.number().positive().default(72),
+      /** Groups of addresses one person sends from: a new version from any of them may replace a
+       * series from another (otherwise only the same From: address may). */
+      sameSender: z.array(z.array(z.email()).min(2)).default([]),
     })
-    .default({ graceHours: 72 }),
+    .default({ graceHours: 72, sameSender: [] }),
   projects: z.record(projectName, project).refine((p) => Object.keys(p).length > 0, {
     error: 'at least one project is required',
   }),

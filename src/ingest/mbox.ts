@@ -7,13 +7,25 @@ import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import type { MailSource, RawMessage } from '../ports/mail-source.ts';
 import { fileSource } from './file-source.ts';
 
-// A From_ line is "From <sender> <ctime date>", or a bare "From <sender>" as some tools write it:
-// requiring the year, or nothing after the sender, keeps an unquoted body line such as
-// "From the start of..." (mboxo) from splitting a message.
-const FROM_LINE = /^From \S+(?:\s*$| .*\b\d{4}\s*$)/;
-// Without a blank line above it, only a full ctime From_ line separates (as git mailsplit reads).
-const STRICT_FROM_LINE =
-  /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d\d:\d\d:\d\d \d{4}\s*$/;
+// A file's first line may be a bare "From <sender>", as some tools write it.
+const FIRST_FROM_LINE = /^From \S+(?:\s*$| .*\b\d{4}\s*$)/;
+// Such a bare line separates further on only after a blank line and before a header field, which
+// a body line such as "From doc/usage.txt:" (then a blank line) is not.
+const BARE_FROM_LINE = /^From \S+\s*$/;
+const HEADER_FIELD = /^[!-9;-~]+:/;
+
+/** git mailsplit's is_from_line: "From " and, at the end, a time and a year ("… 00:00:00 2026"): the
+ * last colon has digits two and four before it and two after, then a year past 90. A commit
+ * message line such as "From doc/usage.txt:" never cuts a mail in two. */
+export function isFromLine(line: string): boolean {
+  if (line.length < 19 || !line.startsWith('From ')) return false;
+  const colon = line.lastIndexOf(':', line.length - 2);
+  if (colon < 9) return false;
+  const digit = (i: number) => /[0-9]/.test(line[i] ?? '');
+  if (!digit(colon - 4) || !digit(colon - 2) || !digit(colon - 1) || !digit(colon + 1) || !digit(colon + 2))
+    return false;
+  return Number.parseInt(line.slice(colon + 3).trimStart(), 10) > 90;
+}
 
 /** An mbox file (mboxrd or mboxo, optionally gzipped), read as a stream: only the message being
  * cut out is held. The position is the number of messages read, so a file that only grows at the
@@ -39,7 +51,7 @@ async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage>
   }
 }
 
-/** Cuts the byte stream at From_ lines that follow a blank line, keeping that blank line with the
+/** Cuts the byte stream at From_ lines (isFromLine), keeping the blank line above one with the
  * message above it as `git mailsplit` does. A file that does not start with a From_ line is one
  * message (its `fromLine` is null). */
 async function* splitMbox(
@@ -63,7 +75,7 @@ async function* splitMbox(
       if (nl === -1) continue;
       first = false;
       const line = buf.subarray(top, nl).toString('latin1').trimEnd();
-      fromLine = FROM_LINE.test(line) ? line : null;
+      fromLine = FIRST_FROM_LINE.test(line) || isFromLine(line) ? line : null;
       start = fromLine === null ? top : nl + 1;
       scan = start;
     }
@@ -78,13 +90,20 @@ async function* splitMbox(
         scan = hit;
         break; // the From_ line is not whole yet
       }
-      const blankBefore =
-        hit > start && (buf[hit - 1] === 10 || (buf[hit - 1] === 13 && buf[hit - 2] === 10));
       const line = buf
         .subarray(hit + 1, lineEnd)
         .toString('latin1')
         .trimEnd();
-      if (hit >= start && (blankBefore ? FROM_LINE : STRICT_FROM_LINE).test(line)) {
+      let separates = isFromLine(line);
+      if (!separates && BARE_FROM_LINE.test(line) && hit > start && blankAbove(buf, hit)) {
+        const nextEnd = buf.indexOf(10, lineEnd + 1);
+        if (nextEnd === -1) {
+          scan = hit;
+          break; // the line below is not whole yet
+        }
+        separates = HEADER_FIELD.test(buf.subarray(lineEnd + 1, nextEnd).toString('latin1'));
+      }
+      if (hit >= start && separates) {
         yield { raw: buf.subarray(start, hit + 1), fromLine };
         fromLine = line;
         start = lineEnd + 1;
@@ -100,6 +119,11 @@ async function* splitMbox(
   }
   if (!first && start >= 0 && buf.length > start) yield { raw: buf.subarray(start), fromLine };
   else if (first && buf.length > 0) yield { raw: buf, fromLine: null }; // a single line without a newline
+}
+
+/** Whether the line ending at `nl` (a newline) is blank. */
+function blankAbove(buf: Buffer, nl: number): boolean {
+  return buf[nl - 1] === 10 || (buf[nl - 1] === 13 && buf[nl - 2] === 10);
 }
 
 /**

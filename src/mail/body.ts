@@ -8,15 +8,20 @@ export interface Trailer {
 }
 
 const DIFF_START = /^(?:diff --git |diff -[a-zA-Z]+ |Index: |--- \S.*\n\+\+\+ \S)/m;
+/** A git diff header naming both sides, or a `---`/`+++` pair: a patch whatever its hunks look like
+ * (combined `@@@` hunks included); applying it decides whether it applies. */
+const DIFF_HEADER = /^(?:diff --git \S+ \S+[ \t]*$|--- \S.*\n\+\+\+ \S)/m;
 
 /** The diff part of a message body, or null when it carries none. */
 export function findDiff(text: string): string | null {
   const match = DIFF_START.exec(text);
   if (!match) return null;
-  // A diff needs hunks, or git's extended headers for renames, mode changes, binaries and empty files.
   const diff = text.slice(match.index);
+  if (DIFF_HEADER.test(diff)) return diff;
+  // Otherwise a diff needs hunks, or git's extended headers for renames, mode changes, binaries
+  // and empty files.
   if (
-    !/^(?:@@ |GIT binary patch|Binary files |rename (?:from|to) |(?:old|new|deleted file|new file) mode |similarity index )/m.test(
+    !/^(?:@@@* |GIT binary patch|Binary files |rename (?:from|to) |(?:old|new|deleted file|new file) mode |similarity index )/m.test(
       diff,
     )
   ) {
@@ -33,20 +38,79 @@ export function commitMessage(text: string): string {
   return text.slice(0, end).trimEnd();
 }
 
-const TRAILER = /^([A-Za-z][A-Za-z0-9-]*-[Bb][Yy]|Fixes|Link|Closes|Cc):[ \t]*(\S.*)$/;
+const TRAILER_KEY = /^([A-Za-z][A-Za-z0-9-]*-[Bb][Yy]|Fixes|Link|Closes|Cc):[ \t]*(\S.*)$/;
+/** Up to three leading spaces still make a trailer (b4 reads an indented `Reviewed-by:`); four or
+ * more, or a tab, is a pasted log (`git log` indents messages by four), whose trailers are not
+ * the writer's. */
+const INDENT = /^ {0,3}(?=\S)/;
 
-/** Trailer lines written by the author of `text` (quoted lines, starting with `>`, are someone else's). */
+/** Trailer lines written by the author of `text`, as b4 reads them: quoted lines (`>`) and pasted
+ * logs are someone else's; a trailer wrapped by a mail client (`Key: Name` then `<address>` on
+ * the next line, a `Fixes:` whose quoted subject goes on) is one; mailer junk (`<mailto:…>`) and a
+ * note after the value (`[ann: fixed a typo]`, `# 6.1+`) are not part of the value. */
 export function findTrailers(text: string): Trailer[] {
   const out: Trailer[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const m = TRAILER.exec(line.trimEnd());
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const m = trailerLine(lines[i] ?? '');
     if (!m) continue;
-    const value = (m[2] ?? '').trim();
+    let value = m.value;
+    // Join the lines a client wrapped, at most a few, never another trailer or a blank line.
+    for (let more = 0; more < 3 && i + 1 < lines.length && wrapped(value, m.key); more++) {
+      const next = (lines[i + 1] ?? '').trim();
+      if (next === '' || next.startsWith('>') || trailerLine(lines[i + 1] ?? '')) break;
+      if (!continues(value, m.key, next)) break;
+      value = `${value} ${next}`;
+      i++;
+    }
+    value = cleanValue(value);
+    if (value === '') continue;
     const address =
       /<([^<>\s]+@[^<>\s]+)>/.exec(value)?.[1] ?? /\b([^\s<>]+@[^\s<>]+)\b/.exec(value)?.[1] ?? null;
-    out.push({ key: m[1] ?? '', value, address: address?.toLowerCase() ?? null });
+    out.push({ key: m.key, value, address: address?.toLowerCase() ?? null });
   }
   return out;
+}
+
+function trailerLine(line: string): { key: string; value: string } | null {
+  const indent = INDENT.exec(line);
+  if (!indent) return null;
+  const m = TRAILER_KEY.exec(line.slice(indent[0].length).trimEnd());
+  return m ? { key: m[1] ?? '', value: (m[2] ?? '').trim() } : null;
+}
+
+/** Whether a trailer value looks cut short: a person without an address, or a Fixes: whose
+ * parenthesised, quoted subject is not closed yet. */
+function wrapped(value: string, key: string): boolean {
+  if (/^fixes$/i.test(key)) return unclosed(value);
+  return /-by$/i.test(key) && !value.includes('@');
+}
+
+function continues(value: string, key: string, next: string): boolean {
+  if (/^fixes$/i.test(key)) return true;
+  return /^<[^<>\s]+@[^<>\s]+>/.test(next) || (/^\S+@\S+$/.test(next) && !value.includes('@'));
+}
+
+function unclosed(value: string): boolean {
+  const open = (value.match(/\(/g) ?? []).length - (value.match(/\)/g) ?? []).length;
+  return open > 0 || (value.match(/"/g) ?? []).length % 2 === 1;
+}
+
+/** A value without what mailers and people add around it. */
+function cleanValue(value: string): string {
+  return value
+    .replace(/<mailto:[^<>\s]*>/gi, '')
+    .replace(/\[mailto:[^\]\s]*\]/gi, '')
+    .replace(/\s+#(?:\s.*)?$/, '')
+    .replace(/\s+\[[^\]]*\]\s*$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The name part of a trailer's value (`Rita Reviewer` of `Rita Reviewer <rita@x>`), or ''. */
+export function trailerName(value: string): string {
+  const at = value.indexOf('<');
+  return (at === -1 ? '' : value.slice(0, at)).replace(/^"|"$/g, '').trim();
 }
 
 export interface PullRequest {
@@ -68,8 +132,17 @@ export function findPullRequest(text: string): PullRequest | null {
   const next = lines[1] ?? '';
   if (words.length === 1 && next !== '' && !/^for you to fetch/i.test(next)) words.push(...next.split(/\s+/));
   const [url, ref] = words;
-  if (!url || !/^(?:git|ssh|https?|git\+ssh|file):\/\//.test(url)) return null;
+  if (!url || !isFetchable(url)) return null;
   return { url, ref: ref ?? null };
+}
+
+/** Whether a word names a repository in a form `git fetch` accepts: a URL (git, ssh, http(s),
+ * ftp(s), file, git+ssh, ssh+git), scp-like `[user@]host:path`, or a local path. */
+function isFetchable(word: string): boolean {
+  if (/^(?:git|ssh|https?|ftps?|file|git\+ssh|ssh\+git):\/\/\S+$/.test(word)) return true;
+  // scp-like: [user@]host:path, with no slash before the colon (git's rule for telling it from a path).
+  if (/^(?:[\w.~-]+@)?(?:[\w.-]+|\[[0-9A-Fa-f:.]+\]):\S+$/.test(word)) return true;
+  return /^(?:\/|\.\.?\/|~\/?)\S*$/.test(word);
 }
 
 /** Message-IDs named by "Supersedes:" lines (patchew's way to link a new version to an old one). */

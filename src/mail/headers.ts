@@ -60,11 +60,9 @@ export function firstAddress(headers: Headers, name: string): { name: string; ad
   } catch {
     // an undecodable name is kept as written
   }
-  // A name is one line (as git's mailinfo makes it): an encoded word can carry CR or LF.
-  return {
-    name: display.replace(/[\r\n]+/g, ' ').trim(),
-    address: (first?.address ?? '').trim().toLowerCase(),
-  };
+  // A name is one line (as git's mailinfo makes it): an encoded word can carry CR or LF. The
+  // address as written; compared without case where it matters (series/sender.ts).
+  return { name: display.replace(/[\r\n]+/g, ' ').trim(), address: (first?.address ?? '').trim() };
 }
 
 export function headerDate(headers: Headers): Date | null {

@@ -23,6 +23,8 @@ export interface Mail {
   /** References, oldest first, without angle brackets; always a list. */
   readonly references: readonly string[];
   readonly from: Address;
+  /** A patch's in-body From: address (git's author when the sender is not), else null. */
+  readonly author: string | null;
   readonly subject: string;
   readonly date: Date | null;
   readonly tag: SubjectTag;
@@ -30,6 +32,8 @@ export interface Mail {
   /** The plain-text body (HTML alternatives are ignored). */
   readonly text: string;
   readonly diff: string | null;
+  /** The diff's patch id (mail/patch-id.ts): the same in every posting of an unchanged patch. */
+  readonly patchId: string | null;
   readonly trailers: readonly Trailer[];
   readonly pull: PullRequest | null;
   /** Message-IDs of earlier versions this mail says it replaces ("Supersedes:" lines). */

@@ -203,3 +203,10 @@ function isScissors(line: string): boolean {
   const visible = first < 0 ? 0 : last - first + 1;
   return scissors > 0 && visible >= 8 && visible < perforation * 3 && gap * 2 < perforation;
 }
+
+/** The address of a patch's in-body From: line (git's author when the sender is not), or null
+ * when the mail carries none or no patch. */
+export function inBodyAuthor(text: string): string | null {
+  const { email } = mailInfo({ from: '', subject: '', date: '', text });
+  return email === '' ? null : email;
+}

@@ -13,6 +13,8 @@ import { firstAddress, headerDate, headerText, messageIds, readHeaders } from '.
 import type { Mail, MailKind } from './mail.ts';
 import { detachedCopy } from './detached-copy.ts';
 import { diffPathProblem, malformation } from './malformed.ts';
+import { inBodyAuthor } from './mailinfo.ts';
+import { patchId } from './patch-id.ts';
 import { plainBody } from './plain-body.ts';
 import { parseSubject, type SubjectTag } from './subject.ts';
 
@@ -79,17 +81,20 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
   const pull = findPullRequest(text);
   const from = firstAddress(headers, 'from');
   const inReplyTo = messageIds(headers, 'in-reply-to')[0];
+  const references = messageIds(headers, 'references');
   return {
     messageId: detachedCopy(messageIds(headers, 'message-id')[0] ?? syntheticMessageId(raw)),
     inReplyTo: inReplyTo === undefined ? null : detachedCopy(inReplyTo),
-    references: messageIds(headers, 'references').map(detachedCopy),
+    references: references.map(detachedCopy),
     from: { name: detachedCopy(from.name), address: detachedCopy(from.address) },
+    author: diff === null ? null : nullableOwn(inBodyAuthor(text)),
     subject,
     date: headerDate(headers),
     tag,
-    kind: classify(tag, diff, pull !== null),
+    kind: classify(tag, diff, pull !== null, inReplyTo !== undefined || references.length > 0),
     text,
     diff,
+    patchId: diff === null ? null : patchId(diff),
     trailers: findTrailers(diff ? commitMessage(text) : text).map((t) => ({
       key: detachedCopy(t.key),
       value: detachedCopy(t.value),
@@ -101,13 +106,17 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
   };
 }
 
-function classify(tag: SubjectTag, diff: string | null, isPull: boolean): MailKind {
+/** What a mail is. A mail that answers another (In-Reply-To, References) and carries no diff of
+ * its own is a reply even without "Re:": some clients send a patch's subject back unchanged. */
+function classify(tag: SubjectTag, diff: string | null, isPull: boolean, threaded: boolean): MailKind {
   if (tag.reply) return 'reply';
+  // A numbered pull request's `[PULL 0/N]` is the cover letter of the N patches that follow.
+  if (tag.part === 0 && tag.total !== null && tag.total > 0 && !diff) return 'cover';
   if (isPull || tag.prefixes.includes('PULL') || tag.prefixes.includes('GIT'))
     return isPull || !diff ? 'pull' : 'patch';
   if (tag.part === 0 && tag.total !== null && tag.total > 0) return 'cover';
   if (diff) return 'patch';
-  return 'other';
+  return threaded ? 'reply' : 'other';
 }
 
 /** Some real mails have no Message-ID; a stable one derived from the bytes keeps them addressable. */

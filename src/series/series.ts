@@ -1,5 +1,6 @@
 import type { Mail } from '../mail/mail.ts';
-import type { Trailer } from '../mail/body.ts';
+import type { PullRequest, Trailer } from '../mail/body.ts';
+import type { RefusedLink } from './versions.ts';
 
 /** What assembly needs of a mail: headers, tag, kind and trailers, not its text. */
 export type SeriesMail = Pick<
@@ -15,6 +16,9 @@ export type SeriesMail = Pick<
   | 'trailers'
   | 'supersedes'
   | 'changeId'
+  | 'patchId'
+  | 'author'
+  | 'pull'
 > &
   /** The diff, where the content matters (sync); scan leaves it out to stream big archives. */
   Partial<Pick<Mail, 'diff'>>;
@@ -25,16 +29,21 @@ export interface Series {
   readonly id: string;
   readonly title: string;
   readonly sender: SeriesMail['from'];
+  /** The in-body From: address of its patches (git's author, when not the sender), else null. */
+  readonly author: string | null;
   readonly version: number;
   readonly total: number;
   readonly cover: SeriesMail | null;
+  /** The repository and ref a numbered pull request's cover letter (`[PULL 0/N]`) asks to pull. */
+  readonly pull: PullRequest | null;
   /** Patches by part number, 1..total; missing parts are absent. */
   readonly patches: ReadonlyMap<number, SeriesMail>;
   readonly replies: readonly SeriesMail[];
   readonly complete: boolean;
   /** Trailers to fold into each patch, by the patch's Message-ID. */
   readonly trailers: ReadonlyMap<string, readonly Trailer[]>;
-  /** Parts seen twice, or numbered past the total. */
+  /** Parts numbered past the total (`[PATCH 3/2]` in the thread: in `patches`, after the last
+   * part, as patchwork counts them) or seen twice (not applied). */
   readonly extras: readonly SeriesMail[];
   /** Parts a replacement took the place of (a `v5.1 10/12` answering `v5 10/12`, or a lone
    * `v3 2/2` answering v2): kept so that they are accounted for, never applied. */
@@ -45,6 +54,9 @@ export interface Series {
   readonly changeId: string | null;
   /** The series an earlier version of which this one replaces. */
   readonly supersedes: string | null;
+  /** Earlier series of another person that a Supersedes:, change-id or reply chain pointed at:
+   * not replaced, and said so in the report. */
+  readonly refused: readonly RefusedLink[];
 }
 
 /** The patches of a complete series in order. */

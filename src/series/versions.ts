@@ -1,8 +1,10 @@
+import { sameSubmitter, type SenderLinks, type Submitter } from './sender.ts';
+
 /** What the version rule needs to know of a series that might be an earlier version. */
 export interface VersionCandidate {
   readonly id: string;
   readonly version: number;
-  readonly sender: string;
+  readonly sender: Submitter;
   readonly title: string;
   readonly changeId: string | null;
   /** The Message-IDs of its cover letter and parts. */
@@ -13,39 +15,76 @@ export interface VersionCandidate {
 export interface VersionQuery {
   readonly id: string;
   readonly version: number;
-  readonly sender: string;
+  readonly sender: Submitter;
   readonly title: string;
   readonly changeId: string | null;
   /** Message-IDs named by "Supersedes:" lines in the series or a reply to it. */
   readonly named: readonly string[];
-  /** Message-IDs its mails answer (In-Reply-To, References). */
+  /** Message-IDs its cover letter and parts answer (In-Reply-To, References). */
   readonly pointsAt: readonly string[];
   /** A RESEND of the same version replaces the earlier sending too. */
   readonly resend: boolean;
 }
 
+/** A link the series asked for but may not have: it points at another person's series. */
+export interface RefusedLink {
+  /** The other person's series, which stays untouched. */
+  readonly series: string;
+  readonly via: 'supersedes' | 'reply' | 'change-id';
+  /** The other series' sender, for the report. */
+  readonly sender: string;
+}
+
+export interface VersionLink {
+  /** The series `q` replaces, or null. */
+  readonly supersedes: string | null;
+  readonly refused: readonly RefusedLink[];
+}
+
 /**
- * The series `q` replaces, among `candidates` (in the order they were first seen), or null. The
- * only copy of the rule, for versions within one batch of mail (assembly) and across runs (the
- * store's series): a series named by a "Supersedes:" line; else the newest earlier version that
- * its mails answer; else the newest earlier version with the same change-id (b4's topic id) or from
- * the same sender with the same title. "Earlier" is a lower version, or the same one for a RESEND.
+ * The series `q` replaces, among `candidates` (in the order they were first seen). The only copy
+ * of the rule, for versions within one batch of mail (assembly) and across runs (the store's
+ * series). In order: a series named by a "Supersedes:" line; else the newest earlier version its
+ * cover letter or parts answer (the reply chain, which tells apart people who share one From:);
+ * else the newest earlier version with the same change-id (b4's topic id); else the newest
+ * earlier version from the same sender with the same title. "Earlier" is a lower version, or the
+ * same one for a RESEND. Only a series from the same person may be replaced (sender.ts): a
+ * Supersedes:, reply chain or change-id pointing at someone else's series is refused, listed in
+ * `refused`, and that series is left alone.
  */
-export function earlierVersion(q: VersionQuery, candidates: readonly VersionCandidate[]): string | null {
+export function earlierVersion(
+  q: VersionQuery,
+  candidates: readonly VersionCandidate[],
+  links?: SenderLinks,
+): VersionLink {
   const others = candidates.filter((c) => c.id !== q.id);
+  const own = (c: VersionCandidate) => sameSubmitter(q.sender, c.sender, links);
+  const refused: RefusedLink[] = [];
+  const refuse = (list: readonly VersionCandidate[], via: RefusedLink['via']) => {
+    for (const c of list)
+      if (!own(c) && !refused.some((r) => r.series === c.id))
+        refused.push({ series: c.id, via, sender: c.sender.address });
+    return list.filter(own);
+  };
+
   const named = new Set(q.named);
-  if (named.size > 0) {
-    const target = others.find((c) => c.messageIds.some((id) => named.has(id)));
-    if (target) return target.id;
-  }
+  const namedTargets = refuse(
+    others.filter((c) => c.messageIds.some((id) => named.has(id))),
+    'supersedes',
+  );
   const older = others.filter((c) => (q.resend ? c.version <= q.version : c.version < q.version));
   const pointed = new Set(q.pointsAt);
-  const answered = older.filter((c) => c.messageIds.some((id) => pointed.has(id)));
-  const alike = older.filter(
-    (c) =>
-      (q.changeId !== null && c.changeId === q.changeId) || (c.sender === q.sender && c.title === q.title),
+  const answered = refuse(
+    older.filter((c) => c.messageIds.some((id) => pointed.has(id))),
+    'reply',
   );
-  return newest(answered) ?? newest(alike);
+  const sameTopic = refuse(
+    older.filter((c) => q.changeId !== null && c.changeId === q.changeId),
+    'change-id',
+  );
+  const alike = older.filter((c) => own(c) && c.title === q.title);
+  const supersedes = namedTargets[0]?.id ?? newest(answered) ?? newest(sameTopic) ?? newest(alike);
+  return { supersedes, refused: refused.filter((r) => r.series !== supersedes) };
 }
 
 /** The highest version; among equals, the one seen last. */

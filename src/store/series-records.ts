@@ -143,7 +143,7 @@ export class SeriesRecords implements SeriesRecordsPort {
       `SELECT * FROM series s WHERE s.id <> ? AND (
          s.id IN (${marks})
          OR EXISTS (SELECT 1 FROM patches p WHERE p.series_id = s.id AND p.message_id IN (${marks}))
-         OR (s.sender = ? AND s.title = ?) OR (s.change_id IS NOT NULL AND s.change_id = ?))
+         OR (lower(s.sender) = lower(?) AND s.title = ?) OR (s.change_id IS NOT NULL AND s.change_id = ?))
        ORDER BY s.first_seen, s.rowid`,
       q.id,
       ...q.pointsAt,

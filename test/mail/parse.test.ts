@@ -56,13 +56,13 @@ describe('parsing mail', () => {
     expect(mail.kind).toBe('other');
   });
 
-  it('classifies a git request-pull mail as a pull request', async () => {
+  it('reads a numbered pull request as the cover letter of its patches, keeping its URL and ref', async () => {
     const body =
       'The following changes since commit 1:\n\nare available in the git repository at:\n\n  git://h/r.git next\n\nfor you to fetch changes up to 2:\n';
     const mail = await parseMail(
       rawMail({ From: 'a@x', Subject: '[PULL qemu master 0/2] queue', 'Message-ID': '<pull@x>' }, body),
     );
-    expect(mail).toMatchObject({ kind: 'pull', pull: { url: 'git://h/r.git', ref: 'next' } });
+    expect(mail).toMatchObject({ kind: 'cover', pull: { url: 'git://h/r.git', ref: 'next' } });
   });
 
   it('decodes RFC 2047 headers and gives a stable id to a mail that has none', async () => {

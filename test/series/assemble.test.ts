@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Mail, MailKind } from '../../src/mail/mail.ts';
 import { findTrailers } from '../../src/mail/body.ts';
+import { patchId } from '../../src/mail/patch-id.ts';
 import { parseSubject } from '../../src/mail/subject.ts';
 import { assembleSeries } from '../../src/series/assemble.ts';
 import { orderedPatches } from '../../src/series/series.ts';
@@ -10,6 +11,7 @@ function mail(
   subject: string,
   opts: {
     from?: string;
+    name?: string;
     inReplyTo?: string;
     refs?: string[];
     text?: string;
@@ -23,18 +25,25 @@ function mail(
     messageId: id,
     inReplyTo: opts.inReplyTo ?? null,
     references: opts.refs ?? (opts.inReplyTo ? [opts.inReplyTo] : []),
-    from: { name: '', address: opts.from ?? 'ada@x' },
+    from: { name: opts.name ?? '', address: opts.from ?? 'ada@x' },
     subject,
     date: opts.date ? new Date(opts.date) : null,
     tag,
     kind,
     text: opts.text ?? '',
-    diff: kind === 'patch' ? 'diff --git a/x b/x\n' : null,
+    diff: kind === 'patch' ? diffOf(tag.title) : null,
+    patchId: kind === 'patch' ? patchId(diffOf(tag.title)) : null,
+    author: null,
     trailers: findTrailers(opts.text ?? ''),
     pull: null,
     supersedes: [],
     changeId: /^change-id: (\S+)$/m.exec(opts.text ?? '')?.[1] ?? null,
   };
+}
+
+/** A patch's diff, the same for the same title: patches of one title are one change. */
+function diffOf(title: string): string {
+  return `diff --git a/x b/x\n@@ -1 +1 @@\n-old\n+${title}\n`;
 }
 
 describe('series assembly', () => {
@@ -88,15 +97,19 @@ describe('series assembly', () => {
     expect(series.find((s) => s.id === 'p1')).toMatchObject({ complete: true });
   });
 
-  it('flags a part seen twice under one cover letter', () => {
-    const [s] = assembleSeries([
+  it('starts a new series when a part number is already taken in the thread (patchwork)', () => {
+    const series = assembleSeries([
       mail('c', '[PATCH 0/2] cover'),
       mail('p1', '[PATCH 1/2] a', { inReplyTo: 'c' }),
-      mail('p1b', '[PATCH 1/2] a', { inReplyTo: 'c' }),
       mail('p2', '[PATCH 2/2] b', { inReplyTo: 'c' }),
+      mail('q1', '[PATCH 1/2] x', { inReplyTo: 'c' }),
+      mail('q2', '[PATCH 2/2] y', { inReplyTo: 'q1', refs: ['c', 'q1'] }),
     ]);
-    expect(s!.extras.map((m) => m.messageId)).toEqual(['p1b']);
-    expect(s!.complete).toBe(true);
+    expect(series.map((s) => [s.id, s.complete, orderedPatches(s).map((p) => p.messageId)])).toEqual([
+      ['c', true, ['p1', 'p2']],
+      ['q1', true, ['q1', 'q2']],
+    ]);
+    expect(series.flatMap((s) => s.extras)).toEqual([]);
   });
 
   it('treats a first part threaded under another patch as a resend, not a duplicate', () => {
@@ -210,10 +223,10 @@ describe('series assembly', () => {
     expect(v3!.replaced.map((m) => m.messageId)).toEqual(['b2']);
     const values = (id: string) => v3!.trailers.get(id)?.map((t) => `${t.key}: ${t.value}`);
     expect(values('a2')).toEqual(['Reviewed-by: Rita <rita@x>', 'Tested-by: Tom <tom@x>']);
-    expect(values('b3')).toEqual([]);
+    expect(values('b3')).toEqual(['Tested-by: Tom <tom@x>']);
   });
 
-  it('does not give a replacement the cover-letter trailers given before it was sent', () => {
+  it("gives a replacement part the cover letter's trailers, given before it was sent or after", () => {
     const mails = [
       mail('c', '[PATCH 0/2] x', { date: '2026-01-01T10:00:00Z' }),
       mail('p1', '[PATCH 1/2] a', { inReplyTo: 'c', date: '2026-01-01T10:00:00Z' }),
@@ -239,7 +252,7 @@ describe('series assembly', () => {
     const [s] = assembleSeries(mails);
     const values = (id: string) => s!.trailers.get(id)?.map((t) => `${t.key}: ${t.value}`);
     expect(values('p1')).toEqual(['Tested-by: Tom <tom@x>', 'Acked-by: Uma <uma@x>']);
-    expect(values('p2b')).toEqual(['Acked-by: Uma <uma@x>']);
+    expect(values('p2b')).toEqual(['Tested-by: Tom <tom@x>', 'Acked-by: Uma <uma@x>']);
   });
 
   it('links versions by their change-id even when the title changed', () => {
@@ -247,10 +260,10 @@ describe('series assembly', () => {
       mail('c1', '[PATCH 0/1] x: first try', { text: 'Cover.\n\n---\nchange-id: 20260101-topic-0123abcd\n' }),
       mail('a1', '[PATCH 1/1] a', { inReplyTo: 'c1' }),
       mail('c2', '[PATCH v2 0/1] x: better words', {
-        from: 'bob@x',
+        from: 'Ada@X',
         text: 'Cover.\n\n---\nchange-id: 20260101-topic-0123abcd\n',
       }),
-      mail('a2', '[PATCH v2 1/1] a', { inReplyTo: 'c2', from: 'bob@x' }),
+      mail('a2', '[PATCH v2 1/1] a', { inReplyTo: 'c2', from: 'Ada@X' }),
     ]);
     expect(series.find((s) => s.id === 'c2')).toMatchObject({
       changeId: '20260101-topic-0123abcd',

@@ -11,7 +11,8 @@ import { queueIncomplete, queueRejection } from '../report/notices.ts';
 import { finalMails } from '../series/final-mails.ts';
 import { planOf } from '../series/plan.ts';
 import { routingTable } from '../series/routing.ts';
-import { rerollContext, withEarlierVersion } from '../series/versions.ts';
+import { rerollContext, withCarriedTrailers, withEarlierVersion } from '../series/versions.ts';
+import { senderLinks } from '../../series/sender.ts';
 import { ingest, settle } from './ingest.ts';
 import { pendingCounts, seriesOverLimit } from './limits.ts';
 import { workingSet } from './working-set.ts';
@@ -32,6 +33,9 @@ export interface IntakeSummary {
   readonly resends: readonly { series: string; of: string }[];
   /** Versions not applied because a newer complete version came in the same batch. */
   readonly superseded: readonly string[];
+  /** Links to another person's series a Supersedes:, change-id or reply chain asked for: not
+   * made, that series left as it was. */
+  readonly refused: readonly { series: string; other: string; via: string; sender: string }[];
   /** Complete series queued to be applied or proposed (a unit of work each). */
   readonly queued: readonly string[];
 }
@@ -85,12 +89,14 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     expired: [] as { series: string; have: number; total: number }[],
     resends: [] as { series: string; of: string }[],
     superseded: [] as string[],
+    refused: [] as { series: string; other: string; via: string; sender: string }[],
     queued: [] as string[],
   };
   const inSeries = new Set<string>();
   const contextIds = new Set(context.map((m) => m.messageId));
   // Series made only of earlier runs' mails were dealt with then.
-  const assembled = assembleSeries([...context, ...mails]).filter(
+  const links = senderLinks(deps.config.series.sameSender);
+  const assembled = assembleSeries([...context, ...mails], { links }).filter(
     (s) => ![s.cover, ...s.patches.values()].every((m) => m === null || contextIds.has(m.messageId)),
   );
   // A version replaced by a complete newer one in the same batch is not applied on its own.
@@ -115,7 +121,17 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
       summary.rejected.push({ messageId: head.messageId, subject: head.subject, reason: route.reason });
       continue;
     }
-    const linked = withEarlierVersion(store, series, members);
+    let linked = await withEarlierVersion(store, series, members, links);
+    if (linked.supersedes && !series.supersedes) linked = await withCarriedTrailers(store, linked, links);
+    for (const refused of linked.refused) {
+      deps.log.info({ series: linked.id, other: refused.series, via: refused.via }, 'version link refused');
+      summary.refused.push({
+        series: linked.id,
+        other: refused.series,
+        via: refused.via,
+        sender: refused.sender,
+      });
+    }
     saveSeries(store, linked, route.repo, route.branch);
     if (!series.complete) {
       if (expired(deps, records, members)) {
@@ -221,9 +237,9 @@ function quarantineAll(
 
 /** Every mail of a series: cover, patches, extras and replaced parts. */
 function membersOf(series: Series): SeriesMail[] {
-  return [series.cover, ...series.patches.values(), ...series.extras, ...series.replaced].filter(
-    (m): m is SeriesMail => m !== null,
-  );
+  const all = [series.cover, ...series.patches.values(), ...series.extras, ...series.replaced];
+  // An extra part numbered past the total is both a patch and an extra: listed once.
+  return [...new Set(all)].filter((m): m is SeriesMail => m !== null);
 }
 
 /** Whether patchferry first saw this incomplete series longer ago than the grace period. The time

@@ -45,6 +45,10 @@ export interface ScannedSeries {
   replaced: string[];
   replies: string[];
   supersedes: string | null;
+  /** Another sender's series a Supersedes:, change-id or reply chain pointed at: not replaced. */
+  refused: { series: string; via: string; sender: string }[];
+  /** A numbered pull request's cover letter: the repository and ref it asks to pull. */
+  pull: { url: string; ref: string | null } | null;
   trailers: Record<string, string[]>;
 }
 
@@ -87,7 +91,7 @@ export async function scan(
           pullRef: mail.pull?.ref ?? null,
           error: null,
         });
-        const { text: _text, diff: _diff, pull: _pull, ...headers } = mail;
+        const { text: _text, diff: _diff, ...headers } = mail;
         kept.push(headers);
       } catch (err) {
         mails.push({
@@ -127,6 +131,8 @@ export async function scan(
       replaced: s.replaced.map((e) => e.messageId),
       replies: s.replies.map((r) => r.messageId),
       supersedes: s.supersedes,
+      refused: s.refused.map((r) => ({ ...r })),
+      pull: s.pull && { ...s.pull },
       trailers: Object.fromEntries(
         [...s.trailers].map(([id, list]) => [id, list.map((t) => `${t.key}: ${t.value}`)]),
       ),

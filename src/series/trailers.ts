@@ -1,0 +1,79 @@
+import { trailerName, type Trailer } from '../mail/body.ts';
+import { sameAddress } from './sender.ts';
+import type { Series, SeriesMail as Mail } from './series.ts';
+
+/** Trailers a reviewer gives for themself: they count only from their own author. */
+const REVIEW_TRAILERS = /^(reviewed|acked|tested|reported|suggested)-by$/i;
+/** Trailers that say what a patch is about: collected whoever sends them (b4's rule). */
+const REFERENCE_TRAILERS = /^(fixes|link|closes)$/i;
+
+/** The trailers of a reply that may be folded into what it answers: review trailers written by
+ * the reply's sender (the address in the trailer is theirs, or the name is theirs exactly, without
+ * case: people review from one address and sign with another), and Fixes:/Link:/Closes: from
+ * anyone. */
+export function givenTrailers(reply: Mail): Trailer[] {
+  const name = reply.from.name.trim().toLowerCase();
+  return reply.trailers.filter((t) => {
+    if (REFERENCE_TRAILERS.test(t.key)) return true;
+    if (!REVIEW_TRAILERS.test(t.key)) return false;
+    if (t.address !== null && sameAddress(t.address, reply.from.address)) return true;
+    return name !== '' && trailerName(t.value).toLowerCase() === name;
+  });
+}
+
+/** Trailers from replies, per patch (by Message-ID): a reply to a patch gives that patch its
+ * trailers; a reply to the cover letter gives them to every patch of the series, a replacement
+ * part included; a reply to a part since replaced counts for its replacement only when that
+ * carries the same change (the same patch id). */
+export function collectTrailers(
+  cover: Mail | null,
+  patches: ReadonlyMap<number, Mail>,
+  replies: readonly Mail[],
+  threadOf: (mail: Mail) => readonly string[],
+  replaced: readonly Mail[] = [],
+): Map<string, Trailer[]> {
+  const out = new Map<string, Trailer[]>([...patches.values()].map((p) => [p.messageId, []]));
+  const gone = new Map(replaced.map((m) => [m.messageId, m]));
+  for (const reply of replies) {
+    const given = givenTrailers(reply);
+    if (given.length === 0) continue;
+    const target = threadOf(reply).find((id) => out.has(id) || id === cover?.messageId || gone.has(id));
+    if (target === undefined) continue;
+    let targets = target === cover?.messageId ? [...out.keys()] : [target];
+    const old = gone.get(target);
+    if (old) {
+      const same = [...patches.values()].find((p) => p.patchId !== null && p.patchId === old.patchId);
+      targets = same ? [same.messageId] : [];
+    }
+    for (const id of targets) addTrailers(out, id, given);
+  }
+  return out;
+}
+
+/** The series with the trailers of an earlier version carried over: a patch sent again unchanged
+ * (the same patch id) keeps what was given on its earlier posting, its cover letter's included;
+ * a patch whose content changed starts without them (b4's rule: trailers follow the patch). */
+export function carryTrailers(series: Series, earlier: Series): Series {
+  const byPatchId = new Map<string, readonly Trailer[]>();
+  for (const [id, list] of earlier.trailers) {
+    const patchId = [...earlier.patches.values()].find((p) => p.messageId === id)?.patchId;
+    if (patchId) byPatchId.set(patchId, [...(byPatchId.get(patchId) ?? []), ...list]);
+  }
+  if (byPatchId.size === 0) return series;
+  const trailers = new Map([...series.trailers].map(([id, list]) => [id, [...list]]));
+  for (const patch of series.patches.values()) {
+    const old = patch.patchId ? byPatchId.get(patch.patchId) : undefined;
+    if (!old) continue;
+    // The earlier version's trailers come first, as they were given first.
+    const merged = new Map<string, Trailer[]>([[patch.messageId, [...old]]]);
+    addTrailers(merged, patch.messageId, trailers.get(patch.messageId) ?? []);
+    trailers.set(patch.messageId, merged.get(patch.messageId) ?? []);
+  }
+  return { ...series, trailers };
+}
+
+export function addTrailers(out: Map<string, Trailer[]>, id: string, given: readonly Trailer[]): void {
+  const list = out.get(id) ?? [];
+  for (const t of given) if (!list.some((x) => x.value === t.value && x.key === t.key)) list.push(t);
+  out.set(id, list);
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { findDiff, findPullRequest, findTrailers } from '../../src/mail/body.ts';
+
+const values = (text: string) => findTrailers(text).map((t) => `${t.key}: ${t.value}`);
+
+describe('trailers, as b4 reads them', () => {
+  it('reads a trailer indented by a few spaces, but not one in a pasted log or a quote', () => {
+    expect(
+      values(
+        ' Reviewed-by: A <a@x>\n   Acked-by: B <b@x>\n    Tested-by: Log <l@x>\n\tTested-by: T <t@x>\n> Acked-by: Q <q@x>\n',
+      ),
+    ).toEqual(['Reviewed-by: A <a@x>', 'Acked-by: B <b@x>']);
+  });
+
+  it('joins a trailer wrapped before its address, and a Fixes: whose subject goes on', () => {
+    expect(
+      values(
+        'Reviewed-by: Maximiliane Mustermann\n<max@x>\nFixes: 0123456789ab ("hello: a subject that\n is long")\nAcked-by: A <a@x>\nnot part of it\n',
+      ),
+    ).toEqual([
+      'Reviewed-by: Maximiliane Mustermann <max@x>',
+      'Fixes: 0123456789ab ("hello: a subject that is long")',
+      'Acked-by: A <a@x>',
+    ]);
+  });
+
+  it('drops mailer junk, bracketed notes and # comments from the value', () => {
+    expect(
+      values(
+        'Reviewed-by: Rita <rita@x<mailto:rita@x>>\nAcked-by: Tom <tom@x> [tom: fixed a typo]\nCc: stable@x # 6.1+\nLink: https://lore.example/r/1#m2\n',
+      ),
+    ).toEqual([
+      'Reviewed-by: Rita <rita@x>',
+      'Acked-by: Tom <tom@x>',
+      'Cc: stable@x',
+      'Link: https://lore.example/r/1#m2',
+    ]);
+    expect(findTrailers('Reviewed-by: Rita <rita@x<mailto:rita@x>>\n')[0]?.address).toBe('rita@x');
+  });
+});
+
+describe('what a body carries', () => {
+  it('takes a git diff with combined @@@ hunks for a patch', () => {
+    const diff = 'diff --cc a.c\nindex 1,2..3\n@@@ -1,1 -1,1 +1,1 @@@\n- a\n -b\n++c\n';
+    expect(findDiff(`merge fix\n---\n${diff}`)).toBeNull();
+    expect(findDiff(`merge fix\n---\ndiff --git a/a.c b/a.c\n${diff}`)).not.toBeNull();
+    expect(findDiff('text\n--- a/x\n+++ b/x\n@@@ -1 -1 +1 @@@\n')).not.toBeNull();
+  });
+
+  it('reads pull requests from scp-like addresses and local paths', () => {
+    const pull = (at: string) =>
+      findPullRequest(
+        `The following changes since commit 1:\n\nare available in the Git repository at:\n\n  ${at} for-next\n\nfor you to fetch changes up to 2:\n`,
+      );
+    expect(pull('git@host.example:ann/hello.git')).toEqual({
+      url: 'git@host.example:ann/hello.git',
+      ref: 'for-next',
+    });
+    expect(pull('host.example:/srv/git/hello.git')?.url).toBe('host.example:/srv/git/hello.git');
+    expect(pull('/srv/git/hello.git')?.url).toBe('/srv/git/hello.git');
+    expect(pull('../hello')?.url).toBe('../hello');
+    expect(pull('ftp://host.example/hello.git')?.url).toBe('ftp://host.example/hello.git');
+    expect(pull('somewhere')).toBeNull();
+  });
+});
