@@ -73,6 +73,9 @@ export function findTrailers(text: string): Trailer[] {
 }
 
 function trailerLine(line: string): { key: string; value: string } | null {
+  // Most lines are prose or code: a key ends with a colon within its first few dozen characters.
+  const colon = line.indexOf(':');
+  if (colon < 2 || colon > 48) return null;
   const indent = INDENT.exec(line);
   if (!indent) return null;
   const m = TRAILER_KEY.exec(line.slice(indent[0].length).trimEnd());

@@ -207,6 +207,8 @@ function isScissors(line: string): boolean {
 /** The address of a patch's in-body From: line (git's author when the sender is not), or null
  * when the mail carries none or no patch. */
 export function inBodyAuthor(text: string): string | null {
+  // Only a From: (or a pasted format-patch mail) at the top of the body can name one.
+  if (!/^\s*(?:>?From[: ]|\[PATCH\])/i.test(text)) return null;
   const { email } = mailInfo({ from: '', subject: '', date: '', text });
   return email === '' ? null : email;
 }

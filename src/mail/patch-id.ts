@@ -8,20 +8,31 @@ export function patchId(diff: string): string {
   return createHash('sha256').update(normalizedDiff(diff)).digest('hex');
 }
 
-/** The lines of a diff that say what it changes, for patchId and the series fingerprint. */
+/** The lines of a diff that say what it changes, for patchId and the series fingerprint: white
+ * space runs folded to one space, trailing white space, blank lines and `index` lines gone,
+ * every hunk header reduced to `@@`. */
 export function normalizedDiff(diff: string): string {
   const out: string[] = [];
-  for (const raw of diff.split(/\r?\n/)) {
-    if (raw === '-- ') break; // git's signature ("-- \n2.47.1") ends the patch
-    const line = raw.replace(/\s+/g, ' ').trimEnd();
+  let start = 0;
+  while (start < diff.length) {
+    let end = diff.indexOf('\n', start);
+    if (end === -1) end = diff.length;
+    const raw = diff.slice(start, end);
+    start = end + 1;
+    if (raw === '-- ' || raw === '-- \r') break; // git's signature ("-- \n2.47.1") ends the patch
+    const first = raw.charCodeAt(0);
+    // A line starting with another ASCII character is prose or git's noise, never kept: skip the
+    // folding (a non-ASCII one may be white space, such as a no-break space).
+    if (first < 128 && !KEPT_FIRST.has(first)) continue;
+    const line = /\s\s|[^\S ]|\s$/.test(raw) ? raw.replace(/\s+/g, ' ').trimEnd() : raw;
     if (line.startsWith('index ') || line === '') continue;
     if (line.startsWith('@@')) out.push('@@');
-    else if (
-      /^(diff |[-+ ]|rename |new file|deleted file|similarity |copy |old mode|new mode|Binary|GIT binary)/.test(
-        line,
-      )
-    )
-      out.push(line);
+    else if (KEPT.test(line)) out.push(line);
   }
   return out.join('\n');
 }
+
+const KEPT =
+  /^(diff |[-+ ]|rename |new file|deleted file|similarity |copy |old mode|new mode|Binary|GIT binary)/;
+/** First characters of the lines KEPT can take (white space folds to a space). */
+const KEPT_FIRST = new Set([...'dr nscoBG-+@\t\v\f\r'].map((c) => c.charCodeAt(0)));

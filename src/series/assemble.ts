@@ -3,7 +3,7 @@ import { asPartialReroll } from './reroll.ts';
 import type { SenderLinks } from './sender.ts';
 import type { Series, SeriesMail as Mail } from './series.ts';
 import { carryTrailers, collectTrailers } from './trailers.ts';
-import { earlierVersion } from './versions.ts';
+import { earlierVersion, type VersionCandidate } from './versions.ts';
 
 /** Parts sent without threading join a series by the same sender only within this time. */
 const UNTHREADED_WINDOW_MS = 24 * 3600 * 1000;
@@ -25,9 +25,10 @@ export function assembleSeries(mails: readonly Mail[], options: AssembleOptions 
   const replies = assignReplies(mails, groups, threadOf);
   const built = groups.map((members) => build(members, replies.get(members) ?? [], threadOf));
   const series = built.map((s) => asPartialReroll(s, built, byId, threadOf, options.links) ?? s);
+  const candidates = series.map(candidateOf);
   const linked = series.map((s) => {
     if (s.supersedes) return s;
-    const link = findSuperseded(s, series, options.links);
+    const link = findSuperseded(s, candidates, options.links);
     return { ...s, supersedes: link.supersedes, refused: link.refused };
   });
   const byIdOfSeries = new Map(linked.map((s) => [s.id, s]));
@@ -219,7 +220,11 @@ function threadIds(mail: Mail, byId: ReadonlyMap<string, Mail>): string[] {
 }
 
 /** The series this one replaces among those of the same batch (series/versions.ts has the rule). */
-function findSuperseded(series: Series, all: readonly Series[], links: SenderLinks | undefined) {
+function findSuperseded(
+  series: Series,
+  candidates: readonly VersionCandidate[],
+  links: SenderLinks | undefined,
+) {
   const own = [series.cover, ...series.patches.values(), ...series.replies].filter((m) => m !== null);
   const heads = [series.cover, ...series.patches.values()].filter((m) => m !== null);
   return earlierVersion(
@@ -235,16 +240,20 @@ function findSuperseded(series: Series, all: readonly Series[], links: SenderLin
       // its fingerprint when applied, so it does not replace the first sending here.
       resend: false,
     },
-    all.map((s) => ({
-      id: s.id,
-      version: s.version,
-      sender: { ...s.sender, author: s.author },
-      title: s.title,
-      changeId: s.changeId,
-      messageIds: [s.cover, ...s.patches.values(), ...s.extras, ...s.replaced]
-        .filter((m) => m !== null)
-        .map((m) => m.messageId),
-    })),
+    candidates,
     links,
   );
+}
+
+function candidateOf(s: Series): VersionCandidate {
+  return {
+    id: s.id,
+    version: s.version,
+    sender: { ...s.sender, author: s.author },
+    title: s.title,
+    changeId: s.changeId,
+    messageIds: [s.cover, ...s.patches.values(), ...s.extras, ...s.replaced]
+      .filter((m) => m !== null)
+      .map((m) => m.messageId),
+  };
 }
