@@ -84,8 +84,14 @@ describe.skipIf(!available)('exactly once, whatever kills the process', () => {
       const rows = db.prepare('SELECT message_id, state FROM mails').all();
       expect(rows).toHaveLength(mails.length);
       expect(rows.filter((r) => r.state !== 'final')).toEqual([]);
-      const applied = db.prepare(`SELECT count(*) AS n FROM applications WHERE state = 'applied'`).get();
-      expect(applied?.n).toBe(13);
+      // Listed, not counted, so that a failure shows which series was applied twice.
+      const applied = db
+        .prepare(
+          `SELECT s.title, a.series_id AS id FROM applications a JOIN series s ON s.id = a.series_id WHERE a.state = 'applied' ORDER BY s.title, a.rowid`,
+        )
+        .all()
+        .map((r) => `${String(r.title)} <${String(r.id)}>`);
+      expect(applied).toHaveLength(13);
       expect(db.prepare('SELECT count(*) AS n FROM pushes').get()?.n).toBe(0);
     } finally {
       db.close();
