@@ -377,7 +377,9 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   io.out(`${doc.mails.length} mail(s): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
   io.out(`${doc.series.length} series, ${doc.series.filter((s) => s.complete).length} complete`);
   for (const s of doc.series) {
-    const where = s.repo ? `${s.repo}${s.branch ? `/${s.branch}` : ''}` : '(no repo)';
+    const where = s.repo
+      ? `${s.repo}${s.branch ? `/${s.branch}` : ''}${s.routedBy ? ` (by ${s.routedBy})` : ''}`
+      : '(no repo)';
     io.out(
       `  v${s.version} ${s.patches.length}/${s.total}${s.complete ? '' : ' INCOMPLETE'} ${where} <${s.id}>`,
     );

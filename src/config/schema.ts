@@ -111,6 +111,10 @@ const project = z.strictObject({
       error: (iss) => `${JSON.stringify(iss.input)} is not a repository path such as "group/name"`,
     })
     .optional(),
+  /** Mailing lists that carry this project alone: List-Id values (`qemu-devel.nongnu.org`) or list
+   * addresses, matched against List-Id, then To/Cc. Mail on such a list needs no repo tag
+   * (patchwork maps mail to projects by List-Id the same way). */
+  lists: z.array(z.string().min(1)).default([]),
 });
 
 const forge = z.discriminatedUnion('type', [

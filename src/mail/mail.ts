@@ -26,6 +26,10 @@ export interface Mail {
   /** A patch's in-body From: address (git's author when the sender is not), else null. */
   readonly author: string | null;
   readonly subject: string;
+  /** The List-Id header's id (inside its angle brackets), or null. */
+  readonly listId: string | null;
+  /** The To and Cc fields as written (for finding a list's address in them); '' without them. */
+  readonly recipients: string;
   readonly date: Date | null;
   readonly tag: SubjectTag;
   readonly kind: MailKind;

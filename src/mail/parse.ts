@@ -89,6 +89,10 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     from: { name: detachedCopy(from.name), address: detachedCopy(from.address) },
     author: diff === null ? null : nullableOwn(inBodyAuthor(text)),
     subject,
+    listId: listIdOf(headerText(headers, 'list-id')),
+    recipients: detachedCopy(
+      [...(headers.fields.get('to') ?? []), ...(headers.fields.get('cc') ?? [])].join(', '),
+    ),
     date: headerDate(headers),
     tag,
     kind: classify(tag, diff, pull !== null, inReplyTo !== undefined || references.length > 0),
@@ -117,6 +121,13 @@ function classify(tag: SubjectTag, diff: string | null, isPull: boolean, threade
   if (tag.part === 0 && tag.total !== null && tag.total > 0) return 'cover';
   if (diff) return 'patch';
   return threaded ? 'reply' : 'other';
+}
+
+/** The id of a List-Id value (`QEMU devel <qemu-devel.nongnu.org>` → `qemu-devel.nongnu.org`). */
+function listIdOf(value: string | null): string | null {
+  if (!value) return null;
+  const id = /<([^<>\s]+)>/.exec(value)?.[1] ?? value.trim();
+  return id === '' ? null : detachedCopy(id);
 }
 
 /** Some real mails have no Message-ID; a stable one derived from the bytes keeps them addressable. */

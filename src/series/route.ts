@@ -1,20 +1,53 @@
 import type { SubjectTag } from '../mail/subject.ts';
 
-/** What routing needs to know of the configuration: projects and the branches each accepts. */
+/** What routing needs to know of the configuration: projects, the branches each accepts, and the
+ * lists that carry it alone. */
 export interface RoutingTable {
-  readonly projects: Readonly<Record<string, { readonly branches: readonly string[] }>>;
+  readonly projects: Readonly<
+    Record<string, { readonly branches: readonly string[]; readonly lists?: readonly string[] }>
+  >;
   /** A configured grammar tried before the default one (named groups repo, branch). */
   readonly pattern?: RegExp;
 }
 
 export type RouteResult =
-  | { readonly ok: true; readonly repo: string; readonly branch: string; readonly defaulted: boolean }
+  | {
+      readonly ok: true;
+      readonly repo: string;
+      readonly branch: string;
+      readonly defaulted: boolean;
+      /** What chose the project: the subject's tag, or the list the mail came by. */
+      readonly via: 'tag' | 'list';
+    }
   | { readonly ok: false; readonly reason: string };
 
-/** subject tag → (repo, branch), checked against the table; unknown names are explained, never guessed. */
-export function routeTag(tag: SubjectTag, subject: string, table: RoutingTable): RouteResult {
+/** Where a mail was sent: its List-Id and its To and Cc fields. */
+export interface Addressing {
+  /** The List-Id header's id (`qemu-devel.nongnu.org`), or null. */
+  readonly listId: string | null;
+  /** The To and Cc fields as written, for finding list addresses in them. */
+  readonly recipients: string;
+}
+
+/**
+ * subject tag (and the list the mail came by) → (repo, branch), checked against the table; unknown
+ * names are explained, never guessed. A tag naming a configured repository wins and is checked.
+ * Otherwise a project claims the mail by its list (`lists`: List-Id values or list addresses,
+ * matched against List-Id, then To/Cc, as patchwork maps mail to projects by List-Id): the series
+ * goes to the branch a prefix word names exactly (`[PATCH for-9.0]`), else the project's first
+ * branch; other prefix words stay prefixes.
+ */
+export function routeTag(
+  tag: SubjectTag,
+  subject: string,
+  table: RoutingTable,
+  addressing?: Addressing,
+): RouteResult {
   const named = table.pattern?.exec(subject)?.groups;
   const claim = named?.repo ? { repo: named.repo, branch: named.branch ?? null } : claimFromWords(tag, table);
+  const listed =
+    addressing && !(claim && claim.repo in table.projects) ? projectOfList(addressing, table) : null;
+  if (listed !== null) return routeOnList(listed, tag, table);
   if (!claim) {
     return {
       ok: false,
@@ -28,7 +61,7 @@ export function routeTag(tag: SubjectTag, subject: string, table: RoutingTable):
   if (claim.branch === null) {
     const first = project.branches[0];
     if (first === undefined) return { ok: false, reason: `repository "${claim.repo}" accepts no branch` };
-    return { ok: true, repo: claim.repo, branch: first, defaulted: true };
+    return { ok: true, repo: claim.repo, branch: first, defaulted: true, via: 'tag' };
   }
   if (!project.branches.includes(claim.branch)) {
     return {
@@ -36,7 +69,51 @@ export function routeTag(tag: SubjectTag, subject: string, table: RoutingTable):
       reason: `branch "${claim.branch}" is not accepted for ${claim.repo} (accepted: ${project.branches.join(', ')})`,
     };
   }
-  return { ok: true, repo: claim.repo, branch: claim.branch, defaulted: false };
+  return { ok: true, repo: claim.repo, branch: claim.branch, defaulted: false, via: 'tag' };
+}
+
+/** The project whose list the mail came by: its List-Id first, then the list address found
+ * earliest in To/Cc; null when no project claims it. */
+export function projectOfList(addressing: Addressing, table: RoutingTable): string | null {
+  const projects = Object.entries(table.projects).filter(([, p]) => (p.lists ?? []).length > 0);
+  if (projects.length === 0) return null;
+  const id = addressing.listId?.toLowerCase();
+  if (id) {
+    const byId = projects.find(([, p]) => (p.lists ?? []).some((l) => l.toLowerCase() === id));
+    if (byId) return byId[0];
+  }
+  const recipients = addressing.recipients.toLowerCase();
+  let best: { project: string; at: number } | null = null;
+  for (const [name, p] of projects) {
+    for (const list of p.lists ?? []) {
+      if (!list.includes('@')) continue;
+      const at = addressAt(recipients, list.toLowerCase());
+      if (at !== -1 && (best === null || at < best.at)) best = { project: name, at };
+    }
+  }
+  return best?.project ?? null;
+}
+
+/** Where `address` stands in a To/Cc text as a whole address, or -1. */
+function addressAt(text: string, address: string): number {
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(address, from);
+    if (at === -1) return -1;
+    const before = text[at - 1];
+    const after = text[at + address.length];
+    if ((before === undefined || /[\s<,:;"]/.test(before)) && (after === undefined || /[\s>,;"]/.test(after)))
+      return at;
+    from = at + 1;
+  }
+}
+
+function routeOnList(repo: string, tag: SubjectTag, table: RoutingTable): RouteResult {
+  const branches = table.projects[repo]?.branches ?? [];
+  const hinted = [...tag.before, ...tag.after].find((w) => branches.includes(w));
+  const branch = hinted ?? branches[0];
+  if (branch === undefined) return { ok: false, reason: `repository "${repo}" accepts no branch` };
+  return { ok: true, repo, branch, defaulted: hinted === undefined, via: 'list' };
 }
 
 interface Claim {

@@ -27,6 +27,8 @@ function mail(
     references: opts.refs ?? (opts.inReplyTo ? [opts.inReplyTo] : []),
     from: { name: opts.name ?? '', address: opts.from ?? 'ada@x' },
     subject,
+    listId: null,
+    recipients: '',
     date: opts.date ? new Date(opts.date) : null,
     tag,
     kind,

@@ -30,6 +30,8 @@ function mail(id: string, subject: string, o: Opts = {}): Mail {
     from: { name: o.name ?? '', address: o.from ?? 'ann@x' },
     author: o.author ?? null,
     subject,
+    listId: null,
+    recipients: '',
     date: null,
     tag,
     kind,

@@ -24,7 +24,13 @@ describe('routing', () => {
   });
 
   it('uses the first accepted branch when the tag names only the repo, and says so', () => {
-    expect(route('[PATCH qemu] x')).toEqual({ ok: true, repo: 'qemu', branch: 'master', defaulted: true });
+    expect(route('[PATCH qemu] x')).toEqual({
+      ok: true,
+      repo: 'qemu',
+      branch: 'master',
+      defaulted: true,
+      via: 'tag',
+    });
   });
 
   it('names an unknown repository', () => {
@@ -61,6 +67,62 @@ describe('routing', () => {
       ok: true,
       repo: 'qemu',
       branch: 'stable-2.5',
+    });
+  });
+});
+
+describe('routing by list', () => {
+  const table: RoutingTable = {
+    projects: {
+      qemu: {
+        branches: ['master', 'for-9.0', 'stable-8.2'],
+        lists: ['qemu-devel.nongnu.org', 'qemu-devel@nongnu.org'],
+      },
+      libvirt: { branches: ['master'], lists: ['devel@lists.libvirt.org'] },
+      kimchi: { branches: ['master'] },
+    },
+  };
+  const on = (subject: string, addressing: { listId?: string; recipients?: string }) =>
+    routeTag(parseSubject(subject), subject, table, {
+      listId: addressing.listId ?? null,
+      recipients: addressing.recipients ?? '',
+    });
+
+  it('routes an untagged series on a list that carries one project to its first branch', () => {
+    expect(on('[PATCH v2 3/7] vl: fix it', { listId: 'qemu-devel.nongnu.org' })).toEqual({
+      ok: true,
+      repo: 'qemu',
+      branch: 'master',
+      defaulted: true,
+      via: 'list',
+    });
+    expect(on('[PATCH] x', { recipients: 'Ann <ann@x>, "libvirt" <devel@lists.libvirt.org>' })).toMatchObject(
+      {
+        repo: 'libvirt',
+        via: 'list',
+      },
+    );
+  });
+
+  it('takes a prefix word naming a configured branch exactly; others stay prefixes', () => {
+    const id = { listId: 'qemu-devel.nongnu.org' };
+    expect(on('[PATCH for-9.0] x', id)).toMatchObject({ repo: 'qemu', branch: 'for-9.0', via: 'list' });
+    expect(on('[PATCH stable-8.2 v2 1/3] x', id)).toMatchObject({ branch: 'stable-8.2', defaulted: false });
+    expect(on('[PATCH for-9.1 v2 1/3] x', id)).toMatchObject({ branch: 'master', defaulted: true });
+  });
+
+  it('lets a tag naming a configured repository win, and checks it', () => {
+    const id = { listId: 'qemu-devel.nongnu.org' };
+    expect(on('[PATCH kimchi] x', id)).toMatchObject({ repo: 'kimchi', via: 'tag' });
+    expect(on('[PATCH kimchi/nope] x', id)).toMatchObject({ ok: false });
+  });
+
+  it('matches List-Id before To/Cc, and a whole address only', () => {
+    expect(
+      on('[PATCH] x', { listId: 'qemu-devel.nongnu.org', recipients: 'devel@lists.libvirt.org' }),
+    ).toMatchObject({ repo: 'qemu' });
+    expect(on('[PATCH] x', { recipients: 'not-devel@lists.libvirt.org.example' })).toMatchObject({
+      ok: false,
     });
   });
 });

@@ -113,7 +113,9 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     if (!head) continue;
     const tooBig = seriesOverLimit(deps.config.limits, series);
     const route =
-      tooBig === null ? routeTag(head.tag, head.subject, table) : { ok: false as const, reason: tooBig };
+      tooBig === null
+        ? routeTag(head.tag, head.subject, table, byId.get(head.messageId))
+        : { ok: false as const, reason: tooBig };
     if (!route.ok) {
       finalMails(store, members, 'rejected', route.reason);
       queueRejection(store.work, head, route.reason);

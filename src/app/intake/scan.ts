@@ -1,5 +1,5 @@
 import type { MailSource } from '../../ports/mail-source.ts';
-import { formatAddress } from '../../mail/mail.ts';
+import { formatAddress, type Mail } from '../../mail/mail.ts';
 import { parseMail } from '../../mail/parse.ts';
 import { assembleSeries } from '../../series/assemble.ts';
 import { claimedTarget, routeTag, type RoutingTable } from '../../series/route.ts';
@@ -28,12 +28,16 @@ export interface ScannedMail {
   error: string | null;
   /** With a configuration: why its tag does not route; null when it does or was not checked. */
   routeError?: string | null;
+  /** With a configuration: what chose the route, the subject's tag or the list the mail came by. */
+  routedBy?: 'tag' | 'list' | null;
 }
 
 export interface ScannedSeries {
   id: string;
   repo: string | null;
   branch: string | null;
+  /** With a configuration: what chose the route (its head's tag, or the list it came by). */
+  routedBy?: 'tag' | 'list' | null;
   version: number;
   total: number;
   complete: boolean;
@@ -91,7 +95,7 @@ export async function scan(
           pullRef: mail.pull?.ref ?? null,
           error: null,
         });
-        const { text: _text, diff: _diff, ...headers } = mail;
+        const { text: _text, diff: _diff, recipients: _recipients, ...headers } = mail;
         kept.push(headers);
       } catch (err) {
         mails.push({
@@ -122,6 +126,7 @@ export async function scan(
       id: s.id,
       repo: head?.repo ?? null,
       branch: head?.branch ?? null,
+      ...(table ? { routedBy: head?.routedBy ?? null } : {}),
       version: s.version,
       total: s.total,
       complete: s.complete,
@@ -141,11 +146,11 @@ export async function scan(
   return { mails, series };
 }
 
-function targetOf(mail: SeriesMail, table: RoutingTable | null) {
+function targetOf(mail: Mail, table: RoutingTable | null) {
   if (!table) return claimedTarget(mail.tag);
-  if (!mail.tag.patchLike) return { repo: null, branch: null, routeError: null };
-  const route = routeTag(mail.tag, mail.subject, table);
+  if (!mail.tag.patchLike) return { repo: null, branch: null, routeError: null, routedBy: null };
+  const route = routeTag(mail.tag, mail.subject, table, mail);
   return route.ok
-    ? { repo: route.repo, branch: route.branch, routeError: null }
-    : { repo: null, branch: null, routeError: route.reason };
+    ? { repo: route.repo, branch: route.branch, routeError: null, routedBy: route.via }
+    : { repo: null, branch: null, routeError: route.reason, routedBy: null };
 }
