@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import libmime from 'libmime';
+import { decodeEncodedWords } from './encoded-words.ts';
 import addressparser from 'nodemailer/lib/addressparser';
 
 /** The header block of a raw message, decoded once, by lower-cased field name. A field seen twice
@@ -29,15 +29,18 @@ export function readHeaders(raw: Buffer): Headers {
   return { fields, bodyStart };
 }
 
-/** The first value of a field, with RFC 2047 encoded words decoded. */
+/** The first value of a field, with RFC 2047 encoded words decoded as git mailinfo decodes them
+ * (encoded-words.ts) and runs of white space folded to one space. Only ASCII white space is white
+ * space, as in git: a no-break space, an ideographic space or a form feed stays as it is. */
 export function headerText(headers: Headers, name: string): string | null {
   const value = headers.fields.get(name)?.[0];
   if (value === undefined) return null;
-  try {
-    return libmime.decodeWords(value).replace(/\s+/g, ' ').trim();
-  } catch {
-    return value;
-  }
+  return asciiTrim(decodeEncodedWords(value).replace(/[ \t\r\n]+/g, ' '));
+}
+
+/** A string without ASCII white space (git's isspace: space, tab, CR, LF) at either end. */
+export function asciiTrim(s: string): string {
+  return s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
 }
 
 /** Message-IDs in a field (without angle brackets), in order; bare ids are accepted too. */
@@ -54,15 +57,10 @@ export function messageIds(headers: Headers, name: string): string[] {
 export function firstAddress(headers: Headers, name: string): { name: string; address: string } {
   const value = headers.fields.get(name)?.[0] ?? '';
   const [first] = addressparser(value, { flatten: true });
-  let display = first?.name ?? '';
-  try {
-    display = libmime.decodeWords(display);
-  } catch {
-    // an undecodable name is kept as written
-  }
+  const display = decodeEncodedWords(first?.name ?? '');
   // A name is one line (as git's mailinfo makes it): an encoded word can carry CR or LF. The
   // address as written; compared without case where it matters (series/sender.ts).
-  return { name: display.replace(/[\r\n]+/g, ' ').trim(), address: (first?.address ?? '').trim() };
+  return { name: asciiTrim(display.replace(/[\r\n]+/g, ' ')), address: (first?.address ?? '').trim() };
 }
 
 export function headerDate(headers: Headers): Date | null {

@@ -1,4 +1,5 @@
 import { isFormatPatchFromLine } from './format-patch.ts';
+import { asciiTrim } from './headers.ts';
 
 /** What `git mailinfo` takes from a patch mail: the author, the subject and the commit message,
  * following git's rules (in-body From:/Subject:/Date: headers, subject clean-up, scissors), so that
@@ -81,7 +82,7 @@ export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): Mail
         start++;
         while (start < lines.length && /^[ \t]/.test(lines[start] ?? ''))
           value += ` ${(lines[start++] ?? '').trim()}`;
-        inBody[(m[1] ?? '').toLowerCase() as 'from' | 'subject' | 'date'] = value.trim();
+        inBody[(m[1] ?? '').toLowerCase() as 'from' | 'subject' | 'date'] = asciiTrim(value);
         taken = true;
       }
       if (taken) while (start < lines.length && (lines[start] ?? '').trim() === '') start++;
@@ -104,13 +105,14 @@ export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): Mail
 /** git's reading of a From value: the address is the token with '@' (in angle brackets or not);
  * what is left is the name, unquoted, or un-parenthesised when it is only a comment. */
 export function splitFrom(from: string): { name: string; email: string } {
-  const value = from.replace(/\s+/g, ' ').trim();
+  // git's cleanup_space: only ASCII white space folds (a no-break space is part of a name).
+  const value = asciiTrim(from.replace(/[ \t\r\n]+/g, ' '));
   const found = /<([^<>]*@[^<>]*)>/.exec(value) ?? /[^\s()<>"]+@[^\s()<>"]+/.exec(value);
   if (!found) return { name: '', email: '' };
   const email = (found[1] ?? found[0]).trim();
   const rest = value.slice(0, found.index) + value.slice(found.index + found[0].length);
-  let name = unquotePairs(rest.replace(/\s+/g, ' ').trim()).trim();
-  if (/^\([^()]*\)$/.test(name)) name = name.slice(1, -1).trim();
+  let name = asciiTrim(unquotePairs(asciiTrim(rest.replace(/[ \t\r\n]+/g, ' '))));
+  if (/^\([^()]*\)$/.test(name)) name = asciiTrim(name.slice(1, -1));
   return { name: name || email, email };
 }
 
@@ -150,18 +152,33 @@ function unquotePairs(value: string): string {
   return out;
 }
 
-/** git's subject clean-up: leading "Re:"s and bracketed tags go, white space is folded. (subject.ts's
- * cleanSubject keeps non-PATCH tags, as patchwork names patches; this is what a commit title gets.) */
+/** git's subject clean-up (mailinfo.c cleanup_subject, then cleanup_space): from the start, drop
+ * white space, colons, "Re:" and bracketed tags, one at a time, until something else comes; then
+ * fold runs of white space. Only ASCII white space is white space. (subject.ts's cleanSubject keeps
+ * non-PATCH tags, as patchwork names patches; this is what a commit title gets.) */
 function gitSubject(subject: string): string {
-  let s = subject.replace(/\s+/g, ' ').trim();
+  let s = subject;
+  let at = 0;
   for (;;) {
-    const before = s;
-    s = s
-      .replace(/^re:\s*/i, '')
-      .replace(/^\[[^\]]*\]\s*/, '')
-      .trim();
-    if (s === before) return s;
+    const c = s[at];
+    if (c === ' ' || c === '\t' || c === ':' || c === '\n' || c === '\r') {
+      // git removes space, tab and colon here; CR and LF cannot be left in an unfolded header.
+      s = s.slice(0, at) + s.slice(at + 1);
+      continue;
+    }
+    if ((c === 'r' || c === 'R') && s.length > at + 3 && /[eE]/.test(s[at + 1] ?? '') && s[at + 2] === ':') {
+      s = s.slice(0, at) + s.slice(at + 3);
+      continue;
+    }
+    if (c === '[') {
+      const close = s.indexOf(']', at);
+      if (close === -1) break;
+      s = s.slice(0, at) + s.slice(close + 1);
+      continue;
+    }
+    break;
   }
+  return asciiTrim(s).replace(/[ \t\r\n]+/g, ' ');
 }
 
 /** git's test for a scissors line ("-- >8 --", "- - >8 - - cut here - - >8 - -"): a scissors
