@@ -157,23 +157,23 @@ function unquotePairs(value: string): string {
  * fold runs of white space. Only ASCII white space is white space. (subject.ts's cleanSubject keeps
  * non-PATCH tags, as patchwork names patches; this is what a commit title gets.) */
 function gitSubject(subject: string): string {
+  // git walks from the start and removes what it recognises there, so the start is all it looks at.
   let s = subject;
-  let at = 0;
   for (;;) {
-    const c = s[at];
+    const c = s[0];
     if (c === ' ' || c === '\t' || c === ':' || c === '\n' || c === '\r') {
       // git removes space, tab and colon here; CR and LF cannot be left in an unfolded header.
-      s = s.slice(0, at) + s.slice(at + 1);
+      s = s.slice(1);
       continue;
     }
-    if ((c === 'r' || c === 'R') && s.length > at + 3 && /[eE]/.test(s[at + 1] ?? '') && s[at + 2] === ':') {
-      s = s.slice(0, at) + s.slice(at + 3);
+    if ((c === 'r' || c === 'R') && s.length > 3 && /[eE]/.test(s[1] ?? '') && s[2] === ':') {
+      s = s.slice(3);
       continue;
     }
     if (c === '[') {
-      const close = s.indexOf(']', at);
+      const close = s.indexOf(']');
       if (close === -1) break;
-      s = s.slice(0, at) + s.slice(close + 1);
+      s = s.slice(close + 1);
       continue;
     }
     break;
