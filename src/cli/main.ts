@@ -361,22 +361,33 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   if (missing) throw new UsageError(`scan: ${missing}: no such file or directory`);
   // scan needs neither the database nor any adapter: load only its own modules, so a big archive
   // is read with none of the forge and IMAP clients in memory.
-  const [{ scanFiles }, { routingTable }] = await Promise.all([
+  const [{ scanFilesStreaming: scanFiles }, { routingTable }] = await Promise.all([
     import('../runtime/scan.ts'),
     import('../app/series/routing.ts'),
   ]);
   const table = values.config ? routingTable(config(values.config, io, { paths: false })) : null;
-  const doc = await scanFiles(positionals, table);
   if (values.json) {
-    io.out(JSON.stringify(doc, null, 1));
+    // One mail or series per line, each written as soon as it is known: the document is never
+    // held whole, so its size does not weigh on a big archive's scan.
+    const list = jsonList(io);
+    io.out('{"mails": [');
+    const series = await scanFiles(positionals, table, (mail) => list.add(mail));
+    list.end();
+    io.out('], "series": [');
+    for (const s of series) list.add(s);
+    list.end();
+    io.out(']}');
     return 0;
   }
   const kinds = new Map<string, number>();
-  for (const m of doc.mails)
+  let mails = 0;
+  const series = await scanFiles(positionals, table, (m) => {
+    mails++;
     kinds.set(m.kind ?? 'quarantined', (kinds.get(m.kind ?? 'quarantined') ?? 0) + 1);
-  io.out(`${doc.mails.length} mail(s): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
-  io.out(`${doc.series.length} series, ${doc.series.filter((s) => s.complete).length} complete`);
-  for (const s of doc.series) {
+  });
+  io.out(`${mails} mail(s): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  io.out(`${series.length} series, ${series.filter((s) => s.complete).length} complete`);
+  for (const s of series) {
     const where = s.repo
       ? `${s.repo}${s.branch ? `/${s.branch}` : ''}${s.routedBy ? ` (by ${s.routedBy})` : ''}`
       : '(no repo)';
@@ -385,4 +396,19 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
     );
   }
   return 0;
+}
+
+/** The items of a JSON array, one per line, each but the last followed by a comma. */
+function jsonList(io: Io): { add: (item: unknown) => void; end: () => void } {
+  let held: string | null = null;
+  return {
+    add(item) {
+      if (held !== null) io.out(`${held},`);
+      held = ` ${JSON.stringify(item)}`;
+    },
+    end() {
+      if (held !== null) io.out(held);
+      held = null;
+    },
+  };
 }

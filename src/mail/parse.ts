@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { simpleParser } from 'mailparser';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import {
   commitMessage,
@@ -58,6 +57,8 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     if (plain !== null) {
       text = plain;
     } else {
+      // Loaded only for the few mails that need it: most list mail is plain text.
+      const { simpleParser } = await import('mailparser');
       const parsed = await simpleParser(raw, {
         skipHtmlToText: true,
         skipTextToHtml: true,

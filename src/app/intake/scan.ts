@@ -61,24 +61,39 @@ export interface ScanDocument {
   series: ScannedSeries[];
 }
 
-/** Reads mailboxes and describes every mail and series in them; nothing is recorded or applied.
- * Mails are parsed one at a time and only their headers are kept, so archives of any size fit. */
+/** Reads mailboxes and describes every mail and series in them; nothing is recorded or applied. */
 export async function scan(
   paths: readonly string[],
   table: RoutingTable | null,
   open: (path: string) => MailSource,
 ): Promise<ScanDocument> {
   const mails: ScannedMail[] = [];
+  const series = await scanStreaming(paths, table, open, (m) => mails.push(m));
+  return { mails, series };
+}
+
+/** scan, handing each mail's description to `emit` as soon as it is read, and returning the
+ * series once every mail is read. Mails are parsed one at a time; of each, only what assembly
+ * needs is kept (no raw bytes, no body, no recipients), so archives of any size fit. */
+export async function scanStreaming(
+  paths: readonly string[],
+  table: RoutingTable | null,
+  open: (path: string) => MailSource,
+  emit: (mail: ScannedMail) => void,
+): Promise<ScannedSeries[]> {
   const kept: SeriesMail[] = [];
+  // The route of each mail that may head a series, for the series' own route.
+  const routes = new Map<string, Pick<ScannedMail, 'repo' | 'branch' | 'routedBy'>>();
   for (const path of paths) {
     const source = open(path);
     let index = 0;
     for await (const message of source.read(null)) {
       const row = { file: path, index: index++ };
+      let described: ScannedMail;
       try {
         const mail = await parseMail(message.raw);
         const target = targetOf(mail, table);
-        mails.push({
+        described = {
           ...row,
           messageId: mail.messageId,
           kind: mail.kind,
@@ -94,11 +109,18 @@ export async function scan(
           pullUrl: mail.pull?.url ?? null,
           pullRef: mail.pull?.ref ?? null,
           error: null,
-        });
+        };
+        if (mail.kind === 'patch' || mail.kind === 'cover' || mail.kind === 'other') {
+          const { repo, branch } = described;
+          routes.set(
+            mail.messageId,
+            'routedBy' in target ? { repo, branch, routedBy: target.routedBy } : { repo, branch },
+          );
+        }
         const { text: _text, diff: _diff, recipients: _recipients, ...headers } = mail;
         kept.push(headers);
       } catch (err) {
-        mails.push({
+        described = {
           ...row,
           messageId: null,
           kind: null,
@@ -115,13 +137,13 @@ export async function scan(
           pullUrl: null,
           pullRef: null,
           error: errorMessage(err),
-        });
+        };
       }
+      emit(described);
     }
   }
-  const byId = new Map(mails.filter((m) => m.messageId).map((m) => [m.messageId, m]));
-  const series = assembleSeries(kept).map((s): ScannedSeries => {
-    const head = byId.get(s.id);
+  return assembleSeries(kept).map((s): ScannedSeries => {
+    const head = routes.get(s.id);
     return {
       id: s.id,
       repo: head?.repo ?? null,
@@ -143,7 +165,6 @@ export async function scan(
       ),
     };
   });
-  return { mails, series };
 }
 
 function targetOf(mail: Mail, table: RoutingTable | null) {
