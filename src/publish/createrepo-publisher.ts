@@ -4,6 +4,7 @@ import { PatchferryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Publication, PublishRequest, Publisher } from '../ports/publisher.ts';
 import { updateRepodata } from './createrepo.ts';
+import { writeStatePages, writeTreePages } from './index-pages.ts';
 import {
   platformPath,
   repoFileName,
@@ -43,6 +44,9 @@ export interface CreaterepoPublisherOptions {
 /** States kept per platform directory: the live one and the one before (a reader that resolved the
  * link just before the switch finishes its reads there). */
 const STATES_KEPT = 2;
+
+/** The serial key of the index pages above the platform directories. */
+const TREE_PAGES = '\0tree-pages';
 
 /**
  * Publishes builds into growing yum repositories, one platform directory per project/branch/platform
@@ -118,9 +122,13 @@ export class CreaterepoPublisher implements Publisher {
       join(next, repoFileName(site)),
       repoFile({ baseUrl: this.#opts.baseUrl, site, signed: false }),
     );
+    const generated = (this.#opts.now?.() ?? new Date()).toISOString();
+    await writeStatePages({ stateDir: next, state: nextState, site, baseUrl: this.#opts.baseUrl, generated });
     req.signal?.throwIfAborted();
     await switchTo(served, next);
     await pruneStates(statesDir, next, STATES_KEPT);
+    // The pages above the platform list what other publications make too: one writer at a time.
+    await this.#serial.run(TREE_PAGES, () => writeTreePages(root, dirname(served), generated));
     const added = incoming.map((p) => p.path);
     const gone = removed.map((p) => p.path);
     this.#opts.log.info({ ...site, build: req.buildId, added, removed: gone }, 'repository published');

@@ -36,6 +36,11 @@ export async function serveDirectory(
         return;
       }
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      // Hidden names (the states, the manifests) are the publisher's own, as in examples/httpd.
+      if (path.split('/').some((segment) => segment.startsWith('.'))) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        return;
+      }
       const target = await realpath(join(realRoot, path)).catch(() => null);
       // Symlinks inside the root (the publisher's snapshots) are followed; escapes are not.
       if (target === null || (target !== realRoot && !target.startsWith(realRoot + sep))) {
@@ -46,6 +51,15 @@ export async function serveDirectory(
       if (info.isDirectory()) {
         if (!path.endsWith('/')) {
           res.writeHead(301, { location: `${path}/` }).end();
+          return;
+        }
+        // As httpd's DirectoryIndex: the publisher's index.html where there is one.
+        const index = join(target, 'index.html');
+        const indexInfo = await stat(index).catch(() => null);
+        if (indexInfo?.isFile()) {
+          res.writeHead(200, { 'content-type': TYPES['.html'] as string, 'content-length': indexInfo.size });
+          if (req.method === 'HEAD') res.end();
+          else createReadStream(index).pipe(res);
           return;
         }
         const names = (await readdir(target, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));

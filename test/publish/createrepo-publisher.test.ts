@@ -1,26 +1,18 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CreaterepoPublisher } from '../../src/publish/createrepo-publisher.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { rpmToolsAvailable } from '../helpers/rpm.ts';
 import { tinyRpms } from '../helpers/tiny-rpms.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { htmlErrors } from '../helpers/html.ts';
+import { primaryLocations } from '../helpers/repodata.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll } from 'vitest';
 
 const available = rpmToolsAvailable('publishing tests');
-
-/** The package file names a repository's primary metadata lists. */
-export function primaryLocations(repo: string): string[] {
-  const repomd = readFileSync(join(repo, 'repodata', 'repomd.xml'), 'utf8');
-  const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)?.[1];
-  if (!href) throw new Error(`no primary in ${repo}`);
-  const primary = gunzipSync(readFileSync(join(repo, href))).toString('utf8');
-  return [...primary.matchAll(/<location href="([^"]+)"/g)].map((m) => m[1] as string).sort();
-}
 
 type Build = { rpms: string[]; srpm: string };
 let builds: Record<string, Build>;
@@ -196,5 +188,47 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
         'utf8',
       ),
     ).toContain('[patchferry-nightly-greeter-stable_1.0-fc41]');
+  });
+
+  it('writes a valid index page on every level, with sizes, dates and the dnf lines', async () => {
+    const root = tempDir();
+    const p = new CreaterepoPublisher({
+      root,
+      baseUrl: 'http://127.0.0.1:8080/',
+      now: () => new Date('2026-11-29T21:30:00Z'),
+      log: silentLogger(),
+    });
+    await p.publish({ ...site, buildId: 7, rpms: all(builds.g1!) });
+    await p.publish({ ...site, channel: 'nightly', buildId: 8, rpms: all(builds.g1!) });
+    const pages = [
+      '',
+      'greeter',
+      'greeter/stable',
+      'greeter/stable/1.0',
+      'greeter/stable/1.0/fc41',
+      'greeter/stable/1.0/fc41/x86_64',
+      'greeter/stable/1.0/fc41/SRPMS',
+      'nightly',
+      'nightly/greeter/stable/1.0/fc41/x86_64',
+    ];
+    for (const page of pages) {
+      const html = readFileSync(join(root, page, 'index.html'), 'utf8');
+      expect(htmlErrors(html), page).toEqual([]);
+    }
+    const rootPage = readFileSync(join(root, 'index.html'), 'utf8');
+    expect(rootPage).toContain('<a href="greeter/">greeter/</a>');
+    expect(rootPage).toContain('<a href="nightly/">nightly/</a>');
+    expect(rootPage).not.toContain('.states');
+    const platform = readFileSync(join(root, 'greeter/stable/1.0/fc41/index.html'), 'utf8');
+    expect(platform).toContain(
+      'sudo dnf config-manager addrepo --from-repofile=http://127.0.0.1:8080/greeter/stable/1.0/fc41/greeter-stable-1.0-fc41.repo',
+    );
+    expect(platform).toContain('<a href="x86_64/">x86_64/</a>');
+    expect(platform).toContain('<a href="SRPMS/">SRPMS/</a>');
+    const arch = readFileSync(join(root, 'greeter/stable/1.0/fc41/x86_64/index.html'), 'utf8');
+    expect(arch).toMatch(
+      /<a href="greeter-1.0-1.noarch.rpm">greeter-1.0-1.noarch.rpm<\/a><\/td><td class="size">\d+\.\d KiB<\/td><td class="date"><time datetime="2026-11-29T21:30:00.000Z">2026-11-29 21:30 UTC<\/time><\/td><td>tiny greeter for tests \(build 7\)<\/td>/,
+    );
+    expect(arch).toContain('sudo dnf install greeter greeter-doc');
   });
 });
