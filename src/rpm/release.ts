@@ -24,6 +24,8 @@ export interface CommitFacts {
 export function snapshotRelease(specRelease: string, commit: CommitFacts): string {
   if (!/^[A-Za-z0-9._+~^]+$/.test(specRelease))
     throw new RangeError(`the spec's Release "${specRelease}" is not an RPM release without %{dist}`);
+  // A ref name in its place (stable-2.5) would put a dash in the NVR, which rpm splits on.
+  if (!/^[0-9a-f]{7,64}$/.test(commit.sha)) throw new RangeError(`"${commit.sha}" is not a commit id`);
   const d = new Date(commit.date);
   const ymd = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`;
   return `${specRelease}.${commit.count}.${ymd}git${commit.sha.slice(0, 7)}`;
