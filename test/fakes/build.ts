@@ -19,9 +19,31 @@ export class FakeBuilder implements Builder {
   infrastructureDown = false;
   /** While set, every build waits for it: a build that takes hours. */
   gate: Promise<void> | null = null;
+  /** While set, builds run elsewhere (as on Koji): start leaves them pending, and `check` answers
+   * pending this many more times before the build is done. */
+  pendingChecks: number | null = null;
+  /** The handles `check` was asked about. */
+  readonly checked: string[] = [];
 
   async start(request: BuildRequest): Promise<BuildProgress> {
     this.built.push(request);
+    if (this.pendingChecks !== null)
+      return {
+        pending: { handle: `task-${this.built.length}`, pollMs: 5000, taskId: 100 + this.built.length },
+      };
+    return this.#finish(request);
+  }
+
+  async check(handle: string, request: BuildRequest): Promise<BuildProgress> {
+    this.checked.push(handle);
+    if (this.pendingChecks !== null && this.pendingChecks > 0) {
+      this.pendingChecks--;
+      return { pending: { handle, pollMs: 5000, taskId: null } };
+    }
+    return this.#finish(request);
+  }
+
+  async #finish(request: BuildRequest): Promise<BuildProgress> {
     if (this.gate) await this.gate;
     const log = `${request.outDir}/build.log`;
     const { target } = request;
@@ -59,10 +81,6 @@ export class FakeBuilder implements Builder {
     return {
       done: { state: 'succeeded', arches, srpm: request.srpm.path, log, failure: null, taskId: null },
     };
-  }
-
-  check(): Promise<BuildProgress> {
-    return Promise.reject(new Error('the fake builder finishes in start'));
   }
 
   cancel(): Promise<void> {
