@@ -1,5 +1,5 @@
 import type { UnitKind } from '../ports/work-queue.ts';
-import { drain, type Handlers, type WorkerOptions } from '../work/worker.ts';
+import { drain, type DrainSummary, type Handlers, type WorkerOptions } from '../work/worker.ts';
 import { seriesHandler } from './apply/series-unit.ts';
 import { queueBuilds, type BuildFilter } from './build/build.ts';
 import { buildHandler } from './build/build-unit.ts';
@@ -49,10 +49,18 @@ export function workerOptions(deps: Deps, h: Handlers): WorkerOptions {
   };
 }
 
-/** Runs every due unit of these kinds, their outcomes collected. */
-export async function runUnits(deps: Deps, kinds: readonly UnitKind[], signal?: AbortSignal) {
+/** Runs every due unit of these kinds, `parallel` at a time (each claim is atomic, so no unit
+ * runs twice), their outcomes collected. */
+export async function runUnits(deps: Deps, kinds: readonly UnitKind[], signal?: AbortSignal, parallel = 1) {
   const c = collector();
-  const drained = await drain(workerOptions(deps, handlers(deps, c)), kinds, signal);
+  const options = workerOptions(deps, handlers(deps, c));
+  const all = await Promise.all(Array.from({ length: parallel }, () => drain(options, kinds, signal)));
+  const drained: DrainSummary = {
+    done: all.flatMap((d) => d.done),
+    retrying: all.flatMap((d) => d.retrying),
+    dead: all.flatMap((d) => d.dead),
+    waiting: all.flatMap((d) => d.waiting),
+  };
   return { c, drained, units: problems(drained) };
 }
 
@@ -78,8 +86,15 @@ export async function build(
   signal?: AbortSignal,
 ): Promise<BuildSummary> {
   const { reused, skipped } = await queueBuilds(deps, filter);
-  const { c, units } = await runUnits(deps, ['build'], signal);
-  return { builds: [...reused, ...c.builds], skipped, units };
+  // Targets build side by side, as many at once as the daemon's builders (work.builders).
+  const { c, units } = await runUnits(deps, ['build'], signal, deps.config.work.builders);
+  // Listed as configured (they finish in any order): project, branch, then the project's platforms.
+  const order = (b: { project: string; platform: string }) =>
+    deps.config.projects[b.project]?.platforms.indexOf(b.platform) ?? 0;
+  const built = [...c.builds].sort(
+    (a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch) || order(a) - order(b),
+  );
+  return { builds: [...reused, ...built], skipped, units };
 }
 
 /** `publish`: every successful build published as a yum repository. */
