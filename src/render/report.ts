@@ -54,7 +54,12 @@ export interface BuildFacts {
   readonly repoFileUrl: string | null;
   readonly logPath: string | null;
   readonly logTail: string | null;
+  /** "patch: …" or "infrastructure, retried N times: …" when it failed. */
   readonly error: string | null;
+  /** The log lines that say what broke (src/rpm/failure.ts). */
+  readonly errorLines?: readonly string[];
+  /** Arches of the target this builder could not build, with why (never faked). */
+  readonly skipped?: readonly { readonly arch: string; readonly reason: string }[];
 }
 
 export interface Audience {
@@ -138,6 +143,7 @@ function renderBuild(b: BuildFacts): string[] {
   if (!b.ok) {
     return [
       `Build for ${b.platform} (${b.arch}) FAILED${b.error ? `: ${b.error}` : ''}`,
+      ...(b.errorLines?.length ? ['  errors:', ...b.errorLines.map((l) => `    ${l}`)] : []),
       ...(b.logPath ? [`  log: ${b.logPath}`] : []),
       ...(b.logTail ? ['  last lines of the log:', ...indent(b.logTail, '    ')] : []),
     ];
@@ -146,6 +152,7 @@ function renderBuild(b: BuildFacts): string[] {
     `Build for ${b.platform} (${b.arch}) succeeded:`,
     ...b.rpms.map((r) => `  ${r}`),
     ...(b.repoUrl ? [`  repository: ${b.repoUrl}`] : ['  (not published yet)']),
+    ...(b.skipped ?? []).map((s) => `  ${s.arch} not built: ${s.reason}`),
   ];
 }
 

@@ -99,6 +99,28 @@ describe('report rendering', () => {
     expect(m.body).toContain('    make: *** [hello] Error 1');
   });
 
+  it('names a failure’s class and its error lines, and the arches a builder could not build', () => {
+    const failed = {
+      ...failedBuild('el9', { logPath: '/logs/2.log', logTail: '', error: 'patch: vl.c:4:1: error: x' }),
+      errorLines: ['vl.c:4:1: error: x', 'error: Bad exit status from /var/tmp/rpm-tmp.1 (%build)'],
+    };
+    const built = {
+      ...succeededBuild('el10', ['hello-1.0-1.el10.x86_64.rpm']),
+      arch: 'x86_64 ppc64le',
+      skipped: [{ arch: 'ppc64le', reason: 'local rpmbuild builds for x86_64 and noarch only' }],
+    };
+    const m = renderSeriesReport(
+      SERIES,
+      { state: 'applied', base: 'a', head: 'b' },
+      [failed, built],
+      AUDIENCE,
+    );
+    expect(m.body).toContain(
+      'Build for el9 (x86_64) FAILED: patch: vl.c:4:1: error: x\n  errors:\n    vl.c:4:1: error: x\n    error: Bad exit status',
+    );
+    expect(m.body).toContain('  ppc64le not built: local rpmbuild builds for x86_64 and noarch only');
+  });
+
   it('tells a sender why a mail was not routed, replying to that mail', () => {
     const m = renderRejection({
       subject: '[master PATCH kvm] x',

@@ -108,6 +108,10 @@ export async function buildFactsOf(deps: Pick<Deps, 'builder'>, b: BuildRecord):
     logPath: b.logPath,
     logTail: b.state === 'failed' && b.logPath ? await deps.builder.logTail(b.logPath, 25) : null,
     error: b.error,
+    errorLines: b.errorLines,
+    skipped: b.archBuilds
+      .filter((a) => a.state === 'skipped')
+      .map((a) => ({ arch: a.arch, reason: a.reason ?? 'not built by this builder' })),
   };
 }
 
