@@ -102,8 +102,8 @@ const project = z.strictObject({
    * earlier build of the branch; `spec`: the spec's own, for branches whose maintainers bump it. */
   release: z.enum(['snapshot', 'spec']).default('snapshot'),
   /** In merge-request mode, a scratch build on every target of each new version of a series, its
-   * outcome shown on the merge request before it is merged. */
-  prebuild: z.boolean().default(true),
+   * outcome shown on the merge request before it is merged (off by default: it doubles the builds). */
+  prebuild: z.boolean().default(false),
   /** The forge's name for the repository (GitLab project path, GitHub owner/name): needed with a forge. */
   forgePath: z
     .string()

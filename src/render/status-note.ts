@@ -6,6 +6,8 @@ export interface TargetProgress {
   readonly platform: string;
   readonly arch: string;
   readonly state: 'waiting' | 'building' | 'failed' | 'built' | 'published';
+  /** Why it failed ("patch: …", "infrastructure, retried 2 times: …"), when it did. */
+  readonly detail?: string | null;
 }
 
 /** What the status note of one series version says: how far the series has come. */
@@ -22,6 +24,8 @@ export interface StatusFacts {
   /** The branch tip being built (it contains the merge), once the build stage took it. */
   readonly buildCommit: string | null;
   readonly targets: readonly TargetProgress[];
+  /** Scratch builds of the merge request's head (projects.<p>.prebuild), one per target. */
+  readonly prebuilds?: readonly TargetProgress[];
   /** Every target's build finished and the successful ones are published: the full table. */
   readonly finished: readonly BuildFacts[] | null;
 }
@@ -45,6 +49,7 @@ export function renderStatusNote(f: StatusFacts): string {
     '',
     `- ${box(true)} received: ${f.patches} patch${f.patches === 1 ? '' : 'es'}`,
     `- ${box(f.head !== null)} applied${f.head ? `: ${f.head.slice(0, 12)} on \`${f.sourceBranch}\`` : ''}`,
+    ...prebuildLines(f.prebuilds ?? []),
     `- ${box(f.merged !== null)} merged${f.merged ? ` into \`${f.targetBranch}\` as ${f.merged.slice(0, 12)}` : ': waiting for a reviewer'}`,
     `- ${box(f.targets.length > 0 && built.length === f.targets.length)} built${progress(f.targets)}`,
     `- ${box(f.targets.length > 0 && published.length === f.targets.length)} published`,
@@ -53,6 +58,16 @@ export function renderStatusNote(f: StatusFacts): string {
     lines.push('', renderBuildNote({ commit: f.buildCommit, branch: f.targetBranch, builds: f.finished }));
   lines.push('', `<!-- ${statusMarker(f.seriesId, f.version)} -->`);
   return lines.join('\n');
+}
+
+/** One line per target: whether this version builds, before anyone merges it. */
+function prebuildLines(prebuilds: readonly TargetProgress[]): string[] {
+  if (prebuilds.length === 0) return [];
+  const built = prebuilds.every((t) => t.state === 'built');
+  return [
+    `- ${built ? '[x]' : '[ ]'} scratch builds of this version:`,
+    ...prebuilds.map((t) => `  - ${t.platform} (${t.arch}): ${t.state}${t.detail ? `: ${t.detail}` : ''}`),
+  ];
 }
 
 function progress(targets: readonly TargetProgress[]): string {

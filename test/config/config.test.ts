@@ -49,7 +49,7 @@ describe('configuration validation', () => {
     const config = parseConfigText(JSON.stringify(doc), '/etc/pf/patchferry.yml');
     expect(config.platforms.el9).toEqual({ dist: '.el9', arches: ['x86_64'] });
     expect(config.platforms.el10?.arches).toEqual(['x86_64', 'ppc64le', 'aarch64']);
-    expect(config.projects.qemu).toMatchObject({ release: 'snapshot', prebuild: true });
+    expect(config.projects.qemu).toMatchObject({ release: 'snapshot', prebuild: false });
   });
 
   it('accepts a valid file and resolves relative paths against its folder', () => {

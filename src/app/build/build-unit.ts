@@ -13,6 +13,8 @@ import type { BuildOutcome } from './build.ts';
 import { queuePrebuildReport } from './prebuild.ts';
 import { archLabel, infrastructureRetries, targetOf } from './targets.ts';
 
+const MERGE_REQUEST_WAIT_MS = 10_000;
+
 type UnitDeps = Pick<Deps, 'config' | 'log' | 'store' | 'repository' | 'builder' | 'packager'>;
 
 /** What a build unit stores while its build runs elsewhere: the builder's handle and what the
@@ -40,15 +42,18 @@ export function buildHandler(deps: UnitDeps, outcome: (o: BuildOutcome) => void)
           'config_target_gone',
           `${u.project}/${u.platform} is no longer configured; the build of ${u.commit.slice(0, 12)} is dropped`,
         );
+      // A prebuild reports on its merge request: it waits until the merge request is opened.
+      if (u.scratch && u.seriesId && !deps.store.mergeRequests.get(u.seriesId))
+        return waitFor(JSON.stringify({ awaiting: 'merge-request' }), MERGE_REQUEST_WAIT_MS);
+      const resumed = unit.handle ? waiting.safeParse(parseJson(unit.handle)) : null;
       const record = deps.store.atomically(() => {
         const started = deps.store.builds.start({ ...u, arch: archLabel(target) });
-        if (!unit.handle) refresh(deps, u, started, `build:${started.id}:${unit.attempt}:started`);
+        if (!resumed?.success) refresh(deps, u, started, `build:${started.id}:${unit.attempt}:started`);
         return started;
       });
       const base = { project: u.project, branch: u.branch, commit: u.commit, target, scratch: u.scratch };
       let srpm: SourcePackage | null = null;
       try {
-        const resumed = unit.handle ? waiting.safeParse(JSON.parse(unit.handle)) : null;
         let request: BuildRequest;
         let progress;
         if (resumed?.success) {
@@ -97,6 +102,14 @@ export function buildHandler(deps: UnitDeps, outcome: (o: BuildOutcome) => void)
       }
     },
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** A build that could not run: a spec rpm refuses (making the SRPM) is the patch's fault; anything

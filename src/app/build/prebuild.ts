@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
 
 /**
  * Queues a scratch build of a merge request's head on every target of its project, when the
- * project prebuilds (`prebuild`, on by default): reviewers see whether a new version of a series
+ * project prebuilds (`prebuild: true`): reviewers see whether a new version of a series
  * builds before they merge it. A version pushed again at the same head queues nothing new.
  */
 export function queuePrebuilds(
@@ -52,7 +52,11 @@ export function queuePrebuildReport(store: Store, u: BuildUnit, buildId: number,
     b.state === 'running'
       ? { state: 'running' as const, name, description: 'scratch build running' }
       : b.state === 'succeeded'
-        ? { state: 'success' as const, name, description: `scratch build: ${b.rpms.length} RPMs built` }
+        ? {
+            state: 'success' as const,
+            name,
+            description: `scratch build: ${b.rpms.filter((r) => !r.endsWith('.src.rpm')).length} RPMs built`,
+          }
         : {
             state: 'failed' as const,
             name,

@@ -6,6 +6,7 @@ import { queueForge } from '../../work/outbox.ts';
 import type { SeriesPlan } from '../../work/units.ts';
 import { patchesOf, recordFailure, type SeriesJob, type SeriesOutcome } from '../apply/apply.ts';
 import type { Deps } from '../deps.ts';
+import { queuePrebuilds } from '../build/prebuild.ts';
 import { finalMails } from '../series/final-mails.ts';
 
 type ProposeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'applier' | 'repository'>;
@@ -113,6 +114,8 @@ export async function proposeSeries(deps: ProposeDeps, job: SeriesJob): Promise<
             })
           : null,
     });
+    // Reviewers see whether this version builds before they merge it (projects.<p>.prebuild).
+    queuePrebuilds(deps, { seriesId, project, sourceBranch, head: result.head });
   });
   deps.log.info({ series: seriesId, project, branch, sourceBranch }, 'series pushed for its merge request');
   return { type: 'pushed', series: seriesId, sourceBranch };

@@ -39,9 +39,21 @@ export async function statusFacts(
     buildCommit && settled(platforms, builds)
       ? await Promise.all(builds.map((b) => buildFactsOf(deps, b)))
       : null;
+  const prebuilds: TargetProgress[] = mr.head
+    ? store.builds
+        .forCommit(series.project, mr.sourceBranch, mr.head)
+        .filter((b) => b.scratch)
+        .map((b) => ({
+          platform: b.platform,
+          arch: b.arch,
+          state: b.state === 'running' ? 'building' : b.state === 'failed' ? 'failed' : 'built',
+          detail: b.state === 'failed' ? b.error : null,
+        }))
+    : [];
   return {
     seriesId,
     version: series.version,
+    prebuilds,
     patches: series.total,
     sourceBranch: mr.sourceBranch,
     targetBranch: mr.targetBranch,
