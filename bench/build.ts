@@ -1,10 +1,12 @@
-// npm run bench:build [-- --runs N] [-- --functions N]: one package (a generated C program compiled
+// npm run bench:build [-- --rounds N] [-- --functions N]: one package (a generated C program compiled
 // with -O2 in %build, so each build is real CPU work), its SRPM made once, built for 4 targets by the
 // local builder (rpmbuild in the bubblewrap sandbox, as in production). Each target is first built
 // alone, one after another (the longest and the sum of those builds), then all four are started at
 // once, the builder bounding them to this machine's cores (the wall time). The ideal for this machine
 // is the larger of the longest build and the sum divided by the builds that can run at once
-// (min(cores, 4)). Ends with one JSON line of the figures.
+// (min(cores, 4)). A round is the four builds alone then the four at once, back to back, so both
+// see the same machine; of --rounds rounds (3), the figures are the round with the median ratio to
+// the ideal. Ends with one JSON line of the figures.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -17,8 +19,11 @@ import { GitMirror } from '../src/git/mirror.ts';
 import type { BuildRequest, BuildTarget } from '../src/ports/builder.ts';
 import { silentLogger } from '../src/shared/log.ts';
 
-const { values } = parseArgs({ options: { functions: { type: 'string' }, sandbox: { type: 'string' } } });
-const functions = Number(values.functions ?? 1500);
+const { values } = parseArgs({
+  options: { functions: { type: 'string' }, rounds: { type: 'string' }, sandbox: { type: 'string' } },
+});
+const functions = Number(values.functions ?? 400);
+const rounds = Number(values.rounds ?? 3);
 const cores = availableParallelism();
 const log = silentLogger();
 const hostArch = execFileSync('rpm', ['--eval', '%{_arch}'], { encoding: 'utf8' }).trim();
@@ -125,28 +130,32 @@ try {
   console.log(
     `bench:build: ${srpm.name}-${srpm.version}-${srpm.release}, ${targets.length} targets, ${cores} cores`,
   );
-  const alone: number[] = [];
-  for (const t of targets) {
-    alone.push(await timed(t, 'alone'));
-    console.log(`  ${t.name} alone: ${alone.at(-1)?.toFixed(2)} s`);
+  const results = [];
+  for (let r = 1; r <= rounds; r++) {
+    const alone: number[] = [];
+    for (const t of targets) alone.push(await timed(t, `alone-${r}`));
+    const start = performance.now();
+    await Promise.all(targets.map((t) => timed(t, `together-${r}`)));
+    const wall = (performance.now() - start) / 1000;
+    const longest = Math.max(...alone);
+    const sum = alone.reduce((a, b) => a + b, 0);
+    const ideal = Math.max(longest, sum / Math.min(cores, targets.length));
+    results.push({ wall, longest, sum, ideal });
+    const each = alone.map((s, i) => `${targets[i]?.name} ${s.toFixed(2)} s`).join(', ');
+    console.log(
+      `  round ${r}: alone ${each}; all ${targets.length} at once ${wall.toFixed(2)} s (ideal here ${ideal.toFixed(2)} s, ratio ${(wall / ideal).toFixed(3)})`,
+    );
   }
-  const start = performance.now();
-  await Promise.all(targets.map((t) => timed(t, 'together')));
-  const wall = (performance.now() - start) / 1000;
-  const longest = Math.max(...alone);
-  const sum = alone.reduce((a, b) => a + b, 0);
-  const ideal = Math.max(longest, sum / Math.min(cores, targets.length));
-  console.log(
-    `  all ${targets.length} at once: ${wall.toFixed(2)} s (longest alone ${longest.toFixed(2)} s, sum ${sum.toFixed(2)} s, ideal here ${ideal.toFixed(2)} s)`,
-  );
+  results.sort((a, b) => a.wall / a.ideal - b.wall / b.ideal);
+  const median = results[Math.floor(results.length / 2)] ?? { wall: 0, longest: 1, sum: 0, ideal: 1 };
   const round = (x: number) => Math.round(x * 1000) / 1000;
   console.log(
     JSON.stringify({
-      wall_s: round(wall),
-      longest_s: round(longest),
-      sum_s: round(sum),
-      ratio_wall_vs_longest: round(wall / longest),
-      ratio_wall_vs_ideal: round(wall / ideal),
+      wall_s: round(median.wall),
+      longest_s: round(median.longest),
+      sum_s: round(median.sum),
+      ratio_wall_vs_longest: round(median.wall / median.longest),
+      ratio_wall_vs_ideal: round(median.wall / median.ideal),
     }),
   );
 } finally {
