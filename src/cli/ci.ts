@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.ts';
 import { config, help, logger, parse, type Io } from './common.ts';
-import { printBuild, printPublish, printSync } from './print.ts';
+import { printBuild, printPublish, printReport, printSync } from './print.ts';
 
-const STAGES = ['sync', 'build', 'publish'] as const;
+const STAGES = ['sync', 'build', 'publish', 'report'] as const;
 type Stage = (typeof STAGES)[number];
 
 /**
@@ -21,8 +21,18 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
   if (!STAGES.includes(stage as Stage))
     throw new UsageError(`ci: give the stage to run: ${STAGES.join(', ')}; run "patchferry ci --help"`);
   if (extra.length > 0) throw new UsageError(`ci: unexpected argument "${extra[0]}"`);
-  const { readPipelineEvent, planBuilds, ciBuild, ciPublish, sync, jobFailed, withContext, folderArtifacts } =
-    await import('../runtime/index.ts');
+  const {
+    readPipelineEvent,
+    describeSource,
+    planBuilds,
+    ciBuild,
+    ciPublish,
+    ciReport,
+    sync,
+    jobFailed,
+    withContext,
+    folderArtifacts,
+  } = await import('../runtime/index.ts');
   const event = readPipelineEvent(io.env);
   const loaded = config(values.config, io);
   const log = logger(values['log-level'], io);
@@ -52,9 +62,14 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
           printBuild(b, io.out);
           return jobFailed({ build: b }) ? 1 : 0;
         }
-        const p = await ciPublish(ctx, artifacts, signal);
-        printPublish(p, io.out);
-        return jobFailed({ publish: p }) ? 1 : 0;
+        if (stage === 'publish') {
+          const p = await ciPublish(ctx, artifacts, signal);
+          printPublish(p, io.out);
+          return jobFailed({ publish: p }) ? 1 : 0;
+        }
+        const r = await ciReport(ctx, artifacts, describeSource(event.source), signal);
+        printReport(r, io.out);
+        return jobFailed({ report: r }) ? 1 : 0;
       },
       io.env,
     );

@@ -11,7 +11,7 @@ Commands:
   build          build RPMs of branches that received series, for every platform
   publish        publish successful builds as yum repositories
   report         send the reports of what happened (list replies, outbox, merge request notes)
-  ci             one job of the RPM pipeline (ci sync|build|publish), from the CI variables
+  ci             one job of the RPM pipeline (ci sync|build|publish|report)
   retry          ask again for units of work that were given up on (all, or by key)
   config check   validate a configuration file
   scan           describe the mails and series in mailbox files (no state, no effects)
@@ -98,7 +98,7 @@ whose build failed is built again (the cause may have been the builder).
 Publishes every successful build not yet published: one yum repository per
 project/branch/platform/arch under publisher.root, switched atomically.
 `,
-  ci: `Usage: patchferry ci sync|build|publish [--config FILE]
+  ci: `Usage: patchferry ci sync|build|publish|report [--config FILE]
 
 One job of the RPM pipeline that ci/templates/rpm-pipeline.yml (GitLab) and
 ci/github/rpm-pipeline.yml (GitHub Actions) run. It reads the pipeline's variables:
@@ -112,6 +112,7 @@ database of its own that starts empty and is removed afterwards.
            tip of every tracked branch (narrowed by the form); each build, failed
            ones too, is saved in $PATCHFERRY_ARTIFACTS (default patchferry-artifacts)
   publish  publishes the successful builds the build jobs saved there
+  report   mails the list what the pipeline built (one report per branch and commit)
 `,
   retry: `Usage: patchferry retry [--config FILE] [KEY...]
 

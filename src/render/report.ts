@@ -139,6 +139,43 @@ export function renderSeriesReport(
   };
 }
 
+/** What a pipeline built of one branch at one commit (the pipeline's report job): why it ran,
+ * each target's result (RPMs and repository, or the failure and the end of its log), and the dnf
+ * line. Not a reply: a pipeline's builds answer no one mail. Failures copy the failure recipients. */
+export function renderPipelineReport(
+  f: {
+    readonly project: string;
+    readonly branch: string;
+    readonly commit: string;
+    /** Why the pipeline ran, in words ("a push", "the nightly schedule", "Run pipeline"). */
+    readonly reason: string;
+    readonly builds: readonly BuildFacts[];
+  },
+  audience: Audience,
+): ReportMessage {
+  const failed = f.builds.some((b) => !b.ok);
+  const lines = [
+    `patchferry built ${f.project} branch ${f.branch} at ${short(f.commit)}, for ${f.reason}:`,
+    '',
+  ];
+  for (const b of f.builds) lines.push(...renderBuild(b), '');
+  const repoFile = failed ? undefined : f.builds.find((b) => b.repoFileUrl)?.repoFileUrl;
+  if (repoFile)
+    lines.push(
+      'To install with dnf, add the repository:',
+      `  dnf config-manager addrepo --from-repofile=${repoFile}`,
+      '',
+    );
+  return {
+    to: [audience.listAddress],
+    cc: failed ? [...audience.failureRecipients] : [],
+    subject: `[patchferry] ${f.project}/${f.branch} at ${short(f.commit)}: ${failed ? 'build failed' : 'built'}`,
+    inReplyTo: null,
+    references: [],
+    body: `${lines.join('\n').trimEnd()}\n\n-- \npatchferry\n`,
+  };
+}
+
 function renderBuild(b: BuildFacts): string[] {
   if (!b.ok) {
     return [

@@ -20,9 +20,9 @@ export type { BuildFilter } from '../app/build/build.ts';
 export { mergeRequestMerged, type MergedEvent } from '../app/propose/merges.ts';
 export { routingTable } from '../app/series/routing.ts';
 export { createContext, withContext, type Context } from './context.ts';
-export { readPipelineEvent } from '../app/ci/event.ts';
+export { readPipelineEvent, describeSource } from '../app/ci/event.ts';
 export { planBuilds } from '../app/ci/plan.ts';
-export { ciBuild, ciPublish } from '../app/ci/jobs.ts';
+export { ciBuild, ciPublish, ciReport } from '../app/ci/jobs.ts';
 import { FolderArtifacts } from '../store/pipeline-artifacts.ts';
 import type { PipelineArtifacts } from '../ports/pipeline-artifacts.ts';
 

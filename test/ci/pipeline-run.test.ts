@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../helpers/git.ts';
 import { noarchRepo, rpmToolsAvailable } from '../helpers/rpm.ts';
@@ -24,7 +25,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 /** A repository patchferry manages, as a GitLab project holds it: the package, its
  * .gitlab-ci.yml including the template, and patchferry.yml. The jobs run this checkout's
  * bin/patchferry.ts with the Node running the tests. */
-function managedRepository(): { repo: string; published: string } {
+function managedRepository(): { repo: string; published: string; outbox: string } {
   const dir = tempDir('patchferry-pipeline-');
   const published = join(dir, 'repos');
   const { path: repo } = noarchRepo(join(dir, 'greeter'));
@@ -41,7 +42,7 @@ function managedRepository(): { repo: string; published: string } {
       '  el9: { dist: .el9, arch: x86_64 }',
       '  fc41: { dist: .fc41, arch: x86_64 }',
       `publisher: { root: ${published}, baseUrl: 'http://127.0.0.1:1/' }`,
-      'reporter: { from: patchferry <pf@example.org>, listAddress: list@example.org }',
+      `reporter: { from: patchferry <pf@example.org>, listAddress: list@example.org, outbox: ${join(dir, 'outbox.mbox')} }`,
       '',
     ].join('\n'),
   );
@@ -58,7 +59,7 @@ function managedRepository(): { repo: string; published: string } {
   );
   git(repo, ['add', '-A']);
   git(repo, ['commit', '-q', '-m', 'ci']);
-  return { repo, published };
+  return { repo, published, outbox: join(dir, 'outbox.mbox') };
 }
 
 function rpmsUnder(dir: string): string[] {
@@ -79,8 +80,8 @@ async function pipeline(repo: string, variables: Record<string, string>): Promis
 }
 
 describe.runIf(available)('the RPM pipeline, run for real by gitlab-ci-local', () => {
-  it('a push to a tracked branch builds every target with patchferry ci and publishes them', async () => {
-    const { repo, published } = managedRepository();
+  it('a push to a tracked branch builds every target with patchferry ci, publishes them and mails the list', async () => {
+    const { repo, published, outbox } = managedRepository();
     const out = await pipeline(repo, { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'master' });
     expect(out).toMatch(/PASS\s+patchferry-build: \[el9\]/);
     expect(out).toMatch(/PASS\s+patchferry-build: \[fc41\]/);
@@ -88,6 +89,12 @@ describe.runIf(available)('the RPM pipeline, run for real by gitlab-ci-local', (
     const rpms = rpmsUnder(published).filter((r) => !r.endsWith('.src.rpm'));
     expect(rpms.some((r) => /^greeter-0\.1-.*\.el9\.noarch\.rpm$/.test(r))).toBe(true);
     expect(rpms.some((r) => /^greeter-0\.1-.*\.fc41\.noarch\.rpm$/.test(r))).toBe(true);
+    expect(out).toMatch(/PASS\s+patchferry-report/);
+    const report = await simpleParser(readFileSync(outbox, 'utf8').replace(/^From .*\n/, ''));
+    expect(report.subject).toMatch(/^\[patchferry\] greeter\/master at [0-9a-f]{12}: built$/);
+    expect(report.text).toContain('Build for el9 (x86_64) succeeded');
+    expect(report.text).toContain('Build for fc41 (x86_64) succeeded');
+    expect(report.text).toContain('for a push (a merge) to the branch');
   }, 240_000);
 
   it('the Run pipeline button with PLATFORMS builds and publishes only that target', async () => {

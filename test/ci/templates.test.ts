@@ -36,12 +36,13 @@ function managedRepository(): string {
 const names = (jobs: { name: string }[]) => jobs.map((j) => j.name.trim()).sort();
 
 describe('the RPM pipeline template, as gitlab-ci-local plans it', () => {
-  it('builds every target and publishes after a push (a merge) to a branch', async () => {
+  it('builds every target, publishes and reports after a push (a merge) to a branch', async () => {
     const jobs = await plannedJobs(managedRepository(), 'push', { CI_COMMIT_BRANCH: 'master' });
     expect(names(jobs)).toEqual([
       'patchferry-build: [el9]',
       'patchferry-build: [fc41]',
       'patchferry-publish',
+      'patchferry-report',
     ]);
   });
 
@@ -53,7 +54,12 @@ describe('the RPM pipeline template, as gitlab-ci-local plans it', () => {
 
   it('narrows the Run pipeline button to the one target PLATFORMS names', async () => {
     const jobs = await plannedJobs(managedRepository(), 'web', { PLATFORMS: 'fc41' });
-    expect(names(jobs)).toEqual(['patchferry-build: [fc41]', 'patchferry-publish', 'patchferry-sync']);
+    expect(names(jobs)).toEqual([
+      'patchferry-build: [fc41]',
+      'patchferry-publish',
+      'patchferry-report',
+      'patchferry-sync',
+    ]);
   });
 
   it('runs every target from the Run pipeline button when PLATFORMS is empty or a list', async () => {

@@ -90,3 +90,19 @@ export function readPipelineEvent(env: Readonly<Record<string, string | undefine
     'ci: neither CI_PIPELINE_SOURCE (GitLab) nor GITHUB_EVENT_NAME (GitHub Actions) is set: "patchferry ci" runs inside a pipeline job (ci/templates/rpm-pipeline.yml); outside one, use sync, build, publish and report',
   );
 }
+
+/** Why a pipeline ran, in the words a report uses. */
+export function describeSource(source: PipelineSource): string {
+  switch (source) {
+    case 'push':
+      return 'a push (a merge) to the branch';
+    case 'merge_request_event':
+      return 'a merged-results pipeline';
+    case 'schedule':
+      return 'the nightly schedule';
+    case 'web':
+      return 'a Run pipeline request';
+    case 'other':
+      return 'a pipeline';
+  }
+}

@@ -5,8 +5,12 @@ import { queueBuild, type BuildOutcome, type SkippedBranch } from '../build/buil
 import type { Deps } from '../deps.ts';
 import { queuePublications } from '../publish/publish.ts';
 import { runUnits } from '../stages.ts';
-import type { BuildSummary, PublishSummary } from '../summaries.ts';
-import { fail } from '../summaries.ts';
+import type { BuildSummary, PublishSummary, ReportSummary } from '../summaries.ts';
+import { fail, sent } from '../summaries.ts';
+import { renderPipelineReport } from '../../render/report.ts';
+import { queueMail } from '../../work/outbox.ts';
+import { buildFactsOf } from '../report/series-report.ts';
+import { audience } from '../report/notices.ts';
 import type { BuildPlan } from './plan.ts';
 
 /**
@@ -67,6 +71,42 @@ export async function ciPublish(
     if (record?.publishedUrl) await artifacts.save(carried(record));
   }
   return { published: c.published, failed: units.map(fail), units };
+}
+
+/**
+ * `patchferry ci report`: mails the list what the pipeline built, one report per branch and commit
+ * (every target's result, the end of a failed build's log, the dnf line), failures copied to the
+ * failure recipients. Its Message-ID comes from what it reports, so a retried job sends the same
+ * mail. Merge requests get their build results from `patchferry serve`/`report`, which know the
+ * series behind them.
+ */
+export async function ciReport(
+  deps: Deps,
+  artifacts: PipelineArtifacts,
+  reason: string,
+  signal?: AbortSignal,
+): Promise<ReportSummary> {
+  const groups = new Map<string, BuildRecord[]>();
+  for (const carriedBuild of await artifacts.load()) {
+    if (carriedBuild.scratch || carriedBuild.state === 'running') continue;
+    const record = restore(deps.store, carriedBuild);
+    const at = JSON.stringify([record.project, record.branch, record.commit]);
+    groups.set(at, [...(groups.get(at) ?? []), record]);
+  }
+  for (const builds of groups.values()) {
+    const { project, branch, commit } = builds[0] as BuildRecord;
+    const facts = await Promise.all(builds.map((b) => buildFactsOf(deps, b)));
+    const outcome = facts.map((b) => `${b.platform}${b.ok ? '' : ':failed'}`).join(',');
+    deps.store.atomically(() =>
+      queueMail(
+        deps.store.work,
+        `pipeline:${project}:${branch}:${commit}:${outcome}`,
+        renderPipelineReport({ project, branch, commit, reason, builds: facts }, audience(deps.config)),
+      ),
+    );
+  }
+  const { c, units } = await runUnits(deps, ['mail'], signal);
+  return { sent: c.deliveries.map(sent), failed: units.map(fail), units };
 }
 
 /** A build from the artifacts recorded in this job's (empty) database, as its build job left it. */
