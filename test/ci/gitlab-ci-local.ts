@@ -1,9 +1,15 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 
 const run = promisify(execFile);
+/** This checkout: the jobs run its bin/patchferry.ts, the tests read its ci/ files. */
+export const root = join(import.meta.dirname, '..', '..');
 const script = join(
   dirname(createRequire(import.meta.url).resolve('gitlab-ci-local/package.json')),
   'dist',
@@ -50,4 +56,19 @@ export async function plannedJobs(
     .slice(at + 1)
     .filter((row) => row.trim() !== '')
     .map((row) => ({ name: cell(row, 'name', 'description'), stage: cell(row, 'stage', 'when') }));
+}
+
+/** The checkout's RPM pipeline template, served over loopback HTTP for the whole test file, as a
+ * GitLab instance serves it to `include: remote:`. Returns a getter for its URL. */
+export function serveTemplate(): () => string {
+  const template = readFileSync(join(root, 'ci', 'templates', 'rpm-pipeline.yml'), 'utf8');
+  let server: Server;
+  let url = '';
+  beforeAll(async () => {
+    server = createServer((_req, res) => res.end(template));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rpm-pipeline.yml`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return () => url;
 }

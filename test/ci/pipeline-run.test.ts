@@ -1,26 +1,16 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { git } from '../helpers/git.ts';
 import { noarchRepo, rpmToolsAvailable } from '../helpers/rpm.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { gitlabCiLocal } from './gitlab-ci-local.ts';
+import { gitlabCiLocal, root, serveTemplate } from './gitlab-ci-local.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const template = readFileSync(join(root, 'ci', 'templates', 'rpm-pipeline.yml'), 'utf8');
 const available = rpmToolsAvailable('the RPM pipeline run by gitlab-ci-local');
 
-let server: Server;
-let templateUrl = '';
-beforeAll(async () => {
-  server = createServer((_req, res) => res.end(template));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  templateUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rpm-pipeline.yml`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+// The managed repository includes the template the way a GitLab instance serves it: over HTTP.
+const templateUrl = serveTemplate();
 
 /** A repository patchferry manages, as a GitLab project holds it: the package, its
  * .gitlab-ci.yml including the template, and patchferry.yml. The jobs run this checkout's
@@ -50,7 +40,7 @@ function managedRepository(): { repo: string; published: string; outbox: string 
     join(repo, '.gitlab-ci.yml'),
     [
       'include:',
-      `  - remote: ${templateUrl}`,
+      `  - remote: ${templateUrl()}`,
       '    inputs:',
       '      platforms: [el9, fc41]',
       `      patchferry: ${JSON.stringify(`${process.execPath} ${join(root, 'bin', 'patchferry.ts')}`)}`,

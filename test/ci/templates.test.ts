@@ -1,31 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeRepo } from '../helpers/git.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { plannedJobs } from './gitlab-ci-local.ts';
-
-const root = join(import.meta.dirname, '..', '..');
-const template = readFileSync(join(root, 'ci', 'templates', 'rpm-pipeline.yml'), 'utf8');
+import { plannedJobs, root, serveTemplate } from './gitlab-ci-local.ts';
 
 // The managed repository includes the template the way a GitLab instance serves it: over HTTP.
-let server: Server;
-let templateUrl = '';
-beforeAll(async () => {
-  server = createServer((_req, res) => res.end(template));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  templateUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rpm-pipeline.yml`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const templateUrl = serveTemplate();
 
 function managedRepository(): string {
   return makeRepo(join(tempDir(), 'managed'), {
     '.gitlab-ci.yml': [
       'include:',
-      `  - remote: ${templateUrl}`,
+      `  - remote: ${templateUrl()}`,
       '    inputs:',
       '      platforms: [el9, fc41]',
       '',
