@@ -6,12 +6,14 @@
 // is the larger of the longest build and the sum divided by the builds that can run at once
 // (min(cores, 4)). A round is the four builds alone then the four at once, back to back, so both
 // see the same machine; of --rounds rounds (3), the figures are the round with the median ratio to
-// the ideal. Ends with one JSON line of the figures.
+// the ideal. With bench/koji-poll.ts present, its hub calls per poll round (Koji, 50 builds of 3
+// arches against the test hub) join the figures. Ends with one JSON line of the figures.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { RpmbuildBuilder } from '../src/build/rpmbuild-builder.ts';
 import { createSandbox } from '../src/build/sandbox.ts';
 import { SrpmPackager } from '../src/build/srpm-packager.ts';
@@ -149,6 +151,7 @@ try {
   results.sort((a, b) => a.wall / a.ideal - b.wall / b.ideal);
   const median = results[Math.floor(results.length / 2)] ?? { wall: 0, longest: 1, sum: 0, ideal: 1 };
   const round = (x: number) => Math.round(x * 1000) / 1000;
+  const koji = kojiPolling();
   console.log(
     JSON.stringify({
       wall_s: round(median.wall),
@@ -156,8 +159,27 @@ try {
       sum_s: round(median.sum),
       ratio_wall_vs_longest: round(median.wall / median.longest),
       ratio_wall_vs_ideal: round(median.wall / median.ideal),
+      ...(koji === null ? {} : { koji_calls_per_poll: koji }),
     }),
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The Koji half of the figures: bench/koji-poll.ts (50 builds of 3 arches watched at once against
+ * the test hub) run in a process of its own; its hub calls per poll round. Null without it. */
+function kojiPolling(): number | null {
+  const script = join(import.meta.dirname, 'koji-poll.ts');
+  if (!existsSync(script)) return null;
+  const out = execFileSync(process.execPath, [script], { encoding: 'utf8' });
+  const last = out.trim().split('\n').at(-1) ?? '';
+  console.log(
+    out
+      .trimEnd()
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => `  koji: ${l}`)
+      .join('\n'),
+  );
+  return z.object({ koji_calls_per_poll: z.number() }).parse(JSON.parse(last)).koji_calls_per_poll;
 }
