@@ -1,6 +1,6 @@
 import { lstat, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { ToolError } from '../shared/errors.ts';
+import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool, type RunResult } from '../shared/run.ts';
 import { watchDisk, type DiskWatch } from './disk-watch.ts';
 import { prlimitArgs, type SandboxLimits } from './sandbox-limits.ts';
@@ -41,6 +41,8 @@ export interface SandboxOptions {
   readonly limits: SandboxLimits;
   /** How often the build directory's size is measured; 2 s when absent. */
   readonly diskCheckMs?: number;
+  /** The bwrap program; `bwrap` from /usr/bin or /bin when absent. */
+  readonly bwrap?: string;
 }
 
 /** nobody: the build owns nothing on the host but its own directory. */
@@ -66,11 +68,13 @@ class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap';
   readonly #opts: SandboxOptions;
   readonly #root = process.getuid?.() === 0;
+  readonly #bwrap: string;
   #system: Promise<string[]> | null = null;
   #probed: Promise<void> | null = null;
 
   constructor(opts: SandboxOptions) {
     this.#opts = opts;
+    this.#bwrap = opts.bwrap ?? 'bwrap';
   }
 
   path(mount: SandboxMount): string {
@@ -82,7 +86,10 @@ class BwrapSandbox implements Sandbox {
     if (this.#root)
       for (const m of opts.mounts.filter((m) => m.writable))
         await runTool('chown', ['-R', `${BUILD_UID}:${BUILD_UID}`, m.host]);
-    return confined(command, args, opts, this.#opts, async () => ['bwrap', ...(await this.#bwrapArgs(opts))]);
+    return confined(command, args, opts, this.#opts, async () => [
+      this.#bwrap,
+      ...(await this.#bwrapArgs(opts)),
+    ]);
   }
 
   async #bwrapArgs(opts: SandboxRunOptions): Promise<string[]> {
@@ -134,7 +141,7 @@ class BwrapSandbox implements Sandbox {
   #probe(): Promise<void> {
     this.#probed ??= this.#bwrapArgs({ mounts: [] })
       .then((args) =>
-        runTool('bwrap', [...args, 'prlimit', ...prlimitArgs(this.#opts.limits), '--', 'true'], {
+        runTool(this.#bwrap, [...args, 'prlimit', ...prlimitArgs(this.#opts.limits), '--', 'true'], {
           env: { PATH },
           timeoutMs: 30_000,
         }),
@@ -144,7 +151,7 @@ class BwrapSandbox implements Sandbox {
         (err: unknown) => {
           this.#probed = null;
           const said = err instanceof ToolError ? err.output : '';
-          const missing = /cannot run bwrap/.test(String(err))
+          const missing = /^cannot run /.test(errorMessage(err))
             ? 'bwrap'
             : /execvp (prlimit|setpriv)/.exec(said)?.[1];
           throw sandboxUnavailable({ said, cause: err, ...(missing ? { missing } : {}) });
