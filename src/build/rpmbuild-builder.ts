@@ -8,7 +8,7 @@ import { PatchferryError, ToolError, errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { runTool } from '../shared/run.ts';
 import { Slots } from '../shared/slots.ts';
-import type { Sandbox, SandboxMount } from './sandbox.ts';
+import { SandboxLimitError, type Sandbox, type SandboxMount } from './sandbox.ts';
 
 export interface RpmbuildBuilderOptions {
   readonly log: Logger;
@@ -172,6 +172,7 @@ export class RpmbuildBuilder implements Builder {
 /** A timeout, or a failure that is not rpmbuild's exit (it could not start, its sandbox is
  * missing), is the machine's; an exit is the package's unless its log says otherwise. */
 function causeOf(err: unknown): FailureCause {
+  if (err instanceof SandboxLimitError) return 'exit';
   if (err instanceof ToolError) {
     if (err.outcome === 'timeout') return 'timeout';
     return /failed \(exit \d+\)/.test(err.message) ? 'exit' : 'builder-died';

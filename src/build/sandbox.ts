@@ -45,6 +45,10 @@ export interface SandboxOptions {
   readonly bwrap?: string;
 }
 
+/** The build went past a limit the sandbox watches from outside (its disk use): the package's doing,
+ * like an exit, so classed as the patch's and not retried. */
+export class SandboxLimitError extends ToolError {}
+
 /** nobody: the build owns nothing on the host but its own directory. */
 const BUILD_UID = 65534;
 const PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
@@ -219,7 +223,7 @@ async function confined(
     if (!(err instanceof ToolError)) throw err;
     const reason = watch?.exceeded();
     if (reason && !opts.signal?.aborted)
-      throw new ToolError(command, `${label} was stopped: ${reason}`, err.output, { cause: err });
+      throw new SandboxLimitError(command, `${label} was stopped: ${reason}`, err.output, { cause: err });
     const message = err.outcome === 'failed' ? err.message.replace(/^\S+ \S*/, label) : err.message;
     throw new ToolError(command, message, err.output, {
       outcome: err.outcome,

@@ -10,7 +10,7 @@ import { sourceLayout, specPattern } from '../rpm/spec.ts';
 import { PatchferryError, ToolError, errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { runTool } from '../shared/run.ts';
-import type { Sandbox, SandboxMount, SandboxRunOptions } from './sandbox.ts';
+import { SandboxLimitError, type Sandbox, type SandboxMount, type SandboxRunOptions } from './sandbox.ts';
 
 export interface SrpmPackagerOptions {
   readonly repository: Repository;
@@ -136,7 +136,9 @@ export class SrpmPackager implements SourcePackager {
     try {
       return (await this.#o.sandbox.run(tool, args, run)).stdout;
     } catch (err) {
-      if (err instanceof ToolError && err.outcome === 'failed' && /failed \(exit \d+\)/.test(err.message))
+      const refused =
+        err instanceof ToolError && err.outcome === 'failed' && /failed \(exit \d+\)/.test(err.message);
+      if (refused || err instanceof SandboxLimitError)
         throw new PatchferryError('srpm_spec_invalid', `${tool} refused the spec: ${errorMessage(err)}`, {
           cause: err,
         });

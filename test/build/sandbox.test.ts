@@ -3,38 +3,71 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RpmbuildBuilder } from '../../src/build/rpmbuild-builder.ts';
-import { createSandbox } from '../../src/build/sandbox.ts';
+import { createSandbox, type Sandbox } from '../../src/build/sandbox.ts';
+import { SrpmPackager } from '../../src/build/srpm-packager.ts';
+import { GitMirror } from '../../src/git/mirror.ts';
 import { SandboxUnavailableError } from '../../src/build/sandbox-probe.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { noarchTree } from '../helpers/rpm.ts';
-import { TEST_LIMITS, bwrapAvailable } from '../helpers/sandbox.ts';
+import { noarchRepo } from '../helpers/rpm.ts';
+import { TEST_LIMITS, bwrapAvailable, testSandbox } from '../helpers/sandbox.ts';
 import { tempDir } from '../helpers/tmp.ts';
+
+function packager(dir: string, sandbox: Sandbox) {
+  return new SrpmPackager({
+    repository: new GitMirror({ workDir: join(dir, 'git') }),
+    sandbox,
+    dir: join(dir, 'srpms'),
+    log: silentLogger(),
+  });
+}
+
+async function buildableSrpm(dir: string) {
+  const repo = noarchRepo(join(dir, 'repo'));
+  return packager(dir, testSandbox()).make({
+    project: 'greeter',
+    gitUrl: repo.path,
+    commit: repo.commit,
+    spec: '*.spec',
+    release: 'spec',
+  });
+}
 
 const available = bwrapAvailable('the sandbox availability tests');
 const sandboxModule = join(import.meta.dirname, '../../src/build/sandbox.ts');
 
 describe.runIf(available)('a host that cannot run the build sandbox', () => {
-  it('refuses the build, saying to install bubblewrap, when bwrap is missing: never builds unsandboxed', async () => {
+  it("fails the build as the infrastructure's, saying to install bubblewrap, when bwrap is missing: never builds unsandboxed", async () => {
     const dir = tempDir();
-    const sandbox = createSandbox({ kind: 'bwrap', limits: TEST_LIMITS, bwrap: join(dir, 'no-bwrap') });
-    const builder = new RpmbuildBuilder({ log: silentLogger(), sandbox });
-    const err = await builder
-      .build({
-        project: 'greeter',
-        branch: 'master',
-        commit: 'abc',
-        platform: { name: 'el9', dist: '.el9', arch: 'noarch' },
-        spec: '*.spec',
-        tree: noarchTree(join(dir, 'tree')),
-        outDir: join(dir, 'out'),
-      })
+    const srpm = await buildableSrpm(dir);
+    const missing = createSandbox({ kind: 'bwrap', limits: TEST_LIMITS, bwrap: join(dir, 'no-bwrap') });
+    const progress = await new RpmbuildBuilder({ log: silentLogger(), sandbox: missing }).start({
+      project: 'greeter',
+      branch: 'master',
+      commit: 'abc',
+      target: { name: 'el9', dist: '.el9', arches: ['noarch'], kojiTarget: null, releasever: null },
+      srpm,
+      scratch: false,
+      outDir: join(dir, 'out'),
+    });
+    expect('done' in progress && progress.done).toMatchObject({
+      state: 'failed',
+      arches: [{ arch: 'noarch', state: 'failed', rpms: [] }],
+      failure: {
+        class: 'infrastructure',
+        message: expect.stringMatching(/bwrap is not installed .* apt-get install bubblewrap/),
+      },
+    });
+  });
+
+  it('refuses to make the SRPM, whose spec is code too, when bwrap is missing', async () => {
+    const dir = tempDir();
+    const repo = noarchRepo(join(dir, 'repo'));
+    const missing = createSandbox({ kind: 'bwrap', limits: TEST_LIMITS, bwrap: join(dir, 'no-bwrap') });
+    const err = await packager(dir, missing)
+      .make({ project: 'greeter', gitUrl: repo.path, commit: repo.commit, spec: '*.spec', release: 'spec' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SandboxUnavailableError);
-    expect(err).toMatchObject({
-      code: 'sandbox_unavailable',
-      retryable: false,
-      message: expect.stringMatching(/bwrap is not installed .* apt-get install bubblewrap/),
-    });
+    expect(err).toMatchObject({ code: 'sandbox_unavailable', retryable: false });
   });
 
   it('says to allow user namespaces where the kernel or container forbids them', () => {
