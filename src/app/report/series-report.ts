@@ -105,7 +105,8 @@ export async function buildFactsOf(deps: Pick<Deps, 'builder'>, b: BuildRecord):
     rpms: b.rpms.map((r) => basename(r)),
     repoUrl: b.publishedUrl,
     repoFileUrl: b.repoFileUrl,
-    logPath: b.logPath,
+    // A report shows where the whole log is served (Koji's URL), never a path on this machine.
+    logPath: b.logPath && /^https?:\/\//.test(b.logPath) ? b.logPath : null,
     logTail: b.state === 'failed' && b.logPath ? await deps.builder.logTail(b.logPath, 25) : null,
     error: b.error,
     errorLines: b.errorLines,
