@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { MailSource } from '../ports/mail-source.ts';
 import type { Notifier } from '../ports/notifier.ts';
+import type { PackageInspector } from '../ports/package-inspector.ts';
 import type { Publisher } from '../ports/publisher.ts';
 import type { Applier, Repository } from '../ports/repository.ts';
 import type { Store } from '../ports/store.ts';
@@ -26,6 +27,8 @@ export interface Deps {
   /** Makes each commit's SRPM once, for every target to build from. */
   readonly packager: SourcePackager;
   readonly publisher: Publisher;
+  /** Reads names and Epochs from RPM headers: what a build would publish. */
+  readonly packages: PackageInspector;
   /** The destinations of mail effects: the list's SMTP server, the outbox file. */
   readonly notifiers: readonly Notifier[];
   /** How this process runs units of work. */

@@ -104,6 +104,16 @@ const project = z.strictObject({
   /** In merge-request mode, a scratch build on every target of each new version of a series, its
    * outcome shown on the merge request before it is merged (off by default: it doubles the builds). */
   prebuild: z.boolean().default(false),
+  /** Globs of the package names this project may publish (`qemu`, `qemu-*`); when absent, the names
+   * its branch published before. A build making another name, or raising an Epoch, is not published. */
+  packages: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.+*?[\]!-]+$/, { error: 'expected a package name or glob such as "qemu-*"' }),
+    )
+    .min(1)
+    .optional(),
   /** The forge's name for the repository (GitLab project path, GitHub owner/name): needed with a forge. */
   forgePath: z
     .string()
@@ -138,7 +148,7 @@ const limit = (max: number, what: string) =>
   bounded({ min: 1, max, integer: true, expected: `${what} from 1 to ${max}` });
 
 /** What one local build may use (src/build/sandbox-limits.ts has their meaning). */
-const SANDBOX_LIMITS = {
+export const SANDBOX_LIMITS = {
   cpuSeconds: 3600,
   memoryMB: 8192,
   processes: 1024,

@@ -290,6 +290,8 @@ export interface BuildRecords {
   recordPublication(buildId: number, publication: { path: string; url: string; repoFileUrl: string }): void;
   /** Builds of a branch at one commit, one per platform. */
   forCommit(project: string, branch: string, commit: string): BuildRecord[];
+  /** The most recently published build of the branch on each platform: what it may publish next. */
+  lastPublished(project: string, branch: string): BuildRecord[];
 }
 
 // ---- sources -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import type { Forge } from '../ports/forge.ts';
 import { RpmbuildBuilder } from '../build/rpmbuild-builder.ts';
 import { createSandbox } from '../build/sandbox.ts';
 import { SrpmPackager } from '../build/srpm-packager.ts';
+import { RpmPackageInspector } from '../build/package-inspector.ts';
 import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
 import { outboxNotifier } from '../notify/outbox-notifier.ts';
 import { smtpNotifier } from '../notify/smtp-notifier.ts';
@@ -77,6 +78,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       keep: config.publisher.keep,
       log,
     }),
+    packages: new RpmPackageInspector(),
     notifiers: chosenNotifiers,
     worker: {
       holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,

@@ -153,6 +153,15 @@ export class BuildRecords implements BuildRecordsPort {
     return this.#list('WHERE project = ? AND branch = ? AND commit_id = ?', project, branch, commit);
   }
 
+  lastPublished(project: string, branch: string): BuildRecord[] {
+    const published = this.#list(
+      'WHERE b.project = ? AND b.branch = ? AND p.url IS NOT NULL',
+      project,
+      branch,
+    );
+    return [...new Map(published.map((b) => [b.platform, b])).values()];
+  }
+
   #list(where: string, ...params: (string | number)[]): BuildRecord[] {
     return rows(
       'builds',

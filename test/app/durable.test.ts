@@ -143,7 +143,7 @@ describe('durable work', () => {
   });
 
   it('reports a build that failed, and once it builds (a flaky build, build --all), reports that too', async () => {
-    const { deps, source, builder } = fakeDeps();
+    const { deps, source, builder, notifier } = fakeDeps();
     const { build, publish } = await import('../../src/app/stages.ts');
     source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
     await sync(deps);
@@ -152,6 +152,8 @@ describe('durable work', () => {
     await publish(deps);
     const first = await report(deps);
     expect(first.sent.map((s) => s.subject)).toEqual([expect.stringMatching(/build failed\)$/)]);
+    // The log's place on this machine is nobody's business on the list.
+    expect(notifier.sent.map((s) => s.message.body).join('\n')).not.toContain(deps.config.workDir);
     expect((await report(deps)).sent).toEqual([]);
 
     builder.failing = false;
@@ -160,6 +162,27 @@ describe('durable work', () => {
     const second = await report(deps);
     expect(second.sent.map((s) => s.subject)).toEqual([expect.stringMatching(/applied and built\)$/)]);
     expect((await report(deps)).sent).toEqual([]);
+  });
+
+  it('publishes no build that raises an Epoch, and tells the failure recipients why', async () => {
+    const { deps, source, packages, notifier } = fakeDeps();
+    const { build, publish } = await import('../../src/app/stages.ts');
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    await sync(deps);
+    await build(deps);
+    expect((await publish(deps)).published).toHaveLength(1);
+    source.add(patchMail({ id: 'b@x', subject: '[master PATCH hello] add b' }));
+    await sync(deps);
+    await build(deps);
+    // The new build's packages carry Epoch 99; the published ones keep their 0.
+    for (const b of deps.store.builds.lastPublished('hello', 'master'))
+      for (const rpm of b.rpms) packages.epochs.set(rpm, 0);
+    packages.epoch = 99;
+    expect((await publish(deps)).published).toEqual([]);
+    await report(deps);
+    const dead = notifier.sent.find((s) => s.key.startsWith('dead:publish:'));
+    expect(dead?.message.to).toEqual(['mia@example.org']);
+    expect(dead?.message.body).toMatch(/is not published: hello raises its Epoch from 0 to 99/);
   });
 
   it('tells the failure recipients of a mail given up on, and delivers it once asked again', async () => {

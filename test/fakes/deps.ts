@@ -7,6 +7,7 @@ import { ManualClock } from './clock.ts';
 import { FakeForge } from './forge.ts';
 import { FakeGit } from './git.ts';
 import { FakeNotifier } from './notifier.ts';
+import { FakePackageInspector } from './packages.ts';
 import { MemorySource } from './source.ts';
 
 /** Every port of a use case as an in-memory fake (the store is SQLite in memory), and the fakes
@@ -20,6 +21,7 @@ export function fakeDeps(options: { forge?: boolean } = {}) {
   const builder = new FakeBuilder();
   const packager = new FakePackager();
   const publisher = new FakePublisher();
+  const packages = new FakePackageInspector();
   const config = configSchema.parse({
     state: { database: ':memory:' },
     workDir: '/nonexistent/work',
@@ -54,11 +56,12 @@ export function fakeDeps(options: { forge?: boolean } = {}) {
     builder,
     packager,
     publisher,
+    packages,
     notifiers: [notifier],
     worker: {
       holder: 'test:1',
       policy: { maxAttempts: 3, baseMs: 30_000, maxMs: 600_000, leaseMs: 300_000 },
     },
   };
-  return { deps, clock, source, git, forge, notifier, builder, packager, publisher };
+  return { deps, clock, source, git, forge, notifier, builder, packager, publisher, packages };
 }

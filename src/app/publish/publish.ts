@@ -3,6 +3,7 @@ import { publishUnit, unitKey, type PublishUnit } from '../../work/units.ts';
 import { done, type UnitHandler, type UnitOutcome } from '../../work/worker.ts';
 import type { Deps } from '../deps.ts';
 import { queueStatusRefresh } from '../report/status.ts';
+import { checkPackages } from './package-check.ts';
 
 export interface PublishOutcome {
   readonly project: string;
@@ -21,7 +22,7 @@ export function queuePublications(deps: Pick<Deps, 'store'>): void {
 
 /** The unit that publishes one build as a yum repository. */
 export function publishHandler(
-  deps: Pick<Deps, 'log' | 'store' | 'publisher'>,
+  deps: Pick<Deps, 'config' | 'log' | 'store' | 'publisher' | 'packages'>,
   outcome: (o: PublishOutcome) => void,
 ): UnitHandler<PublishUnit> {
   return {
@@ -37,6 +38,7 @@ export function publishHandler(
           `build ${buildId} did not succeed; nothing to publish`,
         );
       const where = { project: b.project, branch: b.branch, platform: b.platform };
+      await checkPackages(deps, b, unit.signal);
       const result = await deps.publisher.publish({
         ...where,
         // A build's `arch` lists the target's arches ("x86_64 ppc64le"): noarch RPMs join each.
