@@ -49,8 +49,17 @@ export interface SandboxOptions {
  * like an exit, so classed as the patch's and not retried. */
 export class SandboxLimitError extends ToolError {}
 
-/** nobody: the build owns nothing on the host but its own directory. */
+/** nobody, inside a user namespace: the build owns nothing on the host but its own directory. */
 const BUILD_UID = 65534;
+/** Run as root (no user namespace), each build gets a uid of its own that no account uses, so that
+ * RLIMIT_NPROC, counted per real uid, bounds this build alone: a fork bomb in one build must not
+ * starve another build, nor anything that runs as nobody. From this process's id, so that several
+ * patchferry processes on one host do not share them either. */
+const ROOT_BUILD_UIDS = 2_100_000_000;
+
+function buildUid(slot: number): number {
+  return ROOT_BUILD_UIDS + (process.pid % 1_000_000) * 64 + (slot % 64);
+}
 const PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 const MIB = 1024 * 1024;
 /** The system the build sees, read-only: programs, libraries, configuration, the RPM database. Not
@@ -63,10 +72,11 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
 
 /**
  * bubblewrap: new mount, PID, network, IPC and UTS namespaces; a root of its own holding the
- * system read-only, private /tmp and /var/tmp, and the mounts; uid 65534 with no capabilities; an
- * environment of PATH, HOME and LANG only; prlimit's limits. Run as root, bwrap makes no user
- * namespace (inside one, root's files would look like the build's own: /etc/shadow readable) and
- * `setpriv` drops to uid 65534 for real; otherwise a user namespace maps 65534 to the caller.
+ * system read-only, private /tmp and /var/tmp, and the mounts; an unprivileged uid with no
+ * capabilities; an environment of PATH, HOME and LANG only; prlimit's limits. Run as root, bwrap
+ * makes no user namespace (inside one, root's files would look like the build's own: /etc/shadow
+ * readable) and `setpriv` drops to a uid of the build's own for real; otherwise a user namespace
+ * maps 65534 to the caller.
  */
 class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap';
@@ -75,6 +85,8 @@ class BwrapSandbox implements Sandbox {
   readonly #bwrap: string;
   #system: Promise<string[]> | null = null;
   #probed: Promise<void> | null = null;
+  /** Slots of the runs going on now, each a uid of its own when run as root. */
+  readonly #slots = new Set<number>();
 
   constructor(opts: SandboxOptions) {
     this.#opts = opts;
@@ -87,16 +99,24 @@ class BwrapSandbox implements Sandbox {
 
   async run(command: string, args: readonly string[], opts: SandboxRunOptions): Promise<RunResult> {
     await this.#probe();
-    if (this.#root)
-      for (const m of opts.mounts.filter((m) => m.writable))
-        await runTool('chown', ['-R', `${BUILD_UID}:${BUILD_UID}`, m.host]);
-    return confined(command, args, opts, this.#opts, async () => [
-      this.#bwrap,
-      ...(await this.#bwrapArgs(opts)),
-    ]);
+    let slot = 0;
+    while (this.#slots.has(slot)) slot++;
+    this.#slots.add(slot);
+    try {
+      const uid = this.#root ? buildUid(slot) : BUILD_UID;
+      if (this.#root)
+        for (const m of opts.mounts.filter((m) => m.writable))
+          await runTool('chown', ['-R', `${uid}:${uid}`, m.host]);
+      return await confined(command, args, opts, this.#opts, async () => [
+        this.#bwrap,
+        ...(await this.#bwrapArgs(opts, uid)),
+      ]);
+    } finally {
+      this.#slots.delete(slot);
+    }
   }
 
-  async #bwrapArgs(opts: SandboxRunOptions): Promise<string[]> {
+  async #bwrapArgs(opts: SandboxRunOptions, uid: number): Promise<string[]> {
     const tmp = ['--perms', '1777', '--size', String(this.#opts.limits.tmpMB * MIB)];
     const namespaces = this.#root
       ? ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try']
@@ -117,8 +137,8 @@ class BwrapSandbox implements Sandbox {
       ...(this.#root
         ? [
             'setpriv',
-            `--reuid=${BUILD_UID}`,
-            `--regid=${BUILD_UID}`,
+            `--reuid=${uid}`,
+            `--regid=${uid}`,
             '--clear-groups',
             '--inh-caps=-all',
             '--bounding-set=-all',
@@ -143,7 +163,7 @@ class BwrapSandbox implements Sandbox {
 
   /** One trial run per process until it works: a host that cannot sandbox refuses every build. */
   #probe(): Promise<void> {
-    this.#probed ??= this.#bwrapArgs({ mounts: [] })
+    this.#probed ??= this.#bwrapArgs({ mounts: [] }, this.#root ? buildUid(63) : BUILD_UID)
       .then((args) =>
         runTool(this.#bwrap, [...args, 'prlimit', ...prlimitArgs(this.#opts.limits), '--', 'true'], {
           env: { PATH },

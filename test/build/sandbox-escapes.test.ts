@@ -26,6 +26,8 @@ import { TEST_LIMITS, bwrapAvailable, testSandbox } from '../helpers/sandbox.ts'
 // it was.
 const available = bwrapAvailable('the sandbox escape tests');
 const SECRET = 'pf-smtp-secret-7f3a9c';
+// Its own sleep, to find this run's processes among every other on the machine.
+const SLEEPER = 6000 + Math.floor(Math.random() * 3000);
 const builder = new RpmbuildBuilder({ log: silentLogger(), sandbox: testSandbox(), timeoutMs: 30_000 });
 
 /** What the tests look at: whether the build failed, its log, the failure's sentence and class. */
@@ -101,7 +103,7 @@ describe.runIf(available)('a spec that tries to escape the build sandbox', () =>
         'test -n "$PATCHFERRY_SMTP_PASSWORD"',
       ].join('\n'),
       dialer: `bash -c 'echo hello > /dev/tcp/127.0.0.1/${port}'`,
-      forker: 'while :; do sleep 6061 & done',
+      forker: `while :; do sleep ${SLEEPER} & done`,
       filler: [
         'head -c 100M /dev/zero > big || :',
         'for i in 1 2 3 4; do head -c 10M /dev/zero > /tmp/f$i || break; done',
@@ -149,7 +151,9 @@ describe.runIf(available)('a spec that tries to escape the build sandbox', () =>
   it('forks no further than the process limit, and leaves no process behind', () => {
     expect(results.forker?.ok).toBe(false);
     expect((results.forker as Outcome).log).toMatch(/[Cc]an(no|')t fork|Resource temporarily unavailable/);
-    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toMatch(/^sleep 6061/m);
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toMatch(
+      new RegExp(`^sleep ${SLEEPER}$`, 'm'),
+    );
   });
 
   it('fills neither the disk nor memory: the build is stopped at its disk limit, files at their size limit', () => {
