@@ -21,12 +21,20 @@ const interruption = Promise.withResolvers();
 let listening = false;
 let signalled = false;
 const onSignal = (signal = 'SIGINT') => {
-  if (signalled || !listening) process.exit(signal === 'SIGTERM' ? 143 : 130);
+  if (signalled || !listening) process.exit(signal === 'SIGTERM' ? 143 : signal === 'SIGHUP' ? 129 : 130);
   signalled = true;
   interruption.resolve(undefined);
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// SIGHUP asks serve to reload its configuration; to a command that does not listen for it, it is
+// the terminal hanging up: it stops like SIGTERM.
+const hangups = new EventTarget();
+let hangupListeners = 0;
+process.on('SIGHUP', () => {
+  if (hangupListeners === 0) return onSignal('SIGHUP');
+  hangups.dispatchEvent(new Event('hangup'));
+});
 const { main } = await import('../src/cli/main.ts');
 const status = await main(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -35,6 +43,10 @@ const status = await main(process.argv.slice(2), {
   interrupted: () => {
     listening = true;
     return interruption.promise.then(() => undefined);
+  },
+  hangups: (listener) => {
+    hangupListeners += 1;
+    hangups.addEventListener('hangup', () => listener());
   },
 });
 process.exitCode = status;

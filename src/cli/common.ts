@@ -15,6 +15,8 @@ export interface Io {
   readonly env: NodeJS.ProcessEnv;
   /** Resolves when the user asks a long-running command (demo serving) to stop. */
   readonly interrupted: () => Promise<void>;
+  /** Registers a listener of SIGHUP (serve reloads its configuration); absent where there is none. */
+  readonly hangups?: (listener: () => void) => void;
 }
 
 const COMMON = {

@@ -6,7 +6,7 @@ Commands:
   demo           make a demo world and run the main job on it, then serve its repositories
   sync           read the mail sources, record new mail, apply complete series
   watch          stay running: read mail when it arrives, run every unit of work as it is due
-  serve          watch, and receive the forge's webhooks (a merged request builds at once)
+  serve          the daemon: watch, the nightly schedule, webhooks, console and metrics on one port
   import         feed mailbox files or public-inbox archives through sync
   build          build RPMs of branches that received series, for every platform
   publish        publish successful builds as yum repositories
@@ -69,12 +69,23 @@ work.shutdownSeconds (default 30) to finish, then stops it; it runs again next s
 `,
   serve: `Usage: patchferry serve [--config FILE] [--port N] [--host H] [--poll SECONDS]
 
-Does what watch does and also receives the forge's webhooks at http://H:N (default
-127.0.0.1:3000), so that a merged patchferry merge request is recorded at once and
-the build stage runs. GitHub: the patchferry App's endpoint /api/github/webhooks,
-deliveries signed with the secret. GitLab: a project webhook for merge request events
-pointing at /api/gitlab/webhooks, its secret token the secret. The secret is read
-from the variable forge.webhookSecretEnv names; deliveries without it are refused.
+Does what watch does, runs the nightly pipeline at schedule.nightly (a cron expression read
+in schedule.timezone; a run missed while patchferry was down runs once at start), and
+answers on http://H:N (default 127.0.0.1:3000):
+  /            the console: series, merge requests, builds per target with their logs,
+               published repositories with their dnf lines, units given up on (Retry),
+               the next nightly run and a Run pipeline form (project, branch, platforms).
+               Loopback clients only, unless console.tokenEnv names a token.
+  /healthz     200 while the process answers
+  /readyz      200 when every mailbox is connected, the database takes a write and the
+               queue moves; 503 with the checks otherwise
+  /metrics     Prometheus text format
+With forge.webhookSecretEnv set it also receives the forge's webhooks, so that a merged
+patchferry merge request is recorded at once and built. GitHub: the patchferry App's
+endpoint /api/github/webhooks, deliveries signed with the secret. GitLab: a project webhook
+for merge request events pointing at /api/gitlab/webhooks, its secret token the secret.
+SIGTERM stops taking work and gives running units work.shutdownSeconds; SIGHUP reads the
+configuration again (an invalid one is logged and the one in use kept).
 `,
   import: `Usage: patchferry import [--config FILE] PATH...
 

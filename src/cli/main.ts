@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readSecret } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { ciCommand } from './ci.ts';
@@ -11,6 +10,7 @@ const pipeline = () => import('../runtime/index.ts');
 import { COMMAND_HELP, MAIN_HELP } from './help.ts';
 export type { Io } from './common.ts';
 import { printBuild, printJob, printPublish, printReport, printSync } from './print.ts';
+import type { JobSummary } from '../app/summaries.ts';
 
 /** Runs one command line; returns the exit status. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -190,85 +190,56 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
   const port = Number(values.port ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`${command}: --port ${values.port} is not a port number`);
-  const cfg = config(values.config, io);
-  const webhooks = command === 'serve' ? webhookSettings(cfg, io.env) : null;
+  const file = values.config;
+  const cfg = config(file, io);
   const stop = new AbortController();
   void io.interrupted().then(() => stop.abort());
-  const [{ mergeRequestMerged, withContext }, { watch }] = await Promise.all([
-    pipeline(),
-    import('../server/watch.ts'),
-  ]);
+  const log = logger(values['log-level'] ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'info', io);
+  let failed = false;
+  const onRun = (run: { job: JobSummary } | { error: unknown }) => {
+    if ('error' in run) {
+      failed = true;
+      io.err(`patchferry: ${errorMessage(run.error)}`);
+      return;
+    }
+    printJob(run.job, io.out);
+  };
+  if (command === 'serve') {
+    const { runDaemon } = await import('../server/daemon.ts');
+    await runDaemon({
+      config: cfg,
+      reload: () => config(file, io),
+      env: io.env,
+      log,
+      host: typeof values.host === 'string' ? values.host : '127.0.0.1',
+      port,
+      pollMs: poll * 1000,
+      signal: stop.signal,
+      onHangup: (listener) => io.hangups?.(listener),
+      onListening: (server, webhooks) => {
+        io.out(`Console, /healthz, /readyz and /metrics at ${server.url}/`);
+        const forge = cfg.forge?.type === 'gitlab' ? 'GitLab' : 'GitHub';
+        for (const path of webhooks) io.out(`Receiving ${forge} webhooks at ${server.url}${path}`);
+      },
+      onRun,
+    });
+    return failed ? 1 : 0;
+  }
+  const [{ withContext }, { watch }] = await Promise.all([pipeline(), import('../server/watch.ts')]);
   return withContext(
     cfg,
-    logger(values['log-level'] ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'info', io),
+    log,
     async (ctx) => {
-      let failed = false;
-      let poke = () => {};
-      const server = webhooks
-        ? await (
-            await import('../runtime/webhooks.ts')
-          ).startForgeWebhooks(
-            webhooks,
-            {
-              merged: (event) => {
-                if (mergeRequestMerged(ctx, event)) poke();
-                return Promise.resolve();
-              },
-            },
-            {
-              host: typeof values.host === 'string' ? values.host : '127.0.0.1',
-              port,
-              log: ctx.log.child({ component: 'webhooks' }),
-            },
-          )
-        : null;
-      for (const path of server?.paths ?? [])
-        io.out(
-          `Receiving ${webhooks?.type === 'gitlab' ? 'GitLab' : 'GitHub'} webhooks at ${server?.url}${path}`,
-        );
-      try {
-        await watch(ctx, {
-          pollMs: poll * 1000,
-          signal: stop.signal,
-          graceMs: cfg.work.shutdownSeconds * 1000,
-          onReady: (p) => (poke = p),
-          onRun: (run) => {
-            if ('error' in run) {
-              failed = true;
-              io.err(`patchferry: ${errorMessage(run.error)}`);
-              return;
-            }
-            printJob(run.job, io.out);
-          },
-        });
-      } finally {
-        await server?.close();
-      }
+      await watch(ctx, {
+        pollMs: poll * 1000,
+        signal: stop.signal,
+        graceMs: cfg.work.shutdownSeconds * 1000,
+        onRun,
+      });
       return failed ? 1 : 0;
     },
     io.env,
   );
-}
-
-/** What `serve` needs to receive the forge's webhooks, or a configuration error saying what is missing. */
-function webhookSettings(
-  cfg: Config,
-  env: NodeJS.ProcessEnv,
-): { type: 'github'; apiUrl: string; token: string; secret: string } | { type: 'gitlab'; secret: string } {
-  const forge = cfg.forge;
-  if (!forge?.webhookSecretEnv) {
-    throw new ConfigError('forge', [
-      'serve receives the forge\'s webhooks: set forge (gitlab or github) and forge.webhookSecretEnv (or use "watch" for mail alone)',
-    ]);
-  }
-  const secret = readSecret(forge.webhookSecretEnv, 'forge.webhookSecretEnv', env);
-  if (forge.type === 'gitlab') return { type: 'gitlab', secret };
-  return {
-    type: 'github',
-    apiUrl: forge.url,
-    token: readSecret(forge.tokenEnv, 'forge.tokenEnv', env),
-    secret,
-  };
 }
 
 async function retryCommand(args: readonly string[], io: Io): Promise<number> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bounded } from './bounded.ts';
 import { LIMITS_DEFAULTS, limits } from './limits.ts';
+import { isCronPattern, isTimeZone } from './cron.ts';
 import { ENV_NAME, PROJECT_NAME, isValidBranchName } from './names.ts';
 import { redactUrl } from './transport.ts';
 
@@ -292,6 +293,32 @@ const work = z.strictObject({
   }).default(WORK_DEFAULTS.shutdownSeconds),
 });
 
+/** The daemon's clock-driven work: the nightly pipeline (build every branch, publish, the daily
+ * summary), as a cron expression read in a time zone. */
+const schedule = z.strictObject({
+  /** Five fields (minute hour day month weekday), or six with seconds first; e.g. "0 2 * * *". */
+  nightly: z
+    .string()
+    .refine(isCronPattern, {
+      error: (iss) => `${JSON.stringify(iss.input)} is not a cron expression such as "0 2 * * *"`,
+    })
+    .optional(),
+  /** An IANA time zone ("Europe/Berlin") the expression is read in. */
+  timezone: z
+    .string()
+    .refine(isTimeZone, {
+      error: (iss) => `${JSON.stringify(iss.input)} is not a time zone such as "UTC" or "Europe/Berlin"`,
+    })
+    .default('UTC'),
+});
+
+/** The web console on the daemon's port (`patchferry serve`). */
+const consoleSettings = z.strictObject({
+  /** Environment variable holding a token that opens the console to clients not on this machine;
+   * without it, only loopback clients (127.0.0.1, ::1) see it. */
+  tokenEnv: envName.optional(),
+});
+
 export const configSchema = z.strictObject({
   state: z.strictObject({ database: z.string().min(1) }),
   workDir: z.string().min(1),
@@ -327,6 +354,8 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   limits: limits.default(LIMITS_DEFAULTS),
+  schedule: schedule.default({ timezone: 'UTC' }),
+  console: consoleSettings.default({}),
 });
 
 function isRegExp(source: string): boolean {

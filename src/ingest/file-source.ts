@@ -11,6 +11,7 @@ export function fileSource(
     read,
     settle: () => Promise.resolve(),
     watch: () => null,
+    connected: () => null,
     close: () => Promise.resolve(),
   };
 }

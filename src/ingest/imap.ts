@@ -211,6 +211,10 @@ class ImapFolder implements MailSource {
     if (this.#watched && client.usable) void client.idle({ whenFree: true }).catch(() => undefined);
   }
 
+  connected(): boolean {
+    return this.#client?.usable === true;
+  }
+
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = null;

@@ -23,6 +23,9 @@ export interface MailSource {
   /** Yields once at the start and then whenever new mail may have arrived, until `signal` aborts;
    * null from sources that cannot tell (files, archives), which the daemon polls instead. */
   watch(signal: AbortSignal): AsyncIterable<void> | null;
+  /** Whether the source holds a live connection to its server now (the daemon's /readyz); null for
+   * sources that hold none (files, archives). */
+  connected(): boolean | null;
   /** Releases connections; the source can still be used afterwards (it reconnects). Sources that
    * hold none resolve at once. */
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import type { Overview } from './overview.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 /** The state database: the fast index over what the mailbox, git, the forge and the published
@@ -10,6 +11,8 @@ export interface Store {
   readonly positions: PositionRecords;
   /** Units of work and the outbox of effects. */
   readonly work: WorkQueue;
+  /** What the daemon shows: the console, /metrics, /readyz, the daily summary. */
+  readonly overview: Overview;
   /** Runs `work` in one transaction: an outcome and the mails it finalises are recorded together.
    * Inside a transaction already, `work` joins it. */
   atomically<T>(work: () => T): T;

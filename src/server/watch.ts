@@ -11,6 +11,8 @@ import { handlers, workerOptions } from '../app/stages.ts';
 import { collector, roundSummary, type JobSummary } from '../app/summaries.ts';
 import { work } from '../work/worker.ts';
 import type { UnitKind } from '../ports/work-queue.ts';
+import type { Metrics } from '../ports/metrics.ts';
+import { PatchferryError } from '../shared/errors.ts';
 
 export interface WatchOptions {
   /** How often sources that cannot push (files, archives) are read again. */
@@ -27,6 +29,10 @@ export interface WatchOptions {
   /** Called after each intake and after each drain that ran units, with what it did, or with the
    * error that stopped it. */
   readonly onRun?: (result: { job: JobSummary } | { error: unknown }) => void;
+  /** Told of every unit run, mail taken in and failure outside a unit (/metrics). */
+  readonly metrics?: Metrics;
+  /** Called whenever a worker ends a unit or finds nothing due: the queue moves (/readyz). */
+  readonly onProgress?: () => void;
 }
 
 /** The kinds each of the daemon's workers runs: one for everything but builds, and
@@ -91,10 +97,12 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
       try {
         const looked = await detectMerges(ctx);
         const taken = await intake(ctx);
+        options.metrics?.mailsReceived(taken.newMails);
         wakeAll();
         options.onRun?.({ job: roundSummary({ taken: { ...taken, ...looked } }) });
       } catch (err) {
         ctx.log.error({ err: errorMessage(err) }, 'intake failed; waiting for the next mail or poll');
+        options.metrics?.failed('intake', codeOf(err));
         options.onRun?.({ error: err });
       }
     }
@@ -105,11 +113,17 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
     const nothingQueued = { reused: [], skipped: [] };
     let queued: Awaited<ReturnType<typeof queueBuilds>> = nothingQueued;
     let started = false;
-    return work(workerOptions(ctx, handlers(ctx, c)), kindsOf, {
+    const metrics = options.metrics;
+    const onRan = (run: Parameters<Metrics['unitRan']>[0]) => {
+      metrics?.unitRan(run);
+      options.onProgress?.();
+    };
+    return work({ ...workerOptions(ctx, handlers(ctx, c)), onRan }, kindsOf, {
       signal,
       graceMs: options.graceMs ?? 30_000,
       wake: () => wakes[i]?.next() ?? Promise.resolve(),
       onDrained: async (drained) => {
+        options.onProgress?.();
         const did = drained.done.length + drained.retrying.length + drained.dead.length > 0;
         if (did || queued.reused.length + queued.skipped.length > 0)
           options.onRun?.({ job: roundSummary({ c, drained, queued }) });
@@ -130,6 +144,7 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
           wakeAll();
         } catch (err) {
           ctx.log.error({ err: errorMessage(err) }, 'queueing the next units failed; trying again later');
+          options.metrics?.failed('queue', codeOf(err));
           options.onRun?.({ error: err });
         }
       },
@@ -169,4 +184,8 @@ function aborted(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
+}
+
+function codeOf(err: unknown): string {
+  return err instanceof PatchferryError ? err.code : 'unexpected';
 }

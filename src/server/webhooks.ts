@@ -12,7 +12,11 @@ export interface WebhookRoute {
 export interface WebhookServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly routes: readonly WebhookRoute[];
+  /** The routes, or a function asked at each request (the daemon's routes change when its
+   * configuration is reloaded). */
+  readonly routes: readonly WebhookRoute[] | (() => readonly WebhookRoute[]);
+  /** Answers the paths no route has (the console); 404 without it. */
+  readonly fallback?: () => WebhookRoute['handle'] | null;
   /** Where a route that fails unexpectedly is logged. */
   readonly log: Logger;
 }
@@ -24,16 +28,25 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
-/** A plain HTTP server receiving webhooks: each request goes to the route of its path (the query
- * aside); any other path is 404. What a forge sends and how it is checked is the routes' business. */
+/** A plain HTTP server, the daemon's one port: each request goes to the route of its path (the
+ * query aside), any other path to the fallback, else 404. What a forge sends and how it is checked
+ * is the routes' business. */
 export async function startWebhookServer(o: WebhookServerOptions): Promise<WebhookServer> {
-  const routes = new Map<string, WebhookRoute>();
-  for (const route of o.routes) {
-    if (routes.has(route.path)) throw new Error(`two webhook routes for ${route.path}`);
-    routes.set(route.path, route);
-  }
+  const table = (list: readonly WebhookRoute[]) => {
+    const routes = new Map<string, WebhookRoute>();
+    for (const route of list) {
+      if (routes.has(route.path)) throw new Error(`two webhook routes for ${route.path}`);
+      routes.set(route.path, route);
+    }
+    return routes;
+  };
+  const fixed = typeof o.routes === 'function' ? null : table(o.routes);
+  const current = () => fixed ?? table(typeof o.routes === 'function' ? o.routes() : o.routes);
+  const paths = [...current().keys()];
   const server: Server = createServer((req, res) => {
-    const route = routes.get((req.url ?? '/').split('?')[0] ?? '/');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const fallback = o.fallback?.();
+    const route = current().get(path) ?? (fallback ? { path, handle: fallback } : undefined);
     if (!route) return answer(res, 404, 'not found');
     route.handle(req, res).then(
       () => {
@@ -53,7 +66,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
   const port = typeof address === 'object' && address ? address.port : o.port;
   return {
     url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
-    paths: [...routes.keys()],
+    paths,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -6,6 +6,7 @@ import { openDatabase, transaction, type Database } from './database.ts';
 import { lockDatabase } from './lock.ts';
 import { MailRecords } from './mail-records.ts';
 import { MergeRequestRecords } from './merge-request-records.ts';
+import { Overview } from './overview.ts';
 import { PositionRecords } from './position-records.ts';
 import { SeriesRecords } from './series-records.ts';
 import { WorkRecords } from './work-records.ts';
@@ -34,6 +35,7 @@ export function openStore(path: string, options: { lock?: boolean } = {}): Store
     builds: new BuildRecords(db),
     positions: new PositionRecords(db),
     work: new WorkRecords(db),
+    overview: new Overview(db),
     atomically: (work) => transaction(db, work),
     close: () => {
       db.close();

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Clock } from '../ports/clock.ts';
+import type { UnitRun, UnitRunOutcome } from '../ports/metrics.ts';
 import type { Unit, UnitError, UnitKind, WorkQueue } from '../ports/work-queue.ts';
 import { backoffDelay, sleep } from '../shared/backoff.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
@@ -59,6 +60,8 @@ export interface WorkerOptions {
   /** Told once of every unit that died, with why; effects (a mail to failureRecipients) it queues
    * are run like any other unit. */
   readonly onDead?: (unit: Unit, error: UnitError) => void;
+  /** Told of every run of a unit as it ends, with how long it took (the daemon's metrics). */
+  readonly onRan?: (run: UnitRun) => void;
   readonly random?: () => number;
 }
 
@@ -162,6 +165,22 @@ async function runUnit(
     Math.max(1000, o.policy.leaseMs / 3),
   );
   heartbeat.unref();
+  const started = performance.now();
+  const ran = (outcome: UnitRunOutcome, error: UnitError | null = null, result: unknown = null) => {
+    try {
+      o.onRan?.({
+        kind: unit.kind,
+        key: unit.key,
+        payload: unit.payload,
+        outcome,
+        seconds: (performance.now() - started) / 1000,
+        error,
+        result,
+      });
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'cannot count a unit run');
+    }
+  };
   try {
     if (!handler) throw new PatchferryError('unit_unknown', `no handler for units of kind "${unit.kind}"`);
     const parsed = handler.schema.safeParse(unit.payload);
@@ -182,15 +201,18 @@ async function runUnit(
       const at = o.clock.now() + outcome.wait.ms;
       o.queue.wait(unit.id, o.holder, at, outcome.wait.handle);
       summary.waiting.push({ ...report, at });
+      ran('waiting');
       return;
     }
     o.queue.complete(unit.id, o.holder, outcome.done);
     summary.done.push({ ...report, result: outcome.done });
+    ran('done', null, outcome.done);
   } catch (err) {
     if (aborted.signal.aborted) {
       // Shut down or lost: not the unit's fault; it runs again at the next start.
       o.queue.wait(unit.id, o.holder, o.clock.now(), null);
       log.warn({ err: errorMessage(err) }, 'unit interrupted; it runs again');
+      ran('interrupted');
       return;
     }
     const error = unitError(err);
@@ -201,6 +223,7 @@ async function runUnit(
       const retryAt = o.clock.now() + Math.round(delay);
       o.queue.retry(unit.id, o.holder, retryAt, error);
       summary.retrying.push({ ...report, error, retryAt });
+      ran('retrying', error);
       log.warn(
         { err: error.message, code: error.code, retryAt: new Date(retryAt).toISOString() },
         'unit failed; retrying later',
@@ -209,6 +232,7 @@ async function runUnit(
     }
     o.queue.bury(unit.id, o.holder, error);
     summary.dead.push({ ...report, error });
+    ran('dead', error);
     log.error({ err: error.message, code: error.code }, 'unit dead');
     try {
       o.onDead?.(unit, error);

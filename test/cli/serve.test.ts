@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -94,17 +93,6 @@ describe('patchferry serve', () => {
       await gitlab.close();
     }
   }, 30_000);
-
-  it('says what serve needs when the forge has no webhook secret', async () => {
-    writeFileSync(
-      join(dir, 'bare.yml'),
-      `state: { database: s.db }\nworkDir: w\nsources: [{ type: mbox, path: bare.yml }]\nprojects: { hello: { git: ., branches: [master], platforms: [el9] } }\nplatforms: { el9: { dist: .el9, arch: noarch } }\npublisher: { root: r, baseUrl: "http://127.0.0.1:1/" }\nreporter: { from: a@b.c, listAddress: l@b.c }\n`,
-    );
-    const err: string[] = [];
-    const io: Io = { out: () => {}, err: (l) => err.push(l), env, interrupted: () => Promise.resolve() };
-    expect(await main(['serve', '--config', join(dir, 'bare.yml')], io)).toBe(2);
-    expect(err.join('\n')).toContain('forge.webhookSecretEnv');
-  });
 });
 
 /** Waits for what the loop does; runs take seconds here. */

@@ -92,6 +92,16 @@ describe('configuration validation', () => {
       'projects.qemu.platforms[1]: "el8" is not a defined platform (defined: el9)',
     ],
     ['a missing key', (d) => delete d.workDir, 'workDir: is required'],
+    [
+      'a nightly schedule that is not a cron expression',
+      (d) => (d.schedule = { nightly: '0 25 * * *' }),
+      'schedule.nightly: "0 25 * * *" is not a cron expression such as "0 2 * * *"',
+    ],
+    [
+      'an unknown time zone',
+      (d) => (d.schedule = { nightly: '0 2 * * *', timezone: 'Mars/Olympus' }),
+      'schedule.timezone: "Mars/Olympus" is not a time zone such as "UTC" or "Europe/Berlin"',
+    ],
     ['an unknown key', (d) => (d.colour = 'blue'), 'colour: unknown key'],
     [
       'a secret written in the file',

@@ -24,6 +24,10 @@ export class MemorySource implements MailSource {
     return null;
   }
 
+  connected(): null {
+    return null;
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -1,0 +1,53 @@
+import type { BuildRow, DeadUnitRow, PublicationRow, SeriesRow } from '../ports/overview.ts';
+
+/** What the list hears once a day from the nightly run. */
+export interface DailySummaryFacts {
+  /** The day it covers, as YYYY-MM-DD in the schedule's time zone. */
+  readonly day: string;
+  /** Series first seen in the last 24 hours. */
+  readonly series: readonly SeriesRow[];
+  /** Builds started in the last 24 hours. */
+  readonly builds: readonly BuildRow[];
+  /** Every repository as published now. */
+  readonly publications: readonly PublicationRow[];
+  readonly dead: readonly DeadUnitRow[];
+  /** What the nightly run queued now: branches and targets, as "project/branch". */
+  readonly building: readonly string[];
+}
+
+/** The daily summary mail: subject and plain-text body. */
+export function renderDailySummary(f: DailySummaryFacts): { subject: string; body: string } {
+  const count = (list: readonly { state: string }[], state: string) =>
+    list.filter((x) => x.state === state).length;
+  const lines = [
+    `patchferry's summary of the last 24 hours (nightly run of ${f.day}).`,
+    '',
+    `Series: ${f.series.length} new (${count(f.series, 'applied')} applied, ${count(f.series, 'failed')} failed, ${count(f.series, 'incomplete')} incomplete).`,
+    ...f.series.map(
+      (s) =>
+        `  [${s.state}] ${s.project}/${s.branch} v${s.version}: ${oneLine(s.title)} (${oneLine(s.sender)})`,
+    ),
+    '',
+    `Builds: ${f.builds.length} (${count(f.builds, 'succeeded')} succeeded, ${count(f.builds, 'failed')} failed, ${count(f.builds, 'running')} running).`,
+    ...f.builds
+      .filter((b) => b.state === 'failed')
+      .map((b) => `  failed: ${b.project}/${b.branch} ${b.commit.slice(0, 12)} on ${b.target}`),
+    '',
+    f.building.length ? `Building tonight: ${f.building.join(', ')}.` : 'Nothing to build tonight.',
+    '',
+    `Published repositories: ${f.publications.length}.`,
+    ...f.publications.map((p) => `  ${p.project}/${p.branch} ${p.target}: ${p.url}`),
+  ];
+  if (f.dead.length > 0)
+    lines.push(
+      '',
+      `Units given up on: ${f.dead.length} (patchferry retry asks for them again).`,
+      ...f.dead.map((d) => `  ${d.key}: ${oneLine(d.message ?? '')}`),
+    );
+  return { subject: `[patchferry] daily summary ${f.day}`, body: `${lines.join('\n')}\n` };
+}
+
+/** Untrusted text (subjects, names) on one line of a plain-text mail. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
