@@ -133,17 +133,28 @@ async function pipeline(
   return redirect(res, '/?done=pipeline');
 }
 
-function buildLog(res: ServerResponse, state: ConsoleState, id: number): void {
+/** Serves a build's log as plain text; resolves once the response is written (the server
+ * reports a route that resolves before answering). */
+function buildLog(res: ServerResponse, state: ConsoleState, id: number): Promise<void> {
   const path = state.ctx.store.builds.get(id)?.logPath;
-  if (!path) return html(res, 404, page('patchferry', '<p>No log for this build.</p>'));
-  const stream = createReadStream(path);
-  stream.once('open', () => {
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
-    stream.pipe(res);
-  });
-  stream.once('error', (err) => {
-    if (res.headersSent) res.end();
-    else html(res, 404, page('patchferry', `<p>The log cannot be read: ${escapeHtml(err.message)}</p>`));
+  if (!path) {
+    html(res, 404, page('patchferry', '<p>No log for this build.</p>'));
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    res.once('close', () => resolve());
+    const stream = createReadStream(path);
+    stream.once('open', () => {
+      res.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+      });
+      stream.pipe(res);
+    });
+    stream.once('error', (err) => {
+      if (res.headersSent) res.end();
+      else html(res, 404, page('patchferry', `<p>The log cannot be read: ${escapeHtml(err.message)}</p>`));
+    });
   });
 }
 
