@@ -148,7 +148,7 @@ function publicationsTable(list: readonly PublicationRow[]): string {
         e(p.branch),
         e(p.target),
         code(p.commit),
-        `<a href="${e(p.url)}">${e(p.url)}</a>`,
+        link(p.url, p.url),
         `<code class="dnf">${e(dnfLine(p))}</code>`,
       ]),
     ),
@@ -171,7 +171,7 @@ function seriesTable(list: readonly SeriesRow[]): string {
     list.map((s) =>
       row([
         `${e(s.title)} <span class="muted">v${s.version}, ${s.total} patch(es)</span>${
-          s.mergeRequestUrl ? ` <a href="${e(s.mergeRequestUrl)}">MR</a>` : ''
+          s.mergeRequestUrl ? ` ${link(s.mergeRequestUrl, 'MR')}` : ''
         }`,
         e(s.project),
         e(s.branch),
@@ -187,13 +187,7 @@ function mergeRequestsTable(list: readonly MergeRequestRow[]): string {
   return table(
     ['Merge request', 'Title', 'Project', 'Into', 'State'],
     list.map((m) =>
-      row([
-        `<a href="${e(m.url)}">!${m.number}</a>`,
-        e(m.title ?? ''),
-        e(m.project),
-        e(m.targetBranch),
-        state(m.state),
-      ]),
+      row([link(m.url, `!${m.number}`), e(m.title ?? ''), e(m.project), e(m.targetBranch), state(m.state)]),
     ),
   );
 }
@@ -225,6 +219,11 @@ function table(head: readonly string[], rows: readonly string[]): string {
 /** A row of cells already rendered as HTML. */
 function row(cells: readonly string[]): string {
   return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+}
+
+/** A link to an http(s) URL; any other scheme (javascript:, data:) is shown as text, not linked. */
+function link(url: string, text: string): string {
+  return /^https?:\/\//i.test(url) ? `<a href="${e(url)}">${e(text)}</a>` : e(text);
 }
 
 function code(text: string): string {

@@ -168,8 +168,15 @@ async function login(req: IncomingMessage, res: ServerResponse, token: string | 
   return redirect(res, '/');
 }
 
-/** yes: loopback client, or the token given; login: a token is configured but was not given. */
-function admitted(req: IncomingMessage, token: string | null): 'yes' | 'login' | 'no' {
+/** Whether a request may see the console. yes: a loopback client, or the token given (cookie or
+ * `Authorization: Bearer`); login: a token is configured but was not given; no: another machine
+ * and no token configured. */
+export function admitted(
+  req: Pick<IncomingMessage, 'headers'> & {
+    readonly socket: { readonly remoteAddress?: string | undefined };
+  },
+  token: string | null,
+): 'yes' | 'login' | 'no' {
   if (isLoopback(req.socket.remoteAddress)) return 'yes';
   if (!token) return 'no';
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
