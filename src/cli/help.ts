@@ -38,7 +38,9 @@ Creates a demo world under DIR (default ./demo-world): a git repository of a sma
 RPM-packaged program, and a mailbox of patches made with git format-patch. Runs the main
 job once in direct mode (sync, build for el9 and fc41, publish, report), serves the
 repositories on http://127.0.0.1:PORT/ and prints a dnf command that installs from them.
-Serves until interrupted (Ctrl-C) unless --no-serve is given.
+Then runs the daemon on the demo world and prints its console's URL (127.0.0.1:3000, or
+a free port with --port 0): the console shows what the demo did, and its Run pipeline
+button builds again. Serves until interrupted (Ctrl-C) unless --no-serve is given.
 
   --dir DIR    where the demo world is made (replaced if it is a previous demo)
   --port N     port to serve on (default: 8080; 0 picks a free one)

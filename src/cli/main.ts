@@ -314,14 +314,41 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
       result.job.build.builds.some((b) => !b.ok) ||
       result.job.publish.failed.length > 0 ||
       result.job.report.failed.length > 0;
-    if (serve) {
-      io.out('Serving; press Ctrl-C to stop.');
-      await io.interrupted();
-    }
+    if (serve) await demoDaemon(result.configPath, port === 0 ? 0 : 3000, io);
     return unexpected ? 1 : 0;
   } finally {
     await result.server?.close();
   }
+}
+
+/** The demo world's daemon, its console on `port` (0: a free one), until Ctrl-C: the console shows
+ * what the demo did, and its Run pipeline button builds again. */
+async function demoDaemon(configPath: string, port: number, io: Io): Promise<void> {
+  const stop = new AbortController();
+  void io.interrupted().then(() => stop.abort());
+  const { runDaemon } = await import('../server/daemon.ts');
+  let listening = false;
+  await runDaemon({
+    config: loadConfig(configPath),
+    reload: () => loadConfig(configPath),
+    env: io.env,
+    log: logger(undefined, io),
+    host: '127.0.0.1',
+    port,
+    pollMs: 60_000,
+    signal: stop.signal,
+    onHangup: (listener) => io.hangups?.(listener),
+    onListening: (server) => {
+      if (listening) return;
+      listening = true;
+      io.out(`The console is at ${server.url}/ (its Run pipeline button builds again; /metrics beside it).`);
+      io.out('Serving; press Ctrl-C to stop.');
+    },
+    onRun: (run) => {
+      if ('error' in run) io.err(`patchferry: ${errorMessage(run.error)}`);
+      else printJob(run.job, io.out);
+    },
+  });
 }
 
 async function scanCommand(args: readonly string[], io: Io): Promise<number> {

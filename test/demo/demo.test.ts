@@ -43,6 +43,12 @@ describe('the demo, as the README runs it', () => {
       expect(existsSync(hello)).toBe(true);
       expect(execFileSync(hello, ['Ferry'], { encoding: 'utf8' })).toBe('Hello, Ferry!\n');
 
+      // The console serves the demo's state, with the Run pipeline button.
+      const consoleUrl = /The console is at (http:\/\/\S+\/) /.exec(stdout)?.[1] ?? '';
+      const page = await (await fetch(consoleUrl)).text();
+      expect(page).toContain('Run pipeline');
+      expect(page.match(/dnf config-manager addrepo/g)).toHaveLength(4);
+
       // Reports went to the outbox too, threaded to the mails they answer.
       const outbox = readFileSync(join(dir, 'outbox.mbox'), 'utf8');
       expect(outbox.match(/^In-Reply-To:/gm)).toHaveLength(4);
