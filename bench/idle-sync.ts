@@ -56,6 +56,7 @@ function source(mails: Buffer[]): MailSource {
     },
     settle: () => Promise.resolve(),
     watch: () => null,
+    connected: () => null,
     close: () => Promise.resolve(),
   };
 }
