@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { ciCommand } from './ci.ts';
