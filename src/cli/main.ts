@@ -397,17 +397,31 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** The items of a JSON array, one per line, each but the last followed by a comma. */
+/** The items of a JSON array, one per line, each but the last followed by a comma; written in
+ * chunks of many lines, as one write per line would cost more than reading the mail. */
 function jsonList(io: Io): { add: (item: unknown) => void; end: () => void } {
   let held: string | null = null;
+  let chunk: string[] = [];
+  let size = 0;
+  const put = (line: string) => {
+    chunk.push(line);
+    size += line.length;
+    if (size > 1 << 16) flush();
+  };
+  const flush = () => {
+    if (chunk.length > 0) io.out(chunk.join('\n'));
+    chunk = [];
+    size = 0;
+  };
   return {
     add(item) {
-      if (held !== null) io.out(`${held},`);
+      if (held !== null) put(`${held},`);
       held = ` ${JSON.stringify(item)}`;
     },
     end() {
-      if (held !== null) io.out(held);
+      if (held !== null) put(held);
       held = null;
+      flush();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { simpleParser } from 'mailparser';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import {
   commitMessage,
@@ -57,8 +58,6 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     if (plain !== null) {
       text = plain;
     } else {
-      // Loaded only for the few mails that need it: most list mail is plain text.
-      const { simpleParser } = await import('mailparser');
       const parsed = await simpleParser(raw, {
         skipHtmlToText: true,
         skipTextToHtml: true,

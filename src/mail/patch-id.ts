@@ -2,10 +2,15 @@ import { createHash } from 'node:crypto';
 
 /** What one patch changes, as an id that stays the same when the patch is sent again (a new
  * version that leaves this part alone, a rebase, a reworded message): like `git patch-id`, it
- * ignores line numbers, blob ids, white space and git's signature, and keeps every added, removed
- * and context line and every file name. A sha256 in hex. Pure. */
+ * ignores line numbers, blob ids and git's signature, and keeps every added, removed and context
+ * line and every file name. A sha256 in hex. Pure. Computed for every patch read, so done with one
+ * whole-text replacement rather than line by line (changed white space counts as a change here,
+ * unlike in the series fingerprint). */
 export function patchId(diff: string): string {
-  return createHash('sha256').update(normalizedDiff(diff)).digest('hex');
+  const end = diff.indexOf('\n-- \n'); // git's signature ("-- \n2.47.1") ends the patch
+  const body = end === -1 ? diff : diff.slice(0, end + 1);
+  const normal = body.replace(/^index [^\n]*\n|^@@[^\n]*/gm, (m) => (m.startsWith('@@') ? '@@' : ''));
+  return createHash('sha256').update(normal).digest('hex');
 }
 
 /** The lines of a diff that say what it changes, for patchId and the series fingerprint: white
