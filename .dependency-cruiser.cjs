@@ -1,11 +1,11 @@
 // The layering of docs/architecture.md, checked on every test run.
-//   core (pure):  mail, series, rpm, render            values in, values out
+//   core (pure):  mail, series, rpm, render, trust     values in, values out
 //   ports:        the core's interfaces                 import the core's types only
 //   work, app:    units, worker, outbox; use cases      know ports, never an adapter
 //   adapters:     ingest, git, forge, build, publish, notify, store, metrics
 //   runtime:      the composition root                  the one place that knows every adapter
 //   entry points: cli, server, demo, bin                parse input, call runtime/app
-const CORE = '^src/(mail|series|rpm|render)/';
+const CORE = '^src/(mail|series|rpm|render|trust)/';
 // Each forge is an adapter of its own: src/forge/gitlab/ and src/forge/github/ never import each other.
 const ADAPTERS = 'ingest|git|forge/[^/]+|build|publish|notify|store|metrics';
 const SDKS =
@@ -17,7 +17,7 @@ module.exports = {
   forbidden: [
     {
       name: 'core-is-pure',
-      comment: 'mail, series, rpm and render take values and return values: no I/O, no SDK, no port.',
+      comment: 'mail, series, rpm, render and trust take values and return values: no I/O, no SDK, no port.',
       severity: 'error',
       from: { path: CORE },
       to: {

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import type { Rejections } from '../config/trust.ts';
 import type { Builder, SourcePackager } from '../ports/builder.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Forge } from '../ports/forge.ts';
@@ -19,6 +20,9 @@ export interface Deps {
   readonly clock: Clock;
   readonly store: Store;
   readonly sources: readonly MailSource[];
+  /** What is done with mail a source brings that names nothing known (`sources[].rejections`), by
+   * source name; a source not listed (files given to `import`) replies. */
+  readonly rejections: ReadonlyMap<string, Rejections>;
   readonly applier: Applier;
   readonly repository: Repository;
   /** Set in merge-request mode: series are proposed there instead of pushed onto their branch. */

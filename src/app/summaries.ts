@@ -111,6 +111,7 @@ const NOTHING_TAKEN: Taken = {
   superseded: [],
   refused: [],
   queued: [],
+  held: [],
   merged: [],
   unchecked: [],
 };

@@ -10,7 +10,7 @@ import type {
 /** Human-readable lines for each stage's outcome; logs (JSON) go to stderr separately. */
 export function printSync(s: SyncSummary, out: (line: string) => void): void {
   out(
-    `sync: ${s.newMails} new mail(s); ${s.applied.length} series applied,${s.proposed.length > 0 ? ` ${s.proposed.length} proposed,` : ''} ${s.failed.length} failed, ${s.incomplete.length} incomplete, ${s.rejected.length} rejected, ${s.ignored} not patches`,
+    `sync: ${s.newMails} new mail(s); ${s.applied.length} series applied,${s.proposed.length > 0 ? ` ${s.proposed.length} proposed,` : ''} ${s.failed.length} failed, ${s.incomplete.length} incomplete,${s.held.length > 0 ? ` ${s.held.length} held,` : ''} ${s.rejected.length} rejected, ${s.ignored} not patches`,
   );
   for (const a of s.applied)
     out(`  applied   ${a.project}/${a.branch} ${a.head.slice(0, 12)}  <${a.series}>`);
@@ -19,7 +19,9 @@ export function printSync(s: SyncSummary, out: (line: string) => void): void {
   for (const i of s.incomplete) out(`  waiting   ${i.have}/${i.total} parts  <${i.series}>`);
   for (const i of s.expired)
     out(`  gave up   ${i.have}/${i.total} parts after the grace period  <${i.series}>`);
-  for (const r of s.rejected) out(`  rejected  "${r.subject}": ${r.reason}`);
+  for (const r of s.rejected)
+    out(`  rejected  "${r.subject}": ${r.reason}${r.silent ? ` (not answered: ${r.silent})` : ''}`);
+  for (const h of s.held) out(`  HELD      ${h.project} from ${h.sender}: ${h.reason}  <${h.series}>`);
   for (const q of s.quarantined) out(`  quarantined <${q.messageId}>: ${q.reason}`);
   for (const d of s.duplicates)
     out(

@@ -4,6 +4,7 @@ import { LIMITS_DEFAULTS, limits } from './limits.ts';
 import { isCronPattern, isTimeZone } from './cron.ts';
 import { ENV_NAME, PROJECT_NAME, isValidBranchName } from './names.ts';
 import { redactUrl } from './transport.ts';
+import { projectTrust, rejections, trust } from './trust.ts';
 
 // The value is never shown: what is written here by mistake is most often the secret itself.
 const envName = z.string().regex(ENV_NAME, {
@@ -26,8 +27,8 @@ const forgeUrl = httpUrl.transform((u) => u.replace(/\/+$/, ''));
 const port = z.int().min(0).max(65535);
 const DAY = 86_400;
 
-const mboxSource = z.strictObject({ type: z.literal('mbox'), path: z.string().min(1) });
-const maildirSource = z.strictObject({ type: z.literal('maildir'), path: z.string().min(1) });
+const mboxSource = z.strictObject({ type: z.literal('mbox'), path: z.string().min(1), rejections });
+const maildirSource = z.strictObject({ type: z.literal('maildir'), path: z.string().min(1), rejections });
 const publicInboxSource = z.strictObject({
   type: z.literal('public-inbox'),
   /** A local clone of a public-inbox archive: a v1 git repository, or a v2 inbox holding git/N.git epochs. */
@@ -37,6 +38,7 @@ const publicInboxSource = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{7,64}$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a commit id` })
     .optional(),
+  rejections,
 });
 const imapSource = z
   .strictObject({
@@ -64,6 +66,7 @@ const imapSource = z
         maxDelaySeconds: z.number().positive().default(60),
       })
       .default({ attempts: 6, maxDelaySeconds: 60 }),
+    rejections,
   })
   .refine((s) => (s.passwordEnv === undefined) !== (s.accessTokenEnv === undefined), {
     error: 'give exactly one of passwordEnv and accessTokenEnv',
@@ -126,6 +129,8 @@ const project = z.strictObject({
    * addresses, matched against List-Id, then To/Cc. Mail on such a list needs no repo tag
    * (patchwork maps mail to projects by List-Id the same way). */
   lists: z.array(z.string().min(1)).default([]),
+  /** Overrides trust.senders and trust.authenticity for this project. */
+  trust: projectTrust.optional(),
 });
 
 const forge = z.discriminatedUnion('type', [
@@ -347,15 +352,10 @@ export const configSchema = z.strictObject({
   }),
   reporter,
   work: work.default(WORK_DEFAULTS),
-  trust: z
-    .strictObject({
-      /** Addresses (dev@example.org) and domains (@example.org) whose series are applied. */
-      senders: z.array(z.string().min(3)).min(1).optional(),
-    })
-    .optional(),
   limits: limits.default(LIMITS_DEFAULTS),
   schedule: schedule.default({ timezone: 'UTC' }),
   console: consoleSettings.default({}),
+  trust,
 });
 
 function isRegExp(source: string): boolean {

@@ -80,5 +80,8 @@ reporter:
   listAddress: hello-devel@example.org
   failureRecipients: [mia@example.org]
   outbox: outbox.mbox
+# Direct mode pushes onto the branches: only the project's people have series applied.
+trust:
+  senders: [example.org]
 `;
 }

@@ -21,7 +21,9 @@ export function composeReport(key: string, message: ReportMessage, envelope: Env
     messageId: `<patchferry-${createHash('sha256').update(key).digest('hex').slice(0, 24)}@${domain}>`,
     inReplyTo: message.inReplyTo ? `<${message.inReplyTo}>` : undefined,
     references: message.references.map((r) => `<${r}>`),
-    headers: { 'X-Patchferry-Report': key },
+    // RFC 3834 §5: an automatic reply says so, so that other robots do not answer it; the marker
+    // lets patchferry (trust/backscatter.ts) and mail filters know its own reports.
+    headers: { 'Auto-Submitted': 'auto-replied', 'X-Patchferry-Report': key },
   });
   return mail.compile().build();
 }

@@ -1,3 +1,4 @@
+import type { Authenticity } from '../trust/authenticity.ts';
 import type { Overview } from './overview.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -33,6 +34,10 @@ export interface NewMail {
   readonly sender: string;
   /** The Message-IDs the mail answers (In-Reply-To, References). */
   readonly thread?: readonly string[];
+  /** What verifying it found (trust/authenticity.ts); null when nothing asked for it. */
+  readonly authenticity?: Authenticity | null;
+  /** It came in through a backfill (import, sync --since): history, not live mail. */
+  readonly history?: boolean;
 }
 
 export interface MailRecord extends NewMail {
@@ -41,6 +46,8 @@ export interface MailRecord extends NewMail {
   readonly state: MailState;
   readonly outcome: string | null;
   readonly reason: string | null;
+  readonly authenticity: Authenticity | null;
+  readonly history: boolean;
 }
 
 /** What became of a mail: its state, the outcome in words, why, and what kind of mail it is. */
@@ -68,6 +75,8 @@ export interface MailRecords {
   markSettled(messageIds: readonly string[]): void;
   get(messageId: string): MailRecord | undefined;
   all(): MailRecord[];
+  /** When the first mail of `source` was recorded (ISO 8601): when patchferry began reading it. */
+  firstReceived(source: string): string | null;
   setState(messageId: string, outcome: MailOutcome): void;
   /** The mails `open()` returns without their bytes, each with the Message-IDs it answers: what
    * intake decides from which of them it must read again. */

@@ -84,6 +84,9 @@ export interface WorkQueue {
   has(key: string): boolean;
   /** Units in `state`, oldest first. */
   list(state: UnitState, kinds?: readonly UnitKind[]): Unit[];
+  /** Mail effects queued since `since` (ISO 8601) under keys ending in `keySuffix` and addressed
+   * to `to`: how many replies of one kind a sender got lately. */
+  countMail(q: { readonly keySuffix: string; readonly to: string; readonly since: string }): number;
   /** Destinations an effect reached already (the outbox file, an SMTP server). */
   deliveredTo(key: string): ReadonlySet<string>;
   recordDelivery(key: string, destination: string): void;

@@ -282,7 +282,7 @@ export function missingParts(received: readonly number[], total: number): string
 }
 
 /** A reply threaded to the mail it is about, its subject saying the outcome, signed by patchferry. */
-function threadedReply(r: {
+export function threadedReply(r: {
   outcome: string;
   subject: string;
   messageId: string;

@@ -47,7 +47,9 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
   }
   // rpmbuild and rpmspec, in the packager and the builder alike, run the spec's code: sandboxed.
   const sandbox = createSandbox({ kind: builderConfig.sandbox, limits: builderConfig.limits });
-  const sources = config.sources.flatMap((s, i) => mailSources(s, `sources[${i}]`, log, env));
+  const bySource = config.sources.map((s, i) => ({ s, built: mailSources(s, `sources[${i}]`, log, env) }));
+  const sources = bySource.flatMap((b) => b.built);
+  const rejections = new Map(bySource.flatMap((b) => b.built.map((m) => [m.name, b.s.rejections] as const)));
   const chosenNotifiers = notifiers(config, env);
   const repository = new GitMirror({ workDir: join(config.workDir, 'git') });
   const forge = config.forge ? forgeFor(config.forge, log, env) : null;
@@ -62,6 +64,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     clock: systemClock,
     store,
     sources,
+    rejections,
     applier: new GitApplier({ mirror: repository, log }),
     repository,
     forge,

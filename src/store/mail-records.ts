@@ -8,6 +8,7 @@ import type {
   OpenMailHead,
 } from '../ports/store.ts';
 import { now, transaction, type Database } from './database.ts';
+import { authenticitySchema } from './authenticity-schema.ts';
 import { maybeText, rows, text } from './rows.ts';
 
 const mailRow = z
@@ -22,6 +23,8 @@ const mailRow = z
     state: z.enum(['new', 'pending', 'final', 'quarantined']),
     outcome: maybeText,
     reason: maybeText,
+    authenticity: maybeText,
+    history: z.number(),
   })
   .transform((r): MailRecord => ({
     messageId: r.message_id,
@@ -34,6 +37,8 @@ const mailRow = z
     state: r.state,
     outcome: r.outcome,
     reason: r.reason,
+    authenticity: r.authenticity === null ? null : authenticitySchema.parse(JSON.parse(r.authenticity)),
+    history: r.history === 1,
   }));
 
 /** Mails by Message-ID: the first sight is recorded, any later sight of the same id changes nothing. */
@@ -49,10 +54,20 @@ export class MailRecords implements MailRecordsPort {
     return transaction(this.#db, () => {
       const result = this.#db
         .prepare(
-          `INSERT INTO mails (message_id, raw, source, position, received_at, subject, sender)
-           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+          `INSERT INTO mails (message_id, raw, source, position, received_at, subject, sender, authenticity, history)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
         )
-        .run(mail.messageId, mail.raw, mail.source, mail.position, now(), mail.subject, mail.sender);
+        .run(
+          mail.messageId,
+          mail.raw,
+          mail.source,
+          mail.position,
+          now(),
+          mail.subject,
+          mail.sender,
+          mail.authenticity ? JSON.stringify(mail.authenticity) : null,
+          mail.history ? 1 : 0,
+        );
       if (result.changes === 0) return false;
       const answer = this.#db.prepare(
         'INSERT OR IGNORE INTO mail_thread (message_id, answers) VALUES (?, ?)',
@@ -118,6 +133,11 @@ export class MailRecords implements MailRecordsPort {
 
   all(): MailRecord[] {
     return this.#rows('SELECT * FROM mails ORDER BY rowid');
+  }
+
+  firstReceived(source: string): string | null {
+    const row = this.#db.prepare('SELECT min(received_at) AS t FROM mails WHERE source = ?').get(source);
+    return typeof row?.t === 'string' ? row.t : null;
   }
 
   setState(messageId: string, o: MailOutcome): void {

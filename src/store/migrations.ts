@@ -278,4 +278,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'authenticity verdicts and history marks on mails',
+    sql: `
+      -- What verifying the mail found when it came in (DKIM, ARC, patatt): JSON, null when no
+      -- project asked for it then.
+      ALTER TABLE mails ADD COLUMN authenticity TEXT;
+      -- 1 when the mail came in through a backfill (import, sync --since): history, never answered
+      -- when it is older than its source's first reading.
+      ALTER TABLE mails ADD COLUMN history INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

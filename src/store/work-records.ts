@@ -153,6 +153,14 @@ export class WorkRecords implements WorkQueue {
       .map(toUnit);
   }
 
+  countMail(q: { keySuffix: string; to: string; since: string }): number {
+    const row = this.#statement(
+      `SELECT count(*) AS n FROM work WHERE kind = 'mail' AND created_at >= ? AND substr(key, -?) = ?
+       AND EXISTS (SELECT 1 FROM json_each(payload, '$.message.to') WHERE lower(value) = lower(?))`,
+    ).get(q.since, q.keySuffix.length, q.keySuffix, q.to);
+    return Number(row?.n ?? 0);
+  }
+
   deliveredTo(key: string): ReadonlySet<string> {
     return new Set(
       this.#statement('SELECT destination FROM deliveries WHERE work_key = ?')

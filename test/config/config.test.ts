@@ -56,7 +56,7 @@ describe('configuration validation', () => {
     const config = parseConfigText(JSON.stringify(VALID), '/etc/pf/patchferry.yml');
     expect(config.state.database).toBe('/etc/pf/state/db.sqlite');
     expect(config.projects.qemu?.git).toBe('/etc/pf/upstream/qemu.git');
-    expect(config.sources[0]).toEqual({ type: 'mbox', path: '/etc/pf/list.mbox' });
+    expect(config.sources[0]).toEqual({ type: 'mbox', path: '/etc/pf/list.mbox', rejections: 'reply' });
     expect(config.builder).toMatchObject({
       type: 'rpmbuild',
       sandbox: 'bwrap',

@@ -12,7 +12,13 @@ import { MemorySource } from './source.ts';
 
 /** Every port of a use case as an in-memory fake (the store is SQLite in memory), and the fakes
  * themselves for the test to drive and look at. */
-export function fakeDeps(options: { forge?: boolean } = {}) {
+export function fakeDeps(
+  options: {
+    forge?: boolean;
+    /** Top-level configuration keys to set (trust, …), over the defaults below. */
+    config?: Record<string, unknown>;
+  } = {},
+) {
   const clock = new ManualClock();
   const source = new MemorySource();
   const git = new FakeGit();
@@ -43,6 +49,7 @@ export function fakeDeps(options: { forge?: boolean } = {}) {
       failureRecipients: ['mia@example.org'],
     },
     work: { maxAttempts: 3, retrySeconds: 30, maxRetrySeconds: 600 },
+    ...options.config,
   });
   const deps: Deps = {
     config,
@@ -50,6 +57,7 @@ export function fakeDeps(options: { forge?: boolean } = {}) {
     clock,
     store: openStore(':memory:'),
     sources: [source],
+    rejections: new Map(),
     applier: git,
     repository: git,
     forge,

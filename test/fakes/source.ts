@@ -40,14 +40,18 @@ export function patchMail(o: {
   from?: string;
   inReplyTo?: string;
   file?: string;
+  /** Header lines added as they are ("Auto-Submitted: auto-replied"). */
+  headers?: readonly string[];
+  date?: string;
 }): Buffer {
   const file = o.file ?? `${o.id.split('@')[0]}.txt`;
   const headers = [
     `From: ${o.from ?? 'Ada Lovelace <ada@example.org>'}`,
     `Subject: ${o.subject}`,
     `Message-ID: <${o.id}>`,
-    'Date: Sun, 29 Nov 2026 10:00:00 +0000',
+    `Date: ${o.date ?? 'Sun, 29 Nov 2026 10:00:00 +0000'}`,
     ...(o.inReplyTo ? [`In-Reply-To: <${o.inReplyTo}>`, `References: <${o.inReplyTo}>`] : []),
+    ...(o.headers ?? []),
   ];
   const body = [
     `Adds ${file}.`,

@@ -62,7 +62,7 @@ function take(
   const verdict = admission(ctx.config.limits, store.mails, mail, message.raw, history);
   return store.atomically(() => {
     const raw = verdict === null ? message.raw : verdict.kept;
-    const recorded = store.mails.record({ ...mail, raw, source, position: message.position });
+    const recorded = store.mails.record({ ...mail, raw, source, position: message.position, history });
     if (recorded && verdict !== null) {
       store.mails.setState(mail.messageId, {
         state: 'quarantined',

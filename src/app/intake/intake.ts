@@ -7,7 +7,9 @@ import type { MailRecord, OpenMailHead, Store } from '../../ports/store.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { unitKey } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
-import { queueIncomplete, queueRejection } from '../report/notices.ts';
+import { whyNotAnswer } from '../report/answer.ts';
+import { queueIncomplete } from '../report/notices.ts';
+import { answerRejection } from '../report/rejection.ts';
 import { finalMails } from '../series/final-mails.ts';
 import { planOf } from '../series/plan.ts';
 import { routingTable } from '../series/routing.ts';
@@ -16,6 +18,7 @@ import { senderLinks } from '../../series/sender.ts';
 import { ingest, settle } from './ingest.ts';
 import { pendingCounts, seriesOverLimit } from './limits.ts';
 import { workingSet } from './working-set.ts';
+import { holdIfUntrusted, senderPolicy, withTrustedTrailers, type Held } from './trust.ts';
 
 export interface IntakeSummary {
   readonly newMails: number;
@@ -24,7 +27,9 @@ export interface IntakeSummary {
   /** Second, different mails under a Message-ID already recorded: the first stays; both hashes
    * (SHA-256 of the content) are recorded. */
   readonly duplicates: readonly { messageId: string; first: string; other: string }[];
-  readonly rejected: readonly { messageId: string; subject: string; reason: string }[];
+  /** `silent`: why the sender was not answered (backscatter rules, rate limit, a source that only
+   * logs), null when answered. */
+  readonly rejected: readonly { messageId: string; subject: string; reason: string; silent: string | null }[];
   readonly incomplete: readonly { series: string; have: number; total: number }[];
   /** Series still incomplete after the grace period: reported, never applied. */
   readonly expired: readonly { series: string; have: number; total: number }[];
@@ -38,14 +43,17 @@ export interface IntakeSummary {
   readonly refused: readonly { series: string; other: string; via: string; sender: string }[];
   /** Complete series queued to be applied or proposed (a unit of work each). */
   readonly queued: readonly string[];
+  /** Complete series held for a maintainer (trust.senders, authenticity): recorded, not applied. */
+  readonly held: readonly Held[];
 }
 
-type IntakeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'sources' | 'clock'>;
+type IntakeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'sources' | 'clock' | 'rejections'>;
 
 export interface IntakeOptions {
   /** Backfill: IMAP folders deliver mail from this day on again, whatever their position. */
   readonly since?: Date;
-  /** Mail of the past (`import`): not held to limits.mailsPerSenderPerHour. */
+  /** Mail of the past (`import`): not held to limits.mailsPerSenderPerHour, and never answered
+   * where it is older than its source's start. */
   readonly history?: boolean;
 }
 
@@ -84,13 +92,14 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
   const byId = new Map([...mails, ...context].map((m) => [m.messageId, m]));
   const table = routingTable(deps.config);
   const summary = {
-    rejected: [] as { messageId: string; subject: string; reason: string }[],
+    rejected: [] as { messageId: string; subject: string; reason: string; silent: string | null }[],
     incomplete: [] as { series: string; have: number; total: number }[],
     expired: [] as { series: string; have: number; total: number }[],
     resends: [] as { series: string; of: string }[],
     superseded: [] as string[],
     refused: [] as { series: string; other: string; via: string; sender: string }[],
     queued: [] as string[],
+    held: [] as Held[],
   };
   const inSeries = new Set<string>();
   const contextIds = new Set(context.map((m) => m.messageId));
@@ -118,9 +127,14 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
         : { ok: false as const, reason: tooBig };
     if (!route.ok) {
       finalMails(store, members, 'rejected', route.reason);
-      queueRejection(store.work, head, route.reason);
-      deps.log.info({ messageId: head.messageId, reason: route.reason }, 'mail rejected');
-      summary.rejected.push({ messageId: head.messageId, subject: head.subject, reason: route.reason });
+      const { why } = answerRejection(deps, head, route.reason);
+      deps.log.info({ messageId: head.messageId, reason: route.reason, silent: why }, 'mail rejected');
+      summary.rejected.push({
+        messageId: head.messageId,
+        subject: head.subject,
+        reason: route.reason,
+        silent: why,
+      });
       continue;
     }
     let linked = await withEarlierVersion(store, series, members, links);
@@ -139,7 +153,8 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
       if (expired(deps, records, members)) {
         const reason = `parts missing after ${deps.config.series.graceHours} hours`;
         finalMails(store, members, 'incomplete', reason);
-        queueIncomplete(store.work, series, head, deps.config);
+        if (whyNotAnswer(deps, head.messageId) === null)
+          queueIncomplete(store.work, series, head, deps.config);
         deps.log.info({ series: series.id }, 'series incomplete after grace period');
         summary.expired.push({ series: series.id, have: series.patches.size, total: series.total });
         continue;
@@ -179,7 +194,13 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
       summary.resends.push({ series: linked.id, of: twin });
       continue;
     }
-    const plan = planOf(linked, route, members, byId);
+    const held = holdIfUntrusted(deps, linked, route, head, members, records);
+    if (held) {
+      summary.held.push(held);
+      continue;
+    }
+    const trusted = withTrustedTrailers(linked, senderPolicy(deps.config, route.repo), records);
+    const plan = planOf(trusted, route, members, byId);
     store.work.enqueue({ kind: 'series', key: unitKey.series(linked.id), payload: plan });
     summary.queued.push(linked.id);
   }

@@ -4,8 +4,14 @@ import { renderIncomplete, renderRejection, type Audience } from '../../render/r
 import type { Series, SeriesMail } from '../../series/series.ts';
 import { queueMail } from '../../work/outbox.ts';
 
-/** Queues the reply to a sender whose mail names no known repository or branch. */
-export function queueRejection(queue: WorkQueue, head: SeriesMail, reason: string): void {
+/** Queues the reply to a sender whose mail names no known repository or branch; with `list`, the
+ * reply goes to the list, the sender in copy. */
+export function queueRejection(
+  queue: WorkQueue,
+  head: SeriesMail,
+  reason: string,
+  list: string | null = null,
+): void {
   const message = renderRejection({
     subject: head.subject,
     sender: head.from,
@@ -13,7 +19,8 @@ export function queueRejection(queue: WorkQueue, head: SeriesMail, reason: strin
     references: head.references,
     reason,
   });
-  queueMail(queue, `mail:${head.messageId}:rejected`, message);
+  const addressed = list === null ? message : { ...message, to: [list], cc: [head.from.address] };
+  queueMail(queue, `mail:${head.messageId}:rejected`, addressed);
 }
 
 /** Queues the notice on a series whose missing parts did not come within the grace period. */

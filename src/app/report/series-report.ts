@@ -12,6 +12,7 @@ import { renderBuildStatus } from '../../render/merge-request.ts';
 import { queueForge, queueMail } from '../../work/outbox.ts';
 import { seriesPlan, unitKey, type SeriesPlan } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
+import { whyNotAnswer } from './answer.ts';
 import { audience } from './notices.ts';
 
 /** Queues the report of a series that was not applied: what git said, or why it was not tried. */
@@ -20,6 +21,8 @@ export function queueFailureReport(
   plan: SeriesPlan,
   application: Exclude<ApplicationFacts, { state: 'applied' }>,
 ): void {
+  // Imported history and automatic mail get no answer (trust/backscatter.ts).
+  if (whyNotAnswer(deps, plan.head.messageId) !== null) return;
   const message = renderSeriesReport(factsOf(plan), application, [], audience(deps.config));
   queueMail(deps.store.work, `series:${plan.seriesId}:failed`, message, plan.seriesId);
 }
@@ -42,6 +45,9 @@ export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'b
     if (!settled(platforms, builds)) continue;
     const key = reportKey(series.id, commit, builds);
     if (store.work.has(key)) continue;
+    // Imported history and automatic mail get no list report; the merge request still does.
+    const quiet = whyNotAnswer(deps, series.id) !== null;
+    if (quiet && !store.mergeRequests.get(series.id)) continue;
     const facts = await seriesFacts(store, series);
     if (!facts) continue;
     const buildFacts = await Promise.all(builds.map((b) => buildFactsOf(deps, b)));
@@ -51,12 +57,13 @@ export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'b
       head: application.headCommit,
     };
     store.atomically(() => {
-      queueMail(
-        store.work,
-        key,
-        renderSeriesReport(facts, applied, buildFacts, audience(deps.config)),
-        series.id,
-      );
+      if (!quiet)
+        queueMail(
+          store.work,
+          key,
+          renderSeriesReport(facts, applied, buildFacts, audience(deps.config)),
+          series.id,
+        );
       if (!store.mergeRequests.get(series.id)) return;
       queueForge(store.work, `status:${key.slice('series:'.length)}`, {
         type: 'status-note',

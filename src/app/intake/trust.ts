@@ -1,0 +1,118 @@
+import type { Config } from '../../config/schema.ts';
+import type { MailRecord } from '../../ports/store.ts';
+import { renderHeld } from '../../render/held.ts';
+import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
+import { authenticates } from '../../trust/authenticity.ts';
+import { holdReason, reviewerCounts, type MemberFacts, type SenderPolicy } from '../../trust/hold.ts';
+import { queueMail } from '../../work/outbox.ts';
+import type { Deps } from '../deps.ts';
+import { whyNotAnswer } from '../report/answer.ts';
+
+/** The trust rules of `project`: its own `trust` over the global one. */
+export function senderPolicy(config: Config, project: string): SenderPolicy {
+  const own = config.projects[project]?.trust;
+  return {
+    project,
+    senders: own?.senders ?? config.trust.senders ?? null,
+    authenticity: own?.authenticity ?? config.trust.authenticity,
+    arcSealers: config.trust.arcSealers,
+  };
+}
+
+/** The mails of a series that are applied (cover letter and patches), as the rules see them. */
+export function memberFacts(series: Series, records: ReadonlyMap<string, MailRecord>): MemberFacts[] {
+  const facts = (m: SeriesMail, label: string): MemberFacts => ({
+    messageId: m.messageId,
+    from: m.from.address,
+    label,
+    authenticity: records.get(m.messageId)?.authenticity ?? null,
+  });
+  return [
+    ...(series.cover ? [facts(series.cover, 'cover letter')] : []),
+    ...orderedPatches(series).map((p, i) => facts(p, `patch ${i + 1}/${series.total}`)),
+  ];
+}
+
+/**
+ * The series with only the review trailers given by replies whose senders pass the project's
+ * rules (trust/hold.ts, reviewerCounts): a Reviewed-by under a forged From:, or from someone the
+ * project does not trust, is not folded into the commits.
+ */
+export function withTrustedTrailers(
+  series: Series,
+  policy: SenderPolicy,
+  records: ReadonlyMap<string, MailRecord>,
+): Series {
+  const counted = series.replies.filter((r) =>
+    reviewerCounts(
+      {
+        messageId: r.messageId,
+        from: r.from.address,
+        authenticity: records.get(r.messageId)?.authenticity ?? null,
+      },
+      policy,
+    ),
+  );
+  const trailers = new Map(
+    [...series.trailers].map(([id, list]) => [
+      id,
+      list.filter((t) =>
+        counted.some(
+          (r) =>
+            r.from.address === t.address && r.trailers.some((x) => x.key === t.key && x.value === t.value),
+        ),
+      ),
+    ]),
+  );
+  return { ...series, trailers };
+}
+
+export interface Held {
+  readonly series: string;
+  readonly project: string;
+  readonly sender: string;
+  readonly reason: string;
+}
+
+/**
+ * Holds a complete series its project's rules do not let through: its mails stay open (each run
+ * looks at them again, so adding the sender to trust.senders lets the series go on at the next
+ * run), and the sender is told once (trust.tellHeld) unless the mail must not be answered.
+ * Returns what was held, or null when the series may go on.
+ */
+export function holdIfUntrusted(
+  deps: Pick<Deps, 'config' | 'store' | 'log'>,
+  series: Series,
+  route: { repo: string; branch: string },
+  head: SeriesMail,
+  members: readonly SeriesMail[],
+  records: ReadonlyMap<string, MailRecord>,
+): Held | null {
+  const policy = senderPolicy(deps.config, route.repo);
+  const reason = holdReason(memberFacts(series, records), policy);
+  if (reason === null) return null;
+  const { store } = deps;
+  // State new: every run looks at the series again (not only when new mail touches it), so a
+  // sender added to trust.senders lets it go on at the next run.
+  for (const m of members)
+    store.mails.setState(m.messageId, { state: 'new', outcome: 'held', reason, kind: m.kind });
+  if (deps.config.trust.tellHeld) {
+    const auth = authenticates(records.get(head.messageId)?.authenticity ?? null, policy.arcSealers);
+    const unauthenticated = policy.authenticity === 'require' && !auth.ok ? auth.reason : null;
+    const silent = whyNotAnswer(deps, head.messageId, unauthenticated);
+    if (silent === null) {
+      const notice = renderHeld({
+        subject: head.subject,
+        sender: head.from,
+        messageId: head.messageId,
+        references: head.references,
+        project: route.repo,
+        branch: route.branch,
+        reason,
+      });
+      queueMail(store.work, `series:${series.id}:held`, notice, series.id);
+    } else deps.log.info({ series: series.id, why: silent }, 'held series not answered');
+  }
+  deps.log.info({ series: series.id, reason }, 'series held');
+  return { series: series.id, project: route.repo, sender: series.sender.address, reason };
+}
