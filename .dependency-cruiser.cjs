@@ -2,14 +2,14 @@
 //   core (pure):  mail, series, rpm, render, trust     values in, values out
 //   ports:        the core's interfaces                 import the core's types only
 //   work, app:    units, worker, outbox; use cases      know ports, never an adapter
-//   adapters:     ingest, git, forge, build, publish, notify, store, metrics
+//   adapters:     ingest, git, forge, build, publish, notify, store, metrics, verify
 //   runtime:      the composition root                  the one place that knows every adapter
 //   entry points: cli, server, demo, bin                parse input, call runtime/app
 const CORE = '^src/(mail|series|rpm|render|trust)/';
 // Each forge is an adapter of its own: src/forge/gitlab/ and src/forge/github/ never import each other.
-const ADAPTERS = 'ingest|git|forge/[^/]+|build|publish|notify|store|metrics';
+const ADAPTERS = 'ingest|git|forge/[^/]+|build|publish|notify|store|metrics|verify';
 const SDKS =
-  '(^|node_modules/)(nodemailer|imapflow|@gitbeaker|octokit|@octokit|probot|xmlrpc|pino|prom-client|playwright-core)(/|$)';
+  '(^|node_modules/)(nodemailer|imapflow|@gitbeaker|octokit|@octokit|probot|xmlrpc|pino|prom-client|playwright-core|mailauth)(/|$)';
 // nodemailer's address parser is a pure function; the core may use it to read From: headers.
 const PURE_PARTS = '(^|node_modules/)nodemailer/(lib|dist/(esm|cjs))/addressparser';
 

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { Rejections } from '../config/trust.ts';
+import type { Authenticator } from '../ports/authenticator.ts';
 import type { Builder, SourcePackager } from '../ports/builder.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Forge } from '../ports/forge.ts';
@@ -23,6 +24,9 @@ export interface Deps {
   /** What is done with mail a source brings that names nothing known (`sources[].rejections`), by
    * source name; a source not listed (files given to `import`) replies. */
   readonly rejections: ReadonlyMap<string, Rejections>;
+  /** Verifies DKIM, ARC and developer signatures of mail as it is first read; null when no project
+   * asks for authenticity (trust.authenticity ignore everywhere). */
+  readonly authenticator: Authenticator | null;
   readonly applier: Applier;
   readonly repository: Repository;
   /** Set in merge-request mode: series are proposed there instead of pushed onto their branch. */

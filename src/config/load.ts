@@ -54,6 +54,10 @@ function resolvePaths(config: Config, base: string): Config {
       ),
     ),
     publisher: Object.freeze({ ...config.publisher, root: at(config.publisher.root) }),
+    trust: Object.freeze({
+      ...config.trust,
+      ...(config.trust.keyring ? { keyring: at(config.trust.keyring) } : {}),
+    }),
     reporter: Object.freeze({
       ...config.reporter,
       ...(config.reporter.outbox ? { outbox: at(config.reporter.outbox) } : {}),

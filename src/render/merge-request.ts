@@ -23,6 +23,8 @@ export interface MergeRequestFacts {
   readonly archiveUrl?: string | undefined;
   /** Why the series was not applied where it asked to be (its base-commit was unknown). */
   readonly baseNote: string | null;
+  /** Under trust.authenticity prefer: the mails that did not prove their sender. */
+  readonly authenticity?: readonly string[];
 }
 
 /** What the footer of an MR description says, machine-readable: enough to rebuild the link between
@@ -55,6 +57,8 @@ export function renderMergeRequest(f: MergeRequestFacts): { title: string; descr
   const thread = link(f.seriesId);
   if (thread) lines.push(`Thread: ${thread}`);
   if (f.baseNote) lines.push('', `> **Note:** ${f.baseNote}.`);
+  for (const note of f.authenticity ?? [])
+    lines.push('', `> **Not authenticated:** ${escapeMarkdown(note)}.`);
   lines.push('', `Patches (${f.patches.length}):`, '');
   for (const p of f.patches) {
     const at = link(p.messageId);

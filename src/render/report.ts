@@ -21,6 +21,8 @@ export interface SeriesFacts {
   /** Message-ID the report replies to, and the thread above it. */
   readonly replyTo: string;
   readonly references: readonly string[];
+  /** Under trust.authenticity prefer: the mails that did not prove their sender. */
+  readonly authenticity?: readonly string[];
 }
 
 export type ApplicationFacts =
@@ -79,6 +81,7 @@ export function renderSeriesReport(
     '',
     ...series.patches.map((p) => `  [${p.part}/${series.patches.length}] ${p.subject}`),
     '',
+    ...notAuthenticated(series.authenticity ?? []),
   ];
   const failed = application.state !== 'applied' || builds.some((b) => !b.ok);
   if (application.state === 'earlier-version-applied') {
@@ -174,6 +177,11 @@ export function renderPipelineReport(
     references: [],
     body: `${lines.join('\n').trimEnd()}\n\n-- \npatchferry\n`,
   };
+}
+
+function notAuthenticated(notes: readonly string[]): string[] {
+  if (notes.length === 0) return [];
+  return ['Not authenticated (the project prefers proof of the sender):', ...notes.map((n) => `  ${n}`), ''];
 }
 
 function renderBuild(b: BuildFacts): string[] {

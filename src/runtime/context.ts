@@ -26,6 +26,7 @@ import { outboxNotifier } from '../notify/outbox-notifier.ts';
 import { smtpNotifier } from '../notify/smtp-notifier.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { openStore } from '../store/store.ts';
+import { mailVerifier, systemResolver } from '../verify/index.ts';
 import { databaseError } from '../store/database.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Deps } from '../app/deps.ts';
@@ -50,6 +51,9 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
   const bySource = config.sources.map((s, i) => ({ s, built: mailSources(s, `sources[${i}]`, log, env) }));
   const sources = bySource.flatMap((b) => b.built);
   const rejections = new Map(bySource.flatMap((b) => b.built.map((m) => [m.name, b.s.rejections] as const)));
+  const authenticator = asksAuthenticity(config)
+    ? mailVerifier({ resolver: systemResolver(), keyring: config.trust.keyring ?? null, log })
+    : null;
   const chosenNotifiers = notifiers(config, env);
   const repository = new GitMirror({ workDir: join(config.workDir, 'git') });
   const forge = config.forge ? forgeFor(config.forge, log, env) : null;
@@ -65,6 +69,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     store,
     sources,
     rejections,
+    authenticator,
     applier: new GitApplier({ mirror: repository, log }),
     repository,
     forge,
@@ -94,6 +99,14 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       },
     },
   };
+}
+
+/** Whether any project asks what a mail proves about its sender: only then is mail verified (DNS). */
+function asksAuthenticity(config: Config): boolean {
+  return (
+    config.trust.authenticity !== 'ignore' ||
+    Object.values(config.projects).some((p) => (p.trust?.authenticity ?? 'ignore') !== 'ignore')
+  );
 }
 
 /** Runs `work` with a context that is closed afterwards, whatever happens. */

@@ -34,6 +34,9 @@ export const seriesPlan = z.object({
   baseCommit: z.string().nullable(),
   /** What a merge request's description opens with: the cover letter, or a single patch's message. */
   summary: z.string().nullable(),
+  /** Under trust.authenticity prefer: the mails that did not prove their sender, said in the merge
+   * request and the report. */
+  authenticity: z.array(z.string()).default([]),
 });
 export type SeriesPlan = z.infer<typeof seriesPlan>;
 

@@ -1,4 +1,5 @@
 import type { Deps } from '../../src/app/deps.ts';
+import type { Authenticator } from '../../src/ports/authenticator.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { openStore } from '../../src/store/store.ts';
@@ -17,6 +18,7 @@ export function fakeDeps(
     forge?: boolean;
     /** Top-level configuration keys to set (trust, …), over the defaults below. */
     config?: Record<string, unknown>;
+    authenticator?: Authenticator;
   } = {},
 ) {
   const clock = new ManualClock();
@@ -58,6 +60,7 @@ export function fakeDeps(
     store: openStore(':memory:'),
     sources: [source],
     rejections: new Map(),
+    authenticator: options.authenticator ?? null,
     applier: git,
     repository: git,
     forge,

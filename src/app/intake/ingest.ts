@@ -1,6 +1,7 @@
 import { contentHash } from '../../mail/content-hash.ts';
 import { identifyMail } from '../../mail/parse.ts';
 import type { ReadOptions, RawMessage } from '../../ports/mail-source.ts';
+import type { Authenticity } from '../../trust/authenticity.ts';
 import type { Deps } from '../deps.ts';
 import { admission } from './admission.ts';
 
@@ -23,7 +24,7 @@ export interface IngestResult {
  * body is parsed once, when the mail is looked at. A mail over a limit (its size, its sender's
  * mails this hour) is recorded already quarantined with the reason, its body not kept. */
 export async function ingest(
-  ctx: Pick<Deps, 'store' | 'sources' | 'log' | 'config'>,
+  ctx: Pick<Deps, 'store' | 'sources' | 'log' | 'config' | 'authenticator'>,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
   let recorded = 0;
@@ -36,7 +37,7 @@ export async function ingest(
       count++;
       // The record is committed before the position moves: a crash in between re-reads the mail,
       // and the Message-ID makes that second sight harmless.
-      const outcome = take(ctx, source.name, message, history === true);
+      const outcome = take(ctx, source.name, message, history === true, await verified(ctx, message.raw));
       if (outcome.recorded) recorded++;
       if (outcome.refused) refused.push(outcome.refused);
       if (outcome.duplicate) duplicates.push(outcome.duplicate);
@@ -52,6 +53,7 @@ function take(
   source: string,
   message: RawMessage,
   history: boolean,
+  authenticity: Authenticity | null,
 ): {
   recorded: boolean;
   refused?: { messageId: string; reason: string };
@@ -62,7 +64,14 @@ function take(
   const verdict = admission(ctx.config.limits, store.mails, mail, message.raw, history);
   return store.atomically(() => {
     const raw = verdict === null ? message.raw : verdict.kept;
-    const recorded = store.mails.record({ ...mail, raw, source, position: message.position, history });
+    const recorded = store.mails.record({
+      ...mail,
+      raw,
+      source,
+      position: message.position,
+      history,
+      authenticity,
+    });
     if (recorded && verdict !== null) {
       store.mails.setState(mail.messageId, {
         state: 'quarantined',
@@ -99,6 +108,17 @@ function take(
     store.mails.relocate(mail.messageId, source, message.position);
     return { recorded };
   });
+}
+
+/** What verifying a mail not seen before finds, when a project asks (null otherwise). Once, as it
+ * first comes in: a DKIM key rotated later must not change the verdict. */
+async function verified(
+  ctx: Pick<Deps, 'store' | 'authenticator'>,
+  raw: Buffer,
+): Promise<Authenticity | null> {
+  if (!ctx.authenticator) return null;
+  if (ctx.store.mails.get(identifyMail(raw).messageId)) return null;
+  return ctx.authenticator.verify(raw);
 }
 
 /** Marks, in each mailbox that can hold a mark, the mails whose outcome is now final; a run with

@@ -18,7 +18,8 @@ import { senderLinks } from '../../series/sender.ts';
 import { ingest, settle } from './ingest.ts';
 import { pendingCounts, seriesOverLimit } from './limits.ts';
 import { workingSet } from './working-set.ts';
-import { holdIfUntrusted, senderPolicy, withTrustedTrailers, type Held } from './trust.ts';
+import { authenticityNotes } from '../../trust/hold.ts';
+import { holdIfUntrusted, memberFacts, senderPolicy, withTrustedTrailers, type Held } from './trust.ts';
 
 export interface IntakeSummary {
   readonly newMails: number;
@@ -47,7 +48,10 @@ export interface IntakeSummary {
   readonly held: readonly Held[];
 }
 
-type IntakeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'sources' | 'clock' | 'rejections'>;
+type IntakeDeps = Pick<
+  Deps,
+  'config' | 'log' | 'store' | 'sources' | 'clock' | 'rejections' | 'authenticator'
+>;
 
 export interface IntakeOptions {
   /** Backfill: IMAP folders deliver mail from this day on again, whatever their position. */
@@ -199,8 +203,10 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
       summary.held.push(held);
       continue;
     }
-    const trusted = withTrustedTrailers(linked, senderPolicy(deps.config, route.repo), records);
-    const plan = planOf(trusted, route, members, byId);
+    const policy = senderPolicy(deps.config, route.repo);
+    const trusted = withTrustedTrailers(linked, policy, records);
+    const notes = authenticityNotes(memberFacts(linked, records), policy);
+    const plan = { ...planOf(trusted, route, members, byId), authenticity: notes };
     store.work.enqueue({ kind: 'series', key: unitKey.series(linked.id), payload: plan });
     summary.queued.push(linked.id);
   }

@@ -75,6 +75,7 @@ export async function proposeSeries(deps: ProposeDeps, job: SeriesJob): Promise<
     messageIds: plan.members.map((m) => m.messageId),
     archiveUrl: deps.config.reporter.archiveUrl,
     baseNote: result.baseNote,
+    authenticity: plan.authenticity,
   });
   const rangeDiff =
     previous && sameTarget

@@ -165,5 +165,6 @@ function factsOf(plan: SeriesPlan): SeriesFacts {
     patches: plan.patches.map((p) => ({ part: p.part, subject: p.subject })),
     replyTo: plan.head.messageId,
     references: plan.head.references,
+    authenticity: plan.authenticity,
   };
 }

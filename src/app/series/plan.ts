@@ -44,6 +44,8 @@ export function planOf(
     members: members.map((m) => ({ messageId: m.messageId, kind: m.kind })),
     baseCommit: baseCommitOf(series, patches, mails),
     summary: summaryOf(series, patches, mails),
+    // Filled by intake, which knows the project's trust rules.
+    authenticity: [],
   };
 }
 

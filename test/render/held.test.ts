@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { renderHeld } from '../../src/render/held.ts';
+import { renderSeriesReport } from '../../src/render/report.ts';
+
+describe('texts about trust', () => {
+  it('tells the sender of a held series why, once, as a threaded reply to them alone', () => {
+    const m = renderHeld({
+      subject: '[master PATCH hello] add a',
+      sender: { name: 'Eve', address: 'eve@example.com' },
+      messageId: 'a@x',
+      references: [],
+      project: 'hello',
+      branch: 'master',
+      reason: 'eve@example.com is not among the senders allowed for hello (trust.senders)',
+    });
+    expect(m).toMatchObject({ to: ['eve@example.com'], cc: [], inReplyTo: 'a@x' });
+    expect(m.subject).toBe('Re: [master PATCH hello] add a (patchferry: held for a maintainer)');
+    expect(m.body).toContain('because eve@example.com is not among the senders allowed for hello');
+  });
+
+  it('says in the list report which mails did not prove their sender (authenticity prefer)', () => {
+    const m = renderSeriesReport(
+      {
+        title: 'add a',
+        subject: '[master PATCH hello] add a',
+        version: 1,
+        sender: { name: 'Ada', address: 'ada@example.org' },
+        project: 'hello',
+        branch: 'master',
+        patches: [{ part: 1, subject: 'add a' }],
+        replyTo: 'a@x',
+        references: [],
+        authenticity: ['the patch 1/1 from ada@example.org is not authenticated: no DKIM signature'],
+      },
+      { state: 'applied', base: 'a'.repeat(40), head: 'b'.repeat(40) },
+      [],
+      { listAddress: 'list@x', failureRecipients: [] },
+    );
+    expect(m.body).toContain(
+      'Not authenticated (the project prefers proof of the sender):\n  the patch 1/1 from ada@example.org is not authenticated: no DKIM signature',
+    );
+  });
+});
