@@ -57,10 +57,8 @@ export function withTrustedTrailers(
     [...series.trailers].map(([id, list]) => [
       id,
       list.filter((t) =>
-        counted.some(
-          (r) =>
-            r.from.address === t.address && r.trailers.some((x) => x.key === t.key && x.value === t.value),
-        ),
+        // Assembly kept only trailers naming their replying reviewer (address or exact name).
+        counted.some((r) => r.trailers.some((x) => x.key === t.key && x.value === t.value)),
       ),
     ]),
   );
