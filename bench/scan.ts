@@ -16,11 +16,14 @@ if (process.argv[2] === '--child') {
   let section = '';
   const started = performance.now();
   const status = await main(['scan', '--json', process.argv[3] ?? ''], {
-    out: (line) => {
-      if (line.startsWith('{"mails"')) section = 'mails';
-      else if (line.startsWith('], "series"')) section = 'series';
-      else if (line.startsWith(' {') && section === 'mails') mails++;
-      else if (line.startsWith(' {')) series++;
+    // The CLI writes many lines at a time.
+    out: (text) => {
+      for (const line of text.split('\n')) {
+        if (line.startsWith('{"mails"')) section = 'mails';
+        else if (line.startsWith('], "series"')) section = 'series';
+        else if (line.startsWith(' {') && section === 'mails') mails++;
+        else if (line.startsWith(' {')) series++;
+      }
     },
     err: (line) => console.error(line),
     env: process.env,
