@@ -349,6 +349,19 @@ export const configSchema = z.strictObject({
     baseUrl: httpUrl,
     /** Builds kept of each package name in each repository; older ones leave it. */
     keep: z.number().int().min(1).default(5),
+    /** Packages signed with rpmsign, repomd.xml with gpg, the public key at the root. */
+    signing: z
+      .strictObject({
+        /** The GnuPG home holding the secret key. */
+        gnupgHome: z.string().min(1),
+        fingerprint: z.string().regex(/^[0-9A-Fa-f]{40}$/, {
+          error:
+            "expected the key's 40-digit fingerprint (gpg --list-secret-keys --with-colons, the fpr line)",
+        }),
+        /** The variable holding the key's passphrase; none for a key without one. */
+        passphraseEnv: envName.optional(),
+      })
+      .optional(),
   }),
   reporter,
   work: work.default(WORK_DEFAULTS),

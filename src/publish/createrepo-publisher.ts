@@ -6,6 +6,7 @@ import type { Publication, PublishRequest, Publisher } from '../ports/publisher.
 import { updateRepodata } from './createrepo.ts';
 import { writeStatePages, writeTreePages } from './index-pages.ts';
 import {
+  PUBLIC_KEY_FILE,
   platformPath,
   repoFileName,
   repoFileUrl,
@@ -26,7 +27,16 @@ import {
 } from './repo-state.ts';
 import { readRpmHeaders } from './rpm-query.ts';
 import { KeyedSerial } from './serial.ts';
-import { linkTree, liveState, pruneStates, switchTo, unlinkIfPresent, writeReplacing } from './state-dir.ts';
+import type { Signer } from './signer.ts';
+import {
+  linkTree,
+  liveState,
+  pruneStates,
+  switchTo,
+  unlinkIfPresent,
+  writeAtomically,
+  writeReplacing,
+} from './state-dir.ts';
 
 export interface CreaterepoPublisherOptions {
   /** The directory the web server serves. */
@@ -36,6 +46,8 @@ export interface CreaterepoPublisherOptions {
   readonly keep?: number;
   /** Milliseconds createrepo_c may take for one repository; 10 minutes when absent. */
   readonly timeoutMs?: number;
+  /** Signs packages and metadata and publishes the public key (publisher.signing); unsigned when absent. */
+  readonly signer?: Signer;
   /** The time recorded for each package published; the system clock when absent. */
   readonly now?: () => Date;
   readonly log: Logger;
@@ -83,7 +95,8 @@ export class CreaterepoPublisher implements Publisher {
     const state = await readState(live);
     const { incoming, sources } = await this.#incoming(req, state.seq + 1);
     const known = new Map(state.packages.map((p) => [p.path, p]));
-    if (live !== null && incoming.every((p) => known.get(p.path)?.size === p.size)) {
+    // NVRs are unique (the release policy), so a build whose files are all there was published.
+    if (live !== null && incoming.every((p) => known.has(p.path))) {
       this.#opts.log.info({ ...site, build: req.buildId }, 'build already published');
       return this.#publication(site, req, served, [], []);
     }
@@ -103,6 +116,16 @@ export class CreaterepoPublisher implements Publisher {
       // A copy, not a link: what is done to the published file (signing) never reaches the build's.
       await copyFile(sources.get(p.path) as string, join(next, p.path));
     }
+    const signer = this.#opts.signer;
+    const signedSize = new Map<string, number>();
+    if (signer) {
+      await signer.signRpms(
+        incoming.map((p) => join(next, p.path)),
+        req.signal,
+      );
+      // Signed, a package is larger: the manifest and the index pages give what is served.
+      for (const p of incoming) signedSize.set(p.path, (await stat(join(next, p.path))).size);
+    }
     const touched = new Set([...incoming, ...removed].map((p) => repoDirOf(p.path)));
     const metadata = { ...state.metadata };
     // The repositories of a platform are independent: their createrepo_c runs go side by side.
@@ -114,14 +137,22 @@ export class CreaterepoPublisher implements Publisher {
           signal: req.signal,
           timeoutMs: this.#opts.timeoutMs ?? 10 * 60 * 1000,
         });
+        await signer?.signRepomd(join(next, dir, 'repodata'), req.signal);
       }),
     );
-    const nextState: RepoState = { version: 1, seq: state.seq + 1, packages: kept, metadata };
+    const nextState: RepoState = {
+      version: 1,
+      seq: state.seq + 1,
+      packages: kept.map((p) => ({ ...p, size: signedSize.get(p.path) ?? p.size })),
+      metadata,
+    };
     await writeReplacing(join(next, MANIFEST), `${JSON.stringify(nextState, null, 1)}\n`);
     await writeReplacing(
       join(next, repoFileName(site)),
-      repoFile({ baseUrl: this.#opts.baseUrl, site, signed: false }),
+      repoFile({ baseUrl: this.#opts.baseUrl, site, signed: signer !== undefined }),
     );
+    // The key the .repo file names is in place before any repository refers to it.
+    if (signer) await writeAtomically(join(root, PUBLIC_KEY_FILE), await signer.publicKey());
     const generated = (this.#opts.now?.() ?? new Date()).toISOString();
     await writeStatePages({ stateDir: next, state: nextState, site, baseUrl: this.#opts.baseUrl, generated });
     req.signal?.throwIfAborted();

@@ -11,7 +11,7 @@ import {
   unlink,
   writeFile,
 } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 
 /** The state directory a served platform directory links to, absolute; null when none is served. */
 export async function liveState(served: string): Promise<string | null> {
@@ -65,6 +65,14 @@ export async function linkOrCopy(from: string, to: string): Promise<void> {
 export async function writeReplacing(path: string, content: string | Buffer): Promise<void> {
   await rm(path, { force: true });
   await writeFile(path, content);
+}
+
+/** Replaces a file with one rename, so a reader gets the old content or the new, whole. */
+export async function writeAtomically(path: string, content: string | Buffer): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}`);
+  await writeFile(tmp, content);
+  await rename(tmp, path);
 }
 
 /**

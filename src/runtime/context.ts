@@ -22,6 +22,7 @@ import { createSandbox } from '../build/sandbox.ts';
 import { SrpmPackager } from '../build/srpm-packager.ts';
 import { RpmPackageInspector } from '../build/package-inspector.ts';
 import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
+import { Signer } from '../publish/signer.ts';
 import { outboxNotifier } from '../notify/outbox-notifier.ts';
 import { smtpNotifier } from '../notify/smtp-notifier.ts';
 import type { Notifier } from '../ports/notifier.ts';
@@ -84,6 +85,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       root: config.publisher.root,
       baseUrl: config.publisher.baseUrl,
       keep: config.publisher.keep,
+      ...(config.publisher.signing ? { signer: signerFor(config.publisher.signing, env) } : {}),
       log,
     }),
     packages: new RpmPackageInspector(),
@@ -201,4 +203,14 @@ function notifiers(config: Config, env: NodeJS.ProcessEnv): Notifier[] {
     out.push(smtpNotifier({ ...r.smtp, ...(password ? { password } : {}), from: r.from }));
   }
   return out;
+}
+
+function signerFor(signing: NonNullable<Config['publisher']['signing']>, env: NodeJS.ProcessEnv): Signer {
+  return new Signer({
+    gnupgHome: signing.gnupgHome,
+    fingerprint: signing.fingerprint,
+    passphrase: signing.passphraseEnv
+      ? readSecret(signing.passphraseEnv, 'publisher.signing.passphraseEnv', env)
+      : null,
+  });
 }
