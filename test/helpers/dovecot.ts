@@ -49,6 +49,9 @@ export interface DovecotOptions {
   /** Also accept this OAuth2 access token (XOAUTH2, OAUTHBEARER) for the user, checked by Dovecot
    * against a token introspection endpoint the harness serves on loopback. */
   readonly accessToken?: string;
+  /** More users with a mailbox (same password), so that mail to <user>@example.org is delivered
+   * rather than refused by LMTP: a series' author, who is sent its report too. */
+  readonly otherUsers?: readonly string[];
 }
 
 export interface Dovecot {
@@ -88,7 +91,10 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   ];
   const user = 'list';
   const password = 'loopback-only';
-  writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}::::::\n`);
+  writeFileSync(
+    join(dir, 'passwd'),
+    [user, ...(options.otherUsers ?? [])].map((u) => `${u}:{PLAIN}${password}::::::\n`).join(''),
+  );
   let certificate: string | null = null;
   if (options.tls) {
     execFileSync(

@@ -28,8 +28,14 @@ export function opensmtpdAvailable(): boolean {
 }
 
 /** Runs OpenSMTPD in the foreground on 127.0.0.1, relaying mail for `domain` to an LMTP server:
- * the MTA a list's mail passes through before the mailbox. */
-export async function startOpenSmtpd(lmtpPort: number, domain = 'example.org'): Promise<OpenSmtpd> {
+ * the MTA a list's mail passes through before the mailbox. OpenSMTPD accepts only recipients that
+ * are users of this system (list@ is Debian's "list"); with `anyRecipient` every address of the
+ * domain is accepted and handed to LMTP as it was written, for mailboxes that are not system users. */
+export async function startOpenSmtpd(
+  lmtpPort: number,
+  domain = 'example.org',
+  options: { anyRecipient?: boolean } = {},
+): Promise<OpenSmtpd> {
   const dir = mkdtempSync(join(tmpdir(), 'patchferry-smtpd-'));
   const port = await freePort();
   const conf = join(dir, 'smtpd.conf');
@@ -37,7 +43,8 @@ export async function startOpenSmtpd(lmtpPort: number, domain = 'example.org'): 
     conf,
     [
       `listen on 127.0.0.1 port ${port}`,
-      `action "mailbox" lmtp "127.0.0.1:${lmtpPort}" rcpt-to`,
+      ...(options.anyRecipient ? [`table recipients { "@${domain}" = "list" }`] : []),
+      `action "mailbox" lmtp "127.0.0.1:${lmtpPort}" rcpt-to${options.anyRecipient ? ' virtual <recipients>' : ''}`,
       `match from any for domain "${domain}" action "mailbox"`,
       '',
     ].join('\n'),
