@@ -70,5 +70,27 @@ describe.skipIf(!available)('end to end, local builder', () => {
         .split('\n')
         .filter((l) => l.includes('"unit dead"')),
     ).toEqual([]);
+
+    // serve's /metrics counts it all: the four mails, the series pushed for review, its merge
+    // request merged, one build of el9, its publication and the report mailed, nothing given up on.
+    const metrics = parseMetrics(await world.metrics());
+    expect(metrics.get('patchferry_mails_received_total')).toBeGreaterThanOrEqual(4);
+    expect(metrics.get('patchferry_series_outcomes_total{outcome="pushed"}')).toBe(1);
+    expect(metrics.get('patchferry_merge_requests{state="merged"}')).toBe(1);
+    expect(metrics.get('patchferry_builds{target="el9",state="succeeded"}')).toBe(1);
+    expect(metrics.get('patchferry_build_duration_seconds_count{target="el9",state="succeeded"}')).toBe(1);
+    expect(metrics.get('patchferry_publish_duration_seconds_count{state="succeeded"}')).toBe(1);
+    expect(metrics.get('patchferry_unit_runs_total{kind="mail",outcome="done"}')).toBeGreaterThanOrEqual(1);
+    expect([...metrics.keys()].filter((k) => k.startsWith('patchferry_units_dead{'))).toEqual([]);
   }, 120_000);
 });
+
+/** Prometheus' text format as series (name with its labels, as written) → value. */
+function parseMetrics(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)\s+(\S+)$/.exec(line);
+    if (m && !line.startsWith('#')) values.set(m[1] ?? '', Number(m[2]));
+  }
+  return values;
+}

@@ -31,6 +31,8 @@ export interface E2eWorld {
   readonly dovecot: Dovecot;
   /** serve's stderr so far (JSON log lines). */
   log(): string;
+  /** What serve's /metrics answers now (Prometheus' text format). */
+  metrics(): Promise<string>;
   /** One series mailed, proposed, merged, built, published and reported; see `E2eRun`. */
   run(name: string): Promise<E2eRun>;
   stop(): Promise<void>;
@@ -173,6 +175,11 @@ reporter:
     gitlab,
     dovecot,
     log: () => log,
+    async metrics() {
+      const response = await fetch(new URL('/metrics', endpoint));
+      if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+      return response.text();
+    },
     async run(name) {
       const diagnose = () => `serve's log:\n${log.split('\n').slice(-40).join('\n')}`;
       // Three commits, the last one changing what the installed program says.

@@ -1,9 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './dovecot.ts';
+import { running } from './processes.ts';
 
 export interface OpenSmtpd {
   readonly port: number;
@@ -36,6 +37,7 @@ export async function startOpenSmtpd(
   domain = 'example.org',
   options: { anyRecipient?: boolean } = {},
 ): Promise<OpenSmtpd> {
+  const release = await oneSmtpdAtATime();
   const dir = mkdtempSync(join(tmpdir(), 'patchferry-smtpd-'));
   const port = await freePort();
   const conf = join(dir, 'smtpd.conf');
@@ -61,7 +63,11 @@ export async function startOpenSmtpd(
       socket.once('error', () => resolve(false));
     });
     if (up) break;
-    if (i > 100 || child.exitCode !== null) throw new Error(`smtpd did not start: ${output}`);
+    if (i > 100 || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      release();
+      throw new Error(`smtpd did not start: ${output}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
@@ -70,6 +76,36 @@ export async function startOpenSmtpd(
       child.kill('SIGTERM');
       if (child.exitCode === null) await new Promise((r) => child.once('close', r));
       rmSync(dir, { recursive: true, force: true });
+      release();
     },
   };
+}
+
+const LOCK = join(tmpdir(), 'patchferry-smtpd.lock');
+
+/**
+ * Waits until no other test file runs OpenSMTPD, then holds that until the returned release is
+ * called. Two at once fail: the control socket (/run/smtpd.sock) and the queue are fixed paths
+ * built into smtpd ("control socket already listening"). A lock left by a process that is gone is
+ * taken over.
+ */
+async function oneSmtpdAtATime(ms = 120_000): Promise<() => void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      return () => rmSync(LOCK, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder: number;
+    try {
+      holder = Number(readFileSync(LOCK, 'utf8')) || 0;
+    } catch {
+      continue; // released meanwhile
+    }
+    if (holder > 0 && holder !== process.pid && !running(holder)) rmSync(LOCK, { force: true });
+    else if (Date.now() > end) throw new Error(`OpenSMTPD still in use by process ${holder} after ${ms} ms`);
+    else await new Promise((r) => setTimeout(r, 100));
+  }
 }
