@@ -35,6 +35,7 @@ export type KojiErrorCode =
   | 'koji_aborted'
   | 'koji_response_invalid'
   | 'koji_upload_corrupt'
+  | 'koji_download'
   | 'koji_target_invalid'
   | 'koji_config';
 

@@ -62,6 +62,11 @@ export class TaskPoller {
     return this.#rounds;
   }
 
+  /** The tasks the rounds ask about now. */
+  watching(): number[] {
+    return [...this.#watched.keys()];
+  }
+
   /** Adds a task to the rounds (a build just submitted, or found stored after a restart). */
   watch(taskId: number): void {
     this.#watched.set(taskId, this.#now());
