@@ -53,6 +53,7 @@ function resolvePaths(config: Config, base: string): Config {
         Object.entries(config.projects).map(([n, p]) => [n, Object.freeze({ ...p, git: local(p.git) })]),
       ),
     ),
+    builder: Object.freeze(kojiPaths(config.builder, at)),
     publisher: Object.freeze({ ...config.publisher, root: at(config.publisher.root) }),
     trust: Object.freeze({
       ...config.trust,
@@ -63,6 +64,13 @@ function resolvePaths(config: Config, base: string): Config {
       ...(config.reporter.outbox ? { outbox: at(config.reporter.outbox) } : {}),
     }),
   }) as Config;
+}
+
+/** The Koji builder's PEM files (its CA, the client certificate and key) next to the file too. */
+function kojiPaths(b: Config['builder'], at: (p: string) => string): Config['builder'] {
+  if (b.type !== 'koji') return b;
+  const auth = b.auth.method === 'ssl' ? { ...b.auth, cert: at(b.auth.cert), key: at(b.auth.key) } : b.auth;
+  return { ...b, ...(b.ca ? { ca: at(b.ca) } : {}), auth };
 }
 
 /** The value of a secret named in the configuration, or an error saying which variable to set. */

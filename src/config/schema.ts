@@ -118,6 +118,16 @@ const project = z.strictObject({
     )
     .min(1)
     .optional(),
+  /** With the koji builder: the repository as Koji's builders fetch it (`git+https://host/repo.git`),
+   * for a forge Koji trusts (its allowed_scms); builds are then submitted as `<kojiScm>#<commit>`
+   * instead of an uploaded SRPM. Koji builds the spec as committed, so it goes with release: spec. */
+  kojiScm: z
+    .string()
+    .regex(/^git(\+https|\+ssh|\+http)?:\/\/[^\s#]+$/, {
+      error:
+        'expected a git URL Koji can fetch, such as "git+https://forge.example.org/group/repo.git" (no #commit)',
+    })
+    .optional(),
   /** The forge's name for the repository (GitLab project path, GitHub owner/name): needed with a forge. */
   forgePath: z
     .string()
@@ -177,6 +187,17 @@ const builderCommon = {
   infrastructureRetries: z.int().min(0).max(20).default(3),
 };
 
+/** How patchferry logs in to Koji for the calls that write (upload, build, cancel). */
+const kojiAuth = z.discriminatedUnion('method', [
+  /** A client certificate (`sslLogin`; the Koji user is its CN): PEM files. */
+  z.strictObject({ method: z.literal('ssl'), cert: z.string().min(1), key: z.string().min(1) }),
+  z.strictObject({ method: z.literal('password'), user: z.string().min(1), passwordEnv: envName }),
+  z.strictObject({ method: z.literal('gssapi') }).refine(() => false, {
+    error:
+      'GSSAPI (Kerberos) login is not supported: use method: ssl (a client certificate: cert, key) or method: password (user, passwordEnv)',
+  }),
+]);
+
 const builder = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('rpmbuild'),
@@ -193,9 +214,24 @@ const builder = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('koji'),
     ...builderCommon,
+    /** The hub's XML-RPC URL, e.g. https://koji.example.org/kojihub. */
     hub: httpUrl,
-    user: z.string().optional(),
-    passwordEnv: envName.optional(),
+    /** Where the hub's files are served (`work/tasks/…`); `<hub's origin>/kojifiles` when absent. */
+    topurl: httpUrl.optional(),
+    /** PEM file of the CA the hub's certificate is checked against, when not a public one. */
+    ca: z.string().min(1).optional(),
+    auth: kojiAuth,
+    /** Koji's priority offset for the build task (lower runs sooner; 5 is the CLI's --background). */
+    priority: z.int().min(-20).max(100).optional(),
+    /** How often running builds are polled (one multiCall for all of them). */
+    pollSeconds: z.number().positive().max(3600).default(30),
+    /** Minutes a build may run on Koji before it is canceled (an infrastructure failure). */
+    timeoutMinutes: limit(7 * 24 * 60, 'minutes').default(720),
+    /** Cancel the builds this process watches when it gets SIGTERM. */
+    cancelOnShutdown: z.boolean().default(false),
+    /** The SRPM is still made here, by running the spec: in the sandbox, as the local builder does. */
+    sandbox: z.enum(['bwrap', 'none']).default('bwrap'),
+    limits: sandboxLimits.prefault({}),
   }),
 ]);
 

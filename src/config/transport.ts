@@ -75,7 +75,8 @@ export function transportProblems(document: unknown): string[] {
   const forge = record(doc.forge);
   insecureHttp(out, 'forge.url', str(forge.url), 'its token');
   const builder = record(doc.builder);
-  if (builder.passwordEnv !== undefined) insecureHttp(out, 'builder.hub', str(builder.hub), 'the password');
+  if (record(builder.auth).passwordEnv !== undefined)
+    insecureHttp(out, 'builder.hub', str(builder.hub), 'the password');
   return out;
 }
 

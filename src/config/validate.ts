@@ -12,6 +12,7 @@ export function validateConfig(document: unknown, source: string): Config {
     ...unsandboxedBuilds(document),
     ...retryOrder(document),
     ...transportProblems(document),
+    ...kojiReferences(document),
   ];
   if (!result.success || issues.length > 0) throw new ConfigError(source, issues);
   return deepFreeze(result.data);
@@ -66,6 +67,39 @@ function retryOrder(document: unknown): string[] {
   return [
     `work.maxRetrySeconds: ${longest}${given} is less than work.retrySeconds (${first}); the longest wait between retries cannot be shorter than the first: raise it`,
   ];
+}
+
+/** With the koji builder, every platform a project builds needs its Koji target; a project built
+ * from its SCM URL gets the spec's own Release (Koji builds the spec as committed). */
+function kojiReferences(document: unknown): string[] {
+  const doc = asRecord(document);
+  const koji = asRecord(doc.builder).type === 'koji';
+  const platforms = asRecord(doc.platforms);
+  const issues = Object.entries(asRecord(doc.projects)).flatMap(([name, raw]) => {
+    const project = asRecord(raw);
+    const issues: string[] = [];
+    if (project.kojiScm !== undefined && !koji) {
+      issues.push(
+        `${formatPath(['projects', name, 'kojiScm'])}: is used by the koji builder only (builder.type: koji)`,
+      );
+    }
+    if (project.kojiScm !== undefined && project.release !== 'spec') {
+      issues.push(
+        `${formatPath(['projects', name, 'kojiScm'])}: Koji builds the spec as committed from the SCM URL, so its Release cannot be rewritten: set release: spec (and bump it in the spec), or drop kojiScm to upload snapshot SRPMs`,
+      );
+    }
+    if (!koji || !Array.isArray(project.platforms)) return issues;
+    for (const p of project.platforms) {
+      const platform = typeof p === 'string' ? platforms[p] : undefined;
+      if (platform !== undefined && asRecord(platform).kojiTarget === undefined) {
+        issues.push(
+          `${formatPath(['platforms', p as string, 'kojiTarget'])}: is required with the koji builder (the Koji build target to build ${name} on)`,
+        );
+      }
+    }
+    return issues;
+  });
+  return [...new Set(issues)];
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

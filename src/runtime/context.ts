@@ -18,6 +18,7 @@ import { githubForge } from '../forge/github/index.ts';
 import { gitlabForge } from '../forge/gitlab/index.ts';
 import type { Forge } from '../ports/forge.ts';
 import { RpmbuildBuilder } from '../build/rpmbuild-builder.ts';
+import { kojiBuilderFor } from './koji.ts';
 import { createSandbox } from '../build/sandbox.ts';
 import { SrpmPackager } from '../build/srpm-packager.ts';
 import { RpmPackageInspector } from '../build/package-inspector.ts';
@@ -42,13 +43,17 @@ export type Context = Deps;
  */
 export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Context {
   const builderConfig = config.builder;
-  if (builderConfig.type !== 'rpmbuild') {
-    throw new ConfigError('configuration', [
-      `builder.type "${builderConfig.type}" is not available in this version; use "rpmbuild" (the default)`,
-    ]);
-  }
-  // rpmbuild and rpmspec, in the packager and the builder alike, run the spec's code: sandboxed.
+  // rpmbuild and rpmspec, in the packager and the local builder alike, run the spec's code: sandboxed.
   const sandbox = createSandbox({ kind: builderConfig.sandbox, limits: builderConfig.limits });
+  const builder =
+    builderConfig.type === 'koji'
+      ? kojiBuilderFor(config, builderConfig, log, env)
+      : new RpmbuildBuilder({
+          log,
+          timeoutMs: builderConfig.timeoutMinutes * 60_000,
+          ...(builderConfig.concurrency ? { concurrency: builderConfig.concurrency } : {}),
+          sandbox,
+        });
   const bySource = config.sources.map((s, i) => ({ s, built: mailSources(s, `sources[${i}]`, log, env) }));
   const sources = bySource.flatMap((b) => b.built);
   const rejections = new Map(bySource.flatMap((b) => b.built.map((m) => [m.name, b.s.rejections] as const)));
@@ -74,12 +79,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     applier: new GitApplier({ mirror: repository, log }),
     repository,
     forge,
-    builder: new RpmbuildBuilder({
-      log,
-      timeoutMs: builderConfig.timeoutMinutes * 60_000,
-      ...(builderConfig.concurrency ? { concurrency: builderConfig.concurrency } : {}),
-      sandbox,
-    }),
+    builder,
     packager: new SrpmPackager({ repository, sandbox, dir: join(config.workDir, 'srpms'), log }),
     publisher: new CreaterepoPublisher({
       root: config.publisher.root,

@@ -355,3 +355,44 @@ describe('secrets', () => {
     );
   });
 });
+
+describe('the koji builder in the configuration', () => {
+  const koji = (doc: Doc, extra: Doc = {}) => {
+    doc.builder = {
+      type: 'koji',
+      hub: 'https://koji.example.org/kojihub',
+      auth: { method: 'ssl', cert: 'pf.pem', key: 'pf.key' },
+      ...extra,
+    };
+    doc.platforms = { el9: { dist: '.el9', arches: ['x86_64', 'aarch64'], kojiTarget: 'epel9-candidate' } };
+  };
+
+  it('loads a hub with certificate login, the PEM files next to the configuration file', () => {
+    const doc = structuredClone(VALID) as Doc;
+    koji(doc, { ca: 'ca.pem' });
+    const config = parseConfigText(JSON.stringify(doc), '/etc/pf/patchferry.yml');
+    expect(config.builder).toMatchObject({
+      type: 'koji',
+      ca: '/etc/pf/ca.pem',
+      auth: { method: 'ssl', cert: '/etc/pf/pf.pem', key: '/etc/pf/pf.key' },
+      pollSeconds: 30,
+      cancelOnShutdown: false,
+    });
+  });
+
+  it('refuses GSSAPI login with a sentence saying what to use', () => {
+    expect(problems((d) => koji(d, { auth: { method: 'gssapi' } })).join('\n')).toMatch(
+      /builder\.auth.*GSSAPI \(Kerberos\) login is not supported: use method: ssl/,
+    );
+  });
+
+  it('wants a Koji target on every platform a project builds, and release: spec with kojiScm', () => {
+    const issues = problems((d) => {
+      koji(d);
+      d.platforms = { el9: { dist: '.el9', arch: 'x86_64' } };
+      project(d).kojiScm = 'git+https://forge.example.org/virt/qemu.git';
+    });
+    expect(issues.join('\n')).toMatch(/platforms\.el9\.kojiTarget: is required with the koji builder/);
+    expect(issues.join('\n')).toMatch(/projects\.qemu\.kojiScm: .*set release: spec/);
+  });
+});

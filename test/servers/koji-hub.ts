@@ -58,6 +58,10 @@ export class KojiHub {
   offline = false;
   /** Hosts whose git URLs the builders may fetch (allowed_scms). */
   allowedScms = ['forge.example.org'];
+  /** Users the hub's build_from_srpm policy lets build real (not scratch) builds from an SRPM. */
+  readonly srpmBuilders = new Set<string>();
+  /** Packages Koji builds once, as noarch, whatever the target's arches. */
+  readonly noarchPackages = new Set<string>();
   /** `name-version-release` of packages built from an SCM URL. */
   scmNvr = 'greeter-0.1-1';
   url = '';
@@ -309,11 +313,15 @@ export class KojiHub {
       nvr = this.scmNvr;
     } else {
       if (!this.uploads.has(src)) throw new Fault(1000, `No such file: ${src}`);
-      if (!scratch) throw new Fault(1004, 'only admins may build from an SRPM without --scratch');
+      if (!scratch && !this.srpmBuilders.has(session.user)) {
+        throw new Fault(1004, 'only admins may build from an SRPM without --scratch');
+      }
       nvr = (src.split('/').pop() ?? '').replace(/\.src\.rpm$/, '');
     }
     // The hub does not check the target at submit (notes): a task for a missing one fails later.
-    const arches = this.targets.get(target)?.arches ?? [];
+    // A noarch package is built once, as noarch (`noarchPackages` names them).
+    const name = nvr.replace(/-[^-]+-[^-]+$/, '');
+    const arches = this.noarchPackages.has(name) ? ['noarch'] : (this.targets.get(target)?.arches ?? []);
     const task = this.tasks.submit({ src, target, scratch, nvr, arches }, session.user, 20 + (priority ?? 0));
     return task.id;
   }

@@ -6,7 +6,7 @@ import { classifyFailure, type FailureCause } from '../../rpm/failure.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { KojiClient } from './client.ts';
-import { KojiError } from './errors.ts';
+import { FAULT, KojiError } from './errors.ts';
 import { isDone, type TaskPoller, type TaskTree } from './poller.ts';
 import { TASK_STATE, buildTarget, kojiInt, tagInfo, type TaskInfo } from './schemas.ts';
 import { downloadTaskRpms, taskFileUrl, taskLogTail } from './task-output.ts';
@@ -91,7 +91,23 @@ export class KojiBuilder implements Builder {
     const opts = req.scratch ? { scratch: true } : {};
     const params =
       this.#o.priority === undefined ? [src, targetName, opts] : [src, targetName, opts, this.#o.priority];
-    const taskId = await this.#o.client.call('build', params, kojiInt, { signal: req.signal, session: true });
+    const taskId = await this.#o.client
+      .call('build', params, kojiInt, { signal: req.signal, session: true })
+      .catch((err: unknown) => {
+        if (
+          !(err instanceof KojiError) ||
+          err.fault !== FAULT.notAllowed ||
+          req.scratch ||
+          this.#o.scmUrl?.(req)
+        )
+          throw err;
+        // Koji's default build_from_srpm policy: only admins build real builds from an SRPM.
+        throw new KojiError(
+          'koji_config',
+          `${err.message}: allow the Koji user to build from an SRPM (the hub's build_from_srpm policy), or build from the forge with projects.${req.project}.kojiScm`,
+          { cause: err, fault: FAULT.notAllowed },
+        );
+      });
     this.#o.poller.watch(taskId);
     log.info({ taskId, src, kojiTarget: targetName, scratch: req.scratch }, 'Koji build submitted');
     const handle: Handle = { taskId, submittedAt: this.#now() };

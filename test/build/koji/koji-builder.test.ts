@@ -198,6 +198,13 @@ describe.skipIf(!haveRpm)('KojiBuilder against the test hub', () => {
     expect(builds()).toBe(submitted);
   });
 
+  it('says what to configure when the hub lets only admins build from an SRPM', async () => {
+    await expect(builder().start(request({ scratch: false }))).rejects.toMatchObject({
+      code: 'koji_config',
+      fault: 1004,
+    });
+  });
+
   it('cancels a build that runs past its time limit, as an infrastructure failure', async () => {
     const req = request();
     const b = builder();
