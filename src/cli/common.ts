@@ -43,8 +43,17 @@ export function parse<O extends ParseArgsConfig['options']>(
   }
 }
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** The JSON logger on stderr at `--log-level`, else $PATCHFERRY_LOG_LEVEL, else warn. An unknown
+ * level is a UsageError naming the levels. */
 export function logger(level: string | undefined, io: Io): Logger {
-  return createLogger({ level: level ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'warn' });
+  const chosen = level ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'warn';
+  if (!LOG_LEVELS.includes(chosen)) {
+    const where = level !== undefined ? '--log-level' : 'PATCHFERRY_LOG_LEVEL';
+    throw new UsageError(`${where} "${chosen}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return createLogger({ level: chosen });
 }
 
 /** The configuration, valid, and by default with the paths it names checked too (`paths: false`

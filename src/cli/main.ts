@@ -195,7 +195,7 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
   const cfg = config(file, io);
   const stop = new AbortController();
   void io.interrupted().then(() => stop.abort());
-  const log = logger(values['log-level'] ?? io.env.PATCHFERRY_LOG_LEVEL ?? 'info', io);
+  const log = logger(values['log-level'] ?? (io.env.PATCHFERRY_LOG_LEVEL ? undefined : 'info'), io);
   let failed = false;
   const onRun = (run: { job: JobSummary } | { error: unknown }) => {
     if ('error' in run) {

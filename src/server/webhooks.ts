@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { errorMessage } from '../shared/errors.ts';
+import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 
 /** One path the server answers, and what answers it. The route checks the delivery itself (a
@@ -61,7 +61,18 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
       },
     );
   });
-  await new Promise<void>((resolve) => server.listen(o.port, o.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new PatchferryError(
+          'serve_failed',
+          `cannot listen on ${o.host}:${o.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use; choose another with --port (0 picks a free one)' : err.code === 'EADDRNOTAVAIL' ? 'this machine has no such address; give one of its own with --host' : err.message}`,
+          { cause: err },
+        ),
+      ),
+    );
+    server.listen(o.port, o.host, resolve);
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   return {

@@ -29,3 +29,14 @@ describe('patchferry ci', () => {
     expect(t.err.join('\n')).toMatch(/runs inside a pipeline job/);
   });
 });
+
+describe('--log-level', () => {
+  it('an unknown level is a usage error naming the levels, not a stack trace', async () => {
+    const { logger } = await import('../../src/cli/common.ts');
+    const { UsageError } = await import('../../src/shared/errors.ts');
+    const t = io({ PATCHFERRY_LOG_LEVEL: 'loud' });
+    expect(() => logger(undefined, t.io)).toThrow(UsageError);
+    expect(() => logger(undefined, t.io)).toThrow(/PATCHFERRY_LOG_LEVEL "loud" is not a log level; use one of trace/);
+    expect(() => logger('loud', t.io)).toThrow(/--log-level "loud"/);
+  });
+});

@@ -8,6 +8,13 @@ describe('the webhook server', () => {
     await server?.close();
     server = null;
   });
+  it('on a port in use fails with a sentence saying what to do, not an unhandled error event', async () => {
+    server = await startWebhookServer({ host: '127.0.0.1', port: 0, log: silentLogger(), routes: [] });
+    const port = Number(new URL(server.url).port);
+    const second = startWebhookServer({ host: '127.0.0.1', port, log: silentLogger(), routes: [] });
+    await expect(second).rejects.toMatchObject({ code: 'serve_failed' });
+    await expect(second).rejects.toThrow(/the port is in use; choose another with --port/);
+  });
 
   it('sends each request to the route of its path, query aside, and answers 404 elsewhere', async () => {
     const seen: string[] = [];

@@ -24,7 +24,8 @@ export interface BuildPlan {
  *   form's PROJECT, BRANCH and PLATFORMS. In a repository patchferry manages, only its project; in
  *   any other repository (a central jobs repository), every project.
  * A job of a `parallel:matrix` builds only its own PLATFORM. Pure.
- * Throws UsageError for a PROJECT the configuration does not have.
+ * Throws UsageError for a PROJECT, BRANCH or PLATFORMS entry the configuration does not have: a
+ * typo in the Run pipeline form fails the job instead of building nothing in green.
  */
 export function planBuilds(event: PipelineEvent, config: Config): BuildPlan {
   const skipped: string[] = [];
@@ -35,6 +36,18 @@ export function planBuilds(event: PipelineEvent, config: Config): BuildPlan {
       `ci: PROJECT=${event.narrow.project} is not a project of the configuration (${Object.keys(config.projects).join(', ')})`,
     );
   }
+  const known = event.narrow.project !== null ? [event.narrow.project] : Object.keys(config.projects);
+  const branches = new Set(known.flatMap((p) => config.projects[p]?.branches ?? []));
+  if (event.narrow.branch !== null && !branches.has(event.narrow.branch))
+    throw new UsageError(
+      `ci: BRANCH=${event.narrow.branch} is not a tracked branch of ${known.join(', ')} (${[...branches].join(', ')})`,
+    );
+  const platforms = new Set(known.flatMap((p) => config.projects[p]?.platforms ?? []));
+  const unknown = (event.narrow.platforms ?? []).filter((p) => !platforms.has(p));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `ci: PLATFORMS names ${unknown.join(', ')}, not a platform of ${known.join(', ')} (${[...platforms].join(', ')})`,
+    );
   const byEvent = event.source === 'push' || event.source === 'merge_request_event';
   if (byEvent && own === null) {
     return {
@@ -61,7 +74,7 @@ export function planBuilds(event: PipelineEvent, config: Config): BuildPlan {
         skipped.push(`${project}: ${branch} is not a tracked branch (${p.branches.join(', ')})`);
         continue;
       }
-      for (const platform of targetsOf(p.platforms, event, project, skipped))
+      for (const platform of targetsOf(p.platforms, event, `${project}/${branch}`, skipped))
         builds.push({ project, branch, commit: byEvent ? event.commit : null, platform });
     }
   }
@@ -79,16 +92,16 @@ function ownProject(event: PipelineEvent, config: Config): string | null {
 function targetsOf(
   platforms: readonly string[],
   event: PipelineEvent,
-  project: string,
+  where: string,
   skipped: string[],
 ): string[] {
   const mine = event.platform === null ? platforms : platforms.filter((p) => p === event.platform);
   if (event.platform !== null && mine.length === 0)
-    skipped.push(`${project}: ${event.platform} is not one of its platforms (${platforms.join(', ')})`);
+    skipped.push(`${where}: ${event.platform} is not one of its platforms (${platforms.join(', ')})`);
   const asked = event.narrow.platforms;
   if (asked === null) return [...mine];
   const narrowed = mine.filter((p) => asked.includes(p));
   for (const p of mine)
-    if (!asked.includes(p)) skipped.push(`${project}: ${p} not asked for (PLATFORMS=${asked.join(',')})`);
+    if (!asked.includes(p)) skipped.push(`${where}: ${p} not asked for (PLATFORMS=${asked.join(',')})`);
   return narrowed;
 }

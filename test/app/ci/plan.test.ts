@@ -70,7 +70,14 @@ describe('what a pipeline job builds', () => {
       PLATFORM: 'el9',
     });
     expect(narrowed.builds).toEqual([]);
-    expect(narrowed.skipped).toEqual(['hello: el9 not asked for (PLATFORMS=fc41)']);
+    expect(narrowed.skipped).toEqual(['hello/master: el9 not asked for (PLATFORMS=fc41)']);
+  });
+
+  it('a BRANCH or PLATFORMS entry the configuration does not have is a usage error, not a green job that built nothing', () => {
+    expect(() => plan({ CI_PIPELINE_SOURCE: 'web', PROJECT: 'hello', BRANCH: 'nope' })).toThrow(
+      /BRANCH=nope is not a tracked branch of hello \(master, stable-1\.0\)/,
+    );
+    expect(() => plan({ CI_PIPELINE_SOURCE: 'web', PLATFORMS: 'el9,el10' })).toThrow(/PLATFORMS names el10/);
   });
 
   it('a PROJECT the configuration does not have is a usage error naming the projects', () => {
@@ -81,6 +88,6 @@ describe('what a pipeline job builds', () => {
   it('a job whose matrix target is not one of the project’s platforms builds nothing, and says so', () => {
     const p = plan({ CI_PIPELINE_SOURCE: 'schedule', CI_PROJECT_PATH: 'virt/world', PLATFORM: 'fc41' });
     expect(p.builds).toEqual([]);
-    expect(p.skipped).toEqual(['world: fc41 is not one of its platforms (el9)']);
+    expect(p.skipped).toEqual(['world/main: fc41 is not one of its platforms (el9)']);
   });
 });
