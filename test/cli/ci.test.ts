@@ -36,7 +36,9 @@ describe('--log-level', () => {
     const { UsageError } = await import('../../src/shared/errors.ts');
     const t = io({ PATCHFERRY_LOG_LEVEL: 'loud' });
     expect(() => logger(undefined, t.io)).toThrow(UsageError);
-    expect(() => logger(undefined, t.io)).toThrow(/PATCHFERRY_LOG_LEVEL "loud" is not a log level; use one of trace/);
+    expect(() => logger(undefined, t.io)).toThrow(
+      /PATCHFERRY_LOG_LEVEL "loud" is not a log level; use one of trace/,
+    );
     expect(() => logger('loud', t.io)).toThrow(/--log-level "loud"/);
   });
 });
