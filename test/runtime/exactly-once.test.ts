@@ -91,7 +91,7 @@ describe.skipIf(!available)('exactly once, whatever kills the process', () => {
         )
         .all()
         .map((r) => `${String(r.title)} <${String(r.id)}>`);
-      expect(applied).toHaveLength(13);
+      expect(applied, applied.join('\n')).toHaveLength(13);
       expect(db.prepare('SELECT count(*) AS n FROM pushes').get()?.n).toBe(0);
     } finally {
       db.close();

@@ -20,6 +20,12 @@ export function seriesHandler(
   return {
     schema: seriesPlan,
     async run(plan, unit): Promise<UnitOutcome> {
+      // A run killed after the outcome was recorded but before the unit was marked done runs
+      // again: the outcome stands (recorded with the series' state, in one transaction), and
+      // applying again would record the application a second time.
+      const state = deps.store.series.get(plan.seriesId)?.state;
+      if (state === 'applied' || state === 'failed')
+        return done({ type: 'recorded', series: plan.seriesId, state });
       const records = deps.store.mails.many(plan.patches.map((p) => p.messageId));
       const job: SeriesJob = {
         plan,
