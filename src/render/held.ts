@@ -1,11 +1,7 @@
 import type { ReportMessage } from '../ports/report-message.ts';
-import { threadedReply } from './report.ts';
+import { threadedReply, type AnsweredMail } from './report.ts';
 
-export interface HeldFacts {
-  readonly subject: string;
-  readonly sender: { readonly name: string; readonly address: string };
-  readonly messageId: string;
-  readonly references: readonly string[];
+export interface HeldFacts extends AnsweredMail {
   readonly project: string;
   readonly branch: string;
   readonly reason: string;

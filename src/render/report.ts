@@ -201,11 +201,15 @@ function renderBuild(b: BuildFacts): string[] {
   ];
 }
 
-export interface RejectionFacts {
+/** The mail a notice answers: threaded under it, addressed to its sender. */
+export interface AnsweredMail {
   readonly subject: string;
   readonly sender: { readonly name: string; readonly address: string };
   readonly messageId: string;
   readonly references: readonly string[];
+}
+
+export interface RejectionFacts extends AnsweredMail {
   readonly reason: string;
 }
 
@@ -244,11 +248,7 @@ function indent(text: string, prefix = '  '): string[] {
     .map((l) => `${prefix}${l}`);
 }
 
-export interface IncompleteFacts {
-  readonly subject: string;
-  readonly sender: { readonly name: string; readonly address: string };
-  readonly messageId: string;
-  readonly references: readonly string[];
+export interface IncompleteFacts extends AnsweredMail {
   readonly received: readonly number[];
   readonly total: number;
   readonly graceHours: number;
