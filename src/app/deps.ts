@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Rejections } from '../config/trust.ts';
 import type { Authenticator } from '../ports/authenticator.ts';
+import type { BuildLogs } from '../ports/build-logs.ts';
 import type { Builder, SourcePackager } from '../ports/builder.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Forge } from '../ports/forge.ts';
@@ -35,6 +36,8 @@ export interface Deps {
   /** Makes each commit's SRPM once, for every target to build from. */
   readonly packager: SourcePackager;
   readonly publisher: Publisher;
+  /** Serves local builds' full logs beside the repositories, so reports link them as Koji's. */
+  readonly buildLogs: BuildLogs;
   /** Reads names and Epochs from RPM headers: what a build would publish. */
   readonly packages: PackageInspector;
   /** The destinations of mail effects: the list's SMTP server, the outbox file. */

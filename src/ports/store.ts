@@ -253,6 +253,8 @@ export interface BuildOutcomeRecord {
   readonly state: 'succeeded' | 'failed';
   /** The main log: a path or a URL. */
   readonly logPath: string | null;
+  /** Where a local build's main log is served (ports/build-logs.ts); null for a Koji build. */
+  readonly logUrl?: string | null;
   /** Every RPM, binary and source, as local paths (what publishing takes). */
   readonly rpms: readonly string[];
   readonly error: string | null;
@@ -271,6 +273,8 @@ export interface BuildRecord extends BuildKey {
   readonly id: number;
   readonly state: 'running' | 'succeeded' | 'failed';
   readonly logPath: string | null;
+  /** Where a local build's main log is served; null for a Koji build (logPath is its URL). */
+  readonly logUrl: string | null;
   readonly rpms: readonly string[];
   readonly error: string | null;
   readonly createdAt: string;

@@ -7,6 +7,7 @@ import type { PublishChannel } from '../ports/publisher.ts';
  *     <root>/<project>/<branch>/<platform>/SRPMS/         their source packages
  *     <root>/<channel>/<project>/<branch>/<platform>/…    the nightly, testing and stable channels
  *     <root>/.states/…                                    the states the platform directories link to
+ *     <root>/logs/<project>/<branch>/<platform>/…         local builds' logs (build-logs.ts)
  *
  * A platform directory is a symbolic link to one complete state (every arch, SRPMS, the .repo file
  * and the index pages), so that a publication switches all of it with one rename.
@@ -19,7 +20,17 @@ export type Channel = PublishChannel;
 export const CHANNELS: readonly Channel[] = ['builds', 'nightly', 'testing', 'stable'];
 
 /** Top-level names the tree itself uses; a project cannot be called so. */
-export const RESERVED_TOP_LEVEL: readonly string[] = ['nightly', 'testing', 'stable', 'patches', '.states'];
+export const RESERVED_TOP_LEVEL: readonly string[] = [
+  'nightly',
+  'testing',
+  'stable',
+  'patches',
+  'logs',
+  '.states',
+];
+
+/** The top-level directory of local builds' logs. */
+export const LOGS_DIR = 'logs';
 
 /** One platform's repositories of one project's branch in one channel. */
 export interface RepoSite {

@@ -145,7 +145,8 @@ export function renderBuildStatus(b: BuildFacts): {
     description: b.ok
       ? `${b.rpms.length} RPM${b.rpms.length === 1 ? '' : 's'} built`
       : (b.error ?? 'build failed').slice(0, 140),
-    ...(b.repoUrl ? { url: b.repoUrl } : {}),
+    // A failed build's link is its log: that is where a reader finds why.
+    ...(b.repoUrl ? { url: b.repoUrl } : !b.ok && b.logPath ? { url: b.logPath } : {}),
   };
 }
 
@@ -173,7 +174,7 @@ export function renderBuildNote(f: {
     '| --- | --- | --- |',
     ...f.builds.map(
       (b) =>
-        `| ${b.platform} (${b.arch}) | ${b.ok ? `${b.rpms.length} RPM${b.rpms.length === 1 ? '' : 's'}` : `**failed**${b.error ? `: ${escapeMarkdown(b.error)}` : ''}`} | ${b.repoUrl ?? (b.ok ? 'not published yet' : '')} |`,
+        `| ${b.platform} (${b.arch}) | ${b.ok ? `${b.rpms.length} RPM${b.rpms.length === 1 ? '' : 's'}` : `**failed**${b.error ? `: ${escapeMarkdown(b.error)}` : ''}`} | ${b.repoUrl ?? (b.ok ? 'not published yet' : b.logPath ? `[build log](${b.logPath})` : '')} |`,
     ),
   ];
   const repoFile = ok ? f.builds.find((b) => b.repoFileUrl)?.repoFileUrl : undefined;

@@ -54,6 +54,7 @@ export interface BuildFacts {
   readonly rpms: readonly string[];
   readonly repoUrl: string | null;
   readonly repoFileUrl: string | null;
+  /** Where the whole log is served (published with the tree, or Koji's), never a local path. */
   readonly logPath: string | null;
   readonly logTail: string | null;
   /** "patch: …" or "infrastructure, retried N times: …" when it failed. */

@@ -22,6 +22,7 @@ import { kojiBuilderFor } from './koji.ts';
 import { createSandbox } from '../build/sandbox.ts';
 import { SrpmPackager } from '../build/srpm-packager.ts';
 import { RpmPackageInspector } from '../build/package-inspector.ts';
+import { PublishedBuildLogs } from '../publish/build-logs.ts';
 import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
 import { Signer } from '../publish/signer.ts';
 import { outboxNotifier } from '../notify/outbox-notifier.ts';
@@ -86,6 +87,12 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       baseUrl: config.publisher.baseUrl,
       keep: config.publisher.keep,
       ...(config.publisher.signing ? { signer: signerFor(config.publisher.signing, env) } : {}),
+      log,
+    }),
+    buildLogs: new PublishedBuildLogs({
+      root: config.publisher.root,
+      baseUrl: config.publisher.baseUrl,
+      keep: config.publisher.keep,
       log,
     }),
     packages: new RpmPackageInspector(),

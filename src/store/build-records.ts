@@ -18,6 +18,7 @@ const buildRow = z
     arch: text,
     state: z.enum(['running', 'succeeded', 'failed']),
     log_path: maybeText,
+    log_url: maybeText,
     rpms: jsonStrings,
     error: maybeText,
     created_at: text,
@@ -41,6 +42,7 @@ const buildRow = z
     arch: r.arch,
     state: r.state,
     logPath: r.log_path,
+    logUrl: r.log_url,
     rpms: r.rpms,
     error: r.error,
     createdAt: r.created_at,
@@ -109,12 +111,13 @@ export class BuildRecords implements BuildRecordsPort {
   finish(id: number, o: BuildOutcomeRecord): void {
     this.#db
       .prepare(
-        `UPDATE builds SET state = ?, log_path = ?, rpms = ?, error = ?, arch_builds = ?, srpm = ?, release = ?,
+        `UPDATE builds SET state = ?, log_path = ?, log_url = ?, rpms = ?, error = ?, arch_builds = ?, srpm = ?, release = ?,
            failure_class = ?, error_lines = ?, retries = ?, task_id = coalesce(?, task_id), finished_at = ? WHERE id = ?`,
       )
       .run(
         o.state,
         o.logPath,
+        o.logUrl ?? null,
         JSON.stringify(o.rpms),
         o.error,
         JSON.stringify(o.archBuilds ?? []),

@@ -290,4 +290,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE mails ADD COLUMN history INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    name: 'published URL of a local build log',
+    sql: `
+      -- Where the full log of a local build is served under the published tree (null for Koji's,
+      -- whose log_path is the hub's URL already).
+      ALTER TABLE builds ADD COLUMN log_url TEXT;
+    `,
+  },
 ];

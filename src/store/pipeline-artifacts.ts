@@ -23,6 +23,8 @@ const manifest = z.object({
   scratch: z.boolean(),
   state: z.enum(['running', 'succeeded', 'failed']),
   logPath: z.string().nullable(),
+  /** Absent from manifests written before local logs were published. */
+  logUrl: z.string().nullable().default(null),
   rpms: z.array(z.string()),
   error: z.string().nullable(),
   publishedUrl: z.string().nullable(),

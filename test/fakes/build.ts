@@ -7,6 +7,7 @@ import type {
   SourcePackager,
   SourceRequest,
 } from '../../src/ports/builder.ts';
+import type { BuildLogs, BuildLogsRequest, PublishedLogs } from '../../src/ports/build-logs.ts';
 import type { Publication, PublishRequest, Publisher } from '../../src/ports/publisher.ts';
 
 /** A builder that "builds" one RPM per arch of the target, named by its commit and target; it
@@ -122,5 +123,16 @@ export class FakePublisher implements Publisher {
       added: request.rpms.map((r) => r.slice(r.lastIndexOf('/') + 1)),
       removed: [],
     });
+  }
+}
+
+/** Build logs "served" at would-be URLs under repos.example, recording what was published. */
+export class FakeBuildLogs implements BuildLogs {
+  readonly published: BuildLogsRequest[] = [];
+
+  publish(request: BuildLogsRequest): Promise<PublishedLogs> {
+    this.published.push(request);
+    const dir = `http://repos.example/logs/${request.project}/${request.branch}/${request.platform}/${request.buildId}-${request.nvr ?? 'no-srpm'}`;
+    return Promise.resolve(new Map(request.logs.map((l) => [l.name, `${dir}/${l.name}`])));
   }
 }

@@ -3,7 +3,7 @@ import type { Authenticator } from '../../src/ports/authenticator.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { openStore } from '../../src/store/store.ts';
-import { FakeBuilder, FakePackager, FakePublisher } from './build.ts';
+import { FakeBuildLogs, FakeBuilder, FakePackager, FakePublisher } from './build.ts';
 import { ManualClock } from './clock.ts';
 import { FakeForge } from './forge.ts';
 import { FakeGit } from './git.ts';
@@ -29,6 +29,7 @@ export function fakeDeps(
   const builder = new FakeBuilder();
   const packager = new FakePackager();
   const publisher = new FakePublisher();
+  const buildLogs = new FakeBuildLogs();
   const packages = new FakePackageInspector();
   const config = configSchema.parse({
     state: { database: ':memory:' },
@@ -67,6 +68,7 @@ export function fakeDeps(
     builder,
     packager,
     publisher,
+    buildLogs,
     packages,
     notifiers: [notifier],
     worker: {
@@ -74,5 +76,5 @@ export function fakeDeps(
       policy: { maxAttempts: 3, baseMs: 30_000, maxMs: 600_000, leaseMs: 300_000 },
     },
   };
-  return { deps, clock, source, git, forge, notifier, builder, packager, publisher, packages };
+  return { deps, clock, source, git, forge, notifier, builder, packager, publisher, buildLogs, packages };
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseSeriesFooter, renderBuildNote, renderMergeRequest } from '../../src/render/merge-request.ts';
+import {
+  parseSeriesFooter,
+  renderBuildNote,
+  renderBuildStatus,
+  renderMergeRequest,
+} from '../../src/render/merge-request.ts';
 import { failedBuild, succeededBuild } from '../helpers/build-facts.ts';
 
 describe('merge request text', () => {
@@ -59,8 +64,18 @@ describe('merge request text', () => {
     });
     expect(note.startsWith('**Build failed**: `master` at cccccccccccc')).toBe(true);
     expect(note).toContain('| el9 (x86_64) | 2 RPMs | http://r/el9/x86_64/ |');
-    expect(note).toContain('| fc41 (x86_64) | **failed**: rpmbuild -ba failed |  |');
+    expect(note).toContain('| fc41 (x86_64) | **failed**: rpmbuild -ba failed | [build log](/logs/7.log) |');
     expect(note).toContain('```\nhello.c:1: error: missing_symbol\n```');
     expect(note).not.toContain('dnf config-manager');
+  });
+
+  it("links a failed build's commit status to its log, a built one's to its repository", () => {
+    const failed = failedBuild('fc41', {
+      logPath: 'http://r/logs/7.log',
+      logTail: 'x',
+      error: 'patch: broke',
+    });
+    expect(renderBuildStatus(failed).url).toBe('http://r/logs/7.log');
+    expect(renderBuildStatus(succeededBuild('el9', ['h.rpm'])).url).toBe('http://r/el9/x86_64/');
   });
 });

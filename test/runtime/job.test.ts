@@ -1,16 +1,17 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { demoConfig } from '../../src/demo/demo.ts';
 import { createDemoWorld } from '../../src/demo/world.ts';
+import { serveDirectory } from '../../src/publish/static-server.ts';
 import { jobFailed, runJob } from '../../src/runtime/index.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { commitFiles, formatPatches, git } from '../helpers/git.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 describe('the main job', () => {
-  it('reports a build that fails with the end of its log, and the job counts as failed', async () => {
+  it('reports a build that fails with the end of its log and the URL serving all of it, and the job counts as failed', async () => {
     const world = await createDemoWorld(join(tempDir(), 'world'));
     const work = join(world.dir, 'src', 'hello');
     git(work, ['checkout', '-q', '-b', 'broken', 'stable-1.0']);
@@ -23,7 +24,10 @@ describe('the main job', () => {
     const [mail] = formatPatches(work, 1, ['--subject-prefix=stable-1.0 PATCH hello']);
     writeFileSync(world.mbox, mail as Buffer);
     const file = join(world.dir, 'patchferry.yml');
-    writeFileSync(file, demoConfig('http://127.0.0.1:1/'));
+    mkdirSync(join(world.dir, 'repos'), { recursive: true });
+    const served = await serveDirectory(join(world.dir, 'repos'));
+    onTestFinished(() => served.close());
+    writeFileSync(file, demoConfig(served.url));
 
     const job = await runJob(loadConfig(file), silentLogger());
     expect(job.sync.applied).toHaveLength(1);
@@ -40,6 +44,15 @@ describe('the main job', () => {
     expect(body).toContain('missing_symbol');
     expect(job.report.sent[0]?.to).toContain('mia@example.org');
     expect(readFileSync(join(world.dir, 'outbox.mbox'), 'utf8')).toContain('missing_symbol');
+    // The whole log is served with the published tree, and the report links it.
+    const url = /^ {2}log: (\S+)$/m.exec(body)?.[1] ?? '';
+    expect(url.startsWith(`${served.url}logs/hello/stable-1.0/el9/`)).toBe(true);
+    const log = await fetch(url);
+    expect(log.status).toBe(200);
+    const text = await log.text();
+    expect(text).toContain('missing_symbol');
+    expect(text).toContain('Bad exit status');
+    expect(text).not.toContain(world.dir);
 
     // Running again builds nothing twice and reports nothing twice.
     const again = await runJob(loadConfig(file), silentLogger());

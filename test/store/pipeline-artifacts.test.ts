@@ -20,6 +20,7 @@ function build(dir: string): CarriedBuild {
     scratch: false,
     state: 'succeeded',
     logPath: join(dir, 'build.log'),
+    logUrl: null,
     rpms: [rpm, join(dir, 'greeter-0.1-1.el9.src.rpm')],
     error: null,
     publishedUrl: null,

@@ -9,13 +9,14 @@ import { buildUnit, unitKey, type BuildUnit } from '../../work/units.ts';
 import { done, waitFor, type RunningUnit, type UnitHandler, type UnitOutcome } from '../../work/worker.ts';
 import type { Deps } from '../deps.ts';
 import { queueStatusRefresh } from '../report/status.ts';
+import { publishLogs } from './build-logs.ts';
 import type { BuildOutcome } from './build.ts';
 import { queuePrebuildReport } from './prebuild.ts';
 import { archLabel, infrastructureRetries, targetOf } from './targets.ts';
 
 const MERGE_REQUEST_WAIT_MS = 10_000;
 
-type UnitDeps = Pick<Deps, 'config' | 'log' | 'store' | 'repository' | 'builder' | 'packager'>;
+type UnitDeps = Pick<Deps, 'config' | 'log' | 'store' | 'repository' | 'builder' | 'packager' | 'buildLogs'>;
 
 /** What a build unit stores while its build runs elsewhere: the builder's handle and what the
  * request it was started with needs again, so a restarted process checks, never starts again. */
@@ -85,7 +86,8 @@ export function buildHandler(deps: UnitDeps, outcome: (o: BuildOutcome) => void)
           if (taskId !== null) deps.store.builds.recordTask(record.id, taskId);
           return waitFor(JSON.stringify({ handle, srpm: request.srpm, outDir: request.outDir }), pollMs);
         }
-        return finish(deps, u, unit, record, progress.done, outcome, request.srpm);
+        const logUrl = await publishLogs(deps, unit, { build: u, record, result: progress.done, request });
+        return finish(deps, u, unit, record, progress.done, outcome, request.srpm, logUrl);
       } catch (err) {
         // Shut down: the unit runs again (a pending build is checked, not started, from its handle).
         if (unit.signal.aborted) throw err;
@@ -132,6 +134,7 @@ function finish(
   result: BuildResult,
   outcome: (o: BuildOutcome) => void,
   srpm: SourcePackage | null = null,
+  logUrl: string | null = null,
 ): UnitOutcome {
   const retries = unit.attempt - 1;
   const failure = result.state === 'failed' ? result.failure : null;
@@ -159,6 +162,7 @@ function finish(
     deps.store.builds.finish(record.id, {
       state: result.state,
       logPath: result.log,
+      logUrl,
       rpms,
       error,
       archBuilds: result.arches,

@@ -117,6 +117,7 @@ export function restore(store: Store, build: CarriedBuild): BuildRecord {
       store.builds.finish(started.id, {
         state: build.state,
         logPath: build.logPath,
+        logUrl: build.logUrl,
         rpms: build.rpms,
         error: build.error,
         archBuilds: build.archBuilds,

@@ -112,8 +112,9 @@ export async function buildFactsOf(deps: Pick<Deps, 'builder'>, b: BuildRecord):
     rpms: b.rpms.map((r) => basename(r)),
     repoUrl: b.publishedUrl,
     repoFileUrl: b.repoFileUrl,
-    // A report shows where the whole log is served (Koji's URL), never a path on this machine.
-    logPath: b.logPath && /^https?:\/\//.test(b.logPath) ? b.logPath : null,
+    // A report shows where the whole log is served (published with the tree, or Koji's URL), never
+    // a path on this machine.
+    logPath: b.logUrl ?? (b.logPath && /^https?:\/\//.test(b.logPath) ? b.logPath : null),
     logTail: b.state === 'failed' && b.logPath ? await deps.builder.logTail(b.logPath, 25) : null,
     error: b.error,
     errorLines: b.errorLines,

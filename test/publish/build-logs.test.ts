@@ -1,0 +1,62 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PublishedBuildLogs } from '../../src/publish/build-logs.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+function setup(keep = 2) {
+  const dir = tempDir();
+  const root = join(dir, 'repos');
+  const work = join(dir, 'work');
+  const logs = new PublishedBuildLogs({
+    root,
+    baseUrl: 'http://repos.example/pf',
+    keep,
+    log: silentLogger(),
+  });
+  const publish = (buildId: number, text: string) => {
+    const outDir = join(work, 'builds', String(buildId), 'attempt-1');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'build.x86_64.log'), text);
+    return logs.publish({
+      project: 'hello',
+      branch: 'stable-1.0',
+      platform: 'el9',
+      buildId,
+      nvr: 'hello-1.0-1.el9',
+      logs: [{ name: 'build.x86_64.log', path: join(outDir, 'build.x86_64.log') }],
+      hostPaths: [
+        { host: join(outDir, 'x86_64'), shown: '/build' },
+        { host: work, shown: '<work dir>' },
+      ],
+    });
+  };
+  return { root, work, publish };
+}
+
+describe('published build logs', () => {
+  it('serves a build log under logs/<project>/<branch>/<platform>/<build>-<NVR>/ with the host paths rewritten', async () => {
+    const { root, work, publish } = setup();
+    const urls = await publish(7, `cd ${work}/builds/7/attempt-1/x86_64/BUILD\nerror: in ${work}/srpms\n`);
+    expect(urls.get('build.x86_64.log')).toBe(
+      'http://repos.example/pf/logs/hello/stable-1.0/el9/7-hello-1.0-1.el9/build.x86_64.log',
+    );
+    const text = readFileSync(
+      join(root, 'logs/hello/stable-1.0/el9/7-hello-1.0-1.el9/build.x86_64.log'),
+      'utf8',
+    );
+    expect(text).toBe('cd /build/BUILD\nerror: in <work dir>/srpms\n');
+  });
+
+  it('keeps the logs of the newest builds only, as the repositories keep packages', async () => {
+    const { root, publish } = setup(2);
+    for (const id of [3, 10, 4]) await publish(id, `build ${id}\n`);
+    const dir = join(root, 'logs/hello/stable-1.0/el9');
+    expect(readdirSync(dir).sort()).toEqual(['10-hello-1.0-1.el9', '4-hello-1.0-1.el9']);
+    // Publishing a build again replaces its logs whole.
+    await publish(10, 'again\n');
+    expect(readFileSync(join(dir, '10-hello-1.0-1.el9/build.x86_64.log'), 'utf8')).toBe('again\n');
+    expect(existsSync(join(dir, '3-hello-1.0-1.el9'))).toBe(false);
+  });
+});
