@@ -3,7 +3,7 @@
 // a spec with 5,000 subpackages), against createrepo_c making the same 5,000-package repository
 // from scratch. Each size is timed over REPEATS new builds (median). The publisher does the whole
 // publication: rpm -qp of the new RPMs, the next state hard-linked beside the live one,
-// createrepo_c --update, manifest, .repo, index pages, the switch and the pages above.
+// the metadata of the letters touched (createrepo_c on the new RPMs), manifest, .repo, index pages, the switch and the pages above.
 // Ends with one JSON line of the figures. Aim: ratio_5000_vs_100 <= 2 (the cost follows what
 // changed, not the size of the repository).
 import { spawnSync } from 'node:child_process';

@@ -63,8 +63,8 @@ const TREE_PAGES = '\0tree-pages';
 /**
  * Publishes builds into growing yum repositories, one platform directory per project/branch/platform
  * (every arch and SRPMS). Each publication prepares the next state beside the live one — hard links
- * of the packages kept, copies of the new ones, the old ones past retention removed, createrepo_c
- * `--update` reusing the metadata of what did not change — and switches the platform directory's
+ * of the packages kept, copies of the new ones, the old ones past retention removed, the metadata of
+ * the package-name letters touched rewritten and the others reused (see createrepo.ts) — and switches the platform directory's
  * link to it with one rename. What is served is the old state or the new one, never a mix; an
  * aborted or failed publication leaves the old one served. Publishing a build again changes nothing.
  */
@@ -131,9 +131,15 @@ export class CreaterepoPublisher implements Publisher {
     // The repositories of a platform are independent: their createrepo_c runs go side by side.
     await Promise.all(
       [...touched].map(async (dir) => {
+        const inDir = (ps: readonly StatePackage[]) =>
+          ps
+            .filter((p) => repoDirOf(p.path) === dir)
+            .map((p) => ({ path: p.path.slice(dir.length + 1), name: p.name }));
         metadata[dir] = await updateRepodata(join(next, dir), {
           history: state.metadata[dir] ?? [],
-          liveRepodata: live === null ? null : join(live, dir, 'repodata'),
+          liveDir: live === null ? null : join(live, dir),
+          added: inDir(incoming),
+          removed: inDir(removed),
           signal: req.signal,
           timeoutMs: this.#opts.timeoutMs ?? 10 * 60 * 1000,
         });

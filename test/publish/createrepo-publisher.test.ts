@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CreaterepoPublisher } from '../../src/publish/createrepo-publisher.ts';
@@ -119,6 +119,45 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
     expect(existsSync(join(platform, 'x86_64/greeter-1.0-1.noarch.rpm'))).toBe(false);
     // The live state and the one before stay; older states go.
     expect(readdirSync(join(root, '.states/greeter/stable/1.0/fc41')).sort()).toEqual(['3', '4']);
+  });
+
+  it('rewrites the metadata of the letters a publication touches and shares the others', async () => {
+    const root = tempDir();
+    const p = publisher(root);
+    await p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) });
+    await p.publish({ ...site, buildId: 2, rpms: all(builds.other!) });
+    const states = join(root, '.states/greeter/stable/1.0/fc41');
+    const inode = (state: string, part: string) =>
+      statSync(join(states, state, '.patchferry-md/x86_64', part)).ino;
+    // greeter's letter was not touched by `other`: the same file serves both states.
+    expect(inode('2', 'g.primary.xml.gz')).toBe(inode('1', 'g.primary.xml.gz'));
+    expect(existsSync(join(states, '1', '.patchferry-md/x86_64/o.primary.xml.gz'))).toBe(false);
+    expect(primaryLocations(join(root, 'greeter/stable/1.0/fc41/x86_64'))).toEqual([
+      'greeter-1.0-1.noarch.rpm',
+      'greeter-doc-1.0-1.noarch.rpm',
+      'other-1.0-1.noarch.rpm',
+    ]);
+    const repomd = readFileSync(join(root, 'greeter/stable/1.0/fc41/x86_64/repodata/repomd.xml'), 'utf8');
+    expect(repomd.match(/<open-size>/g)).toHaveLength(3);
+  });
+
+  it('takes over a repository whose metadata createrepo_c wrote whole', async () => {
+    const root = tempDir();
+    const p = publisher(root, 1);
+    await p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) });
+    // As an older patchferry left it: the metadata without its letters.
+    rmSync(join(root, '.states/greeter/stable/1.0/fc41/1/.patchferry-md'), { recursive: true });
+    await p.publish({ ...site, buildId: 2, rpms: all(builds.other!) });
+    await p.publish({ ...site, buildId: 3, rpms: all(builds.g2!) });
+    expect(primaryLocations(join(root, 'greeter/stable/1.0/fc41/x86_64'))).toEqual([
+      'greeter-1.0-2.noarch.rpm',
+      'greeter-doc-1.0-2.noarch.rpm',
+      'other-1.0-1.noarch.rpm',
+    ]);
+    expect(primaryLocations(join(root, 'greeter/stable/1.0/fc41/SRPMS'))).toEqual([
+      'greeter-1.0-2.src.rpm',
+      'other-1.0-1.src.rpm',
+    ]);
   });
 
   it('changes nothing when a build is published again', async () => {
