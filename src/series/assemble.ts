@@ -3,7 +3,7 @@ import { asPartialReroll } from './reroll.ts';
 import type { SenderLinks } from './sender.ts';
 import type { Series, SeriesMail as Mail } from './series.ts';
 import { carryTrailers, collectTrailers } from './trailers.ts';
-import { earlierVersion, type VersionCandidate } from './versions.ts';
+import { candidateIndex, earlierVersion, type VersionCandidate, type VersionQuery } from './versions.ts';
 
 /** Parts sent without threading join a series by the same sender only within this time. */
 const UNTHREADED_WINDOW_MS = 24 * 3600 * 1000;
@@ -25,7 +25,7 @@ export function assembleSeries(mails: readonly Mail[], options: AssembleOptions 
   const replies = assignReplies(mails, groups, threadOf);
   const built = groups.map((members) => build(members, replies.get(members) ?? [], threadOf));
   const series = built.map((s) => asPartialReroll(s, built, byId, threadOf, options.links) ?? s);
-  const candidates = series.map(candidateOf);
+  const candidates = candidateIndex(series.map(candidateOf));
   const linked = series.map((s) => {
     if (s.supersedes) return s;
     const link = findSuperseded(s, candidates, options.links);
@@ -222,27 +222,24 @@ function threadIds(mail: Mail, byId: ReadonlyMap<string, Mail>): string[] {
 /** The series this one replaces among those of the same batch (series/versions.ts has the rule). */
 function findSuperseded(
   series: Series,
-  candidates: readonly VersionCandidate[],
+  candidates: (q: VersionQuery) => VersionCandidate[],
   links: SenderLinks | undefined,
 ) {
   const own = [series.cover, ...series.patches.values(), ...series.replies].filter((m) => m !== null);
   const heads = [series.cover, ...series.patches.values()].filter((m) => m !== null);
-  return earlierVersion(
-    {
-      id: series.id,
-      version: series.version,
-      sender: { ...series.sender, author: series.author },
-      title: series.title,
-      changeId: series.changeId,
-      named: own.flatMap((m) => m.supersedes),
-      pointsAt: heads.flatMap((m) => [...(m.inReplyTo ? [m.inReplyTo] : []), ...m.references]),
-      // Within one batch a RESEND is the same version sent twice: an identical resend is found by
-      // its fingerprint when applied, so it does not replace the first sending here.
-      resend: false,
-    },
-    candidates,
-    links,
-  );
+  const query: VersionQuery = {
+    id: series.id,
+    version: series.version,
+    sender: { ...series.sender, author: series.author },
+    title: series.title,
+    changeId: series.changeId,
+    named: own.flatMap((m) => m.supersedes),
+    pointsAt: heads.flatMap((m) => [...(m.inReplyTo ? [m.inReplyTo] : []), ...m.references]),
+    // Within one batch a RESEND is the same version sent twice: an identical resend is found by
+    // its fingerprint when applied, so it does not replace the first sending here.
+    resend: false,
+  };
+  return earlierVersion(query, candidates(query), links);
 }
 
 function candidateOf(s: Series): VersionCandidate {

@@ -24,11 +24,13 @@ export function senderLinks(groups: readonly (readonly string[])[]): SenderLinks
   return out;
 }
 
+const NO_LINKS: SenderLinks = new Map();
+
 /** Whether two series come from the same person: the same From: address (compared without case,
  * or linked by the configuration); where either carries an in-body From:, the same author (bridges
  * such as GitGitGadget send everyone's patches from one address); and where both From: names are
  * a list's or bridge's rewrite ("Ann via hello-devel"), the same name before "via". */
-export function sameSubmitter(a: Submitter, b: Submitter, links: SenderLinks = new Map()): boolean {
+export function sameSubmitter(a: Submitter, b: Submitter, links: SenderLinks = NO_LINKS): boolean {
   const canon = (address: string) => links.get(address.toLowerCase()) ?? address.toLowerCase();
   if (canon(a.address) !== canon(b.address)) return false;
   if (

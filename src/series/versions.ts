@@ -93,3 +93,36 @@ function newest(list: readonly VersionCandidate[]): string | null {
   for (const c of list) if (!best || c.version >= best.version) best = c;
   return best?.id ?? null;
 }
+
+/**
+ * The candidates `earlierVersion` could pick or refuse for a query, found through an index built
+ * once: those sharing a Message-ID with what the query names or answers, its change-id, or its
+ * title, in their original order. `earlierVersion(q, narrow(q))` is `earlierVersion(q, all)`;
+ * it only saves comparing every series of a long archive with every other.
+ */
+export function candidateIndex(
+  candidates: readonly VersionCandidate[],
+): (q: VersionQuery) => VersionCandidate[] {
+  const byMessageId = new Map<string, number[]>();
+  const byChangeId = new Map<string, number[]>();
+  const byTitle = new Map<string, number[]>();
+  const add = (map: Map<string, number[]>, key: string, at: number) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [at]);
+    else if (list.at(-1) !== at) list.push(at);
+  };
+  candidates.forEach((c, at) => {
+    for (const id of c.messageIds) add(byMessageId, id, at);
+    if (c.changeId !== null) add(byChangeId, c.changeId, at);
+    add(byTitle, c.title, at);
+  });
+  return (q) => {
+    const found = new Set<number>();
+    const take = (list: readonly number[] | undefined) => list?.forEach((at) => found.add(at));
+    for (const id of q.named) take(byMessageId.get(id));
+    for (const id of q.pointsAt) take(byMessageId.get(id));
+    if (q.changeId !== null) take(byChangeId.get(q.changeId));
+    take(byTitle.get(q.title));
+    return [...found].sort((a, b) => a - b).map((at) => candidates[at] as VersionCandidate);
+  };
+}
