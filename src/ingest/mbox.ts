@@ -53,17 +53,19 @@ async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage>
 
 /** Cuts the byte stream at From_ lines (isFromLine), keeping the blank line above one with the
  * message above it as `git mailsplit` does. A file that does not start with a From_ line is one
- * message (its `fromLine` is null). */
+ * message (its `fromLine` is null). Each `raw` is a view into a buffer reused for the next chunk:
+ * the caller copies it before asking for the next message. */
 async function* splitMbox(
   stream: AsyncIterable<Buffer>,
 ): AsyncGenerator<{ raw: Buffer; fromLine: string | null }> {
-  let buf: Buffer = Buffer.alloc(0);
+  const window = new ByteWindow();
+  let buf: Buffer = window.bytes;
   let start = -1; // where the current message begins; -1 until the first From_ line is past
   let scan = 0; // where to look for the next separator
   let first = true;
   let fromLine: string | null = null;
   for await (const chunk of stream) {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    buf = window.append(chunk);
     if (first) {
       // Blank lines before the first message are not part of it.
       let top = 0;
@@ -112,13 +114,44 @@ async function* splitMbox(
     }
     // Drop what was handed out, so memory holds one message at a time.
     if (start > 0) {
-      buf = buf.subarray(start);
+      buf = window.drop(start);
       scan -= start;
       start = 0;
     }
   }
   if (!first && start >= 0 && buf.length > start) yield { raw: buf.subarray(start), fromLine };
   else if (first && buf.length > 0) yield { raw: buf, fromLine: null }; // a single line without a newline
+}
+
+/** The bytes not yet cut into messages, in one buffer that grows to the largest message and is
+ * reused: appending a chunk copies only the chunk, where concatenating would copy a long message
+ * again with every chunk of it, and a fresh buffer per chunk would leave garbage to collect. */
+class ByteWindow {
+  #store = Buffer.allocUnsafe(1 << 17);
+  #used = 0;
+
+  get bytes(): Buffer {
+    return this.#store.subarray(0, this.#used);
+  }
+
+  /** The bytes held with `chunk` after them. */
+  append(chunk: Buffer): Buffer {
+    if (this.#used + chunk.length > this.#store.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.#store.length * 2, this.#used + chunk.length));
+      this.#store.copy(grown, 0, 0, this.#used);
+      this.#store = grown;
+    }
+    chunk.copy(this.#store, this.#used);
+    this.#used += chunk.length;
+    return this.bytes;
+  }
+
+  /** The bytes held without their first `count`. */
+  drop(count: number): Buffer {
+    this.#store.copyWithin(0, count, this.#used);
+    this.#used -= count;
+    return this.bytes;
+  }
 }
 
 /** Whether the line ending at `nl` (a newline) is blank. */
@@ -135,11 +168,22 @@ function quoted(fromLine: string | null): boolean {
   return fromLine !== null && !isFormatPatchFromLine(fromLine);
 }
 
-/** mboxrd: one level of '>' quoting was added to every line that looked like a From_ line. */
+/** mboxrd: one level of '>' quoting was added to every line that looked like a From_ line. The
+ * bytes are decoded only when such a line is there: most replies quote with '>' but not "From ". */
 function unquote(raw: Buffer): Buffer {
-  if (raw.indexOf('\n>') === -1) return Buffer.from(raw);
+  if (!hasQuotedFromLine(raw)) return Buffer.from(raw);
   return Buffer.from(raw.toString('latin1').replace(/\n>(>*From )/g, '\n$1'), 'latin1');
 }
+
+function hasQuotedFromLine(raw: Buffer): boolean {
+  for (let at = raw.indexOf('\n>'); at !== -1; at = raw.indexOf('\n>', at + 2)) {
+    let i = at + 2;
+    while (raw[i] === 0x3e) i++; // '>'
+    if (raw.subarray(i, i + 5).equals(FROM_)) return true;
+  }
+  return false;
+}
+const FROM_ = Buffer.from('From ');
 
 async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
   let magic: Buffer;
@@ -153,6 +197,6 @@ async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
       cause: err,
     });
   }
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  return magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
+  return magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip({ chunkSize: 1 << 16 })) : raw;
 }

@@ -66,6 +66,24 @@ describe('mbox source', () => {
     expect(mails[2]?.text).toBe('Subject: three\r\n\r\nthird\r\n');
   });
 
+  it('cuts a long mailbox read in many chunks exactly, whatever straddles a chunk, a message larger than the buffer included', async () => {
+    // Messages of 1 byte to 600 KB (past the 128 KB the reader starts with), with a From_ line
+    // look-alike and a quoted one in the bodies, plain and gzipped: each comes back byte for byte.
+    const bodies = [1, 70_000, 13, 600_000, 65_530, 200, 131_072, 5].map(
+      (size, i) => `Subject: m${i}\n\nFrom here, body\n>From quoted\n${'x'.repeat(size)}\n\n`,
+    );
+    const mbox = bodies.map((b) => `From a@x Thu Jan  1 00:00:00 2026\n${b}`).join('');
+    const expected = bodies.map((b) => b.replace('>From quoted', 'From quoted'));
+    const dir = tempDir();
+    writeFileSync(join(dir, 'long.mbox'), mbox);
+    writeFileSync(join(dir, 'long.mbox.gz'), gzipSync(mbox));
+    for (const name of ['long.mbox', 'long.mbox.gz']) {
+      const mails = await readAll(mboxSource(join(dir, name)));
+      expect(mails.map((m) => m.text.length)).toEqual(expected.map((t) => t.length));
+      expect(mails.map((m) => m.text)).toEqual(expected);
+    }
+  });
+
   it('reads a single message file without a From_ line', async () => {
     const file = join(tempDir(), 'one.eml');
     writeFileSync(file, 'Subject: only\n\nbody\n');
