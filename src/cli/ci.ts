@@ -67,7 +67,12 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
           printPublish(p, io.out);
           return jobFailed({ publish: p }) ? 1 : 0;
         }
-        const r = await ciReport(ctx, artifacts, describeSource(event.source), signal);
+        const r = await ciReport(
+          ctx,
+          artifacts,
+          { reason: describeSource(event.source), merges: event.source === 'push' },
+          signal,
+        );
         printReport(r, io.out);
         return jobFailed({ report: r }) ? 1 : 0;
       },

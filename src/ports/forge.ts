@@ -50,6 +50,10 @@ export interface Forge {
   open(project: string, sourceBranch: string, fields: MergeRequestFields): Promise<MergeRequest>;
   update(project: string, number: number, fields: Partial<MergeRequestFields>): Promise<MergeRequest>;
   get(project: string, number: number): Promise<MergeRequest>;
+  /** The merge requests merged into `branch` whose merge brought commit `sha` onto it (the merge
+   * commit, or one of the merged commits), oldest first; empty when none. How a CI job, which has
+   * no database, finds what a push to a tracked branch merged. */
+  mergedWith(project: string, branch: string, sha: string): Promise<readonly MergeRequest[]>;
   comment(project: string, number: number, body: string): Promise<void>;
   /** Every comment on the merge request, oldest first (all pages): a hidden marker in one of them
    * lets a retry find the comment it posted before a crash and edit it instead of posting again. */

@@ -25,6 +25,21 @@ export interface MergeRequestFacts {
   readonly baseNote: string | null;
   /** Under trust.authenticity prefer: the mails that did not prove their sender. */
   readonly authenticity?: readonly string[];
+  /** What a job with no database needs to report the series' build: the subject and thread of
+   * the mail a report answers, and the range pushed to the source branch. */
+  readonly report?: ReportFooter;
+}
+
+/** The part of the footer a CI job reads to report on the list and the MR (DESIGN.md, "State"):
+ * the subject and references of the mail the report replies to (the series id's), its sender,
+ * the patches' subjects by part, and the range pushed for this version. */
+export interface ReportFooter {
+  readonly subject: string;
+  readonly from: Address;
+  readonly patches: readonly string[];
+  readonly references: readonly string[];
+  readonly base: string;
+  readonly head: string;
 }
 
 /** What the footer of an MR description says, machine-readable: enough to rebuild the link between
@@ -33,6 +48,8 @@ export interface SeriesFooter {
   readonly series: string;
   readonly version: number;
   readonly messages: readonly string[];
+  /** Absent in MRs opened before it was written, or when someone broke it. */
+  readonly report?: ReportFooter;
 }
 
 const FOOTER = /<!-- patchferry-series: (\{.*\}) -->/;
@@ -43,6 +60,18 @@ const footerSchema = z.object({
   series: z.string(),
   version: z.number(),
   messages: z.array(z.unknown()).transform((list) => list.filter((m): m is string => typeof m === 'string')),
+  // A broken report part costs the CI job's report, never the link between the MR and its series.
+  report: z
+    .object({
+      subject: z.string(),
+      from: z.object({ name: z.string(), address: z.string() }),
+      patches: z.array(z.string()),
+      references: z.array(z.string()),
+      base: z.string().regex(/^[0-9a-f]{40,64}$/),
+      head: z.string().regex(/^[0-9a-f]{40,64}$/),
+    })
+    .optional()
+    .catch(undefined),
 });
 
 const TITLE_MAX = 255;
@@ -64,9 +93,16 @@ export function renderMergeRequest(f: MergeRequestFacts): { title: string; descr
     const at = link(p.messageId);
     lines.push(`${p.part}. ${escapeMarkdown(p.subject)}${at ? ` ([mail](${at}))` : ''}`);
   }
-  const footer: SeriesFooter = { series: f.seriesId, version: f.version, messages: f.messageIds };
+  const footer: SeriesFooter = {
+    series: f.seriesId,
+    version: f.version,
+    messages: f.messageIds,
+    ...(f.report ? { report: f.report } : {}),
+  };
   lines.push('', '---', 'Opened by patchferry from the mailing list; new versions of the series update it.');
-  lines.push(`<!-- patchferry-series: ${JSON.stringify(footer)} -->`);
+  // `<` and `>` escaped: a subject holding "-->" must not end the hidden comment (JSON reads them back).
+  const json = JSON.stringify(footer).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  lines.push(`<!-- patchferry-series: ${json} -->`);
   // GitLab refuses a title over 255 characters (GitHub 256), and a subject can be longer.
   return { title: oneLine(f.title, TITLE_MAX), description: lines.join('\n') };
 }

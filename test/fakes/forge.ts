@@ -12,6 +12,7 @@ type Method =
   | 'open'
   | 'update'
   | 'get'
+  | 'mergedWith'
   | 'comment'
   | 'comments'
   | 'editComment'
@@ -78,6 +79,15 @@ export class FakeForge implements Forge {
 
   get(project: string, number: number): Promise<MergeRequest> {
     return this.#call('get', () => this.#mr(project, number));
+  }
+
+  /** Merged into `branch` by the merge commit `sha` (this fake knows no other commits of an MR). */
+  mergedWith(project: string, branch: string, sha: string): Promise<readonly MergeRequest[]> {
+    return this.#call('mergedWith', () =>
+      this.mergeRequests.filter(
+        (m) => m.project === project && m.state === 'merged' && m.targetBranch === branch && m.mergeSha === sha,
+      ),
+    );
   }
 
   comment(project: string, number: number, body: string): Promise<void> {

@@ -32,6 +32,44 @@ describe('merge request text', () => {
     });
   });
 
+  it('carries in its footer what a CI job reports with, and a subject holding "-->" does not end the comment', () => {
+    const report = {
+      subject: '[PATCH 0/1] arrows --> everywhere <b>',
+      from: { name: 'Ada', address: 'ada@x' },
+      patches: ['hello: --> arrow'],
+      references: ['v1@x'],
+      base: 'a'.repeat(40),
+      head: 'b'.repeat(40),
+    };
+    const { description } = renderMergeRequest({
+      seriesId: 'cover@x',
+      title: 'arrows',
+      version: 1,
+      sender: report.from,
+      summary: null,
+      patches: [{ part: 1, subject: 'hello: --> arrow', messageId: 'p1@x' }],
+      messageIds: ['cover@x', 'p1@x'],
+      archiveUrl: undefined,
+      baseNote: null,
+      report,
+    });
+    const comment = description.slice(description.indexOf('<!-- patchferry-series'));
+    expect(comment.indexOf('-->')).toBe(comment.length - 3);
+    expect(parseSeriesFooter(description)).toEqual({
+      series: 'cover@x',
+      version: 1,
+      messages: ['cover@x', 'p1@x'],
+      report,
+    });
+    // Someone who breaks the report part costs the CI report, not the link to the series.
+    const broken = description.replace(/"head":"b+"/, '"head":"not a commit"');
+    expect(parseSeriesFooter(broken)).toEqual({
+      series: 'cover@x',
+      version: 1,
+      messages: ['cover@x', 'p1@x'],
+    });
+  });
+
   it('makes a title one line of at most 255 characters, whatever the subject was', () => {
     const { title, description } = renderMergeRequest({
       seriesId: 'c@x',

@@ -26,6 +26,8 @@ interface Repo {
   name: string;
   dir: string;
   pulls: StoredPull[];
+  /** The commits each merged pull request brought onto its base branch, by number. */
+  mergedCommits: Map<number, string[]>;
   comments: Map<number, StoredComment[]>;
   statuses: {
     sha: string;
@@ -85,6 +87,9 @@ export class FakeGitHub {
     this.http.route('PATCH', re(`${r}/issues/comments/(?<comment>\\d+)`), (req, a) =>
       this.#withRepo(a, (repo) => this.#editComment(req, repo, Number(a.comment))),
     );
+    this.http.route('GET', re(`${r}/commits/(?<sha>[0-9a-f]{7,64})/pulls`), (req, a) =>
+      this.#withRepo(a, (repo) => this.#commitPulls(req, repo, a.sha ?? '')),
+    );
     this.http.route('POST', re(`${r}/statuses/(?<sha>[0-9a-f]{40})`), (req, a) =>
       this.#withRepo(a, (repo) => this.#status(req, repo, a.sha ?? '')),
     );
@@ -100,7 +105,15 @@ export class FakeGitHub {
 
   addRepo(fullName: string, dir: string): void {
     const [owner = '', name = ''] = fullName.split('/');
-    this.#repos.set(fullName, { owner, name, dir, pulls: [], comments: new Map(), statuses: [] });
+    this.#repos.set(fullName, {
+      owner,
+      name,
+      dir,
+      pulls: [],
+      mergedCommits: new Map(),
+      comments: new Map(),
+      statuses: [],
+    });
   }
 
   pulls(fullName: string): readonly StoredPull[] {
@@ -251,15 +264,46 @@ export class FakeGitHub {
     return ok(this.#pullJson(repo, p));
   }
 
+  /** GET …/commits/:sha/pulls: on the default branch, the merged pull request that brought the
+   * commit (its merge commit or one of its commits); elsewhere only the open ones holding it, as
+   * GitHub documents; 422 for a commit the repository does not have. */
+  #commitPulls(req: FakeRequest, repo: Repo, sha: string): FakeResponse {
+    if (!repoGit.hasCommit(repo.dir, sha)) {
+      return {
+        status: 422,
+        body: { message: `No commit found for SHA: ${sha}`, documentation_url: DOCS, status: '422' },
+      };
+    }
+    const full = (c: string) => c.startsWith(sha);
+    const onDefault = repoGit.onBranch(repo.dir, sha, 'master');
+    const related = repo.pulls.filter((p) => {
+      if (p.state === 'open')
+        return repoGit.commitsBetween(repo.dir, `refs/heads/${p.base}`, `refs/heads/${p.head}`).some(full);
+      if (!onDefault || p.merged_at === null) return false;
+      return (
+        (p.merge_commit_sha !== null && full(p.merge_commit_sha)) ||
+        (repo.mergedCommits.get(p.number) ?? []).some(full)
+      );
+    });
+    return page(
+      req,
+      this.http.url,
+      related.map((p) => this.#pullJson(repo, p)),
+      { defaultPerPage: 30, gitlabHeaders: false },
+    );
+  }
+
   #merge(repo: Repo, p: StoredPull): FakeResponse {
     if (p.state !== 'open')
       return { status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: DOCS } };
+    const diff = repoGit.commitsBetween(repo.dir, `refs/heads/${p.base}`, `refs/heads/${p.head}`);
     const merged = repoGit.merge(repo.dir, p.head, p.base, `Merge pull request #${p.number}`);
     if (!merged)
       return { status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: DOCS } };
     p.state = 'closed';
     p.merged_at = new Date().toISOString();
     p.merge_commit_sha = merged;
+    repo.mergedCommits.set(p.number, diff);
     return ok({ sha: merged, merged: true, message: 'Pull Request successfully merged' });
   }
 

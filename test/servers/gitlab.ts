@@ -29,6 +29,8 @@ interface Project {
   path: string;
   repo: string;
   mrs: StoredMr[];
+  /** The commits each merged MR brought onto its target branch, by iid (its diff at merge time). */
+  mergedCommits: Map<number, string[]>;
   notes: Map<number, StoredNote[]>;
   statuses: {
     sha: string;
@@ -74,6 +76,9 @@ export class FakeGitLab {
     this.http.route('PUT', re(`${mr}/notes/(?<note>\\d+)`), (req, a) =>
       this.#withMr(a, (pr, m) => this.#editNote(req, pr, m, Number(a.note))),
     );
+    this.http.route('GET', re(`${p}/repository/commits/(?<sha>[0-9a-f]{7,64})/merge_requests`), (req, a) =>
+      this.#withProject(a, (pr) => this.#commitMergeRequests(req, pr, a.sha ?? '')),
+    );
     this.http.route('POST', re(`${p}/statuses/(?<sha>[0-9a-f]{40})`), (req, a) =>
       this.#withProject(a, (pr) => this.#status(req, pr, a.sha ?? '')),
     );
@@ -88,7 +93,15 @@ export class FakeGitLab {
   }
 
   addProject(path: string, repo: string): void {
-    this.#projects.set(path, { id: this.#ids++, path, repo, mrs: [], notes: new Map(), statuses: [] });
+    this.#projects.set(path, {
+      id: this.#ids++,
+      path,
+      repo,
+      mrs: [],
+      mergedCommits: new Map(),
+      notes: new Map(),
+      statuses: [],
+    });
   }
 
   mergeRequests(path: string): readonly StoredMr[] {
@@ -308,8 +321,35 @@ export class FakeGitLab {
     return ok(this.#mrJson(p, m));
   }
 
+  /** GET …/repository/commits/:sha/merge_requests: the MRs whose merge (or squash) commit `sha` is,
+   * and those whose diff holds it (open ones: the diff now; merged ones: the diff they merged);
+   * 404 for a commit the repository does not have, as GitLab answers. */
+  #commitMergeRequests(req: FakeRequest, p: Project, sha: string): FakeResponse {
+    if (!repoGit.hasCommit(p.repo, sha)) return { status: 404, body: { message: '404 Commit Not Found' } };
+    const full = (c: string) => c.startsWith(sha);
+    const related = p.mrs.filter((m) => {
+      if (m.merge_commit_sha && full(m.merge_commit_sha)) return true;
+      const commits =
+        m.state === 'merged'
+          ? (p.mergedCommits.get(m.iid) ?? [])
+          : repoGit.commitsBetween(p.repo, `refs/heads/${m.target_branch}`, `refs/heads/${m.source_branch}`);
+      return commits.some(full);
+    });
+    return page(
+      req,
+      this.http.url,
+      related.map((m) => this.#mrJson(p, m)),
+      { defaultPerPage: 20, gitlabHeaders: true },
+    );
+  }
+
   #merge(p: Project, m: StoredMr): FakeResponse {
     if (m.state !== 'opened') return { status: 405, body: { message: '405 Method Not Allowed' } };
+    const diff = repoGit.commitsBetween(
+      p.repo,
+      `refs/heads/${m.target_branch}`,
+      `refs/heads/${m.source_branch}`,
+    );
     const merged = repoGit.merge(
       p.repo,
       m.source_branch,
@@ -319,6 +359,7 @@ export class FakeGitLab {
     if (!merged) return { status: 406, body: { message: 'Branch cannot be merged' } };
     m.state = 'merged';
     m.merge_commit_sha = merged;
+    p.mergedCommits.set(m.iid, diff);
     this.#addNote(p, m, 'merged', { system: true, author: 'reviewer' });
     return ok(this.#mrJson(p, m));
   }

@@ -173,6 +173,38 @@ export const repoGit = {
       return null;
     }
   },
+  /** The commits reachable from `to` and not from `from` (`git rev-list from..to`); empty when
+   * either is unknown. */
+  commitsBetween(repo: string, from: string, to: string): string[] {
+    try {
+      return execFileSync('git', ['rev-list', `${from}..${to}`], { cwd: repo, encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
+    } catch {
+      return [];
+    }
+  },
+  /** Whether the repository has the commit `sha`. */
+  hasCommit(repo: string, sha: string): boolean {
+    try {
+      execFileSync('git', ['cat-file', '-e', `${sha}^{commit}`], { cwd: repo, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  /** Whether `sha` is on `branch` (reachable from its tip). */
+  onBranch(repo: string, sha: string, branch: string): boolean {
+    try {
+      execFileSync('git', ['merge-base', '--is-ancestor', sha, `refs/heads/${branch}`], {
+        cwd: repo,
+        stdio: 'ignore',
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  },
   /** Merges `source` into `target` as the forge's merge button does: fast-forward when possible,
    * else a merge commit made without a work tree. Returns the new tip, or null on conflict. */
   merge(repo: string, source: string, target: string, message: string): string | null {

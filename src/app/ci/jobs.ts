@@ -9,7 +9,8 @@ import type { BuildSummary, PublishSummary, ReportSummary } from '../summaries.t
 import { fail, sent } from '../summaries.ts';
 import { renderPipelineReport } from '../../render/report.ts';
 import { queueMail } from '../../work/outbox.ts';
-import { buildFactsOf } from '../report/series-report.ts';
+import { buildFactsOf, queueSeriesReport, reportKey } from '../report/series-report.ts';
+import { recoverMergedSeries } from './merged-series.ts';
 import { audience } from '../report/notices.ts';
 import type { BuildPlan } from './plan.ts';
 
@@ -74,16 +75,19 @@ export async function ciPublish(
 }
 
 /**
- * `patchferry ci report`: mails the list what the pipeline built, one report per branch and commit
- * (every target's result, the end of a failed build's log, the dnf line), failures copied to the
- * failure recipients. Its Message-ID comes from what it reports, so a retried job sends the same
- * mail. Merge requests get their build results from `patchferry serve`/`report`, which know the
- * series behind them.
+ * `patchferry ci report`: reports what the pipeline built, one report per branch and commit. For
+ * a push to a tracked branch (`pipeline.merges`), the series whose merge requests that push merged
+ * are recovered from the forge (`recoverMergedSeries`), and each gets what the daemon would give
+ * it: the list report threaded to its cover letter, its MR's status note edited in place (found by
+ * its marker), a commit status per target. A commit that merged no series of patchferry's (or any
+ * other pipeline) gets the pipeline report to the list. Every effect is keyed by what it reports,
+ * so a retried job — or the daemon reporting the same build — sends the same Message-ID and edits
+ * the same note. Failures are copied to the failure recipients.
  */
 export async function ciReport(
   deps: Deps,
   artifacts: PipelineArtifacts,
-  reason: string,
+  pipeline: { readonly reason: string; readonly merges: boolean },
   signal?: AbortSignal,
 ): Promise<ReportSummary> {
   const groups = new Map<string, BuildRecord[]>();
@@ -96,16 +100,35 @@ export async function ciReport(
   for (const builds of groups.values()) {
     const { project, branch, commit } = builds[0] as BuildRecord;
     const facts = await Promise.all(builds.map((b) => buildFactsOf(deps, b)));
+    const merged = pipeline.merges ? await recoverMergedSeries(deps, { project, branch, commit }) : null;
+    for (const why of merged?.skipped ?? [])
+      deps.log.warn({ project, branch, commit, why }, 'merge request not reported on');
+    if (merged && merged.series.length > 0) {
+      for (const s of merged.series)
+        queueSeriesReport(deps, {
+          seriesId: s.seriesId,
+          key: reportKey(s.seriesId, commit, builds),
+          commit,
+          facts: s.facts,
+          applied: s.applied,
+          builds: facts,
+          quiet: false,
+        });
+      continue;
+    }
     const outcome = facts.map((b) => `${b.platform}${b.ok ? '' : ':failed'}`).join(',');
     deps.store.atomically(() =>
       queueMail(
         deps.store.work,
         `pipeline:${project}:${branch}:${commit}:${outcome}`,
-        renderPipelineReport({ project, branch, commit, reason, builds: facts }, audience(deps.config)),
+        renderPipelineReport(
+          { project, branch, commit, reason: pipeline.reason, builds: facts },
+          audience(deps.config),
+        ),
       ),
     );
   }
-  const { c, units } = await runUnits(deps, ['mail'], signal);
+  const { c, units } = await runUnits(deps, ['mail', 'forge'], signal);
   return { sent: c.deliveries.map(sent), failed: units.map(fail), units };
 }
 

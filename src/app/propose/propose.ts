@@ -76,6 +76,14 @@ export async function proposeSeries(deps: ProposeDeps, job: SeriesJob): Promise<
     archiveUrl: deps.config.reporter.archiveUrl,
     baseNote: result.baseNote,
     authenticity: plan.authenticity,
+    report: {
+      subject: plan.head.subject,
+      from: plan.sender,
+      patches: plan.patches.map((p) => p.subject),
+      references: plan.head.references,
+      base: result.base,
+      head: result.head,
+    },
   });
   const rangeDiff =
     previous && sameTarget

@@ -56,32 +56,55 @@ export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'b
       base: application.baseCommit,
       head: application.headCommit,
     };
-    store.atomically(() => {
-      if (!quiet)
-        queueMail(
-          store.work,
-          key,
-          renderSeriesReport(facts, applied, buildFacts, audience(deps.config)),
-          series.id,
-        );
-      if (!store.mergeRequests.get(series.id)) return;
-      queueForge(store.work, `status:${key.slice('series:'.length)}`, {
-        type: 'status-note',
-        seriesId: series.id,
-      });
-      for (const b of buildFacts) {
-        const outcome = b.ok ? '' : ':failed';
-        queueForge(store.work, `status:${series.project}:${commit}:${b.platform}:${series.id}${outcome}`, {
-          type: 'commit-status',
-          seriesId: series.id,
-          sha: commit,
-          status: renderBuildStatus(b),
-        });
-      }
-    });
+    queueSeriesReport(deps, { seriesId: series.id, key, commit, facts, applied, builds: buildFacts, quiet });
     queued++;
   }
   return queued;
+}
+
+/**
+ * Queues, in one transaction, what reports the build of `commit` carrying a series: the list
+ * report under `key` (unless `quiet`), and when the series has a merge request, its status note
+ * brought up to date and a commit status per target. Every effect is keyed by what it reports, so
+ * the daemon and a CI job reporting the same build queue the same keys, hence the same mail.
+ */
+export function queueSeriesReport(
+  deps: Pick<Deps, 'config' | 'store'>,
+  r: {
+    readonly seriesId: string;
+    readonly key: string;
+    readonly commit: string;
+    readonly facts: SeriesFacts;
+    readonly applied: ApplicationFacts;
+    readonly builds: readonly BuildFacts[];
+    readonly quiet: boolean;
+  },
+): void {
+  const { store } = deps;
+  const project = r.facts.project;
+  store.atomically(() => {
+    if (!r.quiet)
+      queueMail(
+        store.work,
+        r.key,
+        renderSeriesReport(r.facts, r.applied, r.builds, audience(deps.config)),
+        r.seriesId,
+      );
+    if (!store.mergeRequests.get(r.seriesId)) return;
+    queueForge(store.work, `status:${r.key.slice('series:'.length)}`, {
+      type: 'status-note',
+      seriesId: r.seriesId,
+    });
+    for (const b of r.builds) {
+      const outcome = b.ok ? '' : ':failed';
+      queueForge(store.work, `status:${project}:${r.commit}:${b.platform}:${r.seriesId}${outcome}`, {
+        type: 'commit-status',
+        seriesId: r.seriesId,
+        sha: r.commit,
+        status: renderBuildStatus(b),
+      });
+    }
+  });
 }
 
 /** The key of a series' build report: `series:<id>:built:<commit>` when every target built, with

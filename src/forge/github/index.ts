@@ -114,6 +114,33 @@ export function githubForge(options: GitHubOptions): Forge {
         ),
       );
     },
+    async mergedWith(project, branch, sha) {
+      const r = repo(project);
+      const merged = (list: readonly GitHubPullRequest[]) =>
+        list
+          .map(toMergeRequest)
+          .filter((pr) => pr.state === 'merged' && pr.targetBranch === branch)
+          .sort((a, b) => a.number - b.number);
+      const associated = merged(
+        await read(pullRequestListSchema, `list the pull requests of ${sha.slice(0, 12)} in ${project}`, () =>
+          octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...r, commit_sha: sha, per_page: 100 }),
+        ),
+      );
+      if (associated.length > 0) return associated;
+      // GitHub names only open pull requests for a commit outside the default branch: the one a
+      // push to another branch merged is among its recently closed ones, by its merge commit.
+      const closed = await read(pullRequestListSchema, `list the closed pull requests of ${project}`, () =>
+        octokit.rest.pulls.list({
+          ...r,
+          state: 'closed',
+          base: branch,
+          sort: 'updated',
+          direction: 'desc',
+          per_page: 50,
+        }),
+      );
+      return merged(closed.filter((pr) => pr.merge_commit_sha === sha));
+    },
     async comment(project, number, body) {
       await call(`comment on #${number} of ${project}`, () =>
         octokit.rest.issues.createComment({ ...repo(project), issue_number: number, body }),

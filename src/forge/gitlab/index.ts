@@ -70,6 +70,19 @@ export function gitlabForge(options: GitLabOptions): Forge {
         await read(mergeRequestSchema, `read !${number} of ${project}`, () => mrs.show(project, number)),
       );
     },
+    async mergedWith(project, branch, sha) {
+      // GitLab relates a commit to the MRs whose diff holds it and to the one whose merge (or
+      // squash) commit it is; the closed and open ones are not what a push merged.
+      const related = await read(
+        mergeRequestListSchema,
+        `list the merge requests of ${sha.slice(0, 12)} in ${project}`,
+        () => commits.allMergeRequests(project, sha),
+      );
+      return related
+        .filter((mr) => mr.state === 'merged' && mr.target_branch === branch)
+        .sort((a, b) => a.iid - b.iid)
+        .map(toMergeRequest);
+    },
     async comment(project, number, body) {
       await call(`comment on !${number} of ${project}`, () => notes.create(project, number, body));
     },

@@ -73,6 +73,31 @@ describe('GitHub adapter through octokit against the GitHub test server', () => 
     expect(await forge.close(REPO, other.number)).toMatchObject({ state: 'closed', mergeSha: null });
   });
 
+  it('finds the pull request a push merged, on the default branch and, through the closed ones, on another', async () => {
+    repo.pushBranch('topic', 'a.txt');
+    const first = await forge.open(REPO, 'topic', fields);
+    repo.pushBranch('other', 'b.txt');
+    const second = await forge.open(REPO, 'other', fields);
+    server.merge(REPO, first.number);
+    server.merge(REPO, second.number);
+    const merge = git(repo.bare, ['rev-parse', 'master']).trim();
+    expect((await forge.mergedWith(REPO, 'master', merge)).map((p) => [p.number, p.mergeSha])).toEqual([
+      [second.number, merge],
+    ]);
+    expect(server.http.requests.at(-1)?.path).toBe(`/repos/virt/libvirt/commits/${merge}/pulls`);
+
+    // Outside the default branch GitHub names only open pull requests for a commit.
+    git(repo.bare, ['branch', 'stable', 'master~2']);
+    repo.pushBranch('backport', 'c.txt');
+    const backport = await forge.open(REPO, 'backport', { ...fields, targetBranch: 'stable' });
+    server.merge(REPO, backport.number);
+    const onStable = git(repo.bare, ['rev-parse', 'stable']).trim();
+    expect((await forge.mergedWith(REPO, 'stable', onStable)).map((p) => p.number)).toEqual([
+      backport.number,
+    ]);
+    expect(await forge.mergedWith(REPO, 'master', onStable)).toEqual([]);
+  });
+
   it("sets commit statuses with GitHub's states", async () => {
     const sha = repo.pushBranch('topic', 'c.txt');
     await forge.setStatus(REPO, sha, { state: 'running', name: 'rpm/el9' });

@@ -81,6 +81,34 @@ describe('GitLab adapter through @gitbeaker/rest against the GitLab test server'
     expect(merged.mergeSha).toBe(git(repo.bare, ['rev-parse', 'master']).trim());
   });
 
+  it('finds the merge requests a push merged, by merge commit or by one of their commits, and no other', async () => {
+    const topic = repo.pushBranch('topic', 'a.txt');
+    const first = await forge.open(PROJECT, 'topic', fields);
+    server.merge(PROJECT, first.number); // a fast-forward: the merge "commit" is the topic's head
+    const other = repo.pushBranch('other', 'b.txt');
+    const second = await forge.open(PROJECT, 'other', fields);
+    server.merge(PROJECT, second.number); // master moved: a merge commit
+    const merge = git(repo.bare, ['rev-parse', 'master']).trim();
+    repo.pushBranch('open', 'c.txt');
+    const open = await forge.open(PROJECT, 'open', fields);
+    const openSha = git(repo.bare, ['rev-parse', 'open']).trim();
+
+    expect((await forge.mergedWith(PROJECT, 'master', merge)).map((m) => [m.number, m.mergeSha])).toEqual([
+      [second.number, merge],
+    ]);
+    expect((await forge.mergedWith(PROJECT, 'master', other)).map((m) => m.number)).toEqual([second.number]);
+    expect((await forge.mergedWith(PROJECT, 'master', topic)).map((m) => m.number)).toEqual([first.number]);
+    // GitLab relates the open one to its commit too; it is not merged, so not what a push merged.
+    expect(await forge.mergedWith(PROJECT, 'master', openSha)).toEqual([]);
+    expect(open.state).toBe('open');
+    expect(await forge.mergedWith(PROJECT, 'stable-1.0', merge)).toEqual([]);
+    expect(server.http.requests.at(-1)?.path).toBe(
+      `/api/v4/projects/virt%2Fqemu/repository/commits/${merge}/merge_requests`,
+    );
+    const err = await forge.mergedWith(PROJECT, 'master', 'f'.repeat(40)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'forge_not_found', status: 404 });
+  });
+
   it("sets commit statuses, taking GitLab's refusal to repeat a state as done", async () => {
     const sha = repo.pushBranch('topic', 'c.txt');
     await forge.setStatus(PROJECT, sha, { state: 'running', name: 'rpm/el9' });
