@@ -85,7 +85,8 @@ export class FakeForge implements Forge {
   mergedWith(project: string, branch: string, sha: string): Promise<readonly MergeRequest[]> {
     return this.#call('mergedWith', () =>
       this.mergeRequests.filter(
-        (m) => m.project === project && m.state === 'merged' && m.targetBranch === branch && m.mergeSha === sha,
+        (m) =>
+          m.project === project && m.state === 'merged' && m.targetBranch === branch && m.mergeSha === sha,
       ),
     );
   }
