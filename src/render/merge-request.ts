@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatAddress, type Address } from '../mail/mail.ts';
-import type { BuildFacts } from './report.ts';
+import { installLines, type BuildFacts } from './report.ts';
 import { oneLine } from './one-line.ts';
 
 /** The text of merge requests and their comments: plain values in, Markdown out. Pure. */
@@ -213,16 +213,9 @@ export function renderBuildNote(f: {
         `| ${b.platform} (${b.arch}) | ${b.ok ? `${b.rpms.length} RPM${b.rpms.length === 1 ? '' : 's'}` : `**failed**${b.error ? `: ${escapeMarkdown(b.error)}` : ''}`} | ${b.repoUrl ?? (b.ok ? 'not published yet' : b.logPath ? `[build log](${b.logPath})` : '')} |`,
     ),
   ];
-  const repoFile = ok ? f.builds.find((b) => b.repoFileUrl)?.repoFileUrl : undefined;
-  if (repoFile)
-    lines.push(
-      '',
-      'Install with dnf:',
-      '',
-      '```',
-      `dnf config-manager addrepo --from-repofile=${repoFile}`,
-      '```',
-    );
+  const install = ok ? installLines(f.builds) : [];
+  if (install.length > 0)
+    lines.push('', 'Install with dnf:', '', '```', ...install.slice(1, -1).map((l) => l.trim()), '```');
   for (const b of f.builds.filter((x) => !x.ok && x.logTail)) {
     lines.push(
       '',

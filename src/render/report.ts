@@ -1,3 +1,4 @@
+import { addRepoLines } from '../rpm/dnf.ts';
 import { formatAddress } from '../mail/mail.ts';
 import type { ReportMessage } from '../ports/report-message.ts';
 import { oneLine } from './one-line.ts';
@@ -54,6 +55,8 @@ export interface BuildFacts {
   readonly rpms: readonly string[];
   readonly repoUrl: string | null;
   readonly repoFileUrl: string | null;
+  /** The target's dist tag (".fc41", ".el9"): says which dnf its users run. */
+  readonly dist: string | null;
   /** Where the whole log is served (published with the tree, or Koji's), never a local path. */
   readonly logPath: string | null;
   readonly logTail: string | null;
@@ -113,15 +116,7 @@ export function renderSeriesReport(
   } else {
     lines.push(`Applied onto ${series.branch}: ${short(application.base)}..${short(application.head)}`, '');
     for (const b of builds) lines.push(...renderBuild(b), '');
-    if (builds.length > 0 && builds.every((b) => b.ok)) {
-      const first = builds.find((b) => b.repoFileUrl);
-      if (first?.repoFileUrl)
-        lines.push(
-          'To install with dnf, add the repository:',
-          `  dnf config-manager addrepo --from-repofile=${first.repoFileUrl}`,
-          '',
-        );
-    }
+    if (builds.length > 0 && builds.every((b) => b.ok)) lines.push(...installLines(builds));
   }
   const outcome =
     application.state === 'failed'
@@ -163,13 +158,7 @@ export function renderPipelineReport(
     '',
   ];
   for (const b of f.builds) lines.push(...renderBuild(b), '');
-  const repoFile = failed ? undefined : f.builds.find((b) => b.repoFileUrl)?.repoFileUrl;
-  if (repoFile)
-    lines.push(
-      'To install with dnf, add the repository:',
-      `  dnf config-manager addrepo --from-repofile=${repoFile}`,
-      '',
-    );
+  if (!failed) lines.push(...installLines(f.builds));
   return {
     to: [audience.listAddress],
     cc: failed ? [...audience.failureRecipients] : [],
@@ -183,6 +172,24 @@ export function renderPipelineReport(
 function notAuthenticated(notes: readonly string[]): string[] {
   if (notes.length === 0) return [];
   return ['Not authenticated (the project prefers proof of the sender):', ...notes.map((n) => `  ${n}`), ''];
+}
+
+/** How to add the published repositories, one per platform (each platform has its own .repo file
+ * and its own dnf), with a blank line after; nothing when nothing was published. */
+export function installLines(builds: readonly BuildFacts[]): string[] {
+  const repos = new Map<string, BuildFacts>();
+  for (const b of builds) if (b.repoFileUrl && !repos.has(b.platform)) repos.set(b.platform, b);
+  if (repos.size === 0) return [];
+  const one = repos.size === 1;
+  const lines = [
+    one
+      ? 'To install with dnf, add the repository:'
+      : 'To install with dnf, add the repository of your platform:',
+  ];
+  for (const [platform, b] of repos)
+    for (const line of addRepoLines(b.dist, b.repoFileUrl ?? ''))
+      lines.push(one ? `  ${line}` : `  ${platform}: ${line}`);
+  return [...lines, ''];
 }
 
 function renderBuild(b: BuildFacts): string[] {

@@ -1,6 +1,6 @@
 import type { BuildFacts } from '../../src/render/report.ts';
 
-/** A build of `platform` (x86_64) that succeeded and was published under http://r/. */
+/** A build of `platform` (x86_64, dist tag `.<platform>`) that succeeded and was published under http://r/. */
 export function succeededBuild(platform: string, rpms: readonly string[]): BuildFacts {
   return {
     platform,
@@ -9,6 +9,7 @@ export function succeededBuild(platform: string, rpms: readonly string[]): Build
     rpms,
     repoUrl: `http://r/${platform}/x86_64/`,
     repoFileUrl: `http://r/${platform}/h.repo`,
+    dist: `.${platform}`,
     logPath: null,
     logTail: null,
     error: null,
@@ -20,5 +21,14 @@ export function failedBuild(
   platform: string,
   f: { logPath: string; logTail: string; error: string },
 ): BuildFacts {
-  return { platform, arch: 'x86_64', ok: false, rpms: [], repoUrl: null, repoFileUrl: null, ...f };
+  return {
+    platform,
+    arch: 'x86_64',
+    ok: false,
+    rpms: [],
+    repoUrl: null,
+    repoFileUrl: null,
+    dist: `.${platform}`,
+    ...f,
+  };
 }

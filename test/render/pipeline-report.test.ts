@@ -14,7 +14,7 @@ describe("a pipeline's report to the list", () => {
     expect(m.subject).toBe('[patchferry] hello/master at abcdef012345: built');
     expect(m.body).toContain('for the nightly schedule');
     expect(m.body).toContain('hello-1.0-1.el9.x86_64.rpm');
-    expect(m.body).toContain('dnf config-manager addrepo --from-repofile=http://r/el9/h.repo');
+    expect(m.body).toContain('dnf config-manager --add-repo http://r/el9/h.repo');
     expect(m.cc).toEqual([]);
     expect(m.inReplyTo).toBeNull();
   });

@@ -34,7 +34,8 @@ describe('report rendering', () => {
     expect(m.body).toContain('  [2/2] README: document');
     expect(m.body).toContain('Applied onto master: aaaaaaaaaaaa..bbbbbbbbbbbb');
     expect(m.body).toContain('  repository: http://r/el9/x86_64/');
-    expect(m.body).toContain('--from-repofile=http://r/el9/h.repo');
+    // el9 ships dnf 4, which has no `addrepo`.
+    expect(m.body).toContain('  dnf config-manager --add-repo http://r/el9/h.repo');
   });
 
   it("names the patch that did not apply, the conflicts and git's words, and tells the failure recipients", () => {
@@ -131,5 +132,26 @@ describe('report rendering', () => {
     });
     expect(m).toMatchObject({ to: ['carol@x'], cc: [], inReplyTo: 'm@x', references: ['t@x', 'm@x'] });
     expect(m.body).toContain('because repository "kvm" is not known here (known: qemu).');
+  });
+});
+
+describe('the install lines of a report', () => {
+  it("gives each platform its own .repo file and its own dnf's command", () => {
+    const m = renderSeriesReport(
+      SERIES,
+      { state: 'applied', base: 'a'.repeat(40), head: 'b'.repeat(40) },
+      [
+        succeededBuild('fc41', ['hello-1-1.fc41.x86_64.rpm']),
+        succeededBuild('el9', ['hello-1-1.el9.x86_64.rpm']),
+      ],
+      AUDIENCE,
+    );
+    expect(m.body).toContain(
+      [
+        'To install with dnf, add the repository of your platform:',
+        '  fc41: dnf config-manager addrepo --from-repofile=http://r/fc41/h.repo',
+        '  el9: dnf config-manager --add-repo http://r/el9/h.repo',
+      ].join('\n'),
+    );
   });
 });

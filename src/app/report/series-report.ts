@@ -127,7 +127,10 @@ export function settled(platforms: readonly string[], builds: readonly BuildReco
   );
 }
 
-export async function buildFactsOf(deps: Pick<Deps, 'builder'>, b: BuildRecord): Promise<BuildFacts> {
+export async function buildFactsOf(
+  deps: Pick<Deps, 'builder' | 'config'>,
+  b: BuildRecord,
+): Promise<BuildFacts> {
   return {
     platform: b.platform,
     arch: b.arch,
@@ -135,6 +138,7 @@ export async function buildFactsOf(deps: Pick<Deps, 'builder'>, b: BuildRecord):
     rpms: b.rpms.map((r) => basename(r)),
     repoUrl: b.publishedUrl,
     repoFileUrl: b.repoFileUrl,
+    dist: deps.config.platforms[b.platform]?.dist ?? null,
     // A report shows where the whole log is served (published with the tree, or Koji's URL), never
     // a path on this machine.
     logPath: b.logUrl ?? (b.logPath && /^https?:\/\//.test(b.logPath) ? b.logPath : null),
