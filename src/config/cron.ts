@@ -11,6 +11,20 @@ export function isCronPattern(pattern: string): boolean {
   }
 }
 
+/** Whether a valid cron expression ever fires: "0 3 31 2 *" (31 February) is read fine and never
+ * runs, which a scheduler would accept in silence. Croner looks ahead for the next match (years,
+ * so 29 February counts) and says null when there is none. */
+export function cronFiresEver(pattern: string): boolean {
+  try {
+    const cron = new Cron(pattern, { paused: true });
+    const next = cron.nextRun();
+    cron.stop();
+    return next !== null;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether the runtime knows `zone` as an IANA time zone. */
 export function isTimeZone(zone: string): boolean {
   try {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bounded } from './bounded.ts';
 import { LIMITS_DEFAULTS, limits } from './limits.ts';
-import { isCronPattern, isTimeZone } from './cron.ts';
+import { cronFiresEver, isCronPattern, isTimeZone } from './cron.ts';
 import { ENV_NAME, PROJECT_NAME, isValidBranchName } from './names.ts';
 import { redactUrl } from './transport.ts';
 import { projectTrust, rejections, trust } from './trust.ts';
@@ -342,6 +342,11 @@ const schedule = z.strictObject({
     .string()
     .refine(isCronPattern, {
       error: (iss) => `${JSON.stringify(iss.input)} is not a cron expression such as "0 2 * * *"`,
+      abort: true,
+    })
+    .refine(cronFiresEver, {
+      error: (iss) =>
+        `${JSON.stringify(iss.input)} never fires: no date matches it (check the day and month)`,
     })
     .optional(),
   /** An IANA time zone ("Europe/Berlin") the expression is read in. */

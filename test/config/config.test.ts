@@ -98,6 +98,11 @@ describe('configuration validation', () => {
       'schedule.nightly: "0 25 * * *" is not a cron expression such as "0 2 * * *"',
     ],
     [
+      'a nightly schedule that never fires',
+      (d) => (d.schedule = { nightly: '0 3 31 2 *' }),
+      'schedule.nightly: "0 3 31 2 *" never fires: no date matches it (check the day and month)',
+    ],
+    [
       'an unknown time zone',
       (d) => (d.schedule = { nightly: '0 2 * * *', timezone: 'Mars/Olympus' }),
       'schedule.timezone: "Mars/Olympus" is not a time zone such as "UTC" or "Europe/Berlin"',
