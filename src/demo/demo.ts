@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config/load.ts';
@@ -28,6 +29,8 @@ export async function runDemo(opts: {
   serve?: boolean;
   log: Logger;
 }): Promise<DemoResult> {
+  // A busy port must fail before the old demo world is wiped, not after: bind it once and let go.
+  if (opts.serve !== false && opts.port) await (await serveDirectory(tmpdir(), { port: opts.port })).close();
   const world = await createDemoWorld(opts.dir);
   await mkdir(world.repoRoot, { recursive: true });
   const server = opts.serve === false ? null : await serveDirectory(world.repoRoot, { port: opts.port ?? 0 });
