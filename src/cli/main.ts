@@ -48,12 +48,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
   } catch (err) {
     // Another patchferry on the same database is a usage problem: nothing was done. So is a state
-    // database or lock file patchferry cannot use; the message says which file and what to do.
+    // database or lock file patchferry cannot use, or a path given that holds no mail; the message
+    // says which file and what to do.
     if (
       err instanceof ConfigError ||
       err instanceof UsageError ||
-      (err instanceof PatchferryError &&
-        (err.code === 'database_busy' || err.code === 'database_unreadable' || err.code === 'database_lock'))
+      (err instanceof PatchferryError && USAGE_CODES.has(err.code))
     ) {
       io.err(`patchferry: ${err.message}`);
       return 2;
@@ -64,6 +64,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return 1;
   }
 }
+
+/** Errors that mean nothing was done because of what was given: exit 2, as usage errors. */
+const USAGE_CODES = new Set([
+  'database_busy',
+  'database_unreadable',
+  'database_lock',
+  'path_missing',
+  'path_not_mailbox',
+  'public_inbox_missing',
+]);
 
 async function stage(
   command: 'sync' | 'build' | 'publish' | 'report',

@@ -122,6 +122,13 @@ describe('patchferry scan --json', () => {
     expect(err).toContain('/nonexistent/list.mbox: no such file or directory');
   });
 
+  it('says a directory holds no mail, as a usage error', async () => {
+    const dir = tempDir();
+    const { status, err } = await run(['scan', dir]);
+    expect(status).toBe(2);
+    expect(err).toContain(`${dir} is a directory but neither a Maildir`);
+  });
+
   it('wants at least one path', async () => {
     expect((await run(['scan'])).status).toBe(2);
   });
