@@ -54,6 +54,9 @@ export async function startOpenSmtpd(
   const child: ChildProcess = spawn('/usr/sbin/smtpd', ['-d', '-f', conf], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // Named in the lock, so that a test process killed before its stop() (a timeout) leaves no smtpd
+  // holding the control socket for every later one: the next taker of the lock stops it.
+  writeFileSync(LOCK, `${process.pid} ${child.pid ?? 0}`);
   let output = '';
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   for (let i = 0; ; i++) {
@@ -99,13 +102,24 @@ async function oneSmtpdAtATime(ms = 120_000): Promise<() => void> {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     let holder: number;
+    let smtpd: number;
     try {
-      holder = Number(readFileSync(LOCK, 'utf8')) || 0;
+      [holder = 0, smtpd = 0] = readFileSync(LOCK, 'utf8').split(' ').map(Number);
     } catch {
       continue; // released meanwhile
     }
-    if (holder > 0 && holder !== process.pid && !running(holder)) rmSync(LOCK, { force: true });
-    else if (Date.now() > end) throw new Error(`OpenSMTPD still in use by process ${holder} after ${ms} ms`);
+    if (holder > 0 && holder !== process.pid && !running(holder)) {
+      if (smtpd > 0 && running(smtpd)) await stopOrphan(smtpd);
+      rmSync(LOCK, { force: true });
+    } else if (Date.now() > end)
+      throw new Error(`OpenSMTPD still in use by process ${holder} after ${ms} ms`);
     else await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Stops an smtpd whose test process is gone (SIGTERM, then SIGKILL after 5 s). */
+async function stopOrphan(pid: number): Promise<void> {
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && running(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (running(pid)) process.kill(pid, 'SIGKILL');
 }
