@@ -13,6 +13,7 @@ Commands:
   report         send the reports of what happened (list replies, outbox, merge request notes)
   ci             one job of the RPM pipeline (ci sync|build|publish|report)
   retry          ask again for units of work that were given up on (all, or by key)
+  release        let one held series through once, without trusting its sender for good
   config check   validate a configuration file
   scan           describe the mails and series in mailbox files (no state, no effects)
 
@@ -138,6 +139,17 @@ the start of keys ("publish:", "mail:"). The next run of the unit's stage (sync,
 publish, report), or a running watch within a minute, takes it up. Exit status 1 when KEY
 matches no unit given up on.
 `,
+  release: `Usage: patchferry release [--config FILE] [--by NAME] MESSAGE-ID
+
+A series whose sender is not in trust.senders (or whose mail does not prove its sender
+under trust.authenticity: require) is held: "patchferry sync" lists it as
+HELD … <MESSAGE-ID>. "patchferry release MESSAGE-ID" (the series' or any of its mails')
+lets that series through once: the release is recorded in the state database with who
+(--by, default the user running the command) and when, and the next sync (a running
+watch within a minute) applies it. The sender's next series is held again; to trust a
+sender for good, add it to trust.senders. Exit status 1 when the mail is unknown or not
+held.
+`,
   report: `Usage: patchferry report [--config FILE]
 
 Queues the report of every series whose builds finished, then delivers everything in the
@@ -150,7 +162,9 @@ notes, the status note (edited in place) and commit statuses on the forge.
 Reads each PATH (an mbox, a Maildir, a single message file, or a .gz of a file) and describes
 every mail (kind, subject tags, threading) and every series assembled from them. Nothing is
 recorded or applied. Without --config, repo and branch are what the tags say, unchecked; with
-it, they are checked against the configured projects.
+it, they are checked against the configured projects, and a complete series whose senders
+trust.senders does not allow is shown HELD with the reason ("held" in --json). scan reads no
+DNS and no keyring: what trust.authenticity would hold is known only to sync.
 
   --json   print one JSON document {"mails": [...], "series": [...]} (see README.md)
 `,

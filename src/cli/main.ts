@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -12,6 +13,7 @@ import { COMMAND_HELP, MAIN_HELP } from './help.ts';
 export type { Io } from './common.ts';
 import { printBuild, printJob, printPublish, printReport, printSync } from './print.ts';
 import type { JobSummary } from '../app/summaries.ts';
+import type { ScannedMail } from '../app/intake/scan.ts';
 
 /** Runs one command line; returns the exit status. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -41,6 +43,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await ciCommand(rest, io);
       case 'retry':
         return await retryCommand(rest, io);
+      case 'release':
+        return await releaseCommand(rest, io);
       case 'scan':
         return await scanCommand(rest, io);
       default:
@@ -274,6 +278,24 @@ async function retryCommand(args: readonly string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function releaseCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('release', args, { by: { type: 'string' } });
+  if (values.help) return help('release', io);
+  const [messageId, ...extra] = positionals;
+  if (messageId === undefined || extra.length > 0)
+    throw new UsageError('release: give one Message-ID, of a held series or one of its mails');
+  const cfg = config(values.config, io, { paths: false });
+  const { releaseHeld } = await import('../runtime/release.ts');
+  const by = values.by ?? io.env.SUDO_USER ?? userInfo().username;
+  const r = releaseHeld(cfg, { messageId, by, now: new Date() }, logger(values['log-level'], io));
+  io.out(
+    r.recorded
+      ? `release: <${r.release.messageId}> released by ${r.release.by} at ${r.release.at}${r.heldBecause ? ` (held because ${r.heldBecause})` : ''}; the next sync applies it`
+      : `release: <${r.release.messageId}> was released already, by ${r.release.by} at ${r.release.at}`,
+  );
+  return 0;
+}
+
 function configCheck(args: readonly string[], io: Io): number {
   const { values, positionals } = parse('config', args, {});
   if (values.help) return help('config', io);
@@ -370,11 +392,17 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   if (missing) throw new UsageError(`scan: ${missing}: no such file or directory`);
   // scan needs neither the database nor any adapter: load only its own modules, so a big archive
   // is read with none of the forge and IMAP clients in memory.
-  const [{ scanFilesStreaming: scanFiles }, { routingTable }] = await Promise.all([
+  const [{ scanFilesStreaming }, { routingTable }, { senderPolicy }] = await Promise.all([
     import('../runtime/scan.ts'),
     import('../app/series/routing.ts'),
+    import('../app/intake/trust.ts'),
   ]);
-  const table = values.config ? routingTable(config(values.config, io, { paths: false })) : null;
+  const cfg = values.config ? config(values.config, io, { paths: false }) : null;
+  const table = cfg ? routingTable(cfg) : null;
+  // With a configuration, a series trust.senders holds says so (sync holds it the same way).
+  const policyOf = cfg ? (project: string) => senderPolicy(cfg, project) : undefined;
+  const scanFiles = (paths: readonly string[], t: typeof table, emit: (m: ScannedMail) => void) =>
+    scanFilesStreaming(paths, t, emit, policyOf);
   if (values.json) {
     // One mail or series per line, each written as soon as it is known: the document is never
     // held whole, so its size does not weigh on a big archive's scan.
@@ -401,7 +429,7 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
       ? `${s.repo}${s.branch ? `/${s.branch}` : ''}${s.routedBy ? ` (by ${s.routedBy})` : ''}`
       : '(no repo)';
     io.out(
-      `  v${s.version} ${s.patches.length}/${s.total}${s.complete ? '' : ' INCOMPLETE'} ${where} <${s.id}>`,
+      `  v${s.version} ${s.patches.length}/${s.total}${s.complete ? '' : ' INCOMPLETE'} ${where} <${s.id}>${s.held ? ` HELD: ${s.held}` : ''}`,
     );
   }
   return 0;

@@ -10,6 +10,8 @@ export interface Store {
   readonly mergeRequests: MergeRequestRecords;
   readonly builds: BuildRecords;
   readonly positions: PositionRecords;
+  /** Held series a maintainer let through once (`patchferry release`). */
+  readonly releases: ReleaseRecords;
   /** Units of work and the outbox of effects. */
   readonly work: WorkQueue;
   /** What the daemon shows: the console, /metrics, /readyz, the daily summary. */
@@ -311,6 +313,21 @@ export interface BuildRecords {
 }
 
 // ---- sources -------------------------------------------------------------------------------
+
+/** A maintainer's one-off release of a held series: who let it through, and when (ISO 8601). */
+export interface SeriesRelease {
+  readonly messageId: string;
+  readonly by: string;
+  readonly at: string;
+}
+
+/** Releases of held series, by the Message-ID a maintainer named (the series' or one of its mails'). */
+export interface ReleaseRecords {
+  /** Records a release; false when that mail was released already (the first release stays). */
+  release(r: SeriesRelease): boolean;
+  /** The release naming any of `ids` (the mails of one series), if one does. */
+  among(ids: readonly string[]): SeriesRelease | undefined;
+}
 
 /** How far each mail source has been read; moved only after the mails before it are recorded. */
 export interface PositionRecords {

@@ -6,6 +6,7 @@ import {
 } from '../app/intake/scan.ts';
 import { sourceForPath } from '../ingest/open-path.ts';
 import type { RoutingTable } from '../series/route.ts';
+import type { SenderPolicy } from '../trust/hold.ts';
 
 export type { ScanDocument, ScannedMail, ScannedSeries };
 
@@ -22,6 +23,7 @@ export function scanFilesStreaming(
   paths: readonly string[],
   table: RoutingTable | null,
   emit: (mail: ScannedMail) => void,
+  policyOf?: (project: string) => SenderPolicy,
 ): Promise<ScannedSeries[]> {
-  return scanStreaming(paths, table, sourceForPath, emit);
+  return scanStreaming(paths, table, sourceForPath, emit, policyOf);
 }

@@ -299,4 +299,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE builds ADD COLUMN log_url TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'one-off releases of held series',
+    sql: `
+      -- patchferry release: a maintainer lets one held series through without trusting its sender
+      -- for good. Keyed by the Message-ID named (the series' head or any of its mails).
+      CREATE TABLE releases (
+        message_id  TEXT PRIMARY KEY,
+        released_by TEXT NOT NULL,
+        released_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

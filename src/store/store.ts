@@ -8,6 +8,7 @@ import { MailRecords } from './mail-records.ts';
 import { MergeRequestRecords } from './merge-request-records.ts';
 import { Overview } from './overview.ts';
 import { PositionRecords } from './position-records.ts';
+import { ReleaseRecords } from './release-records.ts';
 import { SeriesRecords } from './series-records.ts';
 import { WorkRecords } from './work-records.ts';
 
@@ -34,6 +35,7 @@ export function openStore(path: string, options: { lock?: boolean } = {}): Store
     mergeRequests: new MergeRequestRecords(db),
     builds: new BuildRecords(db),
     positions: new PositionRecords(db),
+    releases: new ReleaseRecords(db),
     work: new WorkRecords(db),
     overview: new Overview(db),
     atomically: (work) => transaction(db, work),

@@ -3,8 +3,9 @@ import { formatAddress, type Mail } from '../../mail/mail.ts';
 import { parseMail } from '../../mail/parse.ts';
 import { assembleSeries } from '../../series/assemble.ts';
 import { claimedTarget, routeTag, type RoutingTable } from '../../series/route.ts';
-import { orderedPatches, type SeriesMail } from '../../series/series.ts';
+import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
 import { errorMessage } from '../../shared/errors.ts';
+import { holdReason, type SenderPolicy } from '../../trust/hold.ts';
 
 /** One mail as `patchferry scan --json` describes it (a contract other tools rely on). */
 export interface ScannedMail {
@@ -54,6 +55,9 @@ export interface ScannedSeries {
   /** A numbered pull request's cover letter: the repository and ref it asks to pull. */
   pull: { url: string; ref: string | null } | null;
   trailers: Record<string, string[]>;
+  /** With a configuration, of a complete routed series: why trust.senders holds it, or null.
+   * Authenticity (DKIM, signatures) is not verified by scan. */
+  held?: string | null;
 }
 
 export interface ScanDocument {
@@ -80,6 +84,7 @@ export async function scanStreaming(
   table: RoutingTable | null,
   open: (path: string) => MailSource,
   emit: (mail: ScannedMail) => void,
+  policyOf?: (project: string) => SenderPolicy,
 ): Promise<ScannedSeries[]> {
   const kept: SeriesMail[] = [];
   // The route of each mail that may head a series, for the series' own route.
@@ -163,8 +168,20 @@ export async function scanStreaming(
       trailers: Object.fromEntries(
         [...s.trailers].map(([id, list]) => [id, list.map((t) => `${t.key}: ${t.value}`)]),
       ),
+      ...(policyOf ? { held: s.complete && head?.repo ? sendersHold(s, policyOf(head.repo)) : null } : {}),
     };
   });
+}
+
+/** Why the project's trust.senders holds a series (intake's rule, trust/hold.ts), authenticity aside. */
+function sendersHold(s: Series, policy: SenderPolicy): string | null {
+  const members = [...(s.cover ? [s.cover] : []), ...orderedPatches(s)].map((m, i) => ({
+    messageId: m.messageId,
+    from: m.from.address,
+    label: s.cover && i === 0 ? 'cover letter' : `patch ${s.cover ? i : i + 1}/${s.total}`,
+    authenticity: null,
+  }));
+  return holdReason(members, { ...policy, authenticity: 'ignore' });
 }
 
 function targetOf(mail: Mail, table: RoutingTable | null) {

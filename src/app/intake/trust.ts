@@ -74,8 +74,8 @@ export interface Held {
 
 /**
  * Holds a complete series its project's rules do not let through: its mails stay open (each run
- * looks at them again, so adding the sender to trust.senders lets the series go on at the next
- * run), and the sender is told once (trust.tellHeld) unless the mail must not be answered.
+ * looks at them again, so adding the sender to trust.senders, or `patchferry release` naming one of
+ * its mails, lets the series go on at the next run), and the sender is told once (trust.tellHeld) unless the mail must not be answered.
  * Returns what was held, or null when the series may go on.
  */
 export function holdIfUntrusted(
@@ -90,6 +90,16 @@ export function holdIfUntrusted(
   const reason = holdReason(memberFacts(series, records), policy);
   if (reason === null) return null;
   const { store } = deps;
+  // A maintainer let this series through once (patchferry release): it goes on, its sender stays
+  // untrusted for the next one.
+  const released = store.releases.among([series.id, ...members.map((m) => m.messageId)]);
+  if (released) {
+    deps.log.info(
+      { series: series.id, reason, releasedBy: released.by, releasedAt: released.at },
+      'held series released by a maintainer',
+    );
+    return null;
+  }
   // State new: every run looks at the series again (not only when new mail touches it), so a
   // sender added to trust.senders lets it go on at the next run.
   for (const m of members)
