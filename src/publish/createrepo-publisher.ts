@@ -1,10 +1,11 @@
-import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PatchferryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Publication, PublishRequest, Publisher } from '../ports/publisher.ts';
-import { updateRepodata } from './createrepo.ts';
-import { writeStatePages, writeTreePages } from './index-pages.ts';
+import { carryRepodata, updateRepodata } from './createrepo.ts';
+import { writeLetterPage, writeStatePages, writeTreePages } from './index-pages.ts';
+import { letterOf } from './md-entries.ts';
 import {
   PUBLIC_KEY_FILE,
   platformPath,
@@ -17,25 +18,31 @@ import {
 } from './layout.ts';
 import { repoFile } from './repo-file.ts';
 import {
+  LETTERS_DIR,
   MANIFEST,
+  letterText,
+  packagePath,
   placement,
+  readLetters,
   readState,
   repoDirOf,
   retain,
-  type RepoState,
+  summarize,
   type StatePackage,
+  type StateSummary,
 } from './repo-state.ts';
 import { readRpmHeaders } from './rpm-query.ts';
 import { KeyedSerial } from './serial.ts';
 import type { Signer } from './signer.ts';
 import {
-  linkTree,
+  letterDir,
+  letterLinks,
+  linkLetter,
+  linkOrCopy,
   liveState,
   pruneStates,
   switchTo,
-  unlinkIfPresent,
   writeAtomically,
-  writeReplacing,
 } from './state-dir.ts';
 
 export interface CreaterepoPublisherOptions {
@@ -92,29 +99,58 @@ export class CreaterepoPublisher implements Publisher {
     const root = this.#opts.root;
     const served = join(root, platformPath(site));
     const live = await liveState(served);
-    const state = await readState(live);
-    const { incoming, sources } = await this.#incoming(req, state.seq + 1);
-    const known = new Map(state.packages.map((p) => [p.path, p]));
+    const { summary, whole } = await readState(live);
+    const seq = summary.seq + 1;
+    const { incoming, sources } = await this.#incoming(req, seq);
+    // Where each package of the live state is, by its path in the next one: a manifest of the older
+    // whole form had the packages flat in each repository, and is taken over at once.
+    const liveFiles = new Map<string, string>();
+    const before: StatePackage[] = [];
+    for (const p of whole ?? (live === null ? [] : await readLetters(live, lettersOf(incoming)))) {
+      const path = whole ? packagePath(repoDirOf(p.path), p.name, basename(p.path)) : p.path;
+      liveFiles.set(path, join(live as string, p.path));
+      before.push({ ...p, path });
+    }
     // NVRs are unique (the release policy), so a build whose files are all there was published.
-    if (live !== null && incoming.every((p) => known.has(p.path))) {
+    if (live !== null && incoming.every((p) => liveFiles.has(p.path))) {
       this.#opts.log.info({ ...site, build: req.buildId }, 'build already published');
       return this.#publication(site, req, served, [], []);
     }
+    // Retention is per package name, so only the letters of the names added change.
+    const letters = lettersOf([...before, ...incoming]);
     const replaced = new Set(incoming.map((p) => p.path));
     const { kept, removed } = retain(
-      [...state.packages.filter((p) => !replaced.has(p.path)), ...incoming],
+      [...before.filter((p) => !replaced.has(p.path)), ...incoming],
       this.#opts.keep ?? 5,
     );
     const statesDir = join(root, statesPath(site));
-    const next = join(statesDir, String(state.seq + 1));
+    const next = join(statesDir, String(seq));
     await rm(next, { recursive: true, force: true });
-    await mkdir(next, { recursive: true });
-    if (live !== null) await linkTree(live, next, new Set([MANIFEST, ...replaced]));
-    for (const p of removed) await unlinkIfPresent(join(next, p.path));
-    for (const p of incoming) {
-      await mkdir(dirname(join(next, p.path)), { recursive: true });
-      // A copy, not a link: what is done to the published file (signing) never reaches the build's.
-      await copyFile(sources.get(p.path) as string, join(next, p.path));
+    await mkdir(join(next, LETTERS_DIR), { recursive: true });
+    const repos = new Set([
+      ...Object.keys(summary.repos),
+      ...[...before, ...incoming].map((p) => repoDirOf(p.path)),
+    ]);
+    const made = new Map<string, StatePackage[]>();
+    for (const dir of repos) {
+      const links = live === null || whole ? new Map<string, string>() : await letterLinks(live, dir);
+      for (const [letter, target] of links)
+        if (!letters.has(letter)) await linkLetter(next, dir, letter, target);
+      for (const [letter, packages] of groupBy(kept, (p) =>
+        repoDirOf(p.path) === dir ? letterOf(p.name) : null,
+      )) {
+        const gen = letterDir(statesDir, dir, letter, seq);
+        await rm(gen, { recursive: true, force: true });
+        await mkdir(gen, { recursive: true });
+        for (const p of packages) {
+          const to = join(gen, basename(p.path));
+          // A copy, not a link: what is done to the published file (signing) never reaches the build's.
+          if (replaced.has(p.path)) await copyFile(sources.get(p.path) as string, to);
+          else await linkOrCopy(liveFiles.get(p.path) as string, to);
+        }
+        await linkLetter(next, dir, letter, gen);
+        made.set(gen, packages);
+      }
     }
     const signer = this.#opts.signer;
     const signedSize = new Map<string, number>();
@@ -126,18 +162,21 @@ export class CreaterepoPublisher implements Publisher {
       // Signed, a package is larger: the manifest and the index pages give what is served.
       for (const p of incoming) signedSize.set(p.path, (await stat(join(next, p.path))).size);
     }
+    const sized = (p: StatePackage) => ({ ...p, size: signedSize.get(p.path) ?? p.size });
     const touched = new Set([...incoming, ...removed].map((p) => repoDirOf(p.path)));
-    const metadata = { ...state.metadata };
+    const metadata = { ...summary.metadata };
     // The repositories of a platform are independent: their createrepo_c runs go side by side.
     await Promise.all(
-      [...touched].map(async (dir) => {
+      [...repos].map(async (dir) => {
+        if (!touched.has(dir) && !whole) return carryRepodata(live as string, next, dir);
         const inDir = (ps: readonly StatePackage[]) =>
           ps
             .filter((p) => repoDirOf(p.path) === dir)
             .map((p) => ({ path: p.path.slice(dir.length + 1), name: p.name }));
         metadata[dir] = await updateRepodata(join(next, dir), {
-          history: state.metadata[dir] ?? [],
+          history: summary.metadata[dir] ?? [],
           liveDir: live === null ? null : join(live, dir),
+          takeOver: whole !== null,
           added: inDir(incoming),
           removed: inDir(removed),
           signal: req.signal,
@@ -146,21 +185,31 @@ export class CreaterepoPublisher implements Publisher {
         await signer?.signRepomd(join(next, dir, 'repodata'), req.signal);
       }),
     );
-    const nextState: RepoState = {
-      version: 1,
-      seq: state.seq + 1,
-      packages: kept.map((p) => ({ ...p, size: signedSize.get(p.path) ?? p.size })),
-      metadata,
-    };
-    await writeReplacing(join(next, MANIFEST), `${JSON.stringify(nextState, null, 1)}\n`);
-    await writeReplacing(
+    // The manifest: the letters changed written, the others linked.
+    const changed = groupBy(kept, (p) => letterOf(p.name));
+    for (const [letter, packages] of changed)
+      await writeFile(join(next, LETTERS_DIR, `${letter}.json`), letterText(packages.map(sized)));
+    if (live !== null && !whole)
+      for (const f of await readdir(join(live, LETTERS_DIR)).catch(() => [] as string[]))
+        if (!letters.has(f.replace(/\.json$/, '')))
+          await linkOrCopy(join(live, LETTERS_DIR, f), join(next, LETTERS_DIR, f));
+    const nextRepos = summarize(kept.map(sized));
+    for (const [dir, byLetter] of Object.entries(summary.repos))
+      for (const [letter, s] of Object.entries(byLetter))
+        if (!letters.has(letter)) (nextRepos[dir] ??= {})[letter] = s;
+    const nextSummary: StateSummary = { version: 2, seq, metadata, repos: nextRepos };
+    await writeFile(join(next, MANIFEST), `${JSON.stringify(nextSummary, null, 1)}\n`);
+    await writeFile(
       join(next, repoFileName(site)),
       repoFile({ baseUrl: this.#opts.baseUrl, site, signed: signer !== undefined }),
     );
     // The key the .repo file names is in place before any repository refers to it.
     if (signer) await writeAtomically(join(root, PUBLIC_KEY_FILE), await signer.publicKey());
     const generated = (this.#opts.now?.() ?? new Date()).toISOString();
-    await writeStatePages({ stateDir: next, state: nextState, site, baseUrl: this.#opts.baseUrl, generated });
+    const pages = { site, baseUrl: this.#opts.baseUrl, generated };
+    for (const [gen, packages] of made)
+      await writeLetterPage({ ...pages, dir: gen, packages: packages.map(sized) });
+    await writeStatePages({ ...pages, stateDir: next, summary: nextSummary });
     req.signal?.throwIfAborted();
     await switchTo(served, next);
     await pruneStates(statesDir, next, STATES_KEPT);
@@ -185,9 +234,9 @@ export class CreaterepoPublisher implements Publisher {
     for (const h of headers) {
       const { size } = await stat(h.file);
       for (const dir of placement(h, req.platform.arches)) {
-        sources.set(`${dir}/${basename(h.file)}`, h.file);
+        sources.set(packagePath(dir, h.name, basename(h.file)), h.file);
         packages.push({
-          path: `${dir}/${basename(h.file)}`,
+          path: packagePath(dir, h.name, basename(h.file)),
           name: h.name,
           epoch: h.epoch,
           version: h.version,
@@ -225,4 +274,22 @@ export class CreaterepoPublisher implements Publisher {
       removed,
     };
   }
+}
+
+/** The letters of the package names. */
+function lettersOf(packages: readonly StatePackage[]): Set<string> {
+  return new Set(packages.map((p) => letterOf(p.name)));
+}
+
+/** Items grouped by a key (null: left out), each group in the input's order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string | null): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === null) continue;
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
 import { runTool } from '../shared/run.ts';
+import { PACKAGES_DIR } from './layout.ts';
 import {
   MD_TYPES,
   byLetter,
@@ -67,6 +68,9 @@ export async function updateRepodata(
   dir: string,
   opts: {
     liveDir: string | null;
+    /** The live state is of the older layout (packages flat in the repository): its metadata is read
+     * whole and its locations moved under Packages/<letter>/. */
+    takeOver: boolean;
     /** Packages by path relative to the repository and package name. */
     added: readonly { readonly path: string; readonly name: string }[];
     removed: readonly { readonly path: string; readonly name: string }[];
@@ -77,7 +81,7 @@ export async function updateRepodata(
 ): Promise<string[][]> {
   const parts = partsDirOf(dir);
   const liveParts = opts.liveDir === null ? null : partsDirOf(opts.liveDir);
-  const liveIndex = liveParts === null ? null : await readPartsIndex(liveParts);
+  const liveIndex = liveParts === null || opts.takeOver ? null : await readPartsIndex(liveParts);
   const fresh = await newEntries(
     dir,
     opts.added.map((p) => p.path),
@@ -85,7 +89,9 @@ export async function updateRepodata(
   );
   // A live repository without parts: its whole metadata, once, as if every letter changed.
   const whole =
-    liveIndex === null && opts.liveDir !== null ? await readWhole(join(opts.liveDir, 'repodata')) : null;
+    liveIndex === null && opts.liveDir !== null
+      ? await readWhole(join(opts.liveDir, 'repodata'), opts.takeOver)
+      : null;
   const gone = new Set([...opts.added, ...opts.removed].map((p) => p.path));
   const touched = new Set([...opts.added, ...opts.removed].map((p) => letterOf(p.name)));
   for (const type of MD_TYPES)
@@ -194,6 +200,19 @@ export async function updateRepodata(
   return history;
 }
 
+/** Gives the next state a repository no package of this publication went to or left: the live
+ * state's metadata and parts, linked. */
+export async function carryRepodata(live: string, next: string, repoDir: string): Promise<void> {
+  for (const [from, to] of [
+    [join(live, repoDir, 'repodata'), join(next, repoDir, 'repodata')],
+    [partsDirOf(join(live, repoDir)), partsDirOf(join(next, repoDir))],
+  ] as const) {
+    await mkdir(to, { recursive: true });
+    for (const f of await readdir(from).catch(() => [] as string[]))
+      await linkOrCopy(join(from, f), join(to, f));
+  }
+}
+
 /** The parts of a repository directory `<state>/<repo>`: `<state>/.patchferry-md/<repo>`. */
 function partsDirOf(repoDir: string): string {
   return join(dirname(repoDir), PARTS_DIR, basename(repoDir));
@@ -246,14 +265,23 @@ async function newEntries(
   }
 }
 
-/** A repository's whole metadata as createrepo_c wrote it, by type. */
-async function readWhole(repodata: string): Promise<Record<MdType, MdEntry[]>> {
+/** A repository's whole metadata as createrepo_c wrote it, by type; with `relocate`, the packages
+ * it gives flat in the repository are moved to Packages/<letter>/ (see repo-state.ts packagePath). */
+async function readWhole(repodata: string, relocate: boolean): Promise<Record<MdType, MdEntry[]>> {
   const hrefs = await repomdHrefs(repodata);
   const out = { primary: [], filelists: [], other: [] } as Record<MdType, MdEntry[]>;
   for (const type of MD_TYPES) {
     const href = hrefs.get(type);
     if (href !== undefined) out[type] = parseEntries(type, await gunzipText(join(repodata, href)));
   }
+  if (relocate)
+    out.primary = out.primary.map((e) => ({
+      ...e,
+      xml: e.xml.replace(
+        /(<location (?:xml:base="[^"]*" )?href=")([^"/]+")/,
+        `$1${PACKAGES_DIR}/${letterOf(e.name)}/$2`,
+      ),
+    }));
   return out;
 }
 

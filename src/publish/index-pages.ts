@@ -1,9 +1,16 @@
 import { readdir, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { renderIndexPage, type IndexEntry } from '../render/repo-index.ts';
-import { PUBLIC_KEY_FILE, platformPath, repoFileName, repoFileUrl, type RepoSite } from './layout.ts';
-import { repoDirOf, type RepoState } from './repo-state.ts';
-import { writeReplacing } from './state-dir.ts';
+import {
+  PACKAGES_DIR,
+  PUBLIC_KEY_FILE,
+  SOURCE_DIR,
+  platformPath,
+  repoFileName,
+  repoFileUrl,
+  type RepoSite,
+} from './layout.ts';
+import { repoDirOf, type StatePackage, type StateSummary } from './repo-state.ts';
 
 export const INDEX = 'index.html';
 
@@ -18,42 +25,50 @@ export function addRepoCommands(baseUrl: string, site: RepoSite): string[] {
   ];
 }
 
+/** A repository's page names the packages to install when it has no more names than this; a
+ * larger one leaves it to its letters' pages. */
+const INSTALL_LINE_NAMES = 30;
+
 /**
- * Writes the index pages inside a platform state: the platform directory's (its repositories and
- * the .repo file) and each repository's (its packages with size, date and summary). Dates are the
- * packages' publication times from the manifest.
+ * Writes the index pages inside a platform state, from its manifest's summary: the platform
+ * directory's (its repositories and the .repo file), and each repository's and its Packages/
+ * directory's (the letters, with package counts and dates). Each letter's packages are listed by
+ * the page in its shared directory (writeLetterPage). Dates are the packages' publication times.
  */
 export async function writeStatePages(opts: {
   stateDir: string;
-  state: RepoState;
+  summary: StateSummary;
   site: RepoSite;
   baseUrl: string;
   generated: string;
 }): Promise<void> {
-  const { state, site } = opts;
-  const dirs = [...new Set(state.packages.map((p) => repoDirOf(p.path)))].sort(sourcesLast);
+  const { summary, site } = opts;
+  const dirs = Object.keys(summary.repos)
+    .filter((d) => Object.keys(summary.repos[d] ?? {}).length > 0)
+    .sort(sourcesLast);
   const add = addRepoCommands(opts.baseUrl, site);
   const repoFile = await stat(join(opts.stateDir, repoFileName(site)));
-  const platformEntries: IndexEntry[] = dirs.map((dir) => {
-    const inDir = state.packages.filter((p) => repoDirOf(p.path) === dir);
-    return {
-      name: dir,
-      href: `${dir}/`,
-      directory: true,
-      size: null,
-      modified: latest(inDir.map((p) => p.publishedAt)),
-      note: `${inDir.length} ${dir === 'SRPMS' ? 'source package' : 'package'}${inDir.length === 1 ? '' : 's'}`,
-    };
-  });
+  const lettersOf = (dir: string) =>
+    Object.entries(summary.repos[dir] ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const count = (dir: string) => lettersOf(dir).reduce((n, [, s]) => n + s.packages, 0);
+  const newest = (dir: string) => latest(lettersOf(dir).map(([, s]) => s.latest));
+  const platformEntries: IndexEntry[] = dirs.map((dir) => ({
+    name: dir,
+    href: `${dir}/`,
+    directory: true,
+    size: null,
+    modified: newest(dir),
+    note: packagesNote(dir, count(dir)),
+  }));
   platformEntries.push({
     name: repoFileName(site),
     href: repoFileName(site),
     directory: false,
     size: repoFile.size,
-    modified: latest(state.packages.map((p) => p.publishedAt)),
+    modified: latest(dirs.map(newest).filter((d) => d !== null)),
     note: 'for /etc/yum.repos.d/',
   });
-  await writeReplacing(
+  await writeFile(
     join(opts.stateDir, INDEX),
     renderIndexPage({
       path: platformPath(site),
@@ -64,18 +79,20 @@ export async function writeStatePages(opts: {
     }),
   );
   for (const dir of dirs) {
-    const packages = state.packages
-      .filter((p) => repoDirOf(p.path) === dir)
-      .sort((a, b) => a.name.localeCompare(b.name) || b.seq - a.seq);
-    const names = [...new Set(packages.filter((p) => !p.source).map((p) => p.name))];
-    await writeReplacing(
+    const letters = lettersOf(dir).map(([letter, s]) => ({
+      name: `${PACKAGES_DIR}/${letter}`,
+      href: `${PACKAGES_DIR}/${encodeURIComponent(letter)}/`,
+      directory: true,
+      size: null,
+      modified: s.latest,
+      note: `${packagesNote(dir, s.packages)}: ${s.names.slice(0, 5).join(', ')}${s.names.length > 5 ? ', …' : ''}`,
+    }));
+    await writeFile(
       join(opts.stateDir, dir, INDEX),
       renderIndexPage({
         path: `${platformPath(site)}/${dir}`,
         commands:
-          dir === 'SRPMS'
-            ? add
-            : [...add, `sudo dnf install ${names.filter((n) => !/-debug(info|source)$/.test(n)).join(' ')}`],
+          dir === SOURCE_DIR ? add : [...add, ...installLine(lettersOf(dir).flatMap(([, s]) => s.names))],
         entries: [
           {
             name: 'repodata',
@@ -85,19 +102,69 @@ export async function writeStatePages(opts: {
             modified: null,
             note: 'the metadata dnf reads',
           },
-          ...packages.map((p) => ({
-            name: p.path.slice(dir.length + 1),
-            href: encodeURIComponent(p.path.slice(dir.length + 1)),
-            directory: false,
-            size: p.size,
-            modified: p.publishedAt,
-            note: `${p.summary} (build ${p.buildId})`,
-          })),
+          ...letters,
         ],
         generated: opts.generated,
       }),
     );
+    await writeFile(
+      join(opts.stateDir, dir, PACKAGES_DIR, INDEX),
+      renderIndexPage({
+        path: `${platformPath(site)}/${dir}/${PACKAGES_DIR}`,
+        entries: letters.map((e) => ({
+          ...e,
+          name: e.name.slice(PACKAGES_DIR.length + 1),
+          href: e.href.slice(PACKAGES_DIR.length + 1),
+        })),
+        generated: opts.generated,
+      }),
+    );
   }
+}
+
+/**
+ * Writes the page of one letter's shared package directory `dir` (`…/<repo>/Packages/<letter>`):
+ * its packages with size, date and summary, and the dnf line that installs them.
+ */
+export async function writeLetterPage(opts: {
+  dir: string;
+  packages: readonly StatePackage[];
+  site: RepoSite;
+  baseUrl: string;
+  generated: string;
+}): Promise<void> {
+  const repo = repoDirOf(opts.packages[0]?.path ?? '');
+  const packages = [...opts.packages].sort((a, b) => a.name.localeCompare(b.name) || b.seq - a.seq);
+  const names = [...new Set(packages.filter((p) => !p.source).map((p) => p.name))];
+  const add = addRepoCommands(opts.baseUrl, opts.site);
+  await writeFile(
+    join(opts.dir, INDEX),
+    renderIndexPage({
+      path: `${platformPath(opts.site)}/${repo}/${PACKAGES_DIR}/${basename(opts.dir).replace(/\.\d+$/, '')}`,
+      commands: repo === SOURCE_DIR ? add : [...add, ...installLine(names)],
+      entries: packages.map((p) => ({
+        name: basename(p.path),
+        href: encodeURIComponent(basename(p.path)),
+        directory: false,
+        size: p.size,
+        modified: p.publishedAt,
+        note: `${p.summary} (build ${p.buildId})`,
+      })),
+      generated: opts.generated,
+    }),
+  );
+}
+
+/** `sudo dnf install` and the names (debug packages left out), when there are few enough. */
+function installLine(names: readonly string[]): string[] {
+  const wanted = [...new Set(names)].filter((n) => !/-debug(info|source)$/.test(n)).sort();
+  return wanted.length > 0 && wanted.length <= INSTALL_LINE_NAMES
+    ? [`sudo dnf install ${wanted.join(' ')}`]
+    : [];
+}
+
+function packagesNote(dir: string, n: number): string {
+  return `${n} ${dir === SOURCE_DIR ? 'source package' : 'package'}${n === 1 ? '' : 's'}`;
 }
 
 /**
@@ -146,5 +213,5 @@ function latest(dates: readonly string[]): string | null {
 }
 
 function sourcesLast(a: string, b: string): number {
-  return Number(a === 'SRPMS') - Number(b === 'SRPMS') || a.localeCompare(b);
+  return Number(a === SOURCE_DIR) - Number(b === SOURCE_DIR) || a.localeCompare(b);
 }

@@ -3,14 +3,18 @@ import type { PublishChannel } from '../ports/publisher.ts';
 /**
  * Where repositories live in the published tree, as paths under the root and as URLs. Pure.
  *
- *     <root>/<project>/<branch>/<platform>/<arch>/        every build of the branch (channel "builds")
+ *     <root>/<project>/<branch>/<platform>/<arch>/        every build of the branch (channel "builds"),
+ *                                                         packages in Packages/<letter>/
  *     <root>/<project>/<branch>/<platform>/SRPMS/         their source packages
  *     <root>/<channel>/<project>/<branch>/<platform>/…    the nightly, testing and stable channels
  *     <root>/.states/…                                    the states the platform directories link to
  *     <root>/logs/<project>/<branch>/<platform>/…         local builds' logs (build-logs.ts)
  *
  * A platform directory is a symbolic link to one complete state (every arch, SRPMS, the .repo file
- * and the index pages), so that a publication switches all of it with one rename.
+ * and the index pages), so that a publication switches all of it with one rename. A state's
+ * `<arch>/Packages/<letter>` are links to directories shared by the states
+ * (`.states/…/<platform>/packages/<arch>/<letter>.<seq>`), made whole once and never changed, so
+ * that a publication makes only the letters it changes.
  */
 
 /** Which tree a publication goes to: every build (the default), the scheduled builds, or the
@@ -39,6 +43,10 @@ export interface RepoSite {
   readonly branch: string;
   readonly platform: string;
 }
+
+/** The directory in each repository whose subdirectories, one per first letter of the package
+ * names, hold the packages (links to directories shared by the states, see state-dir.ts). */
+export const PACKAGES_DIR = 'Packages';
 
 /** The directory of source packages beside the arch directories. */
 export const SOURCE_DIR = 'SRPMS';

@@ -12,6 +12,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { PACKAGES_DIR } from './layout.ts';
 
 /** The state directory a served platform directory links to, absolute; null when none is served. */
 export async function liveState(served: string): Promise<string | null> {
@@ -28,26 +29,6 @@ export async function liveState(served: string): Promise<string | null> {
       );
     throw err;
   }
-}
-
-/**
- * Hard-links every file under `from` into `to` (made as needed), but for the relative paths in
- * `except`: the next state starts as the live one at the cost of a directory entry per file, and
- * the live state's files are never written through these links (rewritten files are replaced, see
- * writeReplacing). Across file systems (EXDEV) a file is copied instead.
- */
-export async function linkTree(from: string, to: string, except: ReadonlySet<string>): Promise<void> {
-  const entries = await readdir(from, { recursive: true, withFileTypes: true });
-  const dirs = new Set<string>(['']);
-  const files: string[] = [];
-  for (const e of entries) {
-    const rel = relative(from, join(e.parentPath, e.name));
-    if (e.isDirectory()) dirs.add(rel);
-    else if (!except.has(rel)) files.push(rel);
-  }
-  for (const d of [...dirs].sort()) await mkdir(join(to, d), { recursive: true });
-  for (let i = 0; i < files.length; i += 256)
-    await Promise.all(files.slice(i, i + 256).map((f) => linkOrCopy(join(from, f), join(to, f))));
 }
 
 /** Hard-links a file, or copies it where a link cannot be made (another file system). */
@@ -87,16 +68,68 @@ export async function switchTo(served: string, state: string): Promise<void> {
   await rename(next, served);
 }
 
-/** Removes the states of a platform directory but the newest `keep` (the live one always stays), and
- * what an interrupted publication left. */
+/** The directory beside a platform's states holding the package directories they share. */
+export const SHARED_PACKAGES = 'packages';
+
+/**
+ * The package directory of one letter of one repository as publication `seq` made it:
+ * `<statesDir>/packages/<repo>/<letter>.<seq>`. Made whole before a state links to it and never
+ * changed after, so a state switched to keeps seeing the packages its metadata names; a publication
+ * that changes a letter makes a new one (links of the files that stay), the others are shared.
+ */
+export function letterDir(statesDir: string, repoDir: string, letter: string, seq: number): string {
+  return join(statesDir, SHARED_PACKAGES, repoDir, `${letter}.${seq}`);
+}
+
+/** Makes `<state>/<repo>/Packages/<letter>` a relative symbolic link to a shared letter directory. */
+export async function linkLetter(
+  stateDir: string,
+  repoDir: string,
+  letter: string,
+  target: string,
+): Promise<void> {
+  const packages = join(stateDir, repoDir, PACKAGES_DIR);
+  await mkdir(packages, { recursive: true });
+  await symlink(relative(packages, target), join(packages, letter));
+}
+
+/** The letters of a state's repository and the shared directory each links to (absolute); none for
+ * a repository the state does not have. */
+export async function letterLinks(stateDir: string, repoDir: string): Promise<Map<string, string>> {
+  const packages = join(stateDir, repoDir, PACKAGES_DIR);
+  const names = await readdir(packages).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  const links = new Map<string, string>();
+  for (const n of names) {
+    const target = await readlink(join(packages, n)).catch(() => null);
+    if (target !== null) links.set(n, resolve(packages, target));
+  }
+  return links;
+}
+
+/** Removes the states of a platform directory but the newest `keep` (the live one always stays),
+ * what an interrupted publication left, and the shared letter directories no state kept links to. */
 export async function pruneStates(statesDir: string, live: string, keep: number): Promise<string[]> {
   const names = await readdir(statesDir).catch(() => [] as string[]);
   const numbered = names.filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(b) - Number(a));
   const doomed = [
     ...numbered.slice(keep).filter((n) => join(statesDir, n) !== live),
-    ...names.filter((n) => !/^\d+$/.test(n) && join(statesDir, n) !== live),
+    ...names.filter((n) => !/^\d+$/.test(n) && n !== SHARED_PACKAGES && join(statesDir, n) !== live),
   ];
   for (const n of doomed) await rm(join(statesDir, n), { recursive: true, force: true });
+  const kept = numbered.filter((n) => !doomed.includes(n)).map((n) => join(statesDir, n));
+  const shared = join(statesDir, SHARED_PACKAGES);
+  const repos = await readdir(shared).catch(() => [] as string[]);
+  for (const repo of repos) {
+    const used = new Set<string>();
+    for (const state of kept)
+      for (const target of (await letterLinks(state, repo)).values()) used.add(target);
+    for (const dir of await readdir(join(shared, repo)))
+      if (!used.has(join(shared, repo, dir)))
+        await rm(join(shared, repo, dir), { recursive: true, force: true });
+  }
   return doomed;
 }
 

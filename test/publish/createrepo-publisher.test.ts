@@ -1,5 +1,16 @@
-import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CreaterepoPublisher } from '../../src/publish/createrepo-publisher.ts';
 import { silentLogger } from '../../src/shared/log.ts';
@@ -55,21 +66,21 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
       'http://127.0.0.1:8080/greeter/stable/1.0/fc41/greeter-stable-1.0-fc41.repo',
     );
     expect(first.added).toEqual([
-      'x86_64/greeter-1.0-1.noarch.rpm',
-      'x86_64/greeter-doc-1.0-1.noarch.rpm',
-      'SRPMS/greeter-1.0-1.src.rpm',
+      'x86_64/Packages/g/greeter-1.0-1.noarch.rpm',
+      'x86_64/Packages/g/greeter-doc-1.0-1.noarch.rpm',
+      'SRPMS/Packages/g/greeter-1.0-1.src.rpm',
     ]);
     await p.publish({ ...site, buildId: 2, rpms: all(builds.g2!) });
     const platform = join(root, 'greeter/stable/1.0/fc41');
     expect(primaryLocations(join(platform, 'x86_64'))).toEqual([
-      'greeter-1.0-1.noarch.rpm',
-      'greeter-1.0-2.noarch.rpm',
-      'greeter-doc-1.0-1.noarch.rpm',
-      'greeter-doc-1.0-2.noarch.rpm',
+      'Packages/g/greeter-1.0-1.noarch.rpm',
+      'Packages/g/greeter-1.0-2.noarch.rpm',
+      'Packages/g/greeter-doc-1.0-1.noarch.rpm',
+      'Packages/g/greeter-doc-1.0-2.noarch.rpm',
     ]);
     expect(primaryLocations(join(platform, 'SRPMS'))).toEqual([
-      'greeter-1.0-1.src.rpm',
-      'greeter-1.0-2.src.rpm',
+      'Packages/g/greeter-1.0-1.src.rpm',
+      'Packages/g/greeter-1.0-2.src.rpm',
     ]);
     expect(readlinkSync(platform)).toBe('../../../.states/greeter/stable/1.0/fc41/2');
   });
@@ -86,12 +97,15 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
       buildId: 2,
       rpms: all(builds.ppc!),
     });
-    expect(pub.added).toEqual(['ppc64le/archy-1.0-1.ppc64le.rpm', 'SRPMS/archy-1.0-1.src.rpm']);
+    expect(pub.added).toEqual([
+      'ppc64le/Packages/a/archy-1.0-1.ppc64le.rpm',
+      'SRPMS/Packages/a/archy-1.0-1.src.rpm',
+    ]);
     const platform = join(root, 'a/main/fc41');
-    expect(primaryLocations(join(platform, 'x86_64'))).toEqual(['other-1.0-1.noarch.rpm']);
+    expect(primaryLocations(join(platform, 'x86_64'))).toEqual(['Packages/o/other-1.0-1.noarch.rpm']);
     expect(primaryLocations(join(platform, 'ppc64le'))).toEqual([
-      'archy-1.0-1.ppc64le.rpm',
-      'other-1.0-1.noarch.rpm',
+      'Packages/a/archy-1.0-1.ppc64le.rpm',
+      'Packages/o/other-1.0-1.noarch.rpm',
     ]);
   });
 
@@ -103,22 +117,26 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
     await p.publish({ ...site, buildId: 3, rpms: all(builds.g2!) });
     const third = await p.publish({ ...site, buildId: 4, rpms: all(builds.g3!) });
     expect([...third.removed].sort()).toEqual([
-      'SRPMS/greeter-1.0-1.src.rpm',
-      'x86_64/greeter-1.0-1.noarch.rpm',
-      'x86_64/greeter-doc-1.0-1.noarch.rpm',
+      'SRPMS/Packages/g/greeter-1.0-1.src.rpm',
+      'x86_64/Packages/g/greeter-1.0-1.noarch.rpm',
+      'x86_64/Packages/g/greeter-doc-1.0-1.noarch.rpm',
     ]);
     const platform = join(root, 'greeter/stable/1.0/fc41');
     expect(primaryLocations(join(platform, 'x86_64'))).toEqual([
-      'greeter-1.0-2.noarch.rpm',
-      'greeter-1.0-3.noarch.rpm',
-      'greeter-doc-1.0-2.noarch.rpm',
-      'greeter-doc-1.0-3.noarch.rpm',
+      'Packages/g/greeter-1.0-2.noarch.rpm',
+      'Packages/g/greeter-1.0-3.noarch.rpm',
+      'Packages/g/greeter-doc-1.0-2.noarch.rpm',
+      'Packages/g/greeter-doc-1.0-3.noarch.rpm',
       // Another package name keeps its own builds.
-      'other-1.0-1.noarch.rpm',
+      'Packages/o/other-1.0-1.noarch.rpm',
     ]);
-    expect(existsSync(join(platform, 'x86_64/greeter-1.0-1.noarch.rpm'))).toBe(false);
-    // The live state and the one before stay; older states go.
-    expect(readdirSync(join(root, '.states/greeter/stable/1.0/fc41')).sort()).toEqual(['3', '4']);
+    expect(existsSync(join(platform, 'x86_64/Packages/g/greeter-1.0-1.noarch.rpm'))).toBe(false);
+    expect(existsSync(join(platform, 'x86_64/Packages/g/greeter-1.0-2.noarch.rpm'))).toBe(true);
+    // The live state and the one before stay; older states go, and the package directories only
+    // they linked to.
+    const states = join(root, '.states/greeter/stable/1.0/fc41');
+    expect(readdirSync(states).sort()).toEqual(['3', '4', 'packages']);
+    expect(readdirSync(join(states, 'packages/x86_64')).sort()).toEqual(['g.3', 'g.4', 'o.2']);
   });
 
   it('rewrites the metadata of the letters a publication touches and shares the others', async () => {
@@ -133,30 +151,66 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
     expect(inode('2', 'g.primary.xml.gz')).toBe(inode('1', 'g.primary.xml.gz'));
     expect(existsSync(join(states, '1', '.patchferry-md/x86_64/o.primary.xml.gz'))).toBe(false);
     expect(primaryLocations(join(root, 'greeter/stable/1.0/fc41/x86_64'))).toEqual([
-      'greeter-1.0-1.noarch.rpm',
-      'greeter-doc-1.0-1.noarch.rpm',
-      'other-1.0-1.noarch.rpm',
+      'Packages/g/greeter-1.0-1.noarch.rpm',
+      'Packages/g/greeter-doc-1.0-1.noarch.rpm',
+      'Packages/o/other-1.0-1.noarch.rpm',
     ]);
     const repomd = readFileSync(join(root, 'greeter/stable/1.0/fc41/x86_64/repodata/repomd.xml'), 'utf8');
     expect(repomd.match(/<open-size>/g)).toHaveLength(3);
   });
 
-  it('takes over a repository whose metadata createrepo_c wrote whole', async () => {
+  it('takes over a repository an older patchferry left: packages flat, metadata and manifest whole', async () => {
     const root = tempDir();
+    // The older layout, made as it was: the packages in each repository, createrepo_c over each,
+    // one manifest listing every package.
+    const state = join(root, '.states/greeter/stable/1.0/fc41/1');
+    const packages = [];
+    for (const file of all(builds.g1!)) {
+      const dir = file.endsWith('.src.rpm') ? 'SRPMS' : 'x86_64';
+      mkdirSync(join(state, dir), { recursive: true });
+      copyFileSync(file, join(state, dir, basename(file)));
+      const name = basename(file).replace(/-1\.0-1\..*$/, '');
+      packages.push({
+        path: `${dir}/${basename(file)}`,
+        name,
+        epoch: 0,
+        version: '1.0',
+        release: '1',
+        arch: dir === 'SRPMS' ? 'src' : 'noarch',
+        source: dir === 'SRPMS',
+        summary: 'tiny',
+        size: statSync(file).size,
+        seq: 1,
+        buildId: 1,
+        publishedAt: '2026-11-01T00:00:00.000Z',
+      });
+    }
+    for (const dir of ['x86_64', 'SRPMS'])
+      execFileSync('createrepo_c', ['--quiet', '--no-database', join(state, dir)]);
+    writeFileSync(
+      join(state, '.patchferry-state.json'),
+      JSON.stringify({ version: 1, seq: 1, packages, metadata: {} }),
+    );
+    mkdirSync(join(root, 'greeter/stable/1.0'), { recursive: true });
+    symlinkSync('../../../.states/greeter/stable/1.0/fc41/1', join(root, 'greeter/stable/1.0/fc41'));
+
     const p = publisher(root, 1);
-    await p.publish({ ...site, buildId: 1, rpms: all(builds.g1!) });
-    // As an older patchferry left it: the metadata without its letters.
-    rmSync(join(root, '.states/greeter/stable/1.0/fc41/1/.patchferry-md'), { recursive: true });
-    await p.publish({ ...site, buildId: 2, rpms: all(builds.other!) });
-    await p.publish({ ...site, buildId: 3, rpms: all(builds.g2!) });
-    expect(primaryLocations(join(root, 'greeter/stable/1.0/fc41/x86_64'))).toEqual([
-      'greeter-1.0-2.noarch.rpm',
-      'greeter-doc-1.0-2.noarch.rpm',
-      'other-1.0-1.noarch.rpm',
+    const pub = await p.publish({ ...site, buildId: 2, rpms: all(builds.other!) });
+    expect(pub.added).toContain('x86_64/Packages/o/other-1.0-1.noarch.rpm');
+    const platform = join(root, 'greeter/stable/1.0/fc41');
+    expect(primaryLocations(join(platform, 'x86_64'))).toEqual([
+      'Packages/g/greeter-1.0-1.noarch.rpm',
+      'Packages/g/greeter-doc-1.0-1.noarch.rpm',
+      'Packages/o/other-1.0-1.noarch.rpm',
     ]);
-    expect(primaryLocations(join(root, 'greeter/stable/1.0/fc41/SRPMS'))).toEqual([
-      'greeter-1.0-2.src.rpm',
-      'other-1.0-1.src.rpm',
+    expect(existsSync(join(platform, 'x86_64/Packages/g/greeter-1.0-1.noarch.rpm'))).toBe(true);
+    expect(existsSync(join(platform, 'x86_64/greeter-1.0-1.noarch.rpm'))).toBe(false);
+    // Retention goes on from the packages taken over.
+    const third = await p.publish({ ...site, buildId: 3, rpms: all(builds.g2!) });
+    expect(third.removed).toContain('x86_64/Packages/g/greeter-1.0-1.noarch.rpm');
+    expect(primaryLocations(join(platform, 'SRPMS'))).toEqual([
+      'Packages/g/greeter-1.0-2.src.rpm',
+      'Packages/o/other-1.0-1.src.rpm',
     ]);
   });
 
@@ -183,9 +237,9 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
       }),
     ]);
     expect(primaryLocations(join(root, 'greeter/stable/1.0/fc41/x86_64'))).toEqual([
-      'greeter-1.0-1.noarch.rpm',
-      'greeter-doc-1.0-1.noarch.rpm',
-      'other-1.0-1.noarch.rpm',
+      'Packages/g/greeter-1.0-1.noarch.rpm',
+      'Packages/g/greeter-doc-1.0-1.noarch.rpm',
+      'Packages/o/other-1.0-1.noarch.rpm',
     ]);
     expect(primaryLocations(join(root, 'greeter/stable/1.0/el9/x86_64'))).toHaveLength(2);
   });
@@ -246,7 +300,10 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
       'greeter/stable/1.0',
       'greeter/stable/1.0/fc41',
       'greeter/stable/1.0/fc41/x86_64',
+      'greeter/stable/1.0/fc41/x86_64/Packages',
+      'greeter/stable/1.0/fc41/x86_64/Packages/g',
       'greeter/stable/1.0/fc41/SRPMS',
+      'greeter/stable/1.0/fc41/SRPMS/Packages/g',
       'nightly',
       'nightly/greeter/stable/1.0/fc41/x86_64',
     ];
@@ -265,9 +322,12 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
     expect(platform).toContain('<a href="x86_64/">x86_64/</a>');
     expect(platform).toContain('<a href="SRPMS/">SRPMS/</a>');
     const arch = readFileSync(join(root, 'greeter/stable/1.0/fc41/x86_64/index.html'), 'utf8');
-    expect(arch).toMatch(
+    expect(arch).toContain('<a href="Packages/g/">Packages/g/</a>');
+    expect(arch).toContain('sudo dnf install greeter greeter-doc');
+    const letter = readFileSync(join(root, 'greeter/stable/1.0/fc41/x86_64/Packages/g/index.html'), 'utf8');
+    expect(letter).toMatch(
       /<a href="greeter-1.0-1.noarch.rpm">greeter-1.0-1.noarch.rpm<\/a><\/td><td class="size">\d+\.\d KiB<\/td><td class="date"><time datetime="2026-11-29T21:30:00.000Z">2026-11-29 21:30 UTC<\/time><\/td><td>tiny greeter for tests \(build 7\)<\/td>/,
     );
-    expect(arch).toContain('sudo dnf install greeter greeter-doc');
+    expect(letter).toContain('sudo dnf install greeter greeter-doc');
   });
 });

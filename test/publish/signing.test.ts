@@ -120,10 +120,10 @@ describe.skipIf(!available)('signed repositories', () => {
 
     const key = readFileSync(join(tree, 'RPM-GPG-KEY-patchferry'), 'utf8');
     expect(key).toContain('BEGIN PGP PUBLIC KEY BLOCK');
-    expect(rpmCheck(key, join(tree, 'hello/master/fc41/x86_64/hello-1.0-1.noarch.rpm'))).toMatch(
+    expect(rpmCheck(key, join(tree, 'hello/master/fc41/x86_64/Packages/h/hello-1.0-1.noarch.rpm'))).toMatch(
       /digests signatures OK$/,
     );
-    expect(rpmCheck(key, join(tree, 'hello/master/fc41/SRPMS/hello-1.0-1.src.rpm'))).toMatch(
+    expect(rpmCheck(key, join(tree, 'hello/master/fc41/SRPMS/Packages/h/hello-1.0-1.src.rpm'))).toMatch(
       /signatures OK$/,
     );
     // The build's own file is left as it was: the publisher signed its copy.
@@ -148,7 +148,7 @@ describe.skipIf(!available)('signed repositories', () => {
     const b2 = tinyRpms(join(dir, 'rpms'), { name: 'greeter', release: '2' });
     await publisherAt(tree, good).publish({ ...site, buildId: 1, rpms: b1.rpms });
     const key = readFileSync(join(tree, 'RPM-GPG-KEY-patchferry'), 'utf8');
-    expect(rpmCheck(key, join(tree, 'hello/master/fc41/x86_64/greeter-1.0-1.noarch.rpm'))).toMatch(
+    expect(rpmCheck(key, join(tree, 'hello/master/fc41/x86_64/Packages/g/greeter-1.0-1.noarch.rpm'))).toMatch(
       /digests signatures OK$/,
     );
     const asc = join(tree, 'hello/master/fc41/x86_64/repodata/repomd.xml.asc');

@@ -39,12 +39,14 @@ describe.skipIf(!available)('the static repository server', () => {
       expect(repomd.status).toBe(200);
       expect(repomd.headers.get('content-type')).toBe('application/xml');
       const listing = await (await fetch(`${server.url}g/master/fc41/noarch/`)).text();
-      expect(listing).toContain('greeter-1.0-1.noarch.rpm');
+      expect(listing).toContain('Packages/g/');
+      const letter = await (await fetch(`${server.url}g/master/fc41/noarch/Packages/g/`)).text();
+      expect(letter).toContain('greeter-1.0-1.noarch.rpm');
       expect((await fetch(`${server.url}g/master/fc41/noarch`, { redirect: 'manual' })).status).toBe(301);
       expect((await fetch(`${server.url}nothing-here`)).status).toBe(404);
       expect((await fetch(`${server.url}..%2F..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
       expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
-      const head = await fetch(`${server.url}g/master/fc41/noarch/greeter-1.0-1.noarch.rpm`, {
+      const head = await fetch(`${server.url}g/master/fc41/noarch/Packages/g/greeter-1.0-1.noarch.rpm`, {
         method: 'HEAD',
       });
       expect(Number(head.headers.get('content-length'))).toBeGreaterThan(1000);
