@@ -1,3 +1,4 @@
+import { addRepoLines } from '../rpm/dnf.ts';
 import type {
   BuildRow,
   DeadUnitRow,
@@ -23,6 +24,8 @@ export interface ConsoleView {
   readonly builds: readonly BuildRow[];
   readonly queued: readonly QueuedBuildRow[];
   readonly publications: readonly PublicationRow[];
+  /** Each configured platform's dist tag, which says the dnf of its dnf line. */
+  readonly dists: Readonly<Record<string, string>>;
   readonly dead: readonly DeadUnitRow[];
   /** What the last form did, shown once at the top ("Pipeline queued …"). */
   readonly notice: string | null;
@@ -43,7 +46,7 @@ export function renderConsole(v: ConsoleView): string {
       v.notice ? `<p class="notice" role="status">${e(v.notice)}</p>` : '',
       pipelineForm(v),
       section('Builds', buildsTable(v)),
-      section('Published repositories', publicationsTable(v.publications)),
+      section('Published repositories', publicationsTable(v.publications, v.dists)),
       section('Series', seriesTable(v.series)),
       v.mergeRequests.length ? section('Merge requests', mergeRequestsTable(v.mergeRequests)) : '',
       section('Units given up on', deadTable(v)),
@@ -138,7 +141,7 @@ function buildsTable(v: ConsoleView): string {
   return table(['Project', 'Branch', 'Commit', 'Target', 'State', 'Duration', 'Log'], [...queued, ...builds]);
 }
 
-function publicationsTable(list: readonly PublicationRow[]): string {
+function publicationsTable(list: readonly PublicationRow[], dists: Readonly<Record<string, string>>): string {
   if (list.length === 0) return '<p class="empty">Nothing published yet.</p>';
   return table(
     ['Project', 'Branch', 'Target', 'Commit', 'Repository', 'Install with dnf'],
@@ -149,19 +152,23 @@ function publicationsTable(list: readonly PublicationRow[]): string {
         e(p.target),
         code(p.commit),
         link(p.url, p.url),
-        `<code class="dnf">${e(dnfLine(p))}</code>`,
+        `<code class="dnf">${dnfLines(p, dists[p.target]).map(e).join('<br>')}</code>`,
       ]),
     ),
   );
 }
 
-/** The dnf line that adds a published repository (Copr's way, with the published .repo file). */
-export function dnfLine(
+/** The dnf lines that add a published repository: its .repo file (Copr's way) with the command of
+ * the platform's dnf (src/rpm/dnf.ts), or a one-off repository where there is no .repo file. */
+export function dnfLines(
   p: Pick<PublicationRow, 'project' | 'branch' | 'target' | 'url' | 'repoFileUrl'>,
-): string {
+  dist: string | undefined,
+): string[] {
   return p.repoFileUrl
-    ? `dnf config-manager addrepo --from-repofile=${p.repoFileUrl}`
-    : `dnf --repofrompath=${p.project}-${p.branch}-${p.target},${p.url} --repo=${p.project}-${p.branch}-${p.target} install ${p.project}`;
+    ? addRepoLines(dist, p.repoFileUrl)
+    : [
+        `dnf --repofrompath=${p.project}-${p.branch}-${p.target},${p.url} --repo=${p.project}-${p.branch}-${p.target} install ${p.project}`,
+      ];
 }
 
 function seriesTable(list: readonly SeriesRow[]): string {

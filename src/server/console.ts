@@ -101,6 +101,7 @@ function view(state: ConsoleState, csrf: string, notice: string | null): string 
     builds: o.recentBuilds(LIMIT.builds),
     queued: o.queuedBuilds(),
     publications: o.publications(),
+    dists: Object.fromEntries(Object.entries(config.platforms).map(([name, p]) => [name, p.dist])),
     dead: o.deadUnits(LIMIT.dead),
     notice,
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dnfLine, escapeHtml, renderConsole, type ConsoleView } from '../../src/render/console.ts';
+import { dnfLines, escapeHtml, renderConsole, type ConsoleView } from '../../src/render/console.ts';
 
 const EMPTY: ConsoleView = {
   now: '2026-11-29T12:00:00.000Z',
@@ -12,6 +12,7 @@ const EMPTY: ConsoleView = {
   builds: [],
   queued: [],
   publications: [],
+  dists: { el9: '.el9', fc41: '.fc41' },
   dead: [],
   notice: null,
 };
@@ -63,13 +64,16 @@ describe('the console page', () => {
     expect(escapeHtml(`'`)).toBe('&#39;');
   });
 
-  it('gives the dnf line of the published .repo file, or a one-off repository without one', () => {
+  it("gives the published .repo file with the platform's dnf command, or a one-off repository without one", () => {
     const p = { project: 'hello', branch: 'master', target: 'el9', url: 'http://r/hello/master/el9/x86_64/' };
-    expect(dnfLine({ ...p, repoFileUrl: 'http://r/hello.repo' })).toBe(
+    expect(dnfLines({ ...p, repoFileUrl: 'http://r/hello.repo' }, '.el9')).toEqual([
+      'dnf config-manager --add-repo http://r/hello.repo',
+    ]);
+    expect(dnfLines({ ...p, target: 'fc41', repoFileUrl: 'http://r/hello.repo' }, '.fc41')).toEqual([
       'dnf config-manager addrepo --from-repofile=http://r/hello.repo',
-    );
-    expect(dnfLine({ ...p, repoFileUrl: null })).toBe(
+    ]);
+    expect(dnfLines({ ...p, repoFileUrl: null }, '.el9')).toEqual([
       'dnf --repofrompath=hello-master-el9,http://r/hello/master/el9/x86_64/ --repo=hello-master-el9 install hello',
-    );
+    ]);
   });
 });
