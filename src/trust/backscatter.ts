@@ -33,8 +33,9 @@ export function replyFacts(raw: Buffer): ReplyFacts {
 }
 
 export interface ReplyContext {
-  /** The list patchferry reads: its own list's Precedence: list is no reason to stay silent. */
-  readonly listAddress: string;
+  /** The lists patchferry reads (reporter.listAddress and every project's `lists`: addresses or
+   * List-Id values): their own Precedence: list is no reason to stay silent. */
+  readonly ourLists: readonly string[];
   /** For mail that came in through a backfill (`import`, `sync --since`): when patchferry first
    * read its source. Such mail dated before then (or undated) is history, never answered. null for
    * live mail. */
@@ -57,7 +58,7 @@ export function noReplyReason(f: ReplyFacts, ctx: ReplyContext): string | null {
   const precedence = f.precedence?.trim().toLowerCase();
   if (
     (precedence === 'bulk' || precedence === 'junk' || precedence === 'list') &&
-    !ourList(f, ctx.listAddress)
+    !ctx.ourLists.some((list) => ourList(f, list))
   )
     return `it came with Precedence: ${precedence} from another list`;
   if (f.returnPath === '') return 'its Return-Path is empty (a bounce)';
@@ -70,16 +71,19 @@ export function noReplyReason(f: ReplyFacts, ctx: ReplyContext): string | null {
   return null;
 }
 
-/** A mail of patchferry's own list: its List-Post names the list address, or its List-Id is the
- * address with "@" made "." (RFC 2919's usual form). */
-function ourList(f: ReplyFacts, listAddress: string): boolean {
-  const list = listAddress
+/** A mail of one of patchferry's lists, given as an address or a List-Id value: its List-Id is the
+ * value, or the address with "@" made "." (RFC 2919's usual form); or its List-Post names the
+ * address. */
+function ourList(f: ReplyFacts, ours: string): boolean {
+  const list = ours
     .toLowerCase()
     .replace(/^.*<|>.*$/g, '')
     .trim();
+  if (list === '') return false;
+  const id = (/<([^>]+)>/.exec(f.listId ?? '')?.[1] ?? f.listId)?.trim().toLowerCase();
+  if (!list.includes('@')) return id === list;
   if (f.listPost?.toLowerCase().includes(`mailto:${list}`)) return true;
-  const id = /<([^>]+)>/.exec(f.listId ?? '')?.[1] ?? f.listId;
-  return id?.trim().toLowerCase() === list.replace('@', '.');
+  return id === list.replace('@', '.');
 }
 
 function first(headers: Headers, name: string): string | null {

@@ -20,7 +20,7 @@ describe('composed reports', () => {
     expect(text).toMatch(/^Auto-Submitted: auto-replied\r?$/m);
     expect(text).toMatch(/^X-Patchferry-Report: mail:a@x:rejected\r?$/m);
     const why = noReplyReason(replyFacts(raw), {
-      listAddress: 'list@example.org',
+      ourLists: ['list@example.org'],
       historySince: null,
       unauthenticated: null,
     });

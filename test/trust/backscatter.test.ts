@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { noReplyReason, replyFacts, type ReplyContext } from '../../src/trust/backscatter.ts';
 import { rawMail } from '../helpers/mail.ts';
 
-const live: ReplyContext = { listAddress: 'list@example.org', historySince: null, unauthenticated: null };
+const live: ReplyContext = {
+  ourLists: ['list@example.org', 'qemu-devel.nongnu.org', 'libvirt@lists.example.net'],
+  historySince: null,
+  unauthenticated: null,
+};
 
 function why(headers: Record<string, string>, ctx: ReplyContext = live): string | null {
   return noReplyReason(
@@ -30,6 +34,11 @@ describe('replies that must not be sent (backscatter)', () => {
     expect(why({ Precedence: 'list', 'List-Id': '<other.example.net>' })).toMatch(/another list/);
     expect(why({ Precedence: 'list', 'List-Id': 'The list <list.example.org>' })).toBeNull();
     expect(why({ Precedence: 'list', 'List-Post': '<mailto:list@example.org>' })).toBeNull();
+    // A project's own lists (projects.<p>.lists: List-Id values or addresses) are ours too.
+    expect(why({ Precedence: 'list', 'List-Id': 'QEMU <qemu-devel.nongnu.org>' })).toBeNull();
+    expect(why({ Precedence: 'list', 'List-Id': '<libvirt.lists.example.net>' })).toBeNull();
+    expect(why({ Precedence: 'list', 'List-Post': '<mailto:libvirt@lists.example.net>' })).toBeNull();
+    expect(why({ Precedence: 'list', 'List-Id': '<qemu-stable.nongnu.org>' })).toMatch(/another list/);
   });
 
   it('does not answer a bounce: an empty Return-Path', () => {

@@ -17,7 +17,10 @@ export function whyNotAnswer(
   if (!record) return 'it is not recorded';
   const start = record.history ? deps.store.mails.firstReceived(record.source) : null;
   return noReplyReason(replyFacts(record.raw), {
-    listAddress: deps.config.reporter.listAddress,
+    ourLists: [
+      deps.config.reporter.listAddress,
+      ...Object.values(deps.config.projects).flatMap((p) => p.lists),
+    ],
     historySince: start === null ? null : new Date(start),
     unauthenticated: deps.config.trust.answerUnauthenticated ? null : unauthenticated,
   });
