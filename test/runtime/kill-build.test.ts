@@ -130,5 +130,5 @@ describe.skipIf(!available)('build, whatever kills the process', () => {
     } finally {
       db.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
