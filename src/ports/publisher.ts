@@ -13,6 +13,8 @@ export interface PublishRequest {
   readonly buildId: number;
   /** Every RPM of the build, source packages (.src.rpm) included: their arch is read from each. */
   readonly rpms: readonly string[];
+  /** The commit the build is of: the platform directory's head once published (`publishedHead`). */
+  readonly commit?: string;
   /** Stops the publication; what is served stays as it was. */
   readonly signal?: AbortSignal;
 }
@@ -34,4 +36,13 @@ export interface Publication {
  * one at a time; each keeps the packages published before (up to the retention limit). */
 export interface Publisher {
   publish(request: PublishRequest): Promise<Publication>;
+  /** The commit whose build a platform directory of `channel` last received, as the published tree
+   * records it (so a job with no database knows what the last nightly built); null when nothing was
+   * published there, or without a commit. */
+  publishedHead(site: {
+    readonly channel: PublishChannel;
+    readonly project: string;
+    readonly branch: string;
+    readonly platform: string;
+  }): Promise<string | null>;
 }

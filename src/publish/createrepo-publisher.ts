@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PatchferryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
@@ -60,6 +60,9 @@ export interface CreaterepoPublisherOptions {
   readonly log: Logger;
 }
 
+/** The commit the state's newest build is of, beside the manifest (dot: not served, see MANIFEST). */
+const HEAD = '.patchferry-head';
+
 /** States kept per platform directory: the live one and the one before (a reader that resolved the
  * link just before the switch finishes its reads there). */
 const STATES_KEPT = 2;
@@ -95,6 +98,18 @@ export class CreaterepoPublisher implements Publisher {
     return this.#serial.run(platformPath(site), () => this.#publish(site, req));
   }
 
+  async publishedHead(site: RepoSite): Promise<string | null> {
+    const live = await liveState(join(this.#opts.root, platformPath(site)));
+    if (live === null) return null;
+    try {
+      const head = (await readFile(join(live, HEAD), 'utf8')).trim();
+      return /^[0-9a-f]{7,64}$/.test(head) ? head : null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
   async #publish(site: RepoSite, req: PublishRequest): Promise<Publication> {
     const root = this.#opts.root;
     const served = join(root, platformPath(site));
@@ -112,7 +127,7 @@ export class CreaterepoPublisher implements Publisher {
       before.push({ ...p, path });
     }
     // NVRs are unique (the release policy), so a build whose files are all there was published.
-    if (live !== null && incoming.every((p) => liveFiles.has(p.path))) {
+    if (live !== null && incoming.every((p) => liveFiles.has(p.path)) && (await this.#hasHead(live, req))) {
       this.#opts.log.info({ ...site, build: req.buildId }, 'build already published');
       return this.#publication(site, req, served, [], []);
     }
@@ -199,6 +214,8 @@ export class CreaterepoPublisher implements Publisher {
         if (!letters.has(letter)) (nextRepos[dir] ??= {})[letter] = s;
     const nextSummary: StateSummary = { version: 2, seq, metadata, repos: nextRepos };
     await writeFile(join(next, MANIFEST), `${JSON.stringify(nextSummary, null, 1)}\n`);
+    // The head switches with the packages: a nightly that reads it never skips what is not served.
+    if (req.commit) await writeFile(join(next, HEAD), `${req.commit}\n`);
     await writeFile(
       join(next, repoFileName(site)),
       repoFile({ baseUrl: this.#opts.baseUrl, site, signed: signer !== undefined }),
@@ -219,6 +236,13 @@ export class CreaterepoPublisher implements Publisher {
     const gone = removed.map((p) => p.path);
     this.#opts.log.info({ ...site, build: req.buildId, added, removed: gone }, 'repository published');
     return this.#publication(site, req, served, added, gone);
+  }
+
+  /** Whether the live state's head is the request's commit (or the request names none). */
+  async #hasHead(live: string, req: PublishRequest): Promise<boolean> {
+    if (!req.commit) return true;
+    const head = await readFile(join(live, HEAD), 'utf8').catch(() => '');
+    return head.trim() === req.commit;
   }
 
   /** The packages of a request as they will be recorded (each RPM in each directory it goes to),

@@ -13,6 +13,8 @@ export interface DailySummaryFacts {
   readonly dead: readonly DeadUnitRow[];
   /** What the nightly run queued now: branches and targets, as "project/branch". */
   readonly building: readonly string[];
+  /** Branches and targets not built because they did not move since the last nightly. */
+  readonly unchanged?: readonly string[];
 }
 
 /** The daily summary mail: subject and plain-text body. */
@@ -34,6 +36,7 @@ export function renderDailySummary(f: DailySummaryFacts): { subject: string; bod
       .map((b) => `  failed: ${b.project}/${b.branch} ${b.commit.slice(0, 12)} on ${b.target}`),
     '',
     f.building.length ? `Building tonight: ${f.building.join(', ')}.` : 'Nothing to build tonight.',
+    ...(f.unchanged?.length ? [`Unchanged since the last nightly: ${f.unchanged.join(', ')}.`] : []),
     '',
     `Published repositories: ${f.publications.length}.`,
     ...f.publications.map((p) => `  ${p.project}/${p.branch} ${p.target}: ${p.url}`),

@@ -53,7 +53,19 @@ export const buildUnit = z.object({
 });
 export type BuildUnit = z.infer<typeof buildUnit>;
 
-export const publishUnit = z.object({ buildId: z.number().int() });
+/** A build of the nightly run, published to the nightly tree too. Named by what it builds, not by a
+ * build id: the nightly queues it before that build may exist (or reuses one made earlier). */
+export const nightlyPublication = z.object({
+  channel: z.literal('nightly'),
+  project: z.string(),
+  branch: z.string(),
+  commit: z.string(),
+  platform: z.string(),
+});
+export type NightlyPublication = z.infer<typeof nightlyPublication>;
+
+/** One build into every build's tree, or a nightly build into the nightly tree. */
+export const publishUnit = z.union([z.object({ buildId: z.number().int() }), nightlyPublication]);
 export type PublishUnit = z.infer<typeof publishUnit>;
 
 /** Keys: the same thing to do always has the same key, so enqueueing it again changes nothing. */
@@ -62,4 +74,6 @@ export const unitKey = {
   build: (u: Pick<BuildUnit, 'project' | 'branch' | 'commit' | 'platform'> & { scratch?: boolean }) =>
     `build:${u.project}:${u.branch}:${u.commit}:${u.platform}${u.scratch ? ':scratch' : ''}`,
   publish: (buildId: number) => `publish:${buildId}`,
+  nightly: (t: Omit<NightlyPublication, 'channel'>) =>
+    `publish:nightly:${t.project}:${t.branch}:${t.commit}:${t.platform}`,
 };

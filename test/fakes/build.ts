@@ -113,6 +113,22 @@ export class FakePackager implements SourcePackager {
 export class FakePublisher implements Publisher {
   readonly published: PublishRequest[] = [];
 
+  publishedHead(site: {
+    channel: string;
+    project: string;
+    branch: string;
+    platform: string;
+  }): Promise<string | null> {
+    const last = this.published.findLast(
+      (r) =>
+        (r.channel ?? 'builds') === site.channel &&
+        r.project === site.project &&
+        r.branch === site.branch &&
+        r.platform.name === site.platform,
+    );
+    return Promise.resolve(last?.commit ?? null);
+  }
+
   publish(request: PublishRequest): Promise<Publication> {
     this.published.push(request);
     const path = `${request.project}/${request.branch}/${request.platform.name}`;

@@ -223,6 +223,31 @@ describe.skipIf(!available)('publishing with createrepo_c', () => {
     expect(readlinkSync(join(root, 'greeter/stable/1.0/fc41'))).toMatch(/\/1$/);
   });
 
+  it('records the commit of the build a platform directory last received, per channel, switched with it', async () => {
+    const root = tempDir();
+    const p = publisher(root);
+    const nightly = {
+      channel: 'nightly' as const,
+      project: 'greeter',
+      branch: 'stable/1.0',
+      platform: 'fc41',
+    };
+    expect(await p.publishedHead(nightly)).toBeNull();
+    const c1 = 'a'.repeat(40);
+    const c2 = 'b'.repeat(40);
+    await p.publish({ ...site, channel: 'nightly', buildId: 1, rpms: all(builds.g1!), commit: c1 });
+    expect(await p.publishedHead(nightly)).toBe(c1);
+    expect(await p.publishedHead({ ...nightly, channel: 'builds' })).toBeNull();
+    // The same packages from another commit (a Release the spec keeps): the head moves all the same.
+    await p.publish({ ...site, channel: 'nightly', buildId: 2, rpms: all(builds.g1!), commit: c2 });
+    expect(await p.publishedHead(nightly)).toBe(c2);
+    expect(readlinkSync(join(root, 'nightly/greeter/stable/1.0/fc41'))).toMatch(/\/2$/);
+    // Beside the manifest, a dot file as it is: left out of listings and index pages.
+    expect(readdirSync(join(root, 'nightly/greeter/stable/1.0/fc41'))).toContain('.patchferry-head');
+    await p.publish({ ...site, channel: 'nightly', buildId: 3, rpms: all(builds.g2!) });
+    expect(await p.publishedHead(nightly)).toBeNull(); // a build of no known commit clears it
+  });
+
   it('serialises publications to one platform: two at once both land', async () => {
     const root = tempDir();
     const p = publisher(root);

@@ -1,5 +1,7 @@
-import { PatchferryError } from '../../shared/errors.ts';
-import { queueBuilds, type BuildOutcome, type SkippedBranch } from '../build/build.ts';
+import { PatchferryError, errorMessage } from '../../shared/errors.ts';
+import { unitKey } from '../../work/units.ts';
+import { queueBuild, queueBuilds, type BuildOutcome, type SkippedBranch } from '../build/build.ts';
+import { unchangedSinceNightly } from '../publish/nightly.ts';
 import type { Deps } from '../deps.ts';
 import { queueDailySummary } from '../report/daily-summary.ts';
 
@@ -63,22 +65,63 @@ function checkRequest(config: Deps['config'], r: PipelineRequest): void {
   for (const p of r.platforms ?? []) if (!platforms.includes(p)) throw unknown('platform', p, platforms);
 }
 
+export interface NightlyRun extends PipelineRun {
+  /** Targets whose branch did not move since the last nightly (its tip is what nightly/ serves). */
+  readonly unchanged: readonly string[];
+}
+
 /**
- * The scheduled nightly run at `at`: every branch on every target (runPipeline), then the daily
- * summary to the list (queueDailySummary), which names the branches and targets built tonight (those
- * whose tip was not built before).
+ * The scheduled nightly run at `at`: for the tip of every configured branch on every target of its
+ * project, unless the nightly tree already serves that commit (the branch did not move since the
+ * last nightly: `unchangedSinceNightly`), a build (reused when that commit was built before) and its
+ * publication to the nightly tree; then the daily summary to the list (queueDailySummary), naming
+ * what is built tonight and what did not change.
  */
-export async function runNightly(deps: PipelineDeps, at: Date): Promise<PipelineRun> {
-  const run = await runPipeline(deps);
+export async function runNightly(
+  deps: PipelineDeps & Pick<Deps, 'publisher'>,
+  at: Date,
+): Promise<NightlyRun> {
+  const reused: BuildOutcome[] = [];
+  const skipped: SkippedBranch[] = [];
   const building: string[] = [];
+  const unchanged: string[] = [];
   for (const [project, p] of Object.entries(deps.config.projects))
     for (const branch of p.branches) {
-      if (run.skipped.some((s) => s.project === project && s.branch === branch)) continue;
-      const fresh = p.platforms.filter(
-        (t) => !run.reused.some((r) => r.project === project && r.branch === branch && r.platform === t),
-      );
+      let commit: string;
+      try {
+        commit = await deps.repository.branchTip(project, p.git, branch);
+      } catch (err) {
+        deps.log.warn(
+          { project, branch, err: errorMessage(err) },
+          'cannot read the branch to build; next run',
+        );
+        skipped.push({ project, branch, error: errorMessage(err) });
+        continue;
+      }
+      const fresh: string[] = [];
+      const same: string[] = [];
+      for (const platform of p.platforms) {
+        const target = { project, branch, commit, platform };
+        if (await unchangedSinceNightly(deps, target)) {
+          same.push(platform);
+          continue;
+        }
+        deps.store.atomically(() => {
+          const earlier = queueBuild(deps, target);
+          if (earlier) reused.push(earlier);
+          else fresh.push(platform);
+          deps.store.work.enqueue({
+            kind: 'publish',
+            key: unitKey.nightly(target),
+            payload: { channel: 'nightly', ...target },
+          });
+        });
+      }
+      deps.store.series.markBuilt(project, branch, commit);
       if (fresh.length > 0) building.push(`${project}/${branch} (${fresh.join(', ')})`);
+      if (same.length > 0) unchanged.push(`${project}/${branch} (${same.join(', ')})`);
     }
-  queueDailySummary(deps, at, building);
-  return run;
+  deps.log.info({ building, unchanged, skipped: skipped.length }, 'nightly queued');
+  queueDailySummary(deps, at, building, unchanged);
+  return { reused, skipped, unchanged };
 }

@@ -4,6 +4,7 @@ import { done, type UnitHandler, type UnitOutcome } from '../../work/worker.ts';
 import type { Deps } from '../deps.ts';
 import { queueStatusRefresh } from '../report/status.ts';
 import { checkPackages } from './package-check.ts';
+import { publishNightly } from './nightly.ts';
 
 export interface PublishOutcome {
   readonly project: string;
@@ -27,7 +28,9 @@ export function publishHandler(
 ): UnitHandler<PublishUnit> {
   return {
     schema: publishUnit,
-    async run({ buildId }, unit): Promise<UnitOutcome> {
+    async run(payload, unit): Promise<UnitOutcome> {
+      if ('channel' in payload) return publishNightly(deps, payload, unit, outcome);
+      const { buildId } = payload;
       const b = deps.store.builds.get(buildId);
       if (!b)
         throw new PatchferryError('publish_no_build', `build ${buildId} is not recorded; nothing to publish`);
@@ -46,6 +49,7 @@ export function publishHandler(
         buildId: b.id,
         // Source packages too: they go to the platform's SRPMS/.
         rpms: b.rpms,
+        commit: b.commit,
         signal: unit.signal,
       });
       deps.store.atomically(() => {

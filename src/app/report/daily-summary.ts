@@ -6,7 +6,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * Queues the daily summary of the nightly run scheduled at `at` to the list: series seen and
- * builds started in the 24 hours before it, what is built tonight (`building`), the published
+ * builds started in the 24 hours before it, what is built tonight (`building`) and what did not
+ * change since the last nightly (`unchanged`), the published
  * repositories and the units given up on. Keyed `summary:<day>` (the day in `timezone`), so a
  * restarted or repeated nightly run sends it once. Returns whether it was queued now.
  */
@@ -14,6 +15,7 @@ export function queueDailySummary(
   deps: Pick<Deps, 'config' | 'store'>,
   at: Date,
   building: readonly string[],
+  unchanged: readonly string[] = [],
 ): boolean {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: deps.config.schedule.timezone }).format(at);
   const o = deps.store.overview;
@@ -25,6 +27,7 @@ export function queueDailySummary(
     publications: o.publications(),
     dead: o.deadUnits(50),
     building,
+    unchanged,
   });
   return queueMail(deps.store.work, `summary:${day}`, {
     to: [deps.config.reporter.listAddress],
