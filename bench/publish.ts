@@ -2,13 +2,16 @@
 // 100, 1,000 and 5,000 packages (real tiny RPMs, each its own package name, made by one rpmbuild of
 // a spec with 5,000 subpackages), against createrepo_c making the same 5,000-package repository
 // from scratch. Each size is timed over REPEATS new builds (median). The publisher does the whole
-// publication: rpm -qp of the new RPMs, the next state hard-linked beside the live one,
-// the metadata of the letters touched (createrepo_c on the new RPMs), manifest, .repo, index pages, the switch and the pages above.
+// publication: rpm -qp of the new RPMs, the next state beside the live one (the Packages/<letter>
+// directories and metadata of the letters the build's names touch made again, the others shared),
+// manifest, .repo, index pages, the switch and the pages above.
+// Also printed, outside the JSON: a build whose name shares its first letter with all 5,000 (the
+// case where that letter is remade whole), and the size of primary.xml.gz against createrepo_c's.
 // Ends with one JSON line of the figures. Aim: ratio_5000_vs_100 <= 2 (the cost follows what
 // changed, not the size of the repository).
 import { spawnSync } from 'node:child_process';
 import { link, mkdir, readdir } from 'node:fs/promises';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreaterepoPublisher } from '../src/publish/createrepo-publisher.ts';
@@ -54,14 +57,15 @@ try {
     'base',
     Array.from({ length: 5_000 }, (_, i) => `p${String(i).padStart(5, '0')}`),
   );
-  const fresh = await buildMany(
-    'fresh',
-    Array.from({ length: REPEATS * SIZES.length }, (_, i) => `new${String(i).padStart(3, '0')}`),
-  );
+  const fresh = await buildMany('fresh', [
+    ...Array.from({ length: REPEATS * SIZES.length }, (_, i) => `new${String(i).padStart(3, '0')}`),
+    ...Array.from({ length: 3 }, (_, i) => `p${String(5_000 + i).padStart(5, '0')}`),
+  ]);
   console.log(
     `made ${existing.size + fresh.size} tiny RPMs in ${((performance.now() - t) / 1000).toFixed(1)} s`,
   );
   const freshRpms = [...fresh.entries()].filter(([n]) => n.startsWith('new')).map(([, f]) => f);
+  const sameLetterRpms = [...fresh.entries()].filter(([n]) => n.startsWith('p')).map(([, f]) => f);
   const baseRpms = [...existing.entries()]
     .filter(([n]) => n.startsWith('p'))
     .map(([, f]) => f)
@@ -69,14 +73,11 @@ try {
 
   const figures: Record<string, number> = {};
   let next = 0;
+  const req = { project: 'bench', branch: 'master', platform: { name: 'fc41', arches: ['x86_64'] } };
+  const publisherAt = (root: string) =>
+    new CreaterepoPublisher({ root, baseUrl: 'http://127.0.0.1:8080/', log: silentLogger() });
   for (const size of SIZES) {
-    const root = join(dir, `repo-${size}`);
-    const publisher = new CreaterepoPublisher({
-      root,
-      baseUrl: 'http://127.0.0.1:8080/',
-      log: silentLogger(),
-    });
-    const req = { project: 'bench', branch: 'master', platform: { name: 'fc41', arches: ['x86_64'] } };
+    const publisher = publisherAt(join(dir, `repo-${size}`));
     t = performance.now();
     await publisher.publish({ ...req, buildId: 1, rpms: baseRpms.slice(0, size) });
     const filled = (performance.now() - t) / 1000;
@@ -93,6 +94,18 @@ try {
     );
   }
 
+  // The unfavourable case: the new name's letter is the one holding all 5,000.
+  const big = publisherAt(join(dir, 'repo-5000'));
+  const sameLetter: number[] = [];
+  for (const [r, rpm] of sameLetterRpms.entries()) {
+    t = performance.now();
+    await big.publish({ ...req, buildId: 100 + r, rpms: [rpm] });
+    sameLetter.push((performance.now() - t) / 1000);
+  }
+  console.log(
+    `5000 packages, a build in the letter holding them all: ${median(sameLetter).toFixed(3)} s (median of ${sameLetter.length}; that letter is remade whole)`,
+  );
+
   // The raw tool on the same 5,000: createrepo_c making the repository from scratch.
   const scratch = join(dir, 'scratch');
   await mkdir(scratch);
@@ -106,6 +119,15 @@ try {
     full.push((performance.now() - t) / 1000);
   }
   const fullS = median(full);
+  const primarySize = (repo: string) => {
+    const files = readdirSync(join(repo, 'repodata'));
+    const repomd = readFileSync(join(repo, 'repodata', 'repomd.xml'), 'utf8');
+    const href = /<data type="primary">[\s\S]*?<location href="repodata\/([^"]+)"/.exec(repomd)?.[1];
+    return href && files.includes(href) ? statSync(join(repo, 'repodata', href)).size : NaN;
+  };
+  console.log(
+    `primary.xml.gz of 5,000+ packages: ${primarySize(join(dir, 'repo-5000/bench/master/fc41/x86_64'))} bytes published (gzip members per letter), ${primarySize(scratch)} bytes from createrepo_c`,
+  );
   console.log(`createrepo_c from scratch on 5,000 packages: ${fullS.toFixed(3)} s (median of 3)`);
   const result = {
     s_100: figures.s_100 as number,
