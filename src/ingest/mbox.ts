@@ -179,11 +179,10 @@ function hasQuotedFromLine(raw: Buffer): boolean {
   for (let at = raw.indexOf('\n>'); at !== -1; at = raw.indexOf('\n>', at + 2)) {
     let i = at + 2;
     while (raw[i] === 0x3e) i++; // '>'
-    if (raw.subarray(i, i + 5).equals(FROM_)) return true;
+    if (raw.toString('latin1', i, i + 5) === 'From ') return true;
   }
   return false;
 }
-const FROM_ = Buffer.from('From ');
 
 async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
   let magic: Buffer;

@@ -13,20 +13,36 @@ export interface Headers {
 export function readHeaders(raw: Buffer): Headers {
   const { end, bodyStart } = headerEnd(raw);
   const fields = new Map<string, string[]>();
-  // Unfolded lines; a line that is not "Name: value" (an mbox From_ line, junk) is skipped.
-  const text = raw
-    .subarray(0, end)
-    .toString('latin1')
-    .replace(/\r?\n[ \t]/g, ' ');
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0 || /\s/.test(line.slice(0, colon))) continue;
-    const key = line.slice(0, colon).toLowerCase();
-    const list = fields.get(key) ?? [];
-    list.push(bytesToText(line.slice(colon + 1).trim()));
-    fields.set(key, list);
+  const text = raw.toString('latin1', 0, end);
+  // Field by field, each unfolded on its own: list archives carry kilobytes of Received and DKIM
+  // lines per mail, and unfolding or splitting the whole block at once copied it again each time.
+  // A line that is not "Name: value" (an mbox From_ line, junk) is skipped.
+  for (let at = 0; at < text.length;) {
+    let nl = text.indexOf('\n', at);
+    while (nl !== -1 && isFold(text.charCodeAt(nl + 1))) nl = text.indexOf('\n', nl + 1);
+    const next = nl === -1 ? text.length : nl;
+    const lineEnd = nl !== -1 && text.charCodeAt(nl - 1) === 13 ? nl - 1 : next;
+    const colon = text.indexOf(':', at);
+    if (colon > at && colon < lineEnd && !/\s/.test(text.slice(at, colon))) {
+      const key = text.slice(at, colon).toLowerCase();
+      const value = text.slice(colon + 1, lineEnd);
+      const list = fields.get(key);
+      const decoded = bytesToText(unfold(value).trim());
+      if (list) list.push(decoded);
+      else fields.set(key, [decoded]);
+    }
+    at = next + 1;
   }
   return { fields, bodyStart };
+}
+
+/** A space or tab opening a line continues the field above (RFC 5322 folding). */
+function isFold(char: number): boolean {
+  return char === 32 || char === 9;
+}
+
+function unfold(value: string): string {
+  return value.includes('\n') ? value.replace(/\r?\n[ \t]/g, ' ') : value;
 }
 
 /** The first value of a field, with RFC 2047 encoded words decoded as git mailinfo decodes them
