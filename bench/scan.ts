@@ -1,10 +1,11 @@
 // npm run bench:scan [-- FILE]: `patchferry scan --json` over a real list archive, and over eight
 // concatenated copies of it (Message-IDs made unique) for memory per mail, against `git mailsplit`
-// of the same mails in the same run. Each scan runs in a process of its own, so that its peak RSS
-// is its own. Ends with one JSON line of the figures.
+// of the same mails (speed) and Python's email package streaming them (memory) in the same run.
+// Each scan runs in a process of its own, with the Node flags the patchferry command runs with,
+// so that its peak RSS is its own. Ends with one JSON line of the figures.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../src/cli/main.ts';
 import { writeCopies } from './helpers/copies.ts';
@@ -45,8 +46,15 @@ if (!existsSync(file)) {
   process.exit(2);
 }
 
+/** The Node flags on bin/patchferry.ts's `#!/usr/bin/env -S node …` line: how the command runs. */
+function commandFlags(): string[] {
+  const first =
+    readFileSync(join(import.meta.dirname, '..', 'bin', 'patchferry.ts'), 'utf8').split('\n')[0] ?? '';
+  return first.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 function scanInChild(path: string): { mails: number; series: number; seconds: number; peakRssMb: number } {
-  const child = spawnSync(process.execPath, [import.meta.filename, '--child', path], {
+  const child = spawnSync(process.execPath, [...commandFlags(), import.meta.filename, '--child', path], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -73,8 +81,25 @@ function mailsplit(path: string): { mails: number; seconds: number } {
   return { mails, seconds };
 }
 
+/** The peer: Python's email package streaming the same archive (bench/helpers/python-scan.py), or
+ * null without python3. */
+function pythonScan(path: string): { mails: number; seconds: number; peakRssMb: number } | null {
+  const child = spawnSync('python3', [join(import.meta.dirname, 'helpers', 'python-scan.py'), path], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.error || child.status !== 0) return null;
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '') as {
+    mails: number;
+    seconds: number;
+    peakRssMb: number;
+  };
+}
+
+const load = loadavg()[0] ?? 0;
 const one = scanInChild(file);
 const split = mailsplit(file);
+const python = pythonScan(file);
 
 const work = mkdtempSync(join(tmpdir(), 'bench-scan-x8-'));
 const x8File = join(work, 'x8.mbox');
@@ -93,6 +118,9 @@ const figures = {
   mails_per_s_x8: Math.round(x8.mails / x8.seconds),
   peak_rss_mb_x8: Math.round(x8.peakRssMb),
   kb_per_mail: Math.round(((x8.peakRssMb - one.peakRssMb) * 1024) / (x8.mails - one.mails)),
+  python_email_peak_rss_mb: python && Math.round(python.peakRssMb),
+  peak_ratio_vs_python_email: python && Number((one.peakRssMb / python.peakRssMb).toFixed(2)),
+  load_average: Number(load.toFixed(1)),
 };
 console.log(`scan of ${file}`);
 console.log(
@@ -104,5 +132,13 @@ console.log(
 console.log(`  patchferry takes ${figures.ratio_vs_git_mailsplit}x the time of git mailsplit`);
 console.log(
   `  eight copies (${figures.mails_x8} mails): ${figures.mails_per_s_x8} mails/s, peak RSS ${figures.peak_rss_mb_x8} MB, ${figures.kb_per_mail} KB more per mail`,
+);
+if (python) {
+  console.log(
+    `  Python's email package, streaming: ${python.mails} mails in ${python.seconds.toFixed(2)} s, peak RSS ${figures.python_email_peak_rss_mb} MB (patchferry: ${figures.peak_ratio_vs_python_email}x)`,
+  );
+} else console.log("  Python's email package: not measured (no python3)");
+console.log(
+  `  load average when started: ${figures.load_average} (the machine's other work slows every figure)`,
 );
 console.log(JSON.stringify(figures));
