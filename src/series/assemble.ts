@@ -49,6 +49,8 @@ export function assembleSeries(mails: readonly Mail[], options: AssembleOptions 
 function groupParts(mails: readonly Mail[], byId: ReadonlyMap<string, Mail>): Mail[][] {
   const groups: Mail[][] = [];
   const groupOf = new Map<string, Mail[]>();
+  // The groups each sender (lower-cased address) started, in order: where an unthreaded part looks.
+  const bySender = new Map<string, Mail[][]>();
   const place = (mail: Mail, depth: number): Mail[] => {
     const known = groupOf.get(mail.messageId);
     if (known) return known;
@@ -60,11 +62,15 @@ function groupParts(mails: readonly Mail[], byId: ReadonlyMap<string, Mail>): Ma
       const above = place(parent, depth + 1);
       if (!taken(above, mail)) members = above;
     }
+    const sender = mail.from.address.toLowerCase();
     if (!members && !threaded && mail.tag.part !== null && mail.kind === 'patch')
-      members = openGroup(groups, mail);
+      members = openGroup(bySender.get(sender) ?? [], mail);
     if (!members) {
       members = [];
       groups.push(members);
+      const own = bySender.get(sender);
+      if (own) own.push(members);
+      else bySender.set(sender, [members]);
     }
     members.push(mail);
     groupOf.set(mail.messageId, members);
@@ -82,7 +88,7 @@ function taken(members: readonly Mail[], mail: Mail): boolean {
   );
 }
 
-/** The latest group this unthreaded part can join, if any. */
+/** The latest group this unthreaded part can join, if any, among those its sender started. */
 function openGroup(groups: readonly Mail[][], mail: Mail): Mail[] | undefined {
   for (let i = groups.length - 1; i >= 0; i--) {
     const members = groups[i] as Mail[];

@@ -99,6 +99,21 @@ describe('series assembly', () => {
     expect(series.find((s) => s.id === 'p1')).toMatchObject({ complete: true });
   });
 
+  it("joins an unthreaded part to its own sender's latest open series, whatever others sent between", () => {
+    const series = assembleSeries([
+      mail('a1', '[PATCH 1/2] a', { from: 'Ada@X' }),
+      mail('b1', '[PATCH 1/2] b', { from: 'bob@x' }),
+      mail('c1', '[PATCH 1/2] c', { from: 'cy@x' }),
+      mail('b2', '[PATCH 2/2] b', { from: 'bob@x' }),
+      mail('a2', '[PATCH 2/2] a', { from: 'ada@x' }),
+    ]);
+    expect(series.map((s) => [s.id, orderedPatches(s).map((p) => p.messageId)])).toEqual([
+      ['a1', ['a1', 'a2']],
+      ['b1', ['b1', 'b2']],
+      ['c1', ['c1']],
+    ]);
+  });
+
   it('starts a new series when a part number is already taken in the thread (patchwork)', () => {
     const series = assembleSeries([
       mail('c', '[PATCH 0/2] cover'),

@@ -3,6 +3,7 @@ import { formatAddress, type Mail } from '../../mail/mail.ts';
 import { parseMail } from '../../mail/parse.ts';
 import { assembleSeries } from '../../series/assemble.ts';
 import { claimedTarget, routeTag, type RoutingTable } from '../../series/route.ts';
+import { KeptStrings, keptForAssembly } from '../../series/kept.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { holdReason, type SenderPolicy } from '../../trust/hold.ts';
@@ -87,6 +88,7 @@ export async function scanStreaming(
   policyOf?: (project: string) => SenderPolicy,
 ): Promise<ScannedSeries[]> {
   const kept: SeriesMail[] = [];
+  const strings = new KeptStrings();
   // The route of each mail that may head a series, for the series' own route.
   const routes = new Map<string, Pick<ScannedMail, 'repo' | 'branch' | 'routedBy'>>();
   for (const path of paths) {
@@ -118,12 +120,11 @@ export async function scanStreaming(
         if (mail.kind === 'patch' || mail.kind === 'cover' || mail.kind === 'other') {
           const { repo, branch } = described;
           routes.set(
-            mail.messageId,
+            strings.string(mail.messageId),
             'routedBy' in target ? { repo, branch, routedBy: target.routedBy } : { repo, branch },
           );
         }
-        const { text: _text, diff: _diff, recipients: _recipients, ...headers } = mail;
-        kept.push(headers);
+        kept.push(keptForAssembly(mail, strings));
       } catch (err) {
         described = {
           ...row,
