@@ -1,19 +1,13 @@
 import { openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.ts';
+import { main } from '../../src/cli/main.ts';
 import { openStore } from '../../src/store/store.ts';
+import { capturedIo } from '../helpers/io.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: Io = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: {},
-    interrupted: () => Promise.resolve(),
-  };
+  const { io: value, out, err } = capturedIo();
   return { value, out, err };
 }
 

@@ -1,21 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.ts';
+import { main } from '../../src/cli/main.ts';
 import { makeMboxWorld } from '../helpers/mbox-world.ts';
+import { capturedIo } from '../helpers/io.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { demoConfig } from '../../src/demo/demo.ts';
 import { createDemoWorld } from '../../src/demo/world.ts';
 
 function io(env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: Io = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env,
-    interrupted: () => Promise.resolve(),
-  };
+  const { io: value, out, err } = capturedIo({ env });
   return { value, out, err };
 }
 

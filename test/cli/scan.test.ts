@@ -2,21 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.ts';
+import { main } from '../../src/cli/main.ts';
 import type { ScanDocument } from '../../src/app/intake/scan.ts';
 import { commitFiles, formatPatches, makeRepo } from '../helpers/git.ts';
 import { rawMail } from '../helpers/mail.ts';
+import { capturedIo } from '../helpers/io.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 async function run(args: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: {},
-    interrupted: () => Promise.resolve(),
-  };
+  const { io, out, err } = capturedIo();
   const status = await main(args, io);
   return { status, out: out.join('\n'), err: err.join('\n') };
 }

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.ts';
+import { main } from '../../src/cli/main.ts';
+import { capturedIo } from '../helpers/io.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 describe('demo on a port in use', () => {
@@ -16,14 +17,7 @@ describe('demo on a port in use', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, '.patchferry-demo'), 'made by patchferry demo; safe to delete\n');
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: Io = {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      env: {},
-      interrupted: () => new Promise(() => {}),
-    };
+    const { io, err } = capturedIo({ interrupted: 'never' });
     try {
       const status = await main(['demo', '--dir', dir, '--port', String(port)], io);
       expect(status).not.toBe(0);

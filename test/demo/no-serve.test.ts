@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.ts';
+import { main } from '../../src/cli/main.ts';
+import { capturedIo } from '../helpers/io.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 describe('demo --no-serve', () => {
@@ -11,15 +12,8 @@ describe('demo --no-serve', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const address = holder.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: Io = {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      env: {},
-      // Never interrupted: a demo that waited to serve would never return.
-      interrupted: () => new Promise(() => {}),
-    };
+    // Never interrupted: a demo that waited to serve would never return.
+    const { io, out, err } = capturedIo({ interrupted: 'never' });
     try {
       const dir = join(tempDir(), 'demo');
       const status = await main(['demo', '--dir', dir, '--port', String(port), '--no-serve'], io);
