@@ -157,12 +157,17 @@ export class CreaterepoPublisher implements Publisher {
         const gen = letterDir(statesDir, dir, letter, seq);
         await rm(gen, { recursive: true, force: true });
         await mkdir(gen, { recursive: true });
-        for (const p of packages) {
-          const to = join(gen, basename(p.path));
-          // A copy, not a link: what is done to the published file (signing) never reaches the build's.
-          if (replaced.has(p.path)) await copyFile(sources.get(p.path) as string, to);
-          else await linkOrCopy(liveFiles.get(p.path) as string, to);
-        }
+        // Side by side in batches: a letter taken over whole can hold thousands of packages.
+        for (let i = 0; i < packages.length; i += 128)
+          await Promise.all(
+            packages.slice(i, i + 128).map((p) => {
+              const to = join(gen, basename(p.path));
+              // A copy, not a link: what is done to the published file (signing) never reaches the build's.
+              return replaced.has(p.path)
+                ? copyFile(sources.get(p.path) as string, to)
+                : linkOrCopy(liveFiles.get(p.path) as string, to);
+            }),
+          );
         await linkLetter(next, dir, letter, gen);
         made.set(gen, packages);
       }
@@ -193,7 +198,7 @@ export class CreaterepoPublisher implements Publisher {
           liveDir: live === null ? null : join(live, dir),
           takeOver: whole !== null,
           added: inDir(incoming),
-          removed: inDir(removed),
+          removed: inDir([...removed, ...before.filter((p) => replaced.has(p.path))]),
           signal: req.signal,
           timeoutMs: this.#opts.timeoutMs ?? 10 * 60 * 1000,
         });

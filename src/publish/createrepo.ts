@@ -49,7 +49,8 @@ type PartsIndex = z.output<typeof partsIndex>;
  * Brings a repository directory's metadata up to date after packages were added to it and removed
  * from it, at a cost that follows what changed: createrepo_c reads only the added RPMs (in a scratch
  * directory of links), and the metadata is kept per first letter of the package names as gzip
- * members, so only the letters of the added and removed names are rewritten. Each published
+ * members, so only the letters of the added and removed names are rewritten (a letter only added
+ * to keeps its compressed bytes and gets one more member; one losing packages is recompressed). Each published
  * primary/filelists/other.xml.gz is the letters' members concatenated between a header and a
  * closing member: a multi-member gzip file, which zlib (and so libsolv, dnf and createrepo_c) reads
  * as one stream (RFC 1952 §2.2). repomd.xml gives each file's checksum, size and uncompressed size;
@@ -71,7 +72,8 @@ export async function updateRepodata(
     /** The live state is of the older layout (packages flat in the repository): its metadata is read
      * whole and its locations moved under Packages/<letter>/. */
     takeOver: boolean;
-    /** Packages by path relative to the repository and package name. */
+    /** Packages by path relative to the repository and package name; `removed` are those leaving
+     * the metadata, a live package that an added one of the same path replaces included. */
     added: readonly { readonly path: string; readonly name: string }[];
     removed: readonly { readonly path: string; readonly name: string }[];
     history: readonly (readonly string[])[];
@@ -103,7 +105,30 @@ export async function updateRepodata(
     : null;
   await mkdir(parts, { recursive: true });
   const index: PartsIndex = { version: 1, letters: { ...liveIndex?.letters } };
+  const leaving = new Set(opts.removed.map((p) => letterOf(p.name)));
   for (const letter of touched) {
+    const livePart = liveIndex?.letters[letter];
+    if (livePart && liveParts && !leaving.has(letter)) {
+      // Packages only added: the live part stays as it is, their entries follow as one more member.
+      const open = { ...livePart.open };
+      let packages = livePart.packages;
+      for (const type of MD_TYPES) {
+        const text = fresh[type]
+          .filter((e) => letterOf(e.name) === letter)
+          .map((e) => e.xml)
+          .join('');
+        open[type] += Buffer.byteLength(text);
+        if (type === 'primary') packages += fresh.primary.filter((e) => letterOf(e.name) === letter).length;
+        const body = Buffer.concat([
+          await readFile(join(liveParts, partName(letter, type))),
+          ...(text === '' ? [] : [await gzipAsync(text)]),
+        ]);
+        await rm(join(parts, partName(letter, type)), { force: true });
+        await writeFile(join(parts, partName(letter, type)), body);
+      }
+      index.letters[letter] = { packages, open };
+      continue;
+    }
     const old = {} as Record<MdType, MdEntry[]>;
     for (const type of MD_TYPES)
       old[type] = wholeByLetter
