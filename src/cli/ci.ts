@@ -42,6 +42,8 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
   const stop = new AbortController();
   void io.interrupted().then(() => stop.abort());
   const { signal } = stop;
+  // Only the schedule is the nightly: it skips what did not move and publishes to nightly/.
+  const nightly = event.source === 'schedule';
   try {
     return await withContext(
       cfg,
@@ -58,19 +60,20 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
         if (stage === 'build') {
           const plan = planBuilds(event, cfg);
           for (const line of plan.skipped) io.out(`  not built: ${line}`);
-          const b = await ciBuild(ctx, artifacts, plan, signal);
+          const b = await ciBuild(ctx, artifacts, plan, { nightly, signal });
+          for (const line of b.unchanged) io.out(`  not built: ${line}: unchanged since the last nightly`);
           printBuild(b, io.out);
           return jobFailed({ build: b }) ? 1 : 0;
         }
         if (stage === 'publish') {
-          const p = await ciPublish(ctx, artifacts, signal);
+          const p = await ciPublish(ctx, artifacts, { nightly, signal });
           printPublish(p, io.out);
           return jobFailed({ publish: p }) ? 1 : 0;
         }
         const r = await ciReport(
           ctx,
           artifacts,
-          { reason: describeSource(event.source), merges: event.source === 'push' },
+          { reason: describeSource(event.source), merges: event.source === 'push', nightly },
           signal,
         );
         printReport(r, io.out);

@@ -4,8 +4,8 @@ import type { BuildRow, DeadUnitRow, PublicationRow, SeriesRow } from '../ports/
 export interface DailySummaryFacts {
   /** The day it covers, as YYYY-MM-DD in the schedule's time zone. */
   readonly day: string;
-  /** Series first seen in the last 24 hours. */
-  readonly series: readonly SeriesRow[];
+  /** Series first seen in the last 24 hours; null where they are not known (a CI job). */
+  readonly series: readonly SeriesRow[] | null;
   /** Builds started in the last 24 hours. */
   readonly builds: readonly BuildRow[];
   /** Every repository as published now. */
@@ -24,12 +24,7 @@ export function renderDailySummary(f: DailySummaryFacts): { subject: string; bod
   const lines = [
     `patchferry's summary of the last 24 hours (nightly run of ${f.day}).`,
     '',
-    `Series: ${f.series.length} new (${count(f.series, 'applied')} applied, ${count(f.series, 'failed')} failed, ${count(f.series, 'incomplete')} incomplete).`,
-    ...f.series.map(
-      (s) =>
-        `  [${s.state}] ${s.project}/${s.branch} v${s.version}: ${oneLine(s.title)} (${oneLine(s.sender)})`,
-    ),
-    '',
+    ...(f.series === null ? [] : seriesLines(f.series, count)),
     `Builds: ${f.builds.length} (${count(f.builds, 'succeeded')} succeeded, ${count(f.builds, 'failed')} failed, ${count(f.builds, 'running')} running).`,
     ...f.builds
       .filter((b) => b.state === 'failed')
@@ -48,6 +43,20 @@ export function renderDailySummary(f: DailySummaryFacts): { subject: string; bod
       ...f.dead.map((d) => `  ${d.key}: ${oneLine(d.message ?? '')}`),
     );
   return { subject: `[patchferry] daily summary ${f.day}`, body: `${lines.join('\n')}\n` };
+}
+
+function seriesLines(
+  series: readonly SeriesRow[],
+  count: (list: readonly { state: string }[], state: string) => number,
+): string[] {
+  return [
+    `Series: ${series.length} new (${count(series, 'applied')} applied, ${count(series, 'failed')} failed, ${count(series, 'incomplete')} incomplete).`,
+    ...series.map(
+      (s) =>
+        `  [${s.state}] ${s.project}/${s.branch} v${s.version}: ${oneLine(s.title)} (${oneLine(s.sender)})`,
+    ),
+    '',
+  ];
 }
 
 /** Untrusted text (subjects, names) on one line of a plain-text mail. */

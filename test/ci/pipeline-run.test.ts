@@ -15,7 +15,11 @@ const templateUrl = serveTemplate();
 /** A repository patchferry manages, as a GitLab project holds it: the package, its
  * .gitlab-ci.yml including the template, and patchferry.yml. The jobs run this checkout's
  * bin/patchferry.ts with the Node running the tests. */
-function managedRepository(): { repo: string; published: string; outbox: string } {
+function managedRepository(platforms: readonly string[] = ['el9', 'fc41']): {
+  repo: string;
+  published: string;
+  outbox: string;
+} {
   const dir = tempDir('patchferry-pipeline-');
   const published = join(dir, 'repos');
   const { path: repo } = noarchRepo(join(dir, 'greeter'));
@@ -27,7 +31,7 @@ function managedRepository(): { repo: string; published: string; outbox: string 
       `workDir: ${join(dir, 'work')}`,
       `sources: [{ type: mbox, path: ${join(dir, 'list.mbox')} }]`,
       'projects:',
-      `  greeter: { git: ${repo}, branches: [master], platforms: [el9, fc41], forgePath: virt/greeter }`,
+      `  greeter: { git: ${repo}, branches: [master], platforms: [${platforms.join(', ')}], forgePath: virt/greeter }`,
       'platforms:',
       '  el9: { dist: .el9, arch: x86_64 }',
       '  fc41: { dist: .fc41, arch: x86_64 }',
@@ -42,7 +46,7 @@ function managedRepository(): { repo: string; published: string; outbox: string 
       'include:',
       `  - remote: ${templateUrl()}`,
       '    inputs:',
-      '      platforms: [el9, fc41]',
+      `      platforms: [${platforms.join(', ')}]`,
       `      patchferry: ${JSON.stringify(`${process.execPath} ${join(root, 'bin', 'patchferry.ts')}`)}`,
       '',
     ].join('\n'),
@@ -60,10 +64,13 @@ function rpmsUnder(dir: string): string[] {
 }
 
 async function pipeline(repo: string, variables: Record<string, string>): Promise<string> {
+  // With an `image`, gitlab-ci-local's CI_PROJECT_DIR is /builds/<group>/<project> even on the shell
+  // executor: one folder for every run on the machine. Each pipeline gets artifacts of its own.
+  const artifacts = tempDir('patchferry-artifacts-');
   const { stdout } = await gitlabCiLocal(
     repo,
     ['--force-shell-executor', '--no-color'],
-    { CI_PROJECT_PATH: 'virt/greeter', ...variables },
+    { CI_PROJECT_PATH: 'virt/greeter', PATCHFERRY_ARTIFACTS: artifacts, ...variables },
     { GCL_IGNORE_PREDEFINED_VARS: 'CI_PIPELINE_SOURCE,CI_PROJECT_PATH,CI_COMMIT_BRANCH' },
   );
   return stdout;
@@ -85,6 +92,38 @@ describe.runIf(available)('the RPM pipeline, run for real by gitlab-ci-local', (
     expect(report.text).toContain('Build for el9 (x86_64) succeeded');
     expect(report.text).toContain('Build for fc41 (x86_64) succeeded');
     expect(report.text).toContain('for a push (a merge) to the branch');
+  }, 240_000);
+
+  it('the nightly schedule builds and publishes to nightly/, then builds nothing until the branch moves', async () => {
+    const { repo, published, outbox } = managedRepository(['el9']);
+    const nightlyRpms = () => rpmsUnder(join(published, 'nightly')).filter((r) => !r.endsWith('.src.rpm'));
+    const summary = async () => {
+      const mails = readFileSync(outbox, 'utf8')
+        .split(/^From .*\n/m)
+        .filter((m) => m.trim() !== '');
+      return simpleParser(mails.at(-1) ?? '');
+    };
+
+    const first = await pipeline(repo, { CI_PIPELINE_SOURCE: 'schedule' });
+    expect(first).toMatch(/PASS\s+patchferry-build: \[el9\]/);
+    expect(nightlyRpms()).toEqual([expect.stringMatching(/^greeter-0\.1-.*\.el9\.noarch\.rpm$/)]);
+    const tonight = await summary();
+    expect(tonight.subject).toMatch(/^\[patchferry\] daily summary \d{4}-\d\d-\d\d$/);
+    expect(tonight.text).toContain('Building tonight: greeter/master (el9).');
+
+    const second = await pipeline(repo, { CI_PIPELINE_SOURCE: 'schedule' });
+    expect(second).toMatch(
+      /not built: greeter\/master el9 at [0-9a-f]{12}: unchanged since the last nightly/,
+    );
+    expect(second).toMatch(/build: 0 succeeded, 0 failed/);
+    expect((await summary()).text).toContain('Nothing to build tonight.');
+    expect(nightlyRpms()).toHaveLength(1);
+
+    git(repo, ['commit', '-q', '--allow-empty', '-m', 'greeter: a change']);
+    const third = await pipeline(repo, { CI_PIPELINE_SOURCE: 'schedule' });
+    expect(third).not.toMatch(/unchanged since the last nightly/);
+    expect(nightlyRpms()).toHaveLength(2);
+    expect((await summary()).text).toContain('Building tonight: greeter/master (el9).');
   }, 240_000);
 
   it('the Run pipeline button with PLATFORMS builds and publishes only that target', async () => {

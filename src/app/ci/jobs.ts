@@ -4,6 +4,9 @@ import { errorMessage } from '../../shared/errors.ts';
 import { queueBuild, type BuildOutcome, type SkippedBranch } from '../build/build.ts';
 import type { Deps } from '../deps.ts';
 import { queuePublications } from '../publish/publish.ts';
+import { unchangedSinceNightly } from '../publish/nightly.ts';
+import { queueDailySummary } from '../report/daily-summary.ts';
+import { unitKey } from '../../work/units.ts';
 import { runUnits } from '../stages.ts';
 import type { BuildSummary, PublishSummary, ReportSummary } from '../summaries.ts';
 import { fail, sent } from '../summaries.ts';
@@ -18,16 +21,19 @@ import type { BuildPlan } from './plan.ts';
  * `patchferry ci build`: builds what the job's plan names (a branch's tip where the plan gives no
  * commit) and saves every build, failed ones included, in the pipeline's artifacts for the publish
  * and report jobs. A build the job's database already has (a retried job on a runner that kept it)
- * is saved again, not built again.
+ * is saved again, not built again. For the nightly (`options.nightly`), a tip the nightly tree
+ * already serves is not built: the branch did not move since the last nightly (`unchanged`).
  */
 export async function ciBuild(
   deps: Deps,
   artifacts: PipelineArtifacts,
   plan: BuildPlan,
-  signal?: AbortSignal,
-): Promise<BuildSummary> {
+  options: { readonly nightly: boolean; readonly signal?: AbortSignal },
+): Promise<BuildSummary & { unchanged: string[] }> {
+  const { signal } = options;
   const reused: BuildOutcome[] = [];
   const skipped: SkippedBranch[] = [];
+  const unchanged: string[] = [];
   const targets = [];
   for (const b of plan.builds) {
     const project = deps.config.projects[b.project];
@@ -42,6 +48,10 @@ export async function ciBuild(
       }
     }
     const target = { project: b.project, branch: b.branch, commit, platform: b.platform };
+    if (options.nightly && b.commit === null && (await unchangedSinceNightly(deps, target))) {
+      unchanged.push(`${b.project}/${b.branch} ${b.platform} at ${commit.slice(0, 12)}`);
+      continue;
+    }
     targets.push(target);
     const earlier = deps.store.atomically(() => queueBuild(deps, target));
     if (earlier) reused.push(earlier);
@@ -51,20 +61,38 @@ export async function ciBuild(
     const record = deps.store.builds.find(t);
     if (record && record.state !== 'running') await artifacts.save(carried(record));
   }
-  return { builds: [...reused, ...c.builds], skipped, units };
+  return { builds: [...reused, ...c.builds], skipped, units, unchanged };
 }
 
 /**
  * `patchferry ci publish`: publishes every successful build the pipeline's build jobs saved
- * (scratch builds never), and saves each again with where it is served, for the report job.
+ * (scratch builds never), and saves each again with where it is served, for the report job. The
+ * nightly's builds (`options.nightly`) go to the nightly tree too, which records their commits.
  */
 export async function ciPublish(
   deps: Deps,
   artifacts: PipelineArtifacts,
-  signal?: AbortSignal,
+  options: { readonly nightly: boolean; readonly signal?: AbortSignal },
 ): Promise<PublishSummary> {
+  const { signal } = options;
   const ids = new Map<number, CarriedBuild>();
-  for (const build of await artifacts.load()) ids.set(restore(deps.store, build).id, build);
+  for (const build of await artifacts.load()) {
+    const record = restore(deps.store, build);
+    ids.set(record.id, build);
+    if (options.nightly && record.state === 'succeeded' && !record.scratch) {
+      const t = {
+        project: record.project,
+        branch: record.branch,
+        commit: record.commit,
+        platform: record.platform,
+      };
+      deps.store.work.enqueue({
+        kind: 'publish',
+        key: unitKey.nightly(t),
+        payload: { channel: 'nightly', ...t },
+      });
+    }
+  }
   queuePublications(deps);
   const { c, units } = await runUnits(deps, ['publish'], signal);
   for (const id of ids.keys()) {
@@ -87,7 +115,12 @@ export async function ciPublish(
 export async function ciReport(
   deps: Deps,
   artifacts: PipelineArtifacts,
-  pipeline: { readonly reason: string; readonly merges: boolean },
+  pipeline: {
+    readonly reason: string;
+    readonly merges: boolean;
+    /** The nightly: the daily summary of what it built, not a report per branch. */
+    readonly nightly: boolean;
+  },
   signal?: AbortSignal,
 ): Promise<ReportSummary> {
   const groups = new Map<string, BuildRecord[]>();
@@ -96,6 +129,14 @@ export async function ciReport(
     const record = restore(deps.store, carriedBuild);
     const at = JSON.stringify([record.project, record.branch, record.commit]);
     groups.set(at, [...(groups.get(at) ?? []), record]);
+  }
+  if (pipeline.nightly) {
+    const built = [...groups.values()].map(
+      (builds) => `${builds[0]?.project}/${builds[0]?.branch} (${builds.map((b) => b.platform).join(', ')})`,
+    );
+    // This job knows the pipeline's builds, not the series the sync job took in: no series line.
+    queueDailySummary(deps, new Date(deps.clock.now()), { building: built, series: false });
+    groups.clear();
   }
   for (const builds of groups.values()) {
     const { project, branch, commit } = builds[0] as BuildRecord;

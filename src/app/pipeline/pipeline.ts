@@ -122,6 +122,6 @@ export async function runNightly(
       if (same.length > 0) unchanged.push(`${project}/${branch} (${same.join(', ')})`);
     }
   deps.log.info({ building, unchanged, skipped: skipped.length }, 'nightly queued');
-  queueDailySummary(deps, at, building, unchanged);
+  queueDailySummary(deps, at, { building, unchanged });
   return { reused, skipped, unchanged };
 }

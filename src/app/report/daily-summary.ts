@@ -14,20 +14,24 @@ const DAY_MS = 86_400_000;
 export function queueDailySummary(
   deps: Pick<Deps, 'config' | 'store'>,
   at: Date,
-  building: readonly string[],
-  unchanged: readonly string[] = [],
+  tonight: {
+    readonly building: readonly string[];
+    readonly unchanged?: readonly string[];
+    /** False where the series are not known (a CI job's database): the summary leaves them out. */
+    readonly series?: boolean;
+  },
 ): boolean {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: deps.config.schedule.timezone }).format(at);
   const o = deps.store.overview;
   const { series, builds } = o.activitySince(new Date(at.getTime() - DAY_MS).toISOString());
   const { subject, body } = renderDailySummary({
     day,
-    series,
+    series: tonight.series === false ? null : series,
     builds,
     publications: o.publications(),
     dead: o.deadUnits(50),
-    building,
-    unchanged,
+    building: tonight.building,
+    unchanged: tonight.unchanged ?? [],
   });
   return queueMail(deps.store.work, `summary:${day}`, {
     to: [deps.config.reporter.listAddress],
