@@ -158,18 +158,21 @@ describe('tools still running when patchferry exits', () => {
     const pidFile = join(tempDir(), 'pid');
     const run = pathToFileURL(join(ROOT, 'src', 'shared', 'run.ts')).href;
     const script = `
-      import { existsSync, readFileSync } from 'node:fs';
+      import { existsSync } from 'node:fs';
       import { runTool } from ${JSON.stringify(run)};
       const pidFile = process.env.PID_FILE;
       runTool('sh', ['-c', 'sleep 60 & echo $! > "$1"; wait', 'sh', pidFile]).catch(() => {});
+      // Exits once the test has seen the tool's child run (it writes the .go file): exiting as soon
+      // as the pid file is there raced the test's look at the child on a loaded machine.
       setInterval(() => {
-        if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\\n')) process.exit(1);
+        if (existsSync(pidFile + '.go')) process.exit(1);
       }, 10);
     `;
     let pid = 0;
     const status = await node(['--input-type=module', '-e', script], { PID_FILE: pidFile }, async () => {
       pid = await grandchild(pidFile, 20_000);
       started.push(pid);
+      writeFileSync(pidFile + '.go', '');
     });
     expect(status).toBe(1);
     await gone(pid);
