@@ -80,6 +80,8 @@ export interface MailRecords {
   /** When the first mail of `source` was recorded (ISO 8601): when patchferry began reading it. */
   firstReceived(source: string): string | null;
   setState(messageId: string, outcome: MailOutcome): void;
+  /** Replaces the verdict of a mail verified again (a temporary one: app/intake/recheck.ts). */
+  setAuthenticity(messageId: string, authenticity: Authenticity): void;
   /** The mails `open()` returns without their bytes, each with the Message-IDs it answers: what
    * intake decides from which of them it must read again. */
   openHeads(): OpenMailHead[];

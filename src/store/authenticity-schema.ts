@@ -14,4 +14,6 @@ export const authenticitySchema: z.ZodType<Authenticity> = z.object({
     }),
   ),
   temporary: z.boolean(),
+  rechecks: z.number().int().min(0).optional(),
+  checkedAt: z.string().optional(),
 });

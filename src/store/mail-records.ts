@@ -9,6 +9,7 @@ import type {
 } from '../ports/store.ts';
 import { now, transaction, type Database } from './database.ts';
 import { authenticitySchema } from './authenticity-schema.ts';
+import type { Authenticity } from '../trust/authenticity.ts';
 import { maybeText, rows, text } from './rows.ts';
 
 const mailRow = z
@@ -146,6 +147,12 @@ export class MailRecords implements MailRecordsPort {
         'UPDATE mails SET state = ?, outcome = ?, reason = ?, kind = coalesce(?, kind) WHERE message_id = ?',
       )
       .run(o.state, o.outcome, o.reason ?? null, o.kind ?? null, messageId);
+  }
+
+  setAuthenticity(messageId: string, authenticity: Authenticity): void {
+    this.#db
+      .prepare('UPDATE mails SET authenticity = ? WHERE message_id = ?')
+      .run(JSON.stringify(authenticity), messageId);
   }
 
   openHeads(): OpenMailHead[] {

@@ -21,8 +21,13 @@ export interface Authenticity {
     readonly algorithm: string;
     readonly result: 'pass' | 'badsig' | 'nokey' | 'unsupported' | 'error';
   }[];
-  /** A check failed for a reason that may pass later (DNS did not answer). */
+  /** A check failed for a reason that may pass later (DNS did not answer): verified again later
+   * under `require` (app/intake/recheck.ts). */
   readonly temporary: boolean;
+  /** How many times the mail was verified again after a temporary verdict; absent when never. */
+  readonly rechecks?: number;
+  /** When a temporary verdict was last checked (ISO 8601), for the backoff of the next check. */
+  readonly checkedAt?: string;
 }
 
 export type AuthOutcome =
@@ -84,6 +89,8 @@ function whyNot(v: Authenticity, arcSealers: readonly string[]): string {
         ? `ARC sealed by ${v.arc.sealer}, not a trusted sealer`
         : `ARC ${v.arc.result}`,
     );
-  if (v.temporary) parts.push('a check failed for now (DNS)');
+  if (v.temporary) parts.push('a check failed for now (DNS; verified again later)');
+  else if (v.rechecks && v.dkim.some((d) => d.result === 'temperror'))
+    parts.push(`DNS did not answer in ${v.rechecks + 1} tries`);
   return parts.join('; ');
 }

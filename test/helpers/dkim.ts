@@ -30,6 +30,11 @@ export class TestZone {
   down(): void {
     this.#down = true;
   }
+
+  /** Answers again after `down()`. */
+  up(): void {
+    this.#down = false;
+  }
 }
 
 /** The mail with a DKIM-Signature of `domain` on top, made by mailauth's own signer. */

@@ -17,6 +17,7 @@ import { rerollContext, withCarriedTrailers, withEarlierVersion } from '../serie
 import { senderLinks } from '../../series/sender.ts';
 import { ingest, settle } from './ingest.ts';
 import { pendingCounts, seriesOverLimit } from './limits.ts';
+import { recheckTemporary } from './recheck.ts';
 import { workingSet } from './working-set.ts';
 import { authenticityNotes } from '../../trust/hold.ts';
 import { holdIfUntrusted, memberFacts, senderPolicy, withTrustedTrailers, type Held } from './trust.ts';
@@ -198,6 +199,8 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
       summary.resends.push({ series: linked.id, of: twin });
       continue;
     }
+    // A verdict DNS left open is verified again when due (under require), before the rules look.
+    await recheckTemporary(deps, members, records, senderPolicy(deps.config, route.repo));
     const held = holdIfUntrusted(deps, linked, route, head, members, records);
     if (held) {
       summary.held.push(held);
