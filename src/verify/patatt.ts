@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runTool } from '../shared/run.ts';
 import type { Authenticity } from '../trust/authenticity.ts';
 import { findKey } from './keyring.ts';
+import { verifyOpenpgp } from './openpgp.ts';
 
 type Attestation = Authenticity['attestation'][number];
 
@@ -16,8 +17,9 @@ const DEVSIG = 'x-developer-signature';
  * canonicalised by `git mailinfo --encoding=utf-8 --no-scissors`, the body (message and patch,
  * CRLF line ends) hashed with SHA-256 into bh=, and the signed headers (h=, From and Subject as
  * mailinfo reads them) with the signature header itself up to b= hashed into the digest the
- * signature covers. ed25519 keys come from `keyring` (patatt's layout); openpgp and openssh
- * signatures are reported `unsupported`. A message without signatures gives an empty list.
+ * signature covers. ed25519 and openpgp keys come from `keyring` (patatt's layout: the raw
+ * ed25519 key, or the ASCII-armored OpenPGP public key); openssh signatures are reported
+ * `unsupported`. A message without signatures gives an empty list.
  */
 export async function verifyAttestation(raw: Buffer, keyring: string | null): Promise<Attestation[]> {
   const message = splitMessage(raw);
@@ -63,12 +65,19 @@ async function check(
   keyring: string | null,
 ): Promise<Attestation['result']> {
   const algorithm = sig.fields.get('a') ?? '';
-  if (!algorithm.startsWith('ed25519')) return 'unsupported';
+  const type = algorithm.startsWith('ed25519')
+    ? 'ed25519'
+    : algorithm.startsWith('openpgp')
+      ? 'openpgp'
+      : null;
+  if (type === null) return 'unsupported';
   const signed = (sig.fields.get('h') ?? '').split(':').map((h) => h.trim().toLowerCase());
-  if (!signed.includes('from') || !signed.includes('subject') || !sig.fields.get('t')) return 'error';
+  if (!signed.includes('from') || !signed.includes('subject')) return 'error';
+  // patatt requires t= of ed25519 signatures; an OpenPGP signature carries its own time.
+  if (type === 'ed25519' && !sig.fields.get('t')) return 'error';
   const bodyHash = createHash('sha256').update(canonical.body).digest('base64');
   if (sig.fields.get('bh') !== bodyHash) return 'badsig';
-  const key = keyring ? await findKey(keyring, 'ed25519', identity, sig.fields.get('s') ?? 'default') : null;
+  const key = keyring ? await findKey(keyring, type, identity, sig.fields.get('s') ?? 'default') : null;
   if (!key) return 'nokey';
   const cut = sig.canonical.lastIndexOf('b=');
   if (cut < 0) return 'error';
@@ -76,8 +85,9 @@ async function check(
     .update(Buffer.concat(signedHeaders(canonical.headers, signed)))
     .update(Buffer.concat([Buffer.from(`${DEVSIG}:`), sig.canonical.subarray(0, cut + 2)]))
     .digest();
-  // b= is what libsodium's crypto_sign makes: the 64-byte signature followed by the signed digest.
   const signedMessage = Buffer.from(sig.fields.get('b') ?? '', 'base64');
+  if (type === 'openpgp') return verifyOpenpgp(signedMessage, digest, key);
+  // b= is what libsodium's crypto_sign makes: the 64-byte signature followed by the signed digest.
   if (signedMessage.length !== 64 + digest.length) return 'badsig';
   try {
     const publicKey = createPublicKey({
