@@ -44,7 +44,8 @@ export const trust = z
      * one of arcSealers, or a patatt/b4 signature by a key in the keyring. `require`: series that
      * do not are held; `prefer`: they go on, and the report and merge request say so. */
     authenticity: z.enum(AUTHENTICITY).default(TRUST_DEFAULTS.authenticity),
-    /** A patatt keyring directory: <keyring>/ed25519/<domain>/<local>/<selector>. */
+    /** A patatt keyring directory: <keyring>/ed25519/<domain>/<local>/<selector> (the raw key) and
+     * <keyring>/openpgp/<domain>/<local>/<selector> (the ASCII-armored public key). */
     keyring: z.string().min(1).optional(),
     /** Mail systems (the list's own server) whose ARC seal vouches for the DKIM result they saw
      * before they changed the mail (a footer, a subject tag). */
