@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ConfigError } from '../shared/errors.ts';
 import { WORK_DEFAULTS, configSchema, type Config } from './schema.ts';
+import { RESERVED_TOP_LEVEL } from '../publish/layout.ts';
 import { transportProblems } from './transport.ts';
 
 /** Validates a parsed configuration document; every problem is reported at once, by key path. */
@@ -9,6 +10,7 @@ export function validateConfig(document: unknown, source: string): Config {
   const issues = [
     ...(result.success ? [] : result.error.issues.flatMap(describeIssue)),
     ...crossReferences(document),
+    ...reservedProjectNames(document),
     ...unsandboxedBuilds(document),
     ...retryOrder(document),
     ...transportProblems(document),
@@ -43,6 +45,17 @@ function crossReferences(document: unknown): string[] {
       ),
     );
   });
+}
+
+/** A project's tree sits at the top of the published tree, beside the channels, the patches archive
+ * and the root's own files (publish/layout.ts): a project named like one of them would collide. */
+function reservedProjectNames(document: unknown): string[] {
+  return Object.keys(asRecord(asRecord(document).projects))
+    .filter((name) => RESERVED_TOP_LEVEL.includes(name))
+    .map(
+      (name) =>
+        `${formatPath(['projects', name])}: "${name}" is a name the published tree uses at its top (reserved: ${RESERVED_TOP_LEVEL.filter((n) => !n.startsWith('.')).join(', ')}); give the project another name`,
+    );
 }
 
 /** builder.sandbox: none runs every spec's code on the host: only for senders the config trusts. */

@@ -23,18 +23,23 @@ export type Channel = PublishChannel;
 
 export const CHANNELS: readonly Channel[] = ['builds', 'nightly', 'testing', 'stable'];
 
-/** Top-level names the tree itself uses; a project cannot be called so. */
-export const RESERVED_TOP_LEVEL: readonly string[] = [
-  'nightly',
-  'testing',
-  'stable',
-  'patches',
-  'logs',
-  '.states',
-];
+/** The public key at the root of the tree, named by the .repo files' gpgkey. */
+export const PUBLIC_KEY_FILE = 'RPM-GPG-KEY-patchferry';
 
 /** The top-level directory of local builds' logs. */
 export const LOGS_DIR = 'logs';
+
+/** Top-level names the tree itself uses (the channels, the dated patches archive, the builds' logs,
+ * the states, the root's index page and public key); a project cannot be called so, its tree would
+ * collide. */
+export const RESERVED_TOP_LEVEL: readonly string[] = [
+  ...CHANNELS.filter((c) => c !== 'builds'),
+  'patches',
+  LOGS_DIR,
+  '.states',
+  'index.html',
+  PUBLIC_KEY_FILE,
+];
 
 /** One platform's repositories of one project's branch in one channel. */
 export interface RepoSite {
@@ -100,5 +105,3 @@ export function repoFileUrl(baseUrl: string, site: RepoSite): string {
   return `${treeUrl(baseUrl, platformPath(site))}${encodeURIComponent(repoFileName(site))}`;
 }
 
-/** The public key at the root of the tree, named by the .repo files' gpgkey. */
-export const PUBLIC_KEY_FILE = 'RPM-GPG-KEY-patchferry';

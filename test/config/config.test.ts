@@ -157,6 +157,13 @@ describe('configuration validation', () => {
       'projects.my project: "my project" is not a valid name',
     ],
     ['no projects', (d) => (d.projects = {}), 'projects: at least one project is required'],
+    ...['nightly', 'testing', 'stable', 'patches', 'RPM-GPG-KEY-patchferry', 'index.html'].map(
+      (name): [string, (doc: Doc) => void, string] => [
+        `a project named like the published tree's top-level "${name}"`,
+        (d) => (d.projects = { [name]: project(d) }),
+        `projects.${name}: "${name}" is a name the published tree uses at its top`,
+      ],
+    ),
     [
       'a bad subject pattern',
       (d) => (d.subjects = { pattern: '([' }),
