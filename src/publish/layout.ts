@@ -104,4 +104,3 @@ export function repoFileName(site: RepoSite): string {
 export function repoFileUrl(baseUrl: string, site: RepoSite): string {
   return `${treeUrl(baseUrl, platformPath(site))}${encodeURIComponent(repoFileName(site))}`;
 }
-
