@@ -54,7 +54,11 @@ function resolvePaths(config: Config, base: string): Config {
       ),
     ),
     builder: Object.freeze(kojiPaths(config.builder, at)),
-    publisher: Object.freeze({ ...config.publisher, root: at(config.publisher.root) }),
+    publisher: Object.freeze({
+      ...config.publisher,
+      root: at(config.publisher.root),
+      target: Object.freeze(publishTargetPaths(config.publisher.target, at)),
+    }),
     trust: Object.freeze({
       ...config.trust,
       ...(config.trust.keyring ? { keyring: at(config.trust.keyring) } : {}),
@@ -64,6 +68,19 @@ function resolvePaths(config: Config, base: string): Config {
       ...(config.reporter.outbox ? { outbox: at(config.reporter.outbox) } : {}),
     }),
   }) as Config;
+}
+
+/** The rsync target's key and known_hosts files next to the file too. */
+function publishTargetPaths(
+  t: Config['publisher']['target'],
+  at: (p: string) => string,
+): Config['publisher']['target'] {
+  if (t.kind !== 'rsync') return t;
+  return {
+    ...t,
+    knownHosts: at(t.knownHosts),
+    ...(t.identityFile ? { identityFile: at(t.identityFile) } : {}),
+  };
 }
 
 /** The Koji builder's PEM files (its CA, the client certificate and key) next to the file too. */

@@ -27,6 +27,34 @@ const forgeUrl = httpUrl.transform((u) => u.replace(/\/+$/, ''));
 const port = z.int().min(0).max(65535);
 const DAY = 86_400;
 
+/** A path ssh reads as one path: no white space, quote, backslash, % or ~ (it splits and expands those). */
+const sshPath = z.string().regex(/^[^\s"'\\%~]+$/, {
+  error: (iss) =>
+    `${JSON.stringify(iss.input)} holds a space, quote, backslash, % or ~, which ssh would split or expand; use a plain path`,
+});
+const publishTarget = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('local') }),
+  z.strictObject({
+    kind: z.literal('rsync'),
+    /** The httpd host's name or address (no user@, no :port: those have keys of their own). */
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:[\]-]+$/)
+      .refine((h) => !h.startsWith('-'), {
+        error: 'a host name cannot start with "-"',
+      }),
+    user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { error: 'expected a user name on the host' }),
+    port: z.int().min(1).max(65535).default(22),
+    /** The directory the host's httpd serves, absolute on that host. */
+    path: z.string().startsWith('/', { error: 'expected an absolute path on the remote host' }),
+    /** The private key patchferry logs in with; ssh's default keys when absent. */
+    identityFile: sshPath.optional(),
+    /** The known_hosts file holding the host's key: the only one checked, never added to. */
+    knownHosts: sshPath,
+    connectTimeoutSeconds: z.number().positive().max(300).default(10),
+  }),
+]);
+
 const mboxSource = z.strictObject({ type: z.literal('mbox'), path: z.string().min(1), rejections });
 const maildirSource = z.strictObject({ type: z.literal('maildir'), path: z.string().min(1), rejections });
 const publicInboxSource = z.strictObject({
@@ -386,6 +414,7 @@ export const configSchema = z.strictObject({
   forge: forge.optional(),
   builder: builder.prefault({ type: 'rpmbuild' }),
   publisher: z.strictObject({
+    /** The tree publications are prepared in; with the rsync target, the local copy uploaded from. */
     root: z.string().min(1),
     baseUrl: httpUrl,
     /** Builds kept of each package name in each repository; older ones leave it. */
@@ -403,6 +432,9 @@ export const configSchema = z.strictObject({
         passphraseEnv: envName.optional(),
       })
       .optional(),
+    /** Where the tree is served from: this machine's httpd (local), or a remote httpd host it is
+     * uploaded to over ssh (rsync). */
+    target: publishTarget.default({ kind: 'local' }),
   }),
   reporter,
   work: work.default(WORK_DEFAULTS),

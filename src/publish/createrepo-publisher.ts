@@ -55,6 +55,9 @@ export interface CreaterepoPublisherOptions {
   readonly timeoutMs?: number;
   /** Signs packages and metadata and publishes the public key (publisher.signing); unsigned when absent. */
   readonly signer?: Signer;
+  /** Carries each published state on to another host (the rsync target) once it is served here;
+   * the local tree alone when absent. */
+  readonly mirror?: StateMirror;
   /** The time recorded for each package published; the system clock when absent. */
   readonly now?: () => Date;
   readonly log: Logger;
@@ -62,6 +65,11 @@ export interface CreaterepoPublisherOptions {
 
 /** The commit the state's newest build is of, beside the manifest (dot: not served, see MANIFEST). */
 const HEAD = '.patchferry-head';
+
+/** Serves elsewhere what a platform directory (relative to the root) serves locally (RsyncTarget). */
+export interface StateMirror {
+  mirror(served: string, signal?: AbortSignal): Promise<void>;
+}
 
 /** States kept per platform directory: the live one and the one before (a reader that resolved the
  * link just before the switch finishes its reads there). */
@@ -129,6 +137,8 @@ export class CreaterepoPublisher implements Publisher {
     // NVRs are unique (the release policy), so a build whose files are all there was published.
     if (live !== null && incoming.every((p) => liveFiles.has(p.path)) && (await this.#hasHead(live, req))) {
       this.#opts.log.info({ ...site, build: req.buildId }, 'build already published');
+      // A publication retried after the remote upload failed completes it here.
+      await this.#opts.mirror?.mirror(platformPath(site), req.signal);
       return this.#publication(site, req, served, [], []);
     }
     // Retention is per package name, so only the letters of the names added change.
@@ -237,6 +247,7 @@ export class CreaterepoPublisher implements Publisher {
     await pruneStates(statesDir, next, STATES_KEPT);
     // The pages above the platform list what other publications make too: one writer at a time.
     await this.#serial.run(TREE_PAGES, () => writeTreePages(root, dirname(served), generated));
+    await this.#opts.mirror?.mirror(platformPath(site), req.signal);
     const added = incoming.map((p) => p.path);
     const gone = removed.map((p) => p.path);
     this.#opts.log.info({ ...site, build: req.buildId, added, removed: gone }, 'repository published');

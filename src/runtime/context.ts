@@ -24,6 +24,7 @@ import { SrpmPackager } from '../build/srpm-packager.ts';
 import { RpmPackageInspector } from '../build/package-inspector.ts';
 import { PublishedBuildLogs } from '../publish/build-logs.ts';
 import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
+import { RsyncTarget } from '../publish/rsync-target.ts';
 import { Signer } from '../publish/signer.ts';
 import { outboxNotifier } from '../notify/outbox-notifier.ts';
 import { smtpNotifier } from '../notify/smtp-notifier.ts';
@@ -87,6 +88,9 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       baseUrl: config.publisher.baseUrl,
       keep: config.publisher.keep,
       ...(config.publisher.signing ? { signer: signerFor(config.publisher.signing, env) } : {}),
+      ...(config.publisher.target.kind === 'rsync'
+        ? { mirror: new RsyncTarget({ ...config.publisher.target, root: config.publisher.root, log }) }
+        : {}),
       log,
     }),
     buildLogs: new PublishedBuildLogs({

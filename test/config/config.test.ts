@@ -67,6 +67,35 @@ describe('configuration validation', () => {
     expect(Object.isFrozen(config.projects)).toBe(true);
   });
 
+  it('reads an rsync publish target, its key files next to the configuration', () => {
+    const doc = structuredClone(VALID) as Doc;
+    doc.publisher = {
+      ...(doc.publisher as Doc),
+      target: {
+        kind: 'rsync',
+        host: 'repo.example.org',
+        user: 'pf',
+        path: '/srv/www',
+        knownHosts: 'known_hosts',
+        identityFile: 'id_ed25519',
+      },
+    };
+    const config = parseConfigText(JSON.stringify(doc), '/etc/pf/patchferry.yml');
+    expect(config.publisher.target).toEqual({
+      kind: 'rsync',
+      host: 'repo.example.org',
+      user: 'pf',
+      port: 22,
+      path: '/srv/www',
+      knownHosts: '/etc/pf/known_hosts',
+      identityFile: '/etc/pf/id_ed25519',
+      connectTimeoutSeconds: 10,
+    });
+    expect(parseConfigText(JSON.stringify(VALID), '/etc/pf/patchferry.yml').publisher.target).toEqual({
+      kind: 'local',
+    });
+  });
+
   it('leaves remote git URLs alone', () => {
     const doc = structuredClone(VALID);
     doc.projects.qemu.git = 'git@example.org:virt/qemu.git';
@@ -157,6 +186,41 @@ describe('configuration validation', () => {
       'projects.my project: "my project" is not a valid name',
     ],
     ['no projects', (d) => (d.projects = {}), 'projects: at least one project is required'],
+    [
+      'a remote publish path that is not absolute',
+      (d) =>
+        ((d.publisher as Doc).target = { kind: 'rsync', host: 'h', user: 'u', path: 'www', knownHosts: 'k' }),
+      'publisher.target.path: expected an absolute path on the remote host',
+    ],
+    [
+      'a remote publish target without known_hosts',
+      (d) => ((d.publisher as Doc).target = { kind: 'rsync', host: 'h', user: 'u', path: '/www' }),
+      'publisher.target.knownHosts: is required',
+    ],
+    [
+      'a host name read as an ssh option',
+      (d) =>
+        ((d.publisher as Doc).target = {
+          kind: 'rsync',
+          host: '-oProxyCommand=x',
+          user: 'u',
+          path: '/w',
+          knownHosts: 'k',
+        }),
+      'publisher.target.host:',
+    ],
+    [
+      'a known_hosts path ssh would split',
+      (d) =>
+        ((d.publisher as Doc).target = {
+          kind: 'rsync',
+          host: 'h',
+          user: 'u',
+          path: '/w',
+          knownHosts: 'my hosts',
+        }),
+      'publisher.target.knownHosts: "my hosts" holds a space',
+    ],
     ...['nightly', 'testing', 'stable', 'patches', 'RPM-GPG-KEY-patchferry', 'index.html'].map(
       (name): [string, (doc: Doc) => void, string] => [
         `a project named like the published tree's top-level "${name}"`,
