@@ -12,6 +12,8 @@ export interface PublishedBuildLogsOptions {
   readonly baseUrl: string;
   /** Builds whose logs stay per project, branch and platform (publisher.keep, as the packages). */
   readonly keep: number;
+  /** Carries the logs on to the remote httpd host (RsyncTarget) once written here; none when absent. */
+  readonly mirror?: { mirrorDirectory(dir: string): Promise<void> };
   readonly log: Logger;
 }
 
@@ -65,6 +67,7 @@ export class PublishedBuildLogs implements BuildLogs {
       );
     }
     await this.#prune(dir, name);
+    await this.#o.mirror?.mirrorDirectory(platformDir);
     this.#o.log.info({ build: req.buildId, logs: [...urls.keys()] }, 'build logs published');
     return urls;
   }

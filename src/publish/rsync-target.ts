@@ -84,6 +84,19 @@ export class RsyncTarget {
     );
   }
 
+  /**
+   * Makes a directory of plain files under the root (a platform's build logs, `logs/p/b/fc41`) the
+   * same on the remote: new files uploaded, files gone here removed there. Each file appears whole
+   * (rsync writes a temporary and renames it). Errors as `mirror`.
+   */
+  async mirrorDirectory(dir: string, signal?: AbortSignal): Promise<void> {
+    await this.#rsync(
+      `uploading ${dir}`,
+      ['--delete', `${join(this.#opts.root, dir)}/`, this.#remote(`${dir}/`)],
+      signal,
+    );
+  }
+
   #remote(relativePath: string): string {
     const host = this.#opts.host.includes(':') ? `[${this.#opts.host}]` : this.#opts.host;
     return `${this.#opts.user}@${host}:${posix.join(this.#opts.path, relativePath)}${relativePath.endsWith('/') ? '/' : ''}`;

@@ -65,6 +65,9 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
   const chosenNotifiers = notifiers(config, env);
   const repository = new GitMirror({ workDir: join(config.workDir, 'git') });
   const forge = config.forge ? forgeFor(config.forge, log, env) : null;
+  const target = config.publisher.target;
+  const remote =
+    target.kind === 'rsync' ? new RsyncTarget({ ...target, root: config.publisher.root, log }) : null;
   // Last: every configuration error above is raised before the database is opened and locked.
   const store = openStore(config.state.database);
   // This process holds the database's lock: a unit still running was left by one that died.
@@ -88,15 +91,14 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       baseUrl: config.publisher.baseUrl,
       keep: config.publisher.keep,
       ...(config.publisher.signing ? { signer: signerFor(config.publisher.signing, env) } : {}),
-      ...(config.publisher.target.kind === 'rsync'
-        ? { mirror: new RsyncTarget({ ...config.publisher.target, root: config.publisher.root, log }) }
-        : {}),
+      ...(remote ? { mirror: remote } : {}),
       log,
     }),
     buildLogs: new PublishedBuildLogs({
       root: config.publisher.root,
       baseUrl: config.publisher.baseUrl,
       keep: config.publisher.keep,
+      ...(remote ? { mirror: remote } : {}),
       log,
     }),
     packages: new RpmPackageInspector(),

@@ -1,9 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PublishedBuildLogs } from '../../src/publish/build-logs.ts';
 import { CreaterepoPublisher } from '../../src/publish/createrepo-publisher.ts';
 import { remoteCommand } from '../../src/publish/remote-quote.ts';
 import { RsyncTarget } from '../../src/publish/rsync-target.ts';
@@ -132,6 +142,36 @@ describe.skipIf(!available)('publishing to a remote httpd host over rsync and ss
     expect(await reader.problems).toEqual([]);
     expect(readdirSync(join(remote, '.states/greeter/master/fc41')).sort()).toEqual(['2', '3']);
     expect(tree(remote)).toEqual(tree(root));
+  });
+
+  it('carries build logs over, and removes there those retention removed here', async () => {
+    const root = tempDir();
+    const remote = join(tempDir(), AWKWARD);
+    const logs = new PublishedBuildLogs({
+      root,
+      baseUrl: 'http://127.0.0.1:8080/',
+      keep: 1,
+      mirror: target(root, remote),
+      log: silentLogger(),
+    });
+    const log = join(root, 'build.log');
+    for (const buildId of [1, 2]) {
+      writeFileSync(log, `build ${buildId} in /work/b${buildId}\n`);
+      await logs.publish({
+        project: 'greeter',
+        branch: 'master',
+        platform: 'fc41',
+        buildId,
+        nvr: `greeter-1.0-${buildId}.fc41`,
+        logs: [{ name: 'build.x86_64.log', path: log }],
+        hostPaths: [{ host: '/work', shown: '<work dir>' }],
+      });
+    }
+    expect(tree(join(remote, 'logs'))).toEqual(tree(join(root, 'logs')));
+    expect(readdirSync(join(remote, 'logs/greeter/master/fc41'))).toEqual(['2-greeter-1.0-2.fc41']);
+    expect(
+      readFileSync(join(remote, 'logs/greeter/master/fc41/2-greeter-1.0-2.fc41/build.x86_64.log'), 'utf8'),
+    ).toBe('build 2 in <work dir>/b2\n');
   });
 
   it('refuses a host whose key is not the one in known_hosts, saying to add it, and uploads nothing', async () => {
