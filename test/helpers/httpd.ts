@@ -23,16 +23,31 @@ export interface Httpd {
   stop(): Promise<void>;
 }
 
+export interface HttpdOptions {
+  /** Modules loaded besides the base ones (e.g. `headers`, `alias`). */
+  readonly modules?: readonly string[];
+  /** Lines appended to the configuration (an Include of an example, its Defines). */
+  readonly extra?: readonly string[];
+}
+
 /**
  * Starts Apache httpd on 127.0.0.1 with a throwaway configuration serving `root` (symbolic links
  * followed, directory listings on, mod_dir's index.html): the host the published tree goes to.
  * As root its workers run as www-data, so the tree must be world-readable.
  */
-export async function startHttpd(root: string): Promise<Httpd> {
+export async function startHttpd(root: string, options: HttpdOptions = {}): Promise<Httpd> {
   const dir = mkdtempSync(join(tmpdir(), 'patchferry-httpd-'));
   const port = await freePort();
   const conf = join(dir, 'httpd.conf');
-  const modules = ['mpm_event', 'authz_core', 'dir', 'autoindex', 'mime', 'unixd'];
+  const modules = [
+    'mpm_event',
+    'authz_core',
+    'dir',
+    'autoindex',
+    'mime',
+    'unixd',
+    ...(options.modules ?? []),
+  ];
   writeFileSync(
     conf,
     [
@@ -52,6 +67,7 @@ export async function startHttpd(root: string): Promise<Httpd> {
       '  Require all granted',
       '</Directory>',
       'DirectoryIndex index.html',
+      ...(options.extra ?? []),
       '',
     ].join('\n'),
   );
