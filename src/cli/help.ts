@@ -7,6 +7,7 @@ Commands:
   sync           read the mail sources, record new mail, apply complete series
   watch          stay running: read mail when it arrives, run every unit of work as it is due
   serve          the daemon: watch, the nightly schedule, webhooks, console and metrics on one port
+  serve-repo     serve the published repositories over HTTP (where there is no httpd)
   import         feed mailbox files or public-inbox archives through sync
   build          build RPMs of branches that received series, for every platform
   publish        publish successful builds as yum repositories
@@ -89,6 +90,17 @@ endpoint /api/github/webhooks, deliveries signed with the secret. GitLab: a proj
 for merge request events pointing at /api/gitlab/webhooks, its secret token the secret.
 SIGTERM stops taking work and gives running units work.shutdownSeconds; SIGHUP reads the
 configuration again (an invalid one is logged and the one in use kept).
+`,
+  'serve-repo': `Usage: patchferry serve-repo [--config FILE] [--port N] [--host H]
+
+Serves publisher.root over HTTP on http://H:N/ until interrupted (Ctrl-C or SIGTERM), as
+the demo serves its repositories: each directory's index.html, the .repo files, the
+repositories dnf reads. For a machine without a web server; a real host serves the tree
+with httpd (examples/httpd/patchferry.conf). The .repo files and pages name
+publisher.baseUrl, so serve the tree there.
+
+  --port N     port (default: publisher.baseUrl's port, else 8080; 0 picks a free one)
+  --host H     address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
 `,
   import: `Usage: patchferry import [--config FILE] PATH...
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { ciCommand } from './ci.ts';
+import { serveRepoCommand } from './serve-repo.ts';
 import { config, help, logger, parse, type Io } from './common.ts';
 /** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
  * the forge clients or the IMAP client in memory. */
@@ -47,6 +48,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await releaseCommand(rest, io);
       case 'scan':
         return await scanCommand(rest, io);
+      case 'serve-repo':
+        return await serveRepoCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"; run "patchferry --help" for the list`);
     }

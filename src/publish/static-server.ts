@@ -15,7 +15,22 @@ const TYPES: Record<string, string> = {
   '.repo': 'text/plain; charset=utf-8',
   '.log': 'text/plain; charset=utf-8',
   '.html': 'text/html; charset=utf-8',
+  '.asc': 'application/pgp-signature',
 };
+
+/**
+ * How long a client may keep a file, as examples/httpd/patchferry.conf says it: repomd.xml (and its
+ * signature) revalidated on every fetch, pages, .repo files and the key for a minute, packages and
+ * checksum-named metadata for good (an NVR is never reused), other metadata revalidated. `path` is
+ * the URL path.
+ */
+export function cacheControl(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (/^repomd\.xml(\.asc)?$/.test(name)) return 'no-cache';
+  if (name === '' || /(\.repo|\.html)$/.test(name) || name.startsWith('RPM-GPG-KEY-')) return 'max-age=60';
+  if (name.endsWith('.rpm') || /^[0-9a-f]{64}-/.test(name)) return 'max-age=31536000, immutable';
+  return 'no-cache';
+}
 
 export interface StaticServer {
   readonly url: string;
@@ -57,7 +72,11 @@ export async function serveDirectory(
         const index = join(target, 'index.html');
         const indexInfo = await stat(index).catch(() => null);
         if (indexInfo?.isFile()) {
-          res.writeHead(200, { 'content-type': TYPES['.html'] as string, 'content-length': indexInfo.size });
+          res.writeHead(200, {
+            'content-type': TYPES['.html'] as string,
+            'content-length': indexInfo.size,
+            'cache-control': cacheControl(path),
+          });
           if (req.method === 'HEAD') res.end();
           else createReadStream(index).pipe(res);
           return;
@@ -74,9 +93,13 @@ export async function serveDirectory(
         );
         return;
       }
+      const name = path.slice(path.lastIndexOf('/') + 1);
       res.writeHead(200, {
-        'content-type': TYPES[extname(target)] ?? 'application/octet-stream',
+        'content-type': name.startsWith('RPM-GPG-KEY-')
+          ? 'application/pgp-keys'
+          : (TYPES[extname(target)] ?? 'application/octet-stream'),
         'content-length': info.size,
+        'cache-control': cacheControl(path),
       });
       if (req.method === 'HEAD') res.end();
       else createReadStream(target).pipe(res);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreaterepoPublisher } from '../../src/publish/createrepo-publisher.ts';
+import { cacheControl } from '../../src/publish/static-server.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { dnf, dnfAvailable, installedContent } from '../helpers/dnf.ts';
 import { httpdAvailable, startHttpd, type Httpd } from '../helpers/httpd.ts';
@@ -98,11 +99,27 @@ describe.skipIf(!available)('the example Apache httpd configuration (examples/ht
     const key = await get('/RPM-GPG-KEY-patchferry');
     expect(key.headers.get('content-type')).toBe('application/pgp-keys');
     // Every metadata file: revalidated or immutable, and never decoded on the way (gzip is the file).
-    for (const [, href] of repomd.body.matchAll(/<location href="repodata\/([^"]+)"/g)) {
-      const res = await fetch(new URL(`${x86}repodata/${href}`, httpd.url), { method: 'HEAD' });
-      expect(res.status, href).toBe(200);
-      expect(res.headers.get('content-encoding'), href).toBeNull();
-      expect(res.headers.get('cache-control'), href).toMatch(/^(no-cache|max-age=31536000, immutable)$/);
+    const files = [...repomd.body.matchAll(/<location href="(repodata\/[^"]+)"/g)].map(
+      (m) => `${x86}${m[1]}`,
+    );
+    expect(files.length).toBeGreaterThan(2);
+    for (const path of files) {
+      const res = await fetch(new URL(path, httpd.url), { method: 'HEAD' });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-encoding'), path).toBeNull();
+      expect(res.headers.get('cache-control'), path).toMatch(/^(no-cache|max-age=31536000, immutable)$/);
+    }
+    // patchferry serve-repo's server says the same as the example, file by file.
+    for (const path of [
+      ...files,
+      `${x86}repodata/repomd.xml`,
+      `${x86}greeter-1.0-1.noarch.rpm`,
+      '/RPM-GPG-KEY-patchferry',
+      '/greeter/master/fc41/greeter-master-fc41.repo',
+      '/',
+    ]) {
+      const res = await fetch(new URL(path, httpd.url), { method: 'HEAD' });
+      expect(res.headers.get('cache-control'), path).toBe(cacheControl(path));
     }
   });
 
