@@ -5,6 +5,7 @@ import { runTool } from '../shared/run.ts';
 import { PUBLIC_KEY_FILE } from './layout.ts';
 import { INDEX } from './index-pages.ts';
 import { remoteSequence } from './remote-quote.ts';
+import { SHARED_PACKAGES } from './state-dir.ts';
 import { remoteError, rsyncRsh, sshOptions, type SshEndpoint } from './ssh-command.ts';
 
 export interface RsyncTargetOptions extends SshEndpoint {
@@ -52,7 +53,17 @@ export class RsyncTarget {
     const state = relative(root, resolve(dirname(join(root, served)), link));
     const states = dirname(state);
     const kept = (await readdir(join(root, states))).filter((n) => /^\d+$/.test(n));
+    const shared = join(states, SHARED_PACKAGES);
+    const hasShared = await exists(join(root, shared));
     const started = Date.now();
+    // The package directories the new state links to go first, each file hard-linked (-H) to the
+    // copy already there when it is one of the live state's.
+    if (hasShared)
+      await this.#rsync(
+        'uploading the packages',
+        ['--hard-links', `${join(root, shared)}/`, this.#remote(`${shared}/`)],
+        signal,
+      );
     await this.#rsync(
       'uploading the state',
       [
@@ -70,6 +81,13 @@ export class RsyncTarget {
       switchCommand(this.#opts.path, served, link, kept),
       signal,
     );
+    // Once no state served there uses them, the package directories removed here go there too.
+    if (hasShared)
+      await this.#rsync(
+        'pruning the packages',
+        ['--hard-links', '--delete', `${join(root, shared)}/`, this.#remote(`${shared}/`)],
+        signal,
+      );
     const pages: string[] = [];
     for (let dir = dirname(served); ; dir = dirname(dir)) {
       const page = dir === '.' ? INDEX : `${dir}/${INDEX}`;
@@ -150,7 +168,7 @@ export function switchCommand(base: string, served: string, link: string, kept: 
       '1',
       '-maxdepth',
       '1',
-      ...kept.flatMap((n) => ['!', '-name', n]),
+      ...[...kept, SHARED_PACKAGES].flatMap((n) => ['!', '-name', n]),
       '-exec',
       'rm',
       '-rf',

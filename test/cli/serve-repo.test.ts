@@ -79,7 +79,7 @@ describe.skipIf(!available)('patchferry serve-repo', () => {
       expect(repomd.status).toBe(200);
       expect(repomd.headers.get('cache-control')).toBe('no-cache');
       expect(await repomd.text()).toContain('<repomd');
-      const rpm = await fetch(new URL('greeter/master/fc41/x86_64/greeter-1.0-1.noarch.rpm', url));
+      const rpm = await fetch(new URL('greeter/master/fc41/x86_64/Packages/g/greeter-1.0-1.noarch.rpm', url));
       expect(rpm.headers.get('cache-control')).toBe('max-age=31536000, immutable');
       const page = await fetch(new URL('greeter/master/fc41/', url));
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');

@@ -86,7 +86,7 @@ describe.skipIf(!available)('the example Apache httpd configuration (examples/ht
     const repomd = await get(`${x86}repodata/repomd.xml`);
     expect(repomd.headers.get('cache-control')).toBe('no-cache');
     expect(repomd.headers.get('content-type')).toMatch(/xml/);
-    const rpm = await get(`${x86}greeter-1.0-1.noarch.rpm`);
+    const rpm = await get(`${x86}Packages/g/greeter-1.0-1.noarch.rpm`);
     expect(rpm.status).toBe(200);
     expect(rpm.headers.get('cache-control')).toBe('max-age=31536000, immutable');
     expect(rpm.headers.get('content-type')).toBe('application/x-rpm');
@@ -113,7 +113,7 @@ describe.skipIf(!available)('the example Apache httpd configuration (examples/ht
     for (const path of [
       ...files,
       `${x86}repodata/repomd.xml`,
-      `${x86}greeter-1.0-1.noarch.rpm`,
+      `${x86}Packages/g/greeter-1.0-1.noarch.rpm`,
       '/RPM-GPG-KEY-patchferry',
       '/greeter/master/fc41/greeter-master-fc41.repo',
       '/',

@@ -108,12 +108,14 @@ describe.skipIf(!available)('publishing to a remote httpd host over rsync and ss
     const platform = join(remote, 'greeter/master/fc41');
     expect(readlinkSync(platform)).toBe('../../.states/greeter/master/fc41/2');
     expect(primaryLocations(join(platform, 'x86_64'))).toEqual([
-      'greeter-1.0-1.noarch.rpm',
-      'greeter-1.0-2.noarch.rpm',
+      'Packages/g/greeter-1.0-1.noarch.rpm',
+      'Packages/g/greeter-1.0-2.noarch.rpm',
     ]);
-    // --link-dest: build 1's package in state 2 is the file state 1 had, not a second upload.
-    const inode = (state: number) =>
-      lstatSync(join(remote, `.states/greeter/master/fc41/${state}/x86_64/greeter-1.0-1.noarch.rpm`)).ino;
+    // Build 1's package in state 2's letter directory is the file state 1's had (a hard link made
+    // there), not a second upload.
+    const inode = (seq: number) =>
+      lstatSync(join(remote, `.states/greeter/master/fc41/packages/x86_64/g.${seq}/greeter-1.0-1.noarch.rpm`))
+        .ino;
     expect(inode(2)).toBe(inode(1));
     expect(readFileSync(join(remote, 'index.html'), 'utf8')).toContain('greeter');
   });
@@ -140,7 +142,7 @@ describe.skipIf(!available)('publishing to a remote httpd host over rsync and ss
       reader.stop();
     }
     expect(await reader.problems).toEqual([]);
-    expect(readdirSync(join(remote, '.states/greeter/master/fc41')).sort()).toEqual(['2', '3']);
+    expect(readdirSync(join(remote, '.states/greeter/master/fc41')).sort()).toEqual(['2', '3', 'packages']);
     expect(tree(remote)).toEqual(tree(root));
   });
 
