@@ -9,7 +9,8 @@ import { queueDailySummary } from '../report/daily-summary.ts';
 import { unitKey } from '../../work/units.ts';
 import { runUnits } from '../stages.ts';
 import type { BuildSummary, PublishSummary, ReportSummary } from '../summaries.ts';
-import { fail, sent } from '../summaries.ts';
+import { fail, sent, type UnitProblem } from '../summaries.ts';
+import { sleep } from '../../shared/backoff.ts';
 import { renderPipelineReport } from '../../render/report.ts';
 import { queueMail } from '../../work/outbox.ts';
 import { buildFactsOf, queueSeriesReport, reportKey } from '../report/series-report.ts';
@@ -56,12 +57,30 @@ export async function ciBuild(
     const earlier = deps.store.atomically(() => queueBuild(deps, target));
     if (earlier) reused.push(earlier);
   }
-  const { c, units } = await runUnits(deps, ['build'], signal);
+  const built: BuildOutcome[] = [];
+  let units: UnitProblem[] = [];
+  // A builder that works elsewhere (Koji) leaves its unit waiting, and a build that failed for a
+  // passing reason is due again later: nothing but this job will ever look at them (its database
+  // goes with it), so it waits for them itself, until each is done or given up on.
+  for (;;) {
+    const ran = await runUnits(deps, ['build'], signal);
+    built.push(...ran.c.builds);
+    // A unit's latest round says where it stands: retried and then built is no problem left.
+    const later = new Set([...ran.drained.done, ...ran.units].map((u) => u.key));
+    units = [...units.filter((u) => !later.has(u.key)), ...ran.units];
+    const open = targets.some((t) => {
+      const state = deps.store.work.get(unitKey.build({ ...t, scratch: false }))?.state;
+      return state === 'pending' || state === 'failed';
+    });
+    const due = deps.store.work.nextDue(['build']);
+    if (!open || due === null || signal?.aborted) break;
+    await sleep(Math.max(0, due - deps.clock.now()), signal).catch(() => undefined);
+  }
   for (const t of targets) {
     const record = deps.store.builds.find(t);
     if (record && record.state !== 'running') await artifacts.save(carried(record));
   }
-  return { builds: [...reused, ...c.builds], skipped, units, unchanged };
+  return { builds: [...reused, ...built], skipped, units, unchanged };
 }
 
 /**
