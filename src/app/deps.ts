@@ -8,9 +8,11 @@ import type { Forge } from '../ports/forge.ts';
 import type { MailSource } from '../ports/mail-source.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { PackageInspector } from '../ports/package-inspector.ts';
+import type { PatchArchive } from '../ports/patch-archive.ts';
 import type { Publisher } from '../ports/publisher.ts';
 import type { Applier, Repository } from '../ports/repository.ts';
 import type { Store } from '../ports/store.ts';
+import type { Tester } from '../ports/tester.ts';
 import type { Logger } from '../shared/log.ts';
 import type { RetryPolicy } from '../work/worker.ts';
 
@@ -38,6 +40,10 @@ export interface Deps {
   readonly publisher: Publisher;
   /** Serves local builds' full logs beside the repositories, so reports link them as Koji's. */
   readonly buildLogs: BuildLogs;
+  /** The archive of the day's patches, beside the repositories. */
+  readonly archive: PatchArchive;
+  /** Installs a published build into a throwaway root and runs the project's checks there. */
+  readonly tester: Tester;
   /** Reads names and Epochs from RPM headers: what a build would publish. */
   readonly packages: PackageInspector;
   /** The destinations of mail effects: the list's SMTP server, the outbox file. */

@@ -1,6 +1,8 @@
 import type { UnitKind } from '../ports/work-queue.ts';
 import { drain, type DrainSummary, type Handlers, type WorkerOptions } from '../work/worker.ts';
 import { seriesHandler } from './apply/series-unit.ts';
+import { archiveHandler } from './archive/archive-unit.ts';
+import { checkHandler } from './check/check-unit.ts';
 import { queueBuilds, type BuildFilter } from './build/build.ts';
 import { buildHandler } from './build/build-unit.ts';
 import type { Deps } from './deps.ts';
@@ -31,6 +33,8 @@ export function handlers(deps: Deps, c: Collected): Handlers {
     series: seriesHandler(deps, (o) => c.series.push(o)),
     build: buildHandler(deps, (o) => c.builds.push(o)),
     publish: publishHandler(deps, (o) => c.published.push(o)),
+    check: checkHandler(deps, (o) => c.checked.push(o)),
+    archive: archiveHandler(deps),
     mail: mailHandler(deps, (d) => c.deliveries.push(d)),
     forge: forgeHandler(deps, (d) => c.deliveries.push(d)),
   };
@@ -73,7 +77,7 @@ export async function sync(
 ): Promise<SyncSummary> {
   const looked = await detectMerges(deps);
   const taken = await intake(deps, options);
-  const { c, units } = await runUnits(deps, ['series', 'forge'], signal);
+  const { c, units } = await runUnits(deps, ['series', 'archive', 'forge'], signal);
   // The series just applied made their mails final: the mailboxes that can hold a mark get it.
   await settle(deps);
   return syncSummary({ ...taken, ...looked }, c, units);
@@ -97,11 +101,12 @@ export async function build(
   return { builds: [...reused, ...built], skipped, units };
 }
 
-/** `publish`: every successful build published as a yum repository. */
+/** `publish`: every successful build published as a yum repository, then tested where its project
+ * has checks (and promoted to stable when they pass). */
 export async function publish(deps: Deps, signal?: AbortSignal): Promise<PublishSummary> {
   queuePublications(deps);
-  const { c, units } = await runUnits(deps, ['publish'], signal);
-  return { published: c.published, failed: units.map(fail), units };
+  const { c, units } = await runUnits(deps, ['publish', 'check'], signal);
+  return { published: c.published, checked: c.checked, failed: units.map(fail), units };
 }
 
 /** `report`: the reports of series whose builds finished queued, then every effect delivered. */

@@ -5,6 +5,7 @@ import type { BuildOutcome, SkippedBranch } from './build/build.ts';
 import type { IntakeSummary } from './intake/intake.ts';
 import type { Proposal } from './propose/merge-request-effect.ts';
 import type { detectMerges, Merge } from './propose/merges.ts';
+import type { CheckOutcome } from './check/check-unit.ts';
 import type { PublishOutcome } from './publish/publish.ts';
 import type { Delivery } from './report/deliver.ts';
 
@@ -50,6 +51,8 @@ export interface BuildSummary {
 
 export interface PublishSummary {
   readonly published: readonly PublishOutcome[];
+  /** Builds the test stage tested (projects.<p>.tests); absent where nothing tests. */
+  readonly checked?: readonly CheckOutcome[];
   /** Publications that failed (retried later, or dead). */
   readonly failed: readonly { key: string; error: string }[];
   readonly units: readonly UnitProblem[];
@@ -73,6 +76,7 @@ export interface Collected {
   readonly series: SeriesOutcome[];
   readonly builds: BuildOutcome[];
   readonly published: PublishOutcome[];
+  readonly checked: CheckOutcome[];
   readonly deliveries: Delivery[];
 }
 
@@ -146,7 +150,12 @@ export function roundSummary(
       skipped: round.queued.skipped,
       units: kind('build'),
     },
-    publish: { published: c.published, failed: kind('publish').map(fail), units: kind('publish') },
+    publish: {
+      published: c.published,
+      checked: c.checked,
+      failed: kind('publish', 'check').map(fail),
+      units: kind('publish', 'check'),
+    },
     report: {
       sent: c.deliveries.map(sent),
       failed: kind('mail', 'forge').map(fail),
@@ -198,5 +207,5 @@ export function problems(d: DrainSummary): UnitProblem[] {
 
 /** Empty arrays for the handlers of one drain to collect their outcomes in. */
 export function collector(): Collected {
-  return { series: [], builds: [], published: [], deliveries: [] };
+  return { series: [], builds: [], published: [], checked: [], deliveries: [] };
 }

@@ -1,5 +1,6 @@
 import type {
   BuildSummary,
+  CheckOutcome,
   JobSummary,
   PublishSummary,
   ReportSummary,
@@ -59,7 +60,18 @@ export function printBuild(b: BuildSummary, out: (line: string) => void): void {
 export function printPublish(p: PublishSummary, out: (line: string) => void): void {
   out(`publish: ${p.published.length} repositor(ies) updated, ${p.failed.length} failed`);
   for (const x of p.published) out(`  published ${x.project}/${x.branch} ${x.platform}: ${x.url}`);
+  for (const x of p.checked ?? []) out(`  ${checkedLine(x)}`);
   printUnits(p.units, out);
+}
+
+/** One tested build: promoted, or why it stays in testing. */
+function checkedLine(x: CheckOutcome): string {
+  const at = `${x.project}/${x.branch} ${x.platform} (build ${x.buildId})`;
+  if (x.state === 'passed')
+    return `tested ${at}: checks passed${x.stableUrl ? `, promoted to ${x.stableUrl}` : ''}`;
+  if (x.state === 'failed') return `TESTED ${at}: check "${x.failed ?? '?'}" FAILED; stays in testing`;
+  if (x.state === 'not-installed') return `TESTED ${at}: did not install; stays in testing`;
+  return `not tested ${at}: this machine cannot run its packages`;
 }
 
 export function printReport(r: ReportSummary, out: (line: string) => void, withBodies = true): void {
@@ -78,7 +90,12 @@ export function printJob(job: JobSummary, out: (line: string) => void): void {
   if (s.newMails > 0 || s.applied.length + s.failed.length + s.proposed.length + s.merged.length > 0)
     printSync(s, out);
   if (job.build.builds.length > 0 || job.build.units.length > 0) printBuild(job.build, out);
-  if (job.publish.published.length > 0 || job.publish.failed.length > 0) printPublish(job.publish, out);
+  if (
+    job.publish.published.length > 0 ||
+    job.publish.failed.length > 0 ||
+    (job.publish.checked?.length ?? 0) > 0
+  )
+    printPublish(job.publish, out);
   if (job.report.sent.length > 0 || job.report.failed.length > 0) printReport(job.report, out);
 }
 

@@ -101,6 +101,15 @@ const imapSource = z
   });
 const source = z.discriminatedUnion('type', [mboxSource, maildirSource, publicInboxSource, imapSource]);
 
+/** A base repository: a URL dnf reads, or an absolute path taken as a file:// URL. */
+const baseRepo = z
+  .string()
+  .refine((r) => /^(https?|file):\/\/\S+$/.test(r) || /^\/\S*$/.test(r), {
+    error: (iss) =>
+      `${JSON.stringify(iss.input)} is not a repository URL (http://, https://, file://) or an absolute path`,
+  })
+  .transform((r) => (r.startsWith('/') ? `file://${r}` : r));
+
 const rpmArch = z.string().regex(/^[a-z0-9_]+$/, { error: 'expected an RPM architecture such as "x86_64"' });
 
 /** A build target: every arch of it is built in one build, as a Koji target does. `arch: x` (the
@@ -114,6 +123,10 @@ const platform = z
     kojiTarget: z.string().min(1).optional(),
     /** What dnf's $releasever is on this platform; used in the .repo files published for it. */
     releasever: z.string().min(1).optional(),
+    /** The platform's own repositories (its OS: BaseOS, AppStream, fedora, updates), from which
+     * the test stage installs what a build needs besides itself (projects.<p>.tests): http(s)://
+     * or file:// URLs of directories holding repodata/, or absolute paths. */
+    baseRepos: z.array(baseRepo).optional(),
   })
   .refine((p) => (p.arch === undefined) !== (p.arches === undefined), {
     error: 'give the arches to build, e.g. arches: [x86_64, ppc64le] (or the older arch: x86_64)',
@@ -122,6 +135,16 @@ const platform = z
     ...rest,
     arches: [...new Set(arches ?? (arch ? [arch] : []))],
   }));
+
+/** One check of the test stage: a command run in the root the build was installed into. */
+const check = z.strictObject({
+  /** Named in the reports: "version", "smoke". */
+  name: z.string().regex(/^[^\s].{0,79}$/, { error: 'expected a short name such as "version"' }),
+  /** The program and its arguments as the root sees them (no shell): ["hello", "--version"]. */
+  run: z.array(z.string().min(1)).min(1),
+  /** Past this the check is stopped and fails. */
+  timeoutSeconds: z.int().min(1).max(DAY).default(300),
+});
 
 const project = z.strictObject({
   /** URL or local path of the repository patches are applied to. */
@@ -169,6 +192,15 @@ const project = z.strictObject({
   lists: z.array(z.string().min(1)).default([]),
   /** Overrides trust.senders and trust.authenticity for this project. */
   trust: projectTrust.optional(),
+  /** Checks of the test stage: each build is published to the testing channel, installed into a
+   * throwaway root (with the platform's baseRepos) and these run there in the sandbox; a build
+   * whose checks all pass is promoted to the stable channel. None: no test stage. */
+  tests: z
+    .array(check)
+    .refine((t) => new Set(t.map((c) => c.name)).size === t.length, {
+      error: 'two checks have the same name',
+    })
+    .optional(),
 });
 
 const forge = z.discriminatedUnion('type', [

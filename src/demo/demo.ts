@@ -70,6 +70,10 @@ projects:
     branches: [master, stable-1.0]
     spec: hello.spec
     platforms: [el9, fc41]
+    # The test stage: each build goes to testing/, is installed into an empty root with dnf, and
+    # runs this there in the sandbox; passing, it is promoted to stable/.
+    tests:
+      - { name: version, run: [hello, --version] }
 platforms:
   el9: { dist: .el9, arch: x86_64, releasever: "9" }
   fc41: { dist: .fc41, arch: x86_64, releasever: "41" }

@@ -1,10 +1,12 @@
 /** The demo's program: a tiny C greeter, its Makefile and README, and its spec file. */
 
 export const HELLO_C = `#include <stdio.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
   const char *who = "world";
+  if (argc > 1 && strcmp(argv[1], "--version") == 0) { puts("hello 1.0"); return 0; }
   (void)argc;
   (void)argv;
   printf("Hello, %s!\\n", who);
@@ -12,11 +14,12 @@ int main(int argc, char **argv)
 }
 `;
 
+// Linked statically: the test stage installs it into an empty root, where it must run alone.
 export const MAKEFILE = `CFLAGS ?= -O2 -g
 PREFIX ?= /usr
 
 hello: hello.c
-\t$(CC) $(CFLAGS) -o $@ $<
+\t$(CC) $(CFLAGS) -static -o $@ $<
 
 install: hello
 \tinstall -D -m 0755 hello $(DESTDIR)$(PREFIX)/bin/hello
@@ -42,7 +45,9 @@ License:        MIT
 Source0:        %{name}-%{version}.tar.gz
 BuildRequires:  gcc
 BuildRequires:  make
-# The demo installs into an empty root; it needs nothing from the system at run time.
+BuildRequires:  glibc-static
+# Linked statically: it installs into an empty root and needs nothing from the system at run time
+# (the test stage runs "hello --version" in such a root).
 AutoReqProv:    no
 
 %description

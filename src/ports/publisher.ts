@@ -15,6 +15,9 @@ export interface PublishRequest {
   readonly rpms: readonly string[];
   /** The commit the build is of: the platform directory's head once published (`publishedHead`). */
   readonly commit?: string;
+  /** The RPMs are files another channel serves (the testing repository a build is promoted from):
+   * hard-linked, not copied, and not signed again (they were when first published). */
+  readonly promoted?: boolean;
   /** Stops the publication; what is served stays as it was. */
   readonly signal?: AbortSignal;
 }
@@ -30,6 +33,9 @@ export interface Publication {
    * both empty when the build was published already. */
   readonly added: readonly string[];
   readonly removed: readonly string[];
+  /** Where each RPM of the request is served, through `path` (a noarch package once, in its first
+   * arch), whether this publication added it or an earlier one did: what a promotion links. */
+  readonly files: readonly string[];
 }
 
 /** Makes yum repositories of built RPMs on a web server. Publications to one platform directory run

@@ -1,5 +1,6 @@
 import type { Authenticity } from '../trust/authenticity.ts';
 import type { Overview } from './overview.ts';
+import type { CheckResult } from './tester.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 /** The state database: the fast index over what the mailbox, git, the forge and the published
@@ -9,6 +10,8 @@ export interface Store {
   readonly series: SeriesRecords;
   readonly mergeRequests: MergeRequestRecords;
   readonly builds: BuildRecords;
+  /** What the test stage found of each published build (projects.<p>.tests). */
+  readonly checks: CheckRecords;
   readonly positions: PositionRecords;
   /** Held series a maintainer let through once (`patchferry release`). */
   readonly releases: ReleaseRecords;
@@ -312,6 +315,33 @@ export interface BuildRecords {
   forCommit(project: string, branch: string, commit: string): BuildRecord[];
   /** The most recently published build of the branch on each platform: what it may publish next. */
   lastPublished(project: string, branch: string): BuildRecord[];
+}
+
+// ---- the test stage --------------------------------------------------------------------------
+
+/** What testing a published build found: `passed` (every check passed; promoted to stable once
+ * `stableUrl` is set), `failed` (a check failed: it stays in testing), `not-installed` (dnf could not
+ * install it; `tail` says why), `not-run` (this machine cannot run the target's packages; `tail`
+ * says why). */
+export interface BuildChecksRecord {
+  readonly buildId: number;
+  readonly state: 'passed' | 'failed' | 'not-installed' | 'not-run';
+  /** The testing repository the build was installed from. */
+  readonly testingUrl: string;
+  /** The stable repository once the build was promoted to it. */
+  readonly stableUrl: string | null;
+  /** The exact NEVRAs installed. */
+  readonly packages: readonly string[];
+  readonly checks: readonly CheckResult[];
+  readonly tail: string | null;
+}
+
+export interface CheckRecords {
+  /** Records what testing a build found (again: a run killed before promoting checks again). */
+  record(result: Omit<BuildChecksRecord, 'stableUrl'>): void;
+  /** The build was promoted: its packages are in the stable repository at this URL. */
+  recordPromotion(buildId: number, stableUrl: string): void;
+  get(buildId: number): BuildChecksRecord | undefined;
 }
 
 // ---- sources -------------------------------------------------------------------------------

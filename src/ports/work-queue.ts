@@ -1,5 +1,5 @@
 /** What a unit of work is: the closed list the worker knows how to run. */
-export type UnitKind = 'series' | 'build' | 'publish' | 'mail' | 'forge';
+export type UnitKind = 'series' | 'build' | 'publish' | 'check' | 'archive' | 'mail' | 'forge';
 
 /**
  * pending: waits for `notBefore`; running: leased to a worker; failed: failed and waits to be

@@ -139,7 +139,7 @@ export class CreaterepoPublisher implements Publisher {
       this.#opts.log.info({ ...site, build: req.buildId }, 'build already published');
       // A publication retried after the remote upload failed completes it here.
       await this.#opts.mirror?.mirror(platformPath(site), req.signal);
-      return this.#publication(site, req, served, [], []);
+      return this.#publication(site, req, served, incoming, [], []);
     }
     // Retention is per package name, so only the letters of the names added change.
     const letters = lettersOf([...before, ...incoming]);
@@ -172,10 +172,11 @@ export class CreaterepoPublisher implements Publisher {
           await Promise.all(
             packages.slice(i, i + 128).map((p) => {
               const to = join(gen, basename(p.path));
-              // A copy, not a link: what is done to the published file (signing) never reaches the build's.
-              return replaced.has(p.path)
-                ? copyFile(sources.get(p.path) as string, to)
-                : linkOrCopy(liveFiles.get(p.path) as string, to);
+              // A copy, not a link: what is done to the published file (signing) never reaches the
+              // build's. A promoted file is a published one already, never written again: the same file.
+              if (!replaced.has(p.path)) return linkOrCopy(liveFiles.get(p.path) as string, to);
+              const from = sources.get(p.path) as string;
+              return req.promoted ? linkOrCopy(from, to) : copyFile(from, to);
             }),
           );
         await linkLetter(next, dir, letter, gen);
@@ -184,7 +185,8 @@ export class CreaterepoPublisher implements Publisher {
     }
     const signer = this.#opts.signer;
     const signedSize = new Map<string, number>();
-    if (signer) {
+    // A promoted package was signed when first published; the metadata is signed below all the same.
+    if (signer && !req.promoted) {
       await signer.signRpms(
         incoming.map((p) => join(next, p.path)),
         req.signal,
@@ -251,7 +253,7 @@ export class CreaterepoPublisher implements Publisher {
     const added = incoming.map((p) => p.path);
     const gone = removed.map((p) => p.path);
     this.#opts.log.info({ ...site, build: req.buildId, added, removed: gone }, 'repository published');
-    return this.#publication(site, req, served, added, gone);
+    return this.#publication(site, req, served, incoming, added, gone);
   }
 
   /** Whether the live state's head is the request's commit (or the request names none). */
@@ -302,11 +304,16 @@ export class CreaterepoPublisher implements Publisher {
     site: RepoSite,
     req: PublishRequest,
     served: string,
+    incoming: readonly StatePackage[],
     added: string[],
     removed: string[],
   ): Publication {
     const first = req.platform.arches.find((a) => a !== 'noarch') ?? 'noarch';
+    const files = new Map<string, string>();
+    for (const p of incoming)
+      if (!files.has(basename(p.path))) files.set(basename(p.path), join(served, p.path));
     return {
+      files: [...files.values()],
       path: served,
       url: treeUrl(this.#opts.baseUrl, repoPath(site, first)),
       repoFileUrl: repoFileUrl(this.#opts.baseUrl, site),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatAddress, type Address } from '../mail/mail.ts';
+import { checkNote } from './checks.ts';
 import { installLines, type BuildFacts } from './report.ts';
 import { oneLine } from './one-line.ts';
 
@@ -216,6 +217,7 @@ export function renderBuildNote(f: {
   const install = ok ? installLines(f.builds) : [];
   if (install.length > 0)
     lines.push('', 'Install with dnf:', '', '```', ...install.slice(1, -1).map((l) => l.trim()), '```');
+  lines.push(...checkNote(f.builds));
   for (const b of f.builds.filter((x) => !x.ok && x.logTail)) {
     lines.push(
       '',

@@ -1,6 +1,7 @@
 import { addRepoLines } from '../rpm/dnf.ts';
 import { formatAddress } from '../mail/mail.ts';
 import type { ReportMessage } from '../ports/report-message.ts';
+import { checkLines, checksFailed, type CheckFacts } from './checks.ts';
 import { oneLine } from './one-line.ts';
 
 /** Report rendering: plain values in, the text people read out. Pure. */
@@ -24,6 +25,8 @@ export interface SeriesFacts {
   readonly references: readonly string[];
   /** Under trust.authenticity prefer: the mails that did not prove their sender. */
   readonly authenticity?: readonly string[];
+  /** Where the archive of the day's patches keeps the series' mails (an mbox), once filed. */
+  readonly archiveUrl?: string | null;
 }
 
 export type ApplicationFacts =
@@ -66,6 +69,8 @@ export interface BuildFacts {
   readonly errorLines?: readonly string[];
   /** Arches of the target this builder could not build, with why (never faked). */
   readonly skipped?: readonly { readonly arch: string; readonly reason: string }[];
+  /** The test stage, where the project has checks and they ran. */
+  readonly checks?: CheckFacts | null;
 }
 
 export interface Audience {
@@ -87,7 +92,7 @@ export function renderSeriesReport(
     '',
     ...notAuthenticated(series.authenticity ?? []),
   ];
-  const failed = application.state !== 'applied' || builds.some((b) => !b.ok);
+  const failed = application.state !== 'applied' || builds.some((b) => !b.ok || checksFailed(b.checks));
   if (application.state === 'earlier-version-applied') {
     lines.push(
       `Version ${application.earlierVersion} of this series is already on ${series.branch}`,
@@ -114,7 +119,11 @@ export function renderSeriesReport(
       `${series.branch} and send a new version.`,
     );
   } else {
-    lines.push(`Applied onto ${series.branch}: ${short(application.base)}..${short(application.head)}`, '');
+    lines.push(
+      `Applied onto ${series.branch}: ${short(application.base)}..${short(application.head)}`,
+      ...(series.archiveUrl ? [`The patches as applied (mbox): ${series.archiveUrl}`] : []),
+      '',
+    );
     for (const b of builds) lines.push(...renderBuild(b), '');
     if (builds.length > 0 && builds.every((b) => b.ok)) lines.push(...installLines(builds));
   }
@@ -123,9 +132,11 @@ export function renderSeriesReport(
       ? 'failed to apply'
       : application.state === 'earlier-version-applied'
         ? `version ${application.earlierVersion} already applied`
-        : failed
+        : builds.some((b) => !b.ok)
           ? 'build failed'
-          : 'applied and built';
+          : failed
+            ? 'tests failed'
+            : 'applied and built';
   return {
     to: [audience.listAddress],
     cc: [series.sender.address, ...(failed ? audience.failureRecipients : [])].filter(
@@ -206,6 +217,7 @@ function renderBuild(b: BuildFacts): string[] {
     ...b.rpms.map((r) => `  ${r}`),
     ...(b.repoUrl ? [`  repository: ${b.repoUrl}`] : ['  (not published yet)']),
     ...(b.skipped ?? []).map((s) => `  ${s.arch} not built: ${s.reason}`),
+    ...(b.checks ? checkLines(b.checks) : []),
   ];
 }
 

@@ -28,6 +28,8 @@ export interface StatusFacts {
   readonly prebuilds?: readonly TargetProgress[];
   /** Every target's build finished and the successful ones are published: the full table. */
   readonly finished: readonly BuildFacts[] | null;
+  /** Where the archive of the day's patches keeps the merged series' mails, once filed. */
+  readonly archiveUrl?: string | null;
 }
 
 /** The hidden marker that finds the status note of a series version among the MR's comments. */
@@ -51,6 +53,7 @@ export function renderStatusNote(f: StatusFacts): string {
     `- ${box(f.head !== null)} applied${f.head ? `: ${f.head.slice(0, 12)} on \`${f.sourceBranch}\`` : ''}`,
     ...prebuildLines(f.prebuilds ?? []),
     `- ${box(f.merged !== null)} merged${f.merged ? ` into \`${f.targetBranch}\` as ${f.merged.slice(0, 12)}` : ': waiting for a reviewer'}`,
+    ...(f.archiveUrl ? [`- [x] archived with the day's patches: ${f.archiveUrl}`] : []),
     `- ${box(f.targets.length > 0 && built.length === f.targets.length)} built${progress(f.targets)}`,
     `- ${box(f.targets.length > 0 && published.length === f.targets.length)} published`,
   ];

@@ -19,10 +19,12 @@ import { gitlabForge } from '../forge/gitlab/index.ts';
 import type { Forge } from '../ports/forge.ts';
 import { RpmbuildBuilder } from '../build/rpmbuild-builder.ts';
 import { kojiBuilderFor } from './koji.ts';
+import { InstallrootTester } from '../build/installroot-tester.ts';
 import { createSandbox } from '../build/sandbox.ts';
 import { SrpmPackager } from '../build/srpm-packager.ts';
 import { RpmPackageInspector } from '../build/package-inspector.ts';
 import { PublishedBuildLogs } from '../publish/build-logs.ts';
+import { FilePatchArchive } from '../publish/patch-archive.ts';
 import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
 import { RsyncTarget } from '../publish/rsync-target.ts';
 import { Signer } from '../publish/signer.ts';
@@ -102,6 +104,8 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       log,
     }),
     packages: new RpmPackageInspector(),
+    tester: new InstallrootTester({ limits: builderConfig.limits, log }),
+    archive: new FilePatchArchive({ root: config.publisher.root, baseUrl: config.publisher.baseUrl, log }),
     notifiers: chosenNotifiers,
     worker: {
       holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,

@@ -17,6 +17,7 @@ export {
   type UnitProblem,
 } from '../app/summaries.ts';
 export type { BuildFilter } from '../app/build/build.ts';
+export type { CheckOutcome } from '../app/check/check-unit.ts';
 export { mergeRequestMerged, type MergedEvent } from '../app/propose/merges.ts';
 export { routingTable } from '../app/series/routing.ts';
 export { createContext, withContext, type Context } from './context.ts';

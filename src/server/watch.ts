@@ -36,10 +36,13 @@ export interface WatchOptions {
 }
 
 /** The kinds each of the daemon's workers runs: one for everything but builds, and
- * `work.builders` for builds. */
+ * `work.builders` for builds and the test stage's checks (as long as a build, and as heavy). */
 function workers(builders: number): (readonly UnitKind[])[] {
-  const build: readonly UnitKind[] = ['build'];
-  return [['series', 'forge', 'publish', 'mail'], ...Array.from({ length: builders }, () => build)];
+  const build: readonly UnitKind[] = ['build', 'check'];
+  return [
+    ['series', 'archive', 'forge', 'publish', 'mail'],
+    ...Array.from({ length: builders }, () => build),
+  ];
 }
 
 /**
@@ -128,7 +131,7 @@ export async function watch(ctx: Deps, options: WatchOptions): Promise<void> {
         if (did || queued.reused.length + queued.skipped.length > 0)
           options.onRun?.({ job: roundSummary({ c, drained, queued }) });
         // The handlers push into the same arrays, emptied after each round.
-        c.series.length = c.builds.length = c.published.length = c.deliveries.length = 0;
+        c.series.length = c.builds.length = c.published.length = c.checked.length = c.deliveries.length = 0;
         queued = nothingQueued;
         // After units ran, and once at start for what earlier runs left to queue.
         if (!did && started) return;

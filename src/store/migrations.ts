@@ -312,4 +312,47 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'the test stage: checks of published builds',
+    sql: `
+      -- What installing a published build into a throwaway root and running the project's checks
+      -- found (issue 15), and the stable repository it was promoted to when they passed.
+      CREATE TABLE build_checks (
+        build_id     INTEGER PRIMARY KEY REFERENCES builds (id),
+        state        TEXT NOT NULL CHECK (state IN ('passed', 'failed', 'not-installed', 'not-run')),
+        testing_url  TEXT NOT NULL,
+        stable_url   TEXT,
+        packages     TEXT NOT NULL DEFAULT '[]',
+        checks       TEXT NOT NULL DEFAULT '[]',
+        tail         TEXT,
+        checked_at   TEXT NOT NULL
+      );
+      -- Units of kind check (testing one published build) and archive (an applied series' mails
+      -- into the archive of the day's patches). SQLite cannot change a CHECK
+      -- constraint, so the work table is made again with the new kind, rows and index as they were.
+      CREATE TABLE work_next (
+        id            INTEGER PRIMARY KEY,
+        kind          TEXT NOT NULL CHECK (kind IN ('series', 'build', 'publish', 'check', 'archive', 'mail', 'forge')),
+        key           TEXT NOT NULL UNIQUE,
+        payload       TEXT NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'dead')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        not_before    INTEGER NOT NULL,
+        error_code    TEXT,
+        error_message TEXT,
+        lease_holder  TEXT,
+        lease_expires INTEGER,
+        handle        TEXT,
+        result        TEXT,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+      );
+      INSERT INTO work_next SELECT id, kind, key, payload, state, attempts, not_before, error_code,
+        error_message, lease_holder, lease_expires, handle, result, created_at, updated_at FROM work;
+      DROP TABLE work;
+      ALTER TABLE work_next RENAME TO work;
+      CREATE INDEX work_due ON work (kind, state, not_before);
+    `,
+  },
 ];

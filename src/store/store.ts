@@ -1,5 +1,6 @@
 import type { Store } from '../ports/store.ts';
 import { BuildRecords } from './build-records.ts';
+import { CheckRecords } from './check-records.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openDatabase, transaction, type Database } from './database.ts';
@@ -34,6 +35,7 @@ export function openStore(path: string, options: { lock?: boolean } = {}): Store
     series: new SeriesRecords(db),
     mergeRequests: new MergeRequestRecords(db),
     builds: new BuildRecords(db),
+    checks: new CheckRecords(db),
     positions: new PositionRecords(db),
     releases: new ReleaseRecords(db),
     work: new WorkRecords(db),

@@ -5,7 +5,7 @@ import type { Lease, NewUnit, Unit, UnitError, UnitKind, UnitState, WorkQueue } 
 
 const row = z.object({
   id: z.number(),
-  kind: z.enum(['series', 'build', 'publish', 'mail', 'forge']),
+  kind: z.enum(['series', 'build', 'publish', 'check', 'archive', 'mail', 'forge']),
   key: z.string(),
   payload: z.string(),
   state: z.enum(['pending', 'running', 'done', 'failed', 'dead']),

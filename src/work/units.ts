@@ -68,6 +68,20 @@ export type NightlyPublication = z.infer<typeof nightlyPublication>;
 export const publishUnit = z.union([z.object({ buildId: z.number().int() }), nightlyPublication]);
 export type PublishUnit = z.infer<typeof publishUnit>;
 
+/** Testing one published build (projects.<p>.tests), and promoting it to stable when it passes. */
+export const checkUnit = z.object({ buildId: z.number().int() });
+export type CheckUnit = z.infer<typeof checkUnit>;
+
+/** An applied series' mails into the archive of the day's patches. */
+export const archiveUnit = z.object({
+  seriesId: z.string(),
+  /** The day it was applied, `YYYY-MM-DD` (UTC), fixed when queued so that a retry files it alike. */
+  day: z.string(),
+  /** When it was applied, ms since the epoch. */
+  appliedAt: z.number(),
+});
+export type ArchiveUnit = z.infer<typeof archiveUnit>;
+
 /** Keys: the same thing to do always has the same key, so enqueueing it again changes nothing. */
 export const unitKey = {
   series: (seriesId: string) => `series:${seriesId}`,
@@ -76,4 +90,6 @@ export const unitKey = {
   publish: (buildId: number) => `publish:${buildId}`,
   nightly: (t: Omit<NightlyPublication, 'channel'>) =>
     `publish:nightly:${t.project}:${t.branch}:${t.commit}:${t.platform}`,
+  check: (buildId: number) => `check:${buildId}`,
+  archive: (seriesId: string) => `archive:${seriesId}`,
 };

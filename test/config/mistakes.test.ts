@@ -203,3 +203,40 @@ describe('broken YAML', () => {
     expect(issues[5]).toMatch(/^YAML: … and \d+ more after these$/);
   });
 });
+
+describe('the test stage configured by mistake', () => {
+  const project = (d: Doc) => (d.projects as Record<string, Doc>).qemu as Doc;
+  const platform = (d: Doc) => (d.platforms as Record<string, Doc>).el9 as Doc;
+
+  it('refuses two checks of one name, a check with nothing to run, and a base repository that is no URL', () => {
+    expect(
+      problems((d) => {
+        project(d).tests = [
+          { name: 'version', run: ['qemu-img', '--version'] },
+          { name: 'version', run: ['qemu-img', '--help'] },
+        ];
+      }),
+    ).toEqual([expect.stringMatching(/^projects\.qemu\.tests: two checks have the same name/)]);
+    expect(problems((d) => (project(d).tests = [{ name: 'version', run: [] }]))).toEqual([
+      expect.stringMatching(/^projects\.qemu\.tests\[0\]\.run/),
+    ]);
+    expect(problems((d) => (platform(d).baseRepos = ['mirror.example.org/el9/BaseOS']))).toEqual([
+      expect.stringMatching(
+        /^platforms\.el9\.baseRepos\[0\]: "mirror\.example\.org\/el9\/BaseOS" is not a repository URL/,
+      ),
+    ]);
+  });
+
+  it('takes an absolute path as a file:// base repository', () => {
+    const doc = structuredClone(VALID) as Doc;
+    platform(doc).baseRepos = [
+      '/srv/mirror/el9/BaseOS',
+      'https://mirror.example.org/el9/AppStream/x86_64/os/',
+    ];
+    const config = parseConfigText(JSON.stringify(doc), '/etc/patchferry.yml');
+    expect(config.platforms.el9?.baseRepos).toEqual([
+      'file:///srv/mirror/el9/BaseOS',
+      'https://mirror.example.org/el9/AppStream/x86_64/os/',
+    ]);
+  });
+});

@@ -8,7 +8,9 @@ import type {
   SourceRequest,
 } from '../../src/ports/builder.ts';
 import type { BuildLogs, BuildLogsRequest, PublishedLogs } from '../../src/ports/build-logs.ts';
+import type { ArchivedFile, ArchivedSeries, PatchArchive } from '../../src/ports/patch-archive.ts';
 import type { Publication, PublishRequest, Publisher } from '../../src/ports/publisher.ts';
+import type { SmokeRequest, SmokeResult, Tester } from '../../src/ports/tester.ts';
 
 /** A builder that "builds" one RPM per arch of the target, named by its commit and target; it
  * finishes in start, as the local builder does. */
@@ -138,6 +140,7 @@ export class FakePublisher implements Publisher {
       repoFileUrl: `http://repos.example/${request.project}/${request.branch}/${request.platform.name}/${request.project}-${request.branch}.repo`,
       added: request.rpms.map((r) => r.slice(r.lastIndexOf('/') + 1)),
       removed: [],
+      files: request.rpms.map((r) => `${path}/${r.slice(r.lastIndexOf('/') + 1)}`),
     });
   }
 }
@@ -150,5 +153,47 @@ export class FakeBuildLogs implements BuildLogs {
     this.published.push(request);
     const dir = `http://repos.example/logs/${request.project}/${request.branch}/${request.platform}/${request.buildId}-${request.nvr ?? 'no-srpm'}`;
     return Promise.resolve(new Map(request.logs.map((l) => [l.name, `${dir}/${l.name}`])));
+  }
+}
+
+/** A tester that records what it was asked and answers what the test set: every check passes
+ * unless its name is in `failing`; `installs: false` makes the build not install. */
+export class FakeTester implements Tester {
+  readonly arch = 'x86_64';
+  readonly tested: SmokeRequest[] = [];
+  failing = new Set<string>();
+  installs = true;
+
+  test(request: SmokeRequest): Promise<SmokeResult> {
+    this.tested.push(request);
+    if (!this.installs)
+      return Promise.resolve({ installed: false, tail: 'Error: nothing provides probe-data' });
+    return Promise.resolve({
+      installed: true,
+      packages: request.rpms
+        .filter((r) => !r.endsWith('.src.rpm'))
+        .map((r) => r.slice(r.lastIndexOf('/') + 1)),
+      checks: request.checks.map((c) => {
+        const failed = this.failing.has(c.name);
+        return {
+          name: c.name,
+          passed: !failed,
+          failure: failed ? 'exit 3' : null,
+          tail: failed ? `${c.run.join(' ')}: deliberate failure` : `${c.run.join(' ')}: ok`,
+          seconds: 0.1,
+        };
+      }),
+    });
+  }
+}
+
+/** An archive of the day's patches that keeps what it was given in memory. */
+export class FakeArchive implements PatchArchive {
+  readonly archived: ArchivedSeries[] = [];
+
+  archive(series: ArchivedSeries): Promise<ArchivedFile> {
+    this.archived.push(series);
+    const path = `patches/${series.day}/${series.project}/${series.branch}/${series.seriesId.replace(/[^a-z0-9]+/gi, '-')}.mbox`;
+    return Promise.resolve({ path, url: `http://repos.example/${path}` });
   }
 }

@@ -3,7 +3,7 @@ import type { Authenticator } from '../../src/ports/authenticator.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { openStore } from '../../src/store/store.ts';
-import { FakeBuildLogs, FakeBuilder, FakePackager, FakePublisher } from './build.ts';
+import { FakeArchive, FakeBuildLogs, FakeBuilder, FakePackager, FakePublisher, FakeTester } from './build.ts';
 import { ManualClock } from './clock.ts';
 import { FakeForge } from './forge.ts';
 import { FakeGit } from './git.ts';
@@ -31,6 +31,8 @@ export function fakeDeps(
   const publisher = new FakePublisher();
   const buildLogs = new FakeBuildLogs();
   const packages = new FakePackageInspector();
+  const tester = new FakeTester();
+  const archive = new FakeArchive();
   const config = configSchema.parse({
     state: { database: ':memory:' },
     workDir: '/nonexistent/work',
@@ -70,11 +72,27 @@ export function fakeDeps(
     publisher,
     buildLogs,
     packages,
+    tester,
+    archive,
     notifiers: [notifier],
     worker: {
       holder: 'test:1',
       policy: { maxAttempts: 3, baseMs: 30_000, maxMs: 600_000, leaseMs: 300_000 },
     },
   };
-  return { deps, clock, source, git, forge, notifier, builder, packager, publisher, buildLogs, packages };
+  return {
+    deps,
+    clock,
+    source,
+    git,
+    forge,
+    notifier,
+    builder,
+    packager,
+    publisher,
+    buildLogs,
+    packages,
+    tester,
+    archive,
+  };
 }

@@ -12,6 +12,10 @@ export interface TinyPackage {
   readonly subpackages?: readonly string[];
   /** What the installed /usr/share/<name>/version file says; the NVR when absent. */
   readonly content?: string;
+  /** Capabilities the package requires (`Requires:`). */
+  readonly requires?: readonly string[];
+  /** A program on this machine installed as /usr/bin/<name> (give `arch` too: a binary is not noarch). */
+  readonly program?: string;
 }
 
 /**
@@ -33,15 +37,17 @@ Release: ${pkg.release}
 Summary: tiny ${pkg.name} for tests
 License: MIT
 ${noarch ? 'BuildArch: noarch\n' : ''}AutoReqProv: no
-%description
+${(pkg.requires ?? []).map((r) => `Requires: ${r}\n`).join('')}${pkg.program ? '%global debug_package %{nil}\n%global __strip /bin/true\n' : ''}%description
 A tiny package.
 ${subs.map((s) => `%package -n ${s}\nSummary: tiny ${s}\n%description -n ${s}\nA tiny subpackage.\n`).join('')}
 %install
 mkdir -p %{buildroot}/usr/share/${pkg.name}
 echo '${pkg.content ?? `${pkg.name}-${version}-${pkg.release}`}' > %{buildroot}/usr/share/${pkg.name}/version
+${pkg.program ? `install -D -m 0755 ${pkg.program} %{buildroot}/usr/bin/${pkg.name}` : ''}
 ${subs.map((s) => `mkdir -p %{buildroot}/usr/share/${s} && echo ${s} > %{buildroot}/usr/share/${s}/f`).join('\n')}
 %files
 /usr/share/${pkg.name}
+${pkg.program ? `/usr/bin/${pkg.name}` : ''}
 ${subs.map((s) => `%files -n ${s}\n/usr/share/${s}\n`).join('')}
 `,
   );

@@ -1,6 +1,7 @@
 import type { ApplyResult, PatchToApply } from '../../ports/repository.ts';
 import type { ApplicationRecord } from '../../ports/store.ts';
 import type { SeriesPlan } from '../../work/units.ts';
+import { queueArchive } from '../archive/archive-unit.ts';
 import type { Deps } from '../deps.ts';
 import { finalMails } from '../series/final-mails.ts';
 import { queueFailureReport } from '../report/series-report.ts';
@@ -98,7 +99,7 @@ function recordApplied(
 
 /** A series that did not apply: recorded, reported on the list, its mails final. */
 export function recordFailure(
-  deps: Pick<Deps, 'config' | 'log' | 'store'>,
+  deps: Pick<Deps, 'config' | 'log' | 'store' | 'clock'>,
   job: SeriesJob,
   result: Extract<ApplyResult, { ok: false }>,
 ): SeriesOutcome {
@@ -135,7 +136,7 @@ export function recordFailure(
 /** The outcome of applying a series, with the series' state and its mails made final, in one
  * transaction: a crash cannot leave the outcome recorded while the mails still look new. */
 export function recordOutcome(
-  deps: Pick<Deps, 'store'>,
+  deps: Pick<Deps, 'store' | 'clock'>,
   job: SeriesJob,
   state: 'applied' | 'failed',
   application: Pick<ApplicationRecord, 'baseCommit' | 'headCommit' | 'failedPart' | 'mergeRequest'>,
@@ -147,5 +148,7 @@ export function recordOutcome(
     store.series.recordApplication({ seriesId, project, branch, state, ...application });
     store.series.setState(seriesId, state);
     finalMails(store, job.plan.members, outcome);
+    // On its branch now (direct mode): into the archive of the day's patches.
+    if (state === 'applied') queueArchive(store, seriesId, deps.clock.now());
   });
 }

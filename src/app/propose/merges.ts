@@ -2,6 +2,7 @@ import type { MergeRequestRecord } from '../../ports/store.ts';
 import { renderMerged } from '../../render/merge-request.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { queueForge } from '../../work/outbox.ts';
+import { queueArchive } from '../archive/archive-unit.ts';
 import type { Deps } from '../deps.ts';
 
 export interface Merge {
@@ -10,7 +11,7 @@ export interface Merge {
   readonly commit: string;
 }
 
-type MergeDeps = Pick<Deps, 'config' | 'log' | 'store'>;
+type MergeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'clock'>;
 
 /** Merge requests a reviewer merged since the last look: each becomes an application of its series
  * to the target branch, which the build stage then builds. Closed ones are noted and left. A merge
@@ -92,6 +93,8 @@ export function recordMerge(
       failedPart: null,
       mergeRequest: record.url,
     });
+    // On its target branch now: into the archive of the day's patches.
+    queueArchive(store, record.seriesId, deps.clock.now());
     const marker = `mr:${record.seriesId}:merged`;
     queueForge(store.work, marker, {
       type: 'merge-request-note',

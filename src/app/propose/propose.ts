@@ -9,7 +9,7 @@ import type { Deps } from '../deps.ts';
 import { queuePrebuilds } from '../build/prebuild.ts';
 import { finalMails } from '../series/final-mails.ts';
 
-type ProposeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'applier' | 'repository'>;
+type ProposeDeps = Pick<Deps, 'config' | 'log' | 'store' | 'applier' | 'repository' | 'clock'>;
 
 /**
  * Merge-request mode: the series goes onto a branch of its own, `patchferry/<target>/<slug>`,

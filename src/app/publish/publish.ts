@@ -3,6 +3,7 @@ import { publishUnit, unitKey, type PublishUnit } from '../../work/units.ts';
 import { done, type UnitHandler, type UnitOutcome } from '../../work/worker.ts';
 import type { Deps } from '../deps.ts';
 import { queueStatusRefresh } from '../report/status.ts';
+import { queueCheck } from '../check/checks.ts';
 import { checkPackages } from './package-check.ts';
 import { publishNightly } from './nightly.ts';
 
@@ -55,6 +56,7 @@ export function publishHandler(
       deps.store.atomically(() => {
         deps.store.builds.recordPublication(b.id, result);
         queueStatusRefresh(deps.store, b, `publish:${b.id}`);
+        queueCheck(deps, b);
       });
       const o = { ...where, url: result.url, repoFileUrl: result.repoFileUrl };
       outcome(o);

@@ -12,7 +12,10 @@ import { renderBuildStatus } from '../../render/merge-request.ts';
 import { queueForge, queueMail } from '../../work/outbox.ts';
 import { seriesPlan, unitKey, type SeriesPlan } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
+import { archivedUrl } from '../archive/archive-unit.ts';
+import { checksSettled } from '../check/checks.ts';
 import { whyNotAnswer } from './answer.ts';
+import { checkFactsOf } from './check-facts.ts';
 import { audience } from './notices.ts';
 
 /** Queues the report of a series that was not applied: what git said, or why it was not tried. */
@@ -42,14 +45,15 @@ export async function queueBuildReports(deps: Pick<Deps, 'config' | 'store' | 'b
     if (!commit || !application.baseCommit || !application.headCommit) continue;
     const platforms = deps.config.projects[series.project]?.platforms ?? [];
     const builds = store.builds.forCommit(series.project, series.branch, commit);
-    if (!settled(platforms, builds)) continue;
+    if (!settled(platforms, builds, (b) => checksSettled(deps, b))) continue;
     const key = reportKey(series.id, commit, builds);
     if (store.work.has(key)) continue;
     // Imported history and automatic mail get no list report; the merge request still does.
     const quiet = whyNotAnswer(deps, series.id) !== null;
     if (quiet && !store.mergeRequests.get(series.id)) continue;
-    const facts = await seriesFacts(store, series);
-    if (!facts) continue;
+    const found = await seriesFacts(store, series);
+    if (!found) continue;
+    const facts = { ...found, archiveUrl: archivedUrl(store, series.id) };
     const buildFacts = await Promise.all(builds.map((b) => buildFactsOf(deps, b)));
     const applied: ApplicationFacts = {
       state: 'applied',
@@ -118,20 +122,29 @@ export function reportKey(seriesId: string, commit: string, builds: readonly Bui
   return `series:${seriesId}:built:${commit}${failed.length > 0 ? `:failed:${failed.join(',')}` : ''}`;
 }
 
-/** Whether every platform's build finished: failed, or succeeded and published. */
-export function settled(platforms: readonly string[], builds: readonly BuildRecord[]): boolean {
+/** Whether every platform's build finished: failed, or succeeded and published (and, where
+ * `checked` says so, through the test stage). */
+export function settled(
+  platforms: readonly string[],
+  builds: readonly BuildRecord[],
+  checked: (b: BuildRecord) => boolean = () => true,
+): boolean {
   return platforms.every((p) =>
     builds.some(
-      (b) => b.platform === p && (b.state === 'failed' || (b.state === 'succeeded' && b.publishedUrl)),
+      (b) =>
+        b.platform === p &&
+        (b.state === 'failed' || (b.state === 'succeeded' && b.publishedUrl && checked(b))),
     ),
   );
 }
 
 export async function buildFactsOf(
-  deps: Pick<Deps, 'builder' | 'config'>,
+  deps: Pick<Deps, 'builder' | 'config' | 'store'>,
   b: BuildRecord,
 ): Promise<BuildFacts> {
+  const checks = deps.store.checks.get(b.id);
   return {
+    ...(checks ? { checks: checkFactsOf(checks) } : {}),
     platform: b.platform,
     arch: b.arch,
     ok: b.state === 'succeeded',

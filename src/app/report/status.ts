@@ -2,6 +2,8 @@ import type { StatusFacts, TargetProgress } from '../../render/status-note.ts';
 import type { Store } from '../../ports/store.ts';
 import { queueForge } from '../../work/outbox.ts';
 import type { Deps } from '../deps.ts';
+import { archivedUrl } from '../archive/archive-unit.ts';
+import { checksSettled } from '../check/checks.ts';
 import { buildFactsOf, settled } from './series-report.ts';
 
 /** Where a proposed series stands now, from the store: what its status note says. Null when the
@@ -36,7 +38,7 @@ export async function statusFacts(
       })
     : [];
   const finished =
-    buildCommit && settled(platforms, builds)
+    buildCommit && settled(platforms, builds, (b) => checksSettled(deps, b))
       ? await Promise.all(builds.map((b) => buildFactsOf(deps, b)))
       : null;
   const prebuilds: TargetProgress[] = mr.head
@@ -62,6 +64,7 @@ export async function statusFacts(
     buildCommit,
     targets,
     finished,
+    archiveUrl: merged ? archivedUrl(store, seriesId) : null,
   };
 }
 

@@ -1,0 +1,115 @@
+import { humanSize } from './repo-index.ts';
+
+/**
+ * The index pages of the archive of the day's patches (`patches/index.html` listing the days, and
+ * `patches/<day>/index.html` listing that day's series). Pure; every value is escaped; valid HTML5.
+ */
+
+/** One archived series as the day's page lists it. */
+export interface ArchiveDayEntry {
+  /** Relative to the day's directory: `hello/master/greet-by-name.mbox`. */
+  readonly file: string;
+  readonly project: string;
+  readonly branch: string;
+  readonly subject: string;
+  readonly sender: string;
+  readonly version: number;
+  readonly patches: number;
+  /** Bytes of the mbox. */
+  readonly bytes: number;
+  /** ISO 8601, UTC. */
+  readonly archivedAt: string;
+}
+
+const STYLE = [
+  'body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}',
+  'h1{font-size:1.4rem}',
+  'table{border-collapse:collapse;width:100%}',
+  'th,td{text-align:left;padding:.25rem .75rem .25rem 0;border-bottom:1px solid #eee;vertical-align:top}',
+  'td.n{text-align:right;white-space:nowrap}',
+  'pre{background:#f6f8fa;padding:.75rem;overflow-x:auto}',
+  'footer{margin-top:2rem;color:#777;font-size:.85rem}',
+].join('');
+
+/** The page of one day: every series applied that day, its mbox linked. */
+export function renderArchiveDay(
+  day: string,
+  entries: readonly ArchiveDayEntry[],
+  generated: string,
+): string {
+  const rows = [...entries]
+    .sort((a, b) => a.archivedAt.localeCompare(b.archivedAt) || a.file.localeCompare(b.file))
+    .map(
+      (e) =>
+        `<tr><td><a href="${attr(e.file.split('/').map(encodeURIComponent).join('/'))}">${text(e.subject)}</a></td>` +
+        `<td>${text(`${e.project}/${e.branch}`)}</td><td>${text(e.sender)}</td>` +
+        `<td class="n">${e.patches}</td><td class="n">${humanSize(e.bytes)}</td>` +
+        `<td><time datetime="${attr(e.archivedAt)}">${text(e.archivedAt.slice(11, 16))} UTC</time></td></tr>`,
+    );
+  return page(
+    `Patches applied on ${day}`,
+    '<a href="../">all days</a>',
+    [
+      '<p>Each series as its mails came, one mbox per series (mboxrd). To apply one:</p>',
+      '<pre><code>git am --patch-format=mboxrd &lt;file&gt;.mbox</code></pre>',
+      '<table>',
+      '<thead><tr><th>Series</th><th>Branch</th><th>From</th><th class="n">Patches</th><th class="n">Size</th><th>Applied</th></tr></thead>',
+      `<tbody>${rows.length > 0 ? rows.join('\n') : '<tr><td colspan="6">Nothing applied this day.</td></tr>'}</tbody>`,
+      '</table>',
+    ],
+    generated,
+  );
+}
+
+/** The archive's top page: every day with patches, newest first. */
+export function renderArchiveDays(
+  days: readonly { day: string; series: number }[],
+  generated: string,
+): string {
+  const rows = [...days]
+    .sort((a, b) => b.day.localeCompare(a.day))
+    .map(
+      (d) =>
+        `<tr><td><a href="${attr(`${d.day}/`)}">${text(d.day)}</a></td><td class="n">${d.series}</td></tr>`,
+    );
+  return page(
+    'Patches applied, by day',
+    '<a href="../">repositories</a>',
+    [
+      '<table>',
+      '<thead><tr><th>Day (UTC)</th><th class="n">Series</th></tr></thead>',
+      `<tbody>${rows.length > 0 ? rows.join('\n') : '<tr><td colspan="2">Nothing applied yet.</td></tr>'}</tbody>`,
+      '</table>',
+    ],
+    generated,
+  );
+}
+
+function page(title: string, nav: string, body: readonly string[], generated: string): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${text(title)} — patchferry</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    `<nav>${nav}</nav>`,
+    `<h1>${text(title)}</h1>`,
+    ...body,
+    `<footer>Made by patchferry at <time datetime="${attr(generated)}">${text(generated.slice(0, 16).replace('T', ' '))} UTC</time>.</footer>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+function text(s: string): string {
+  return s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+}
+
+function attr(s: string): string {
+  return text(s).replace(/"/g, '&quot;');
+}
