@@ -87,7 +87,7 @@ function world(
   return { deps: all, root, buildId: b.id, tested, clock };
 }
 
-const rpmIn = (tree: string) => join(tree, 'hello/master/el9/x86_64/probe-1.0-1.el9.x86_64.rpm');
+const rpmIn = (tree: string) => join(tree, 'hello/master/el9/x86_64/Packages/p/probe-1.0-1.el9.x86_64.rpm');
 const seqOf = (platformDir: string) =>
   (JSON.parse(readFileSync(join(platformDir, '.patchferry-state.json'), 'utf8')) as { seq: number }).seq;
 
