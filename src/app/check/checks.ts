@@ -15,10 +15,12 @@ export function queueCheck(deps: Pick<Deps, 'config' | 'store'>, b: BuildRecord)
   deps.store.work.enqueue({ kind: 'check', key: unitKey.check(b.id), payload: { buildId: b.id } });
 }
 
-/** Whether the test stage is done with a build: its project has no checks, or they ran, and a build
- * that passed was promoted. Reports wait for it. */
+/** Whether the test stage is done with a build: its project has no checks, or its check unit is
+ * done (tested, and promoted when it passed) or gave up, or none was queued here (a CI job's
+ * database: builds restored from the pipeline's artifacts were published and tested elsewhere).
+ * Reports wait for it. */
 export function checksSettled(deps: Pick<Deps, 'config' | 'store'>, b: BuildRecord): boolean {
   if (b.state !== 'succeeded' || checksOf(deps.config, b.project).length === 0) return true;
-  const found = deps.store.checks.get(b.id);
-  return found !== undefined && (found.state !== 'passed' || found.stableUrl !== null);
+  const unit = deps.store.work.get(unitKey.check(b.id));
+  return !unit || unit.state === 'done' || unit.state === 'dead';
 }
