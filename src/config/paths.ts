@@ -25,6 +25,12 @@ export function pathProblems(config: Config, options: { sources?: boolean } = {}
     const problem = creatable(config.state.database, 'file');
     if (problem) out.push(`state.database: ${problem}`);
   }
+  const target = config.publisher.target;
+  if (target.kind === 'rsync') {
+    // Without them every publication would fail at the first upload, after the build.
+    mustExist(out, 'publisher.target.knownHosts', target.knownHosts, 'file');
+    if (target.identityFile) mustExist(out, 'publisher.target.identityFile', target.identityFile, 'file');
+  }
   for (const [key, path] of [
     ['workDir', config.workDir],
     ['publisher.root', config.publisher.root],

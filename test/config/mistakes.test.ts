@@ -173,6 +173,20 @@ describe('paths that must exist', () => {
     ]);
   });
 
+  it("names the rsync target's missing known_hosts and key files", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'list.mbox'), '');
+    mkdirSync(join(dir, 'upstream'));
+    const target = { kind: 'rsync', host: 'h', user: 'u', path: '/srv/www', knownHosts: 'known_hosts' };
+    const config = loaded(dir, (d) => ((d.publisher as Doc).target = { ...target, identityFile: 'id' }));
+    expect(pathProblems(config)).toEqual([
+      `publisher.target.knownHosts: ${join(dir, 'known_hosts')} does not exist; create it, or correct the path`,
+      `publisher.target.identityFile: ${join(dir, 'id')} does not exist; create it, or correct the path`,
+    ]);
+    writeFileSync(join(dir, 'known_hosts'), '');
+    expect(pathProblems(loaded(dir, (d) => ((d.publisher as Doc).target = target)))).toEqual([]);
+  });
+
   it('refuses a database under /proc', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'list.mbox'), '');
