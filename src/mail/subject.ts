@@ -69,8 +69,8 @@ export function parseSubject(raw: string): SubjectTag {
     const of =
       /^\d+$/.test(word) && tagWords[i + 1]?.toLowerCase() === 'of' && /^\d+$/.test(tagWords[i + 2] ?? '');
     if (of) {
-      part = Number(word);
-      total = Number(tagWords[i + 2]);
+      part = count(word);
+      total = count(tagWords[i + 2]);
       i += 2;
       continue;
     }
@@ -117,17 +117,17 @@ function classify(word: string): WordFacts | null {
   const upper = word.toUpperCase();
   if (KEYWORDS.has(upper)) return { keywords: [upper], version: null, part: null, total: null };
   const v = VERSION.exec(word);
-  if (v) return { keywords: [], version: Number(v[1]), part: null, total: null };
+  if (v) return { keywords: [], version: count(v[1]), part: null, total: null };
   const glued = GLUED_VERSION.exec(word);
   if (glued)
-    return { keywords: [(glued[1] ?? '').toUpperCase()], version: Number(glued[2]), part: null, total: null };
+    return { keywords: [(glued[1] ?? '').toUpperCase()], version: count(glued[2]), part: null, total: null };
   const m = MARKER.exec(word);
   if (m) {
     return {
       keywords: m[2] ? [m[2].toUpperCase()] : [],
-      version: m[1] ? Number(m[1]) : null,
-      part: Number(m[3]),
-      total: Number(m[4]),
+      version: m[1] ? count(m[1]) : null,
+      part: count(m[3]),
+      total: count(m[4]),
     };
   }
   // "v2/resend", "RFC/v3": several tag words joined by a slash.
@@ -154,7 +154,7 @@ export function splitPrefixes(group: string): string[] {
 export function seriesMarker(prefixes: readonly string[]): [number | null, number | null] {
   for (const prefix of prefixes) {
     const m = MARKER.exec(prefix) ?? /^(?:v(\d+)(?:\.\d+)?)?(PATCH)?(\d+) of (\d+)$/i.exec(prefix);
-    if (m) return [Number(m[3]), Number(m[4])];
+    if (m) return [count(m[3]), count(m[4])];
   }
   return [null, null];
 }
@@ -170,7 +170,16 @@ export function versionOf(title: string, prefixes: readonly string[]): number {
 
 function versionInTitle(title: string): number | null {
   const m = /\(v(\d+)\)/i.exec(title);
-  return m ? Number(m[1]) : null;
+  return m ? count(m[1]) : null;
+}
+
+/**
+ * A number a subject writes as decimal digits, at most Number.MAX_SAFE_INTEGER: `[PATCH
+ * 99999999999999999999999/2]` is read as a part far past any limit (limits.partsPerSeries refuses
+ * it), never as 1e23, which no integer column or schema holds.
+ */
+function count(digits: string | undefined): number {
+  return Math.min(Number(digits), Number.MAX_SAFE_INTEGER);
 }
 
 export function isReplySubject(subject: string): boolean {

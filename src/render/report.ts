@@ -231,10 +231,33 @@ export interface AnsweredMail {
 
 export interface RejectionFacts extends AnsweredMail {
   readonly reason: string;
+  /** Why it was refused: it names no known repository or branch (the default), or the series is
+   * larger than the limits allow. Each gets its own advice. */
+  readonly kind?: 'not-routed' | 'too-large';
 }
 
-/** The reply to a sender whose patch names no known repository or branch. */
+/** The reply to a sender whose patch names no known repository or branch, or whose series is
+ * larger than limits.partsPerSeries or limits.diffBytes allow. */
 export function renderRejection(r: RejectionFacts): ReportMessage {
+  if (r.kind === 'too-large')
+    return threadedReply({
+      outcome: 'too large',
+      subject: r.subject,
+      messageId: r.messageId,
+      references: r.references,
+      to: [r.sender.address],
+      cc: [],
+      lines: [
+        `Hello${r.sender.name ? ` ${oneLine(r.sender.name, 200)}` : ''},`,
+        '',
+        'patchferry did not take your series',
+        `  ${oneLine(r.subject)}`,
+        `because ${r.reason}.`,
+        '',
+        'Nothing was applied. Please split it into smaller series, or ask the',
+        "list's maintainers whether the limit should be raised.",
+      ],
+    });
   return threadedReply({
     outcome: 'not routed',
     subject: r.subject,

@@ -132,7 +132,7 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
         : { ok: false as const, reason: tooBig };
     if (!route.ok) {
       finalMails(store, members, 'rejected', route.reason);
-      const { why } = answerRejection(deps, head, route.reason);
+      const { why } = answerRejection(deps, head, route.reason, tooBig === null ? 'not-routed' : 'too-large');
       deps.log.info({ messageId: head.messageId, reason: route.reason, silent: why }, 'mail rejected');
       summary.rejected.push({
         messageId: head.messageId,

@@ -10,6 +10,11 @@ import type { Series } from '../../series/series.ts';
 export function seriesOverLimit(limits: Limits, series: Series): string | null {
   if (series.total > limits.partsPerSeries)
     return `the series says it has ${series.total} parts, more than limits.partsPerSeries (${limits.partsPerSeries}) allows`;
+  // A part numbered past the total is an extra part (patchwork counts `[PATCH 3/2]`), but none
+  // numbered past the limit: `[PATCH 99999999999999999999999/2]` is no series anyone sends.
+  const last = Math.max(0, ...series.patches.keys());
+  if (last > limits.partsPerSeries)
+    return `it has a part numbered ${last}, past limits.partsPerSeries (${limits.partsPerSeries})`;
   let bytes = 0;
   for (const m of series.patches.values()) bytes += Buffer.byteLength(m.diff ?? '', 'utf8');
   if (bytes > limits.diffBytes)

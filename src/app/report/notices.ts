@@ -1,16 +1,22 @@
 import type { Config } from '../../config/schema.ts';
 import type { WorkQueue } from '../../ports/work-queue.ts';
-import { renderIncomplete, renderRejection, type Audience } from '../../render/report.ts';
+import {
+  renderIncomplete,
+  renderRejection,
+  type Audience,
+  type RejectionFacts,
+} from '../../render/report.ts';
 import type { Series, SeriesMail } from '../../series/series.ts';
 import { queueMail } from '../../work/outbox.ts';
 
-/** Queues the reply to a sender whose mail names no known repository or branch; with `list`, the
- * reply goes to the list, the sender in copy. */
+/** Queues the reply to a sender whose mail names no known repository or branch (or, by `kind`, whose
+ * series is too large); with `list`, the reply goes to the list, the sender in copy. */
 export function queueRejection(
   queue: WorkQueue,
   head: SeriesMail,
   reason: string,
   list: string | null = null,
+  kind: RejectionFacts['kind'] = 'not-routed',
 ): void {
   const message = renderRejection({
     subject: head.subject,
@@ -18,6 +24,7 @@ export function queueRejection(
     messageId: head.messageId,
     references: head.references,
     reason,
+    kind,
   });
   const addressed = list === null ? message : { ...message, to: [list], cc: [head.from.address] };
   queueMail(queue, `mail:${head.messageId}:rejected`, addressed);

@@ -5,7 +5,8 @@ import { notRoutedRecently, whyNotAnswer } from './answer.ts';
 import { queueRejection } from './notices.ts';
 
 /**
- * Answers a mail that names no known repository or branch as its source says
+ * Answers a mail that names no known repository or branch (or, by `kind`, a series over the
+ * limits) as its source says
  * (`sources[].rejections`): a reply to the sender (at most trust.notRoutedPerDay a day each), a
  * reply on the list, or only the log. Returns how it was answered, or why it was not.
  */
@@ -13,6 +14,7 @@ export function answerRejection(
   deps: Pick<Deps, 'config' | 'store' | 'rejections'>,
   head: SeriesMail,
   reason: string,
+  kind: 'not-routed' | 'too-large' = 'not-routed',
 ): { readonly answered: 'sender' | 'list' | null; readonly why: string | null } {
   const record = deps.store.mails.get(head.messageId);
   const mode = (record && deps.rejections.get(record.source)) ?? 'reply';
@@ -28,6 +30,12 @@ export function answerRejection(
     if (sent >= deps.config.trust.notRoutedPerDay)
       return { answered: null, why: `${head.from.address} got ${sent} such replies in the last 24 hours` };
   }
-  queueRejection(deps.store.work, head, reason, mode === 'list' ? deps.config.reporter.listAddress : null);
+  queueRejection(
+    deps.store.work,
+    head,
+    reason,
+    mode === 'list' ? deps.config.reporter.listAddress : null,
+    kind,
+  );
   return { answered: mode === 'list' ? 'list' : 'sender', why: null };
 }

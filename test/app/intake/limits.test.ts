@@ -45,6 +45,21 @@ describe('limits on what outsiders send', () => {
     expect(deps.store.mails.get('huge@x')).toMatchObject({ state: 'final', outcome: 'rejected' });
   });
 
+  it('rejects a part numbered past limits.partsPerSeries, and its resend, with advice to split, not to retag', async () => {
+    const { deps, source } = limited();
+    const subject = '[master PATCH hello 99999999999999999999999/2] huge part';
+    source.add(patchMail({ id: 'part@x', subject }), patchMail({ id: 'again@x', subject }));
+    const s = await intake(deps);
+    expect(s.rejected.map((r) => [r.messageId, r.reason])).toEqual([
+      ['part@x', `it has a part numbered ${Number.MAX_SAFE_INTEGER}, past limits.partsPerSeries (100)`],
+      ['again@x', `it has a part numbered ${Number.MAX_SAFE_INTEGER}, past limits.partsPerSeries (100)`],
+    ]);
+    const [reply] = queuedMail(deps.store);
+    expect(reply?.subject).toContain('(patchferry: too large)');
+    expect(reply?.body).toContain('Please split it into smaller series');
+    expect(reply?.body).not.toContain('subject tag that names the');
+  });
+
   it('quarantines a mail larger than limits.mailBytes unread, keeping only its header', async () => {
     const { deps, source } = limited({ mailBytes: 4096 });
     const big = patchMail({ id: 'big@x', subject: '[master PATCH hello] big', file: 'a'.repeat(10) });
