@@ -10,7 +10,8 @@ import type { MailSource } from '../ports/mail-source.ts';
  * file holding an mbox or a single message (either may be gzipped). */
 export function sourceForPath(path: string): MailSource {
   if (!existsSync(path)) throw new PatchferryError('path_missing', `${path}: no such file or directory`);
-  if (statSync(path).isDirectory()) {
+  const info = statSync(path);
+  if (info.isDirectory()) {
     if (existsSync(join(path, 'cur')) || existsSync(join(path, 'new'))) return maildirSource(path);
     if (['git', 'HEAD', '.git'].some((p) => existsSync(join(path, p)))) return publicInboxSource(path);
     throw new PatchferryError(
@@ -18,5 +19,11 @@ export function sourceForPath(path: string): MailSource {
       `${path} is a directory but neither a Maildir (no cur/ or new/) nor a public-inbox archive (no git repository)`,
     );
   }
+  // A FIFO would block the read with no end (and Ctrl-C with it); a device or socket is no mailbox.
+  if (!info.isFile())
+    throw new PatchferryError(
+      'path_not_mailbox',
+      `${path} is not a regular file (a FIFO, device or socket): give an mbox or message file, a Maildir folder or a public-inbox archive`,
+    );
   return mboxSource(path);
 }

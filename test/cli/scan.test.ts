@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -121,6 +122,14 @@ describe('patchferry scan --json', () => {
     const { status, err } = await run(['scan', dir]);
     expect(status).toBe(2);
     expect(err).toContain(`${dir} is a directory but neither a Maildir`);
+  });
+
+  it('refuses a FIFO as a usage error instead of waiting on it for ever', async () => {
+    const fifo = join(tempDir(), 'list.mbox');
+    execFileSync('mkfifo', [fifo]);
+    const { status, err } = await run(['scan', fifo]);
+    expect(status).toBe(2);
+    expect(err).toContain(`${fifo} is not a regular file (a FIFO, device or socket)`);
   });
 
   it('wants at least one path', async () => {
