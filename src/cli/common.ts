@@ -19,6 +19,25 @@ export interface Io {
   readonly hangups?: (listener: () => void) => void;
 }
 
+// C0 controls but tab and newline, DEL, C1 controls, and the bidirectional controls that reorder
+// what a terminal shows (Trojan Source, CVE-2021-42574).
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A line for the terminal with the characters that would act on it shown as `\uXXXX` instead:
+ * subjects and names come from mail, and an ESC in one must not recolour or rewrite the screen.
+ * The escape is also valid inside a JSON string, so `--json` output stays JSON that reads the same.
+ */
+export function printable(line: string): string {
+  return line.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The same Io, printing only printable lines. */
+export function printableIo(io: Io): Io {
+  return { ...io, out: (line) => io.out(printable(line)), err: (line) => io.err(printable(line)) };
+}
+
 const COMMON = {
   config: { type: 'string' },
   'log-level': { type: 'string' },

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { ciCommand } from './ci.ts';
 import { serveRepoCommand } from './serve-repo.ts';
-import { config, help, logger, parse, type Io } from './common.ts';
+import { config, help, logger, parse, printableIo, type Io } from './common.ts';
 /** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
  * the forge clients or the IMAP client in memory. */
 const pipeline = () => import('../runtime/index.ts');
@@ -17,7 +17,8 @@ import type { JobSummary } from '../app/summaries.ts';
 import type { ScannedMail } from '../app/intake/scan.ts';
 
 /** Runs one command line; returns the exit status. */
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+export async function main(argv: readonly string[], given: Io): Promise<number> {
+  const io = printableIo(given);
   const [command, ...rest] = argv;
   try {
     if (command === 'help' && rest[0] !== undefined && COMMAND_HELP[rest[0]]) return help(rest[0], io);
