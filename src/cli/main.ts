@@ -81,6 +81,8 @@ const USAGE_CODES = new Set([
   'path_missing',
   'path_not_mailbox',
   'public_inbox_missing',
+  // A port that cannot be bound (in use): nothing was started.
+  'serve_failed',
 ]);
 
 async function stage(
@@ -324,10 +326,9 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`demo: --port ${values.port} is not a port number`);
   const dir = resolve(values.dir ?? 'demo-world');
-  io.out(`Making the demo world in ${dir} ...`);
   const { runDemo } = await import('../demo/demo.ts');
   const serve = values['no-serve'] !== true;
-  const result = await runDemo({ dir, port, serve, log: logger(values['log-level'], io) });
+  const result = await runDemo({ dir, port, serve, log: logger(values['log-level'], io), progress: io.out });
   try {
     printSync(result.job.sync, io.out);
     printBuild(result.job.build, io.out);
@@ -340,7 +341,7 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     io.out(
       result.server
         ? `Repositories are served from ${resolve(dir, 'repos')} at ${result.server.url}`
-        : `Repositories are in ${resolve(dir, 'repos')} (not served: --no-serve)`,
+        : `Repositories are in ${resolve(dir, 'repos')} (not served: --no-serve; the URLs above name http://127.0.0.1:${port || 8080}/, where "patchferry demo --port ${port || 8080}" would serve them)`,
     );
     io.out(`Install the demo package from the ${result.server ? 'served ' : ''}repository with:`);
     io.out('');

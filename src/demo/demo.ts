@@ -1,13 +1,15 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PatchferryError } from '../shared/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Logger } from '../shared/log.ts';
 import { serveDirectory, type StaticServer } from '../publish/static-server.ts';
 import { repoId, repoPath, treeUrl, type RepoSite } from '../publish/layout.ts';
 import { createDemoWorld, type DemoWorld } from './world.ts';
-import { runJob, type JobSummary } from '../runtime/index.ts';
+import { assertDatabaseFree, runJob, type JobSummary } from '../runtime/index.ts';
 
 export interface DemoResult {
   readonly world: DemoWorld;
@@ -28,9 +30,14 @@ export async function runDemo(opts: {
   port?: number;
   serve?: boolean;
   log: Logger;
+  /** Told each step as it starts. */
+  progress?: (line: string) => void;
 }): Promise<DemoResult> {
-  // A busy port must fail before the old demo world is wiped, not after: bind it once and let go.
-  if (opts.serve !== false && opts.port) await (await serveDirectory(tmpdir(), { port: opts.port })).close();
+  // A demo still running on this world (its daemon holds the database) and a busy port must both
+  // stop this one before the old world is wiped, not after.
+  if (existsSync(join(opts.dir, DEMO_DATABASE))) assertDatabaseFree(join(opts.dir, DEMO_DATABASE));
+  if (opts.serve !== false && opts.port) await portFree(opts.port);
+  opts.progress?.(`Making the demo world in ${opts.dir} ...`);
   const world = await createDemoWorld(opts.dir);
   await mkdir(world.repoRoot, { recursive: true });
   const server = opts.serve === false ? null : await serveDirectory(world.repoRoot, { port: opts.port ?? 0 });
@@ -56,10 +63,31 @@ export async function runDemo(opts: {
   }
 }
 
+/** Throws PatchferryError `serve_failed` when `port` on 127.0.0.1 cannot be bound (taken). */
+async function portFree(port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new PatchferryError(
+          'serve_failed',
+          `cannot serve the demo's repositories on 127.0.0.1:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use; choose another with --port (0 picks a free one)' : err.message}`,
+          { cause: err },
+        ),
+      ),
+    );
+    probe.listen(port, '127.0.0.1', resolve);
+  });
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+/** The demo world's state database, relative to its directory. */
+const DEMO_DATABASE = 'state/patchferry.db';
+
 export function demoConfig(baseUrl: string): string {
   return `# Written by "patchferry demo": direct mode, everything local.
 state:
-  database: state/patchferry.db
+  database: ${DEMO_DATABASE}
 workDir: work
 sources:
   - type: mbox

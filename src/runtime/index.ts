@@ -25,11 +25,21 @@ export { readPipelineEvent, describeSource } from '../app/ci/event.ts';
 export { planBuilds } from '../app/ci/plan.ts';
 export { ciBuild, ciPublish, ciReport } from '../app/ci/jobs.ts';
 import { FolderArtifacts } from '../store/pipeline-artifacts.ts';
+import { lockDatabase } from '../store/lock.ts';
 import type { PipelineArtifacts } from '../ports/pipeline-artifacts.ts';
 
 /** The artifacts folder a CI pipeline carries between its jobs. */
 export function folderArtifacts(dir: string): PipelineArtifacts {
   return new FolderArtifacts(dir);
+}
+
+/**
+ * Throws PatchferryError `database_busy` when another live patchferry works on the state database
+ * at `path` (src/store/lock.ts); takes and gives back its lock otherwise. For a command about to
+ * remove what such a process uses (the demo making its world again).
+ */
+export function assertDatabaseFree(path: string): void {
+  lockDatabase(path)();
 }
 
 /** The main job once: sync → build → publish → report, with a context closed afterwards. */

@@ -17,11 +17,14 @@ describe('demo on a port in use', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, '.patchferry-demo'), 'made by patchferry demo; safe to delete\n');
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');
-    const { io, err } = capturedIo({ interrupted: 'never' });
+    const { io, out, err } = capturedIo({ interrupted: 'never' });
     try {
       const status = await main(['demo', '--dir', dir, '--port', String(port)], io);
-      expect(status).not.toBe(0);
-      expect(err.join('\n')).toContain('the port is in use');
+      expect(status).toBe(2);
+      expect(err.join('\n')).toBe(
+        `patchferry: cannot serve the demo's repositories on 127.0.0.1:${port}: the port is in use; choose another with --port (0 picks a free one)`,
+      );
+      expect(out.join('\n')).not.toContain('Making the demo world');
       expect(existsSync(join(dir, 'notes.txt'))).toBe(true);
     } finally {
       holder.close();

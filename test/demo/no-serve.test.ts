@@ -21,7 +21,9 @@ describe('demo --no-serve', () => {
       expect(status).toBe(0);
       const text = out.join('\n');
       expect(text).toContain('build: 4 succeeded, 0 failed');
-      expect(text).toContain(`Repositories are in ${join(dir, 'repos')} (not served: --no-serve)`);
+      expect(text).toContain(
+        `Repositories are in ${join(dir, 'repos')} (not served: --no-serve; the URLs above name http://127.0.0.1:${port}/`,
+      );
       expect(text).not.toContain('Serving');
       expect(text).toMatch(/--repofrompath=[^,]+,file:\/\//);
     } finally {
