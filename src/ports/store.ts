@@ -55,6 +55,9 @@ export interface MailRecord extends NewMail {
   readonly history: boolean;
 }
 
+/** A recorded mail without its bytes: what deciding about it needs once it is parsed. */
+export type MailFacts = Omit<MailRecord, 'raw'>;
+
 /** What became of a mail: its state, the outcome in words, why, and what kind of mail it is. */
 export interface MailOutcome {
   readonly state: MailState;

@@ -20,32 +20,55 @@ export interface IngestResult {
   readonly duplicates: readonly { messageId: string; first: string; other: string }[];
 }
 
+/** Mails recorded in one transaction: a long archive is committed as it is read, in batches of
+ * this many mails or of BATCH_BYTES, whichever comes first; only one batch is held in memory. */
+export const BATCH_MAILS = 50;
+const BATCH_BYTES = 2 << 20;
+
 /** Records every mail the sources hold past their positions. Only the headers are read here: the
  * body is parsed once, when the mail is looked at. A mail over a limit (its size, its sender's
- * mails this hour) is recorded already quarantined with the reason, its body not kept. */
+ * mails this hour) is recorded already quarantined with the reason, its body not kept. Mails are
+ * committed in batches (`batch`, default BATCH_MAILS), each with the position after its last mail. */
 export async function ingest(
   ctx: Pick<Deps, 'store' | 'sources' | 'log' | 'config' | 'authenticator'>,
-  options: IngestOptions = {},
+  options: IngestOptions & { readonly batch?: number } = {},
 ): Promise<IngestResult> {
-  let recorded = 0;
-  const refused: { messageId: string; reason: string }[] = [];
-  const duplicates: { messageId: string; first: string; other: string }[] = [];
-  const { history, ...read } = options;
+  const result = {
+    recorded: 0,
+    refused: [] as IngestResult['refused'][number][],
+    duplicates: [] as IngestResult['duplicates'][number][],
+  };
+  const { history, batch: size = BATCH_MAILS, ...read } = options;
   for (const source of ctx.sources) {
     let count = 0;
+    let batch: { message: RawMessage; authenticity: Authenticity | null }[] = [];
+    let bytes = 0;
+    const commit = () => {
+      // The records are committed with the position after them: a crash before re-reads the batch,
+      // and the Message-ID makes that second sight harmless.
+      ctx.store.atomically(() => {
+        for (const { message, authenticity } of batch) {
+          const outcome = take(ctx, source.name, message, history === true, authenticity);
+          if (outcome.recorded) result.recorded++;
+          if (outcome.refused) result.refused.push(outcome.refused);
+          if (outcome.duplicate) result.duplicates.push(outcome.duplicate);
+        }
+        const last = batch.at(-1);
+        if (last) ctx.store.positions.set(source.name, last.message.position);
+      });
+      batch = [];
+      bytes = 0;
+    };
     for await (const message of source.read(ctx.store.positions.get(source.name), read)) {
       count++;
-      // The record is committed before the position moves: a crash in between re-reads the mail,
-      // and the Message-ID makes that second sight harmless.
-      const outcome = take(ctx, source.name, message, history === true, await verified(ctx, message.raw));
-      if (outcome.recorded) recorded++;
-      if (outcome.refused) refused.push(outcome.refused);
-      if (outcome.duplicate) duplicates.push(outcome.duplicate);
-      ctx.store.positions.set(source.name, message.position);
+      batch.push({ message, authenticity: await verified(ctx, message.raw) });
+      bytes += message.raw.length;
+      if (batch.length >= size || bytes >= BATCH_BYTES) commit();
     }
+    commit();
     ctx.log.info({ source: source.name, read: count }, 'source read');
   }
-  return { recorded, refused, duplicates };
+  return result;
 }
 
 function take(

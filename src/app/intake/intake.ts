@@ -1,9 +1,11 @@
 import type { Mail } from '../../mail/mail.ts';
 import { MailParseError, parseMail } from '../../mail/parse.ts';
 import { assembleSeries } from '../../series/assemble.ts';
+import { KeptStrings, keptForAssembly } from '../../series/kept.ts';
+import { fingerprintOf } from '../../series/parts.ts';
 import { routeTag } from '../../series/route.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
-import type { MailRecord, OpenMailHead, Store } from '../../ports/store.ts';
+import type { MailFacts, MailRecord, OpenMailHead, Store } from '../../ports/store.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { unitKey } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
@@ -75,26 +77,32 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     ...(options.history ? { history: true } : {}),
   });
   const quarantined: { messageId: string; reason: string }[] = [...taken.refused];
-  const mails: Mail[] = [];
-  // The open mails this run must look at are read from the store once; assembly, expiry and the
-  // plans use these records. Waiting parts nothing new touches stay unread (working-set.ts).
+  // The open mails this run must look at are read from the store once, a page at a time, and of
+  // each only what assembly needs is kept (series/kept.ts) with its record's facts, not its bytes:
+  // a long archive imported at once is assembled in a few hundred bytes per mail. The whole mails
+  // of each series are read again where its content matters (wholeSeries). Waiting parts nothing
+  // new touches stay unread (working-set.ts).
+  const mails: SeriesMail[] = [];
+  const records = new Map<string, MailFacts>();
+  const strings = new KeptStrings();
   const heads = store.mails.openHeads();
   const graceMs = deps.config.series.graceHours * 3600 * 1000;
   const chosen = workingSet(heads, deps.clock.now() - graceMs);
-  const records = new Map(readRecords(store, heads, chosen).map((r) => [r.messageId, r]));
   const pending = pendingCounts(heads);
-  for (const record of records.values()) {
-    try {
-      mails.push(await parseMail(record.raw));
-    } catch (err) {
-      const reason = err instanceof MailParseError ? err.message : errorMessage(err);
-      store.mails.setState(record.messageId, { state: 'quarantined', outcome: 'unparseable', reason });
-      quarantined.push({ messageId: record.messageId, reason });
+  for (const page of recordPages(store, heads, chosen)) {
+    for (const { raw, ...facts } of page) {
+      records.set(facts.messageId, facts);
+      try {
+        mails.push(keptForAssembly(await parseMail(raw), strings));
+      } catch (err) {
+        const reason = err instanceof MailParseError ? err.message : errorMessage(err);
+        store.mails.setState(facts.messageId, { state: 'quarantined', outcome: 'unparseable', reason });
+        quarantined.push({ messageId: facts.messageId, reason });
+      }
     }
   }
 
   const context = await rerollContext(store, mails, records);
-  const byId = new Map([...mails, ...context].map((m) => [m.messageId, m]));
   const table = routingTable(deps.config);
   const summary = {
     rejected: [] as { messageId: string; subject: string; reason: string; silent: string | null }[],
@@ -115,7 +123,8 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
   );
   // A version replaced by a complete newer one in the same batch is not applied on its own.
   const outdated = new Set(assembled.filter((s) => s.complete && s.supersedes).map((s) => s.supersedes));
-  for (const series of assembled) {
+  for (const kept of assembled) {
+    const { series, byId } = await wholeSeries(store, kept);
     const members = membersOf(series);
     members.forEach((m) => inSeries.add(m.messageId));
     if (series.complete && outdated.has(series.id)) {
@@ -234,18 +243,53 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
   return { newMails: taken.recorded, quarantined, duplicates: taken.duplicates, ignored, ...summary };
 }
 
-/** The records of the chosen open mails: all of them at once when every one is chosen (the
- * first run, an import), else by Message-ID in bounded batches. */
-function readRecords(
+const PAGE = 100;
+
+/** The records of the chosen open mails in recording order, by Message-ID in pages of PAGE. */
+function* recordPages(
   store: Store,
   heads: readonly OpenMailHead[],
   chosen: ReadonlySet<string>,
-): MailRecord[] {
-  if (chosen.size === heads.length) return store.mails.open();
+): Generator<MailRecord[]> {
   const ids = heads.filter((h) => chosen.has(h.messageId)).map((h) => h.messageId);
-  const out: MailRecord[] = [];
-  for (let i = 0; i < ids.length; i += 500) out.push(...store.mails.many(ids.slice(i, i + 500)));
-  return out;
+  for (let i = 0; i < ids.length; i += PAGE) yield store.mails.many(ids.slice(i, i + PAGE));
+}
+
+/**
+ * The series with its cover letter and parts (extras and replaced parts too) as whole mails, read
+ * again from the store and parsed: assembly kept only their headers, and the diffs (fingerprint,
+ * limits.diffBytes), the texts (base commit, summary) and the addressing (routing by list) are
+ * needed from here on. Replies stay as kept: their trailers are collected already. `byId` holds the
+ * whole mails. A mail that cannot be read again stays as kept.
+ */
+async function wholeSeries(
+  store: Store,
+  kept: Series,
+): Promise<{ series: Series; byId: ReadonlyMap<string, Mail> }> {
+  const ids = [kept.cover, ...kept.patches.values(), ...kept.extras, ...kept.replaced]
+    .filter((m) => m !== null)
+    .map((m) => m.messageId);
+  const byId = new Map<string, Mail>();
+  for (const record of store.mails.many([...new Set(ids)])) {
+    try {
+      byId.set(record.messageId, await parseMail(record.raw));
+    } catch {
+      // Quarantined when first read; the kept headers stand.
+    }
+  }
+  const whole = <M extends SeriesMail>(m: M): M | Mail => byId.get(m.messageId) ?? m;
+  const patches = new Map([...kept.patches].map(([part, m]) => [part, whole(m)]));
+  return {
+    series: {
+      ...kept,
+      cover: kept.cover && whole(kept.cover),
+      patches,
+      extras: kept.extras.map(whole),
+      replaced: kept.replaced.map(whole),
+      fingerprint: fingerprintOf(patches, kept.total),
+    },
+    byId,
+  };
 }
 
 function quarantineAll(
@@ -278,7 +322,7 @@ function membersOf(series: Series): SeriesMail[] {
  * of recording counts, not the senders' Date headers: clocks are wrong, and imported history is old. */
 function expired(
   deps: Pick<Deps, 'config' | 'clock'>,
-  records: ReadonlyMap<string, MailRecord>,
+  records: ReadonlyMap<string, MailFacts>,
   members: readonly SeriesMail[],
 ): boolean {
   const seen = members

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.ts';
-import type { MailRecord } from '../../ports/store.ts';
+import type { MailFacts } from '../../ports/store.ts';
 import { renderHeld } from '../../render/held.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
 import { authenticates } from '../../trust/authenticity.ts';
@@ -20,7 +20,7 @@ export function senderPolicy(config: Config, project: string): SenderPolicy {
 }
 
 /** The mails of a series that are applied (cover letter and patches), as the rules see them. */
-export function memberFacts(series: Series, records: ReadonlyMap<string, MailRecord>): MemberFacts[] {
+export function memberFacts(series: Series, records: ReadonlyMap<string, MailFacts>): MemberFacts[] {
   const facts = (m: SeriesMail, label: string): MemberFacts => ({
     messageId: m.messageId,
     from: m.from.address,
@@ -41,7 +41,7 @@ export function memberFacts(series: Series, records: ReadonlyMap<string, MailRec
 export function withTrustedTrailers(
   series: Series,
   policy: SenderPolicy,
-  records: ReadonlyMap<string, MailRecord>,
+  records: ReadonlyMap<string, MailFacts>,
 ): Series {
   const counted = series.replies.filter((r) =>
     reviewerCounts(
@@ -84,7 +84,7 @@ export function holdIfUntrusted(
   route: { repo: string; branch: string },
   head: SeriesMail,
   members: readonly SeriesMail[],
-  records: ReadonlyMap<string, MailRecord>,
+  records: ReadonlyMap<string, MailFacts>,
 ): Held | null {
   const policy = senderPolicy(deps.config, route.repo);
   const reason = holdReason(memberFacts(series, records), policy);

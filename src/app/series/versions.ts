@@ -5,18 +5,18 @@ import type { SenderLinks, Submitter } from '../../series/sender.ts';
 import type { Series, SeriesMail } from '../../series/series.ts';
 import { carryTrailers } from '../../series/trailers.ts';
 import { earlierVersion } from '../../series/versions.ts';
-import type { MailRecord, SeriesRecord, Store } from '../../ports/store.ts';
+import type { MailFacts, SeriesRecord, Store } from '../../ports/store.ts';
 
 /** Versions of a series across runs: assembly sees one run's mails; the store remembers the rest. */
 
 /** The mails of series recorded by earlier runs that open patches answer as partial rerolls (a lone
  * `v3 2/2` replying to v2's 2/2): their parts, cover letter and replies, so that assembly rebuilds
  * the series with the rerolled parts in place and the others keep their trailers. Added to
- * `records` for their raw bytes; their own states are left as they are. */
+ * `records` (their facts, not their bytes); their own states are left as they are. */
 export async function rerollContext(
   store: Store,
-  mails: readonly Mail[],
-  records: Map<string, MailRecord>,
+  mails: readonly SeriesMail[],
+  records: Map<string, MailFacts>,
 ): Promise<Mail[]> {
   const wanted = new Set<string>();
   for (const m of mails) {
@@ -31,9 +31,10 @@ export async function rerollContext(
   const out: Mail[] = [];
   for (const record of found) {
     if (records.has(record.messageId)) continue;
-    records.set(record.messageId, record);
+    const { raw, ...facts } = record;
+    records.set(record.messageId, facts);
     try {
-      out.push(await parseMail(record.raw));
+      out.push(await parseMail(raw));
     } catch {
       // Quarantined when it was first seen; nothing to take from it now.
     }
