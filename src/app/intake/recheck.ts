@@ -1,4 +1,4 @@
-import type { MailRecord } from '../../ports/store.ts';
+import type { MailFacts } from '../../ports/store.ts';
 import type { SeriesMail } from '../../series/series.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { authenticates, type Authenticity } from '../../trust/authenticity.ts';
@@ -25,12 +25,13 @@ export function recheckAt(a: Authenticity, checkedAt: number): number | null {
  * Under `authenticity: require`, verifies again the mails of a series whose verdict failed only for
  * now (a DNS lookup that did not answer), when their backoff is due: a series held by a DNS outage
  * goes on once DNS answers. After RECHECKS tries the verdict is final (no longer `temporary`).
- * Updates the store and `records`. A mail that proves its sender already is not asked again.
+ * Updates the store and `records`. A mail that proves its sender already is not asked again. Its
+ * bytes are read from the store only when it is verified again (`records` holds none).
  */
 export async function recheckTemporary(
   deps: Pick<Deps, 'authenticator' | 'store' | 'log' | 'clock'>,
   members: readonly SeriesMail[],
-  records: Map<string, MailRecord>,
+  records: Map<string, MailFacts>,
   policy: SenderPolicy,
 ): Promise<void> {
   const authenticator = deps.authenticator;
@@ -53,7 +54,9 @@ export async function recheckTemporary(
     const rechecks = (before.rechecks ?? 0) + 1;
     let fresh: Authenticity;
     try {
-      fresh = await authenticator.verify(record.raw);
+      const raw = deps.store.mails.get(m.messageId)?.raw;
+      if (!raw) continue;
+      fresh = await authenticator.verify(raw);
     } catch (err) {
       deps.log.warn({ messageId: m.messageId, err: errorMessage(err) }, 'mail not verified again');
       fresh = before;
