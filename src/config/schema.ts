@@ -423,6 +423,18 @@ const consoleSettings = z.strictObject({
   /** Environment variable holding a token that opens the console to clients not on this machine;
    * without it, only loopback clients (127.0.0.1, ::1) see it. */
   tokenEnv: envName.optional(),
+  /** Names (`name` or `name:port`) a browser on this machine may reach the console by besides
+   * localhost and the address it listens on (a name in /etc/hosts, a local reverse proxy's): any
+   * other Host from a loopback client is refused, so a rebound DNS name cannot drive it. */
+  hosts: z
+    .array(
+      z
+        .string()
+        .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
+          error: 'expected a host name, with :port or not',
+        }),
+    )
+    .default([]),
 });
 
 export const configSchema = z.strictObject({
@@ -472,7 +484,7 @@ export const configSchema = z.strictObject({
   work: work.default(WORK_DEFAULTS),
   limits: limits.default(LIMITS_DEFAULTS),
   schedule: schedule.default({ timezone: 'UTC' }),
-  console: consoleSettings.default({}),
+  console: consoleSettings.default({ hosts: [] }),
   trust,
 });
 

@@ -5,6 +5,7 @@ import type { Deps } from '../app/deps.ts';
 import { runPipeline } from '../app/pipeline/pipeline.ts';
 import { renderConsole, renderLogin, page, escapeHtml } from '../render/console.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
+import { hostAllowed } from './console-host.ts';
 import type { Logger } from '../shared/log.ts';
 
 /** What the console reads and acts on; null while the daemon reloads its configuration. */
@@ -21,6 +22,10 @@ export interface ConsoleOptions {
   /** Opens the console to clients not on this machine (cookie or `Authorization: Bearer`); without
    * it only loopback clients get it. */
   readonly token: string | null;
+  /** The address the daemon listens on (`--host`) and the further names it answers as
+   * (console.hosts): a loopback client asking for any other Host is refused (console-host.ts). */
+  readonly listen: string;
+  readonly hosts: readonly string[];
   readonly log: Logger;
 }
 
@@ -45,6 +50,21 @@ export function consoleRoute(
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://console');
     const access = admitted(req, o.token);
+    // Trusting loopback clients is safe only when the browser asked for this console by name: a
+    // rebound name of another site sends its own Host (421, Misdirected Request). A token-bearer
+    // proved who it is by the token, whatever name it used.
+    if (
+      viaLoopback(req, o.token) &&
+      !hostAllowed(req.headers.host, { localPort: req.socket.localPort, listen: o.listen, hosts: o.hosts })
+    )
+      return html(
+        res,
+        421,
+        page(
+          'patchferry',
+          `<p>This console does not answer as ${escapeHtml(req.headers.host ?? '(no Host)')}; open it at localhost, or add the name to console.hosts.</p>`,
+        ),
+      );
     if (url.pathname === '/login') return login(req, res, o.token);
     if (access !== 'yes') {
       if (access === 'login') return redirect(res, '/login');
@@ -187,6 +207,12 @@ export function admitted(
     .find(([name]) => name === COOKIE)?.[1];
   const given = bearer ?? (cookie ? decodeURIComponent(cookie) : undefined);
   return given !== undefined && sameToken(given, token) ? 'yes' : 'login';
+}
+
+/** A request let in for coming from this machine, not for a token it carries. */
+function viaLoopback(req: IncomingMessage, token: string | null): boolean {
+  if (!isLoopback(req.socket.remoteAddress)) return false;
+  return token === null || admitted({ headers: req.headers, socket: {} }, token) !== 'yes';
 }
 
 function isLoopback(address: string | undefined): boolean {

@@ -49,7 +49,13 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   let live: Generation | null = null;
   let lastProgress = Date.now();
   const prom = daemonMetrics(() => live?.ctx.store.overview.counts() ?? null);
-  let consoleHandle = consoleRoute({ state: () => live?.console ?? null, token: null, log: o.log });
+  let consoleHandle = consoleRoute({
+    state: () => live?.console ?? null,
+    token: null,
+    listen: o.host,
+    hosts: o.config.console.hosts,
+    log: o.log,
+  });
   const health = healthRoutes({
     state: () => (live ? { ctx: live.ctx, lastProgress: () => lastProgress } : null),
     exposition: () => prom.exposition(),
@@ -101,6 +107,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
             consoleHandle = consoleRoute({
               state: () => live?.console ?? null,
               token: consoleToken(config, o.env),
+              listen: o.host,
+              hosts: config.console.hosts,
               log: o.log.child({ component: 'console' }),
             });
             const schedule = config.schedule.nightly
