@@ -428,11 +428,9 @@ const consoleSettings = z.strictObject({
    * other Host from a loopback client is refused, so a rebound DNS name cannot drive it. */
   hosts: z
     .array(
-      z
-        .string()
-        .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
-          error: 'expected a host name, with :port or not',
-        }),
+      z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
+        error: 'expected a host name, with :port or not',
+      }),
     )
     .default([]),
 });
