@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { FakeGitLab } from '../servers/gitlab.ts';
+import { KojiHub } from '../servers/koji-hub.ts';
 import { dnf } from '../helpers/dnf.ts';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { commitFiles, git } from '../helpers/git.ts';
@@ -63,7 +64,14 @@ export interface E2eRun {
   readonly master: string;
 }
 
-export async function startE2eWorld(): Promise<E2eWorld> {
+/** The variants of the run: builds on the Koji test hub instead of the local sandbox, and a
+ * signed published tree that dnf installs from with gpgcheck=1 (the .repo file and its key). */
+export interface E2eOptions {
+  readonly koji?: boolean;
+  readonly signed?: boolean;
+}
+
+export async function startE2eWorld(options: E2eOptions = {}): Promise<E2eWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'patchferry-e2e-'));
   // Apache's workers run as www-data: the published tree and the folders above it must be readable.
   chmodSync(dir, 0o755);
@@ -76,6 +84,8 @@ export async function startE2eWorld(): Promise<E2eWorld> {
   mkdirSync(repos);
   chmodSync(repos, 0o755);
   const httpd = await startHttpd(repos);
+  const koji = options.koji ? await kojiBuilding(join(dir, 'koji')) : null;
+  const signing = options.signed ? signingKey(join(dir, 'gnupg')) : null;
 
   // The hosted project and a developer's clone of it.
   const seed = join(dir, 'seed');
@@ -105,14 +115,23 @@ sources:
 projects:
   hello: { git: ${bare}, forgePath: virt/hello, branches: [master], platforms: [el9] }
 platforms:
-  el9: { dist: .el9, arch: noarch }
+  el9: ${koji ? '{ dist: .el9, arches: [x86_64], kojiTarget: epel9-candidate }' : '{ dist: .el9, arch: noarch }'}
 forge: { type: gitlab, url: "${forgeUrl}", tokenEnv: GL_TOKEN, webhookSecretEnv: GL_HOOK_TOKEN }
 builder:
-  type: rpmbuild
+${
+  koji
+    ? `  type: koji
+  hub: "${koji.hub.hubUrl}"
+  auth: { method: password, user: builder, passwordEnv: PF_KOJI_PASSWORD }
+  pollSeconds: 0.05`
+    : `  type: rpmbuild
   sandbox: bwrap
-  limits: { cpuSeconds: 60, memoryMB: 2048, processes: 256, fileSizeMB: 16, diskMB: 64, tmpMB: 32 }
-publisher: { root: ${repos}, baseUrl: "${httpd.url}" }
-reporter:
+  limits: { cpuSeconds: 60, memoryMB: 2048, processes: 256, fileSizeMB: 16, diskMB: 64, tmpMB: 32 }`
+}
+publisher:
+  root: ${repos}
+  baseUrl: "${httpd.url}"
+${signing ? `  signing: { gnupgHome: ${signing.home}, fingerprint: ${signing.fingerprint} }\n` : ''}reporter:
   from: patchferry <patchferry@example.org>
   listAddress: list@example.org
   smtp: { host: 127.0.0.1, port: ${mta.port}, security: plain }
@@ -129,6 +148,7 @@ reporter:
         LIST_IMAP_PASSWORD: dovecot.password,
         GL_TOKEN: FORGE_TOKEN,
         GL_HOOK_TOKEN: HOOK_TOKEN,
+        PF_KOJI_PASSWORD: 'secret',
         PATCHFERRY_LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -145,7 +165,9 @@ reporter:
       await Promise.race([exited, sleep(15_000)]);
       if (serve.exitCode === null) serve.kill('SIGKILL');
     }
-    await Promise.allSettled([mta.stop(), httpd.stop(), gitlab.close(), dovecot.destroy()]);
+    await Promise.allSettled([mta.stop(), httpd.stop(), gitlab.close(), dovecot.destroy(), koji?.stop()]);
+    if (signing)
+      spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: signing.home } });
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -242,7 +264,7 @@ reporter:
 
       const master = git(bare, ['rev-parse', 'master']).trim();
       const published = state.prepare(
-        `SELECT b.rpms, b.created_at, b.finished_at, p.url FROM builds b JOIN publications p ON p.build_id = b.id
+        `SELECT b.rpms, b.created_at, b.finished_at, p.url, p.repo_file_url FROM builds b JOIN publications p ON p.build_id = b.id
          WHERE b.branch = 'master' AND b.commit_id = ? AND b.state = 'succeeded'`,
       );
       let row: Record<string, unknown> | undefined;
@@ -252,12 +274,25 @@ reporter:
         () => `master ${master} not published; ${diagnose()}`,
       );
       const mergeToInstallableS = (performance.now() - hooked) / 1000;
-      const found = row as { rpms: string; created_at: string; finished_at: string; url: string };
+      const found = row as {
+        rpms: string;
+        created_at: string;
+        finished_at: string;
+        url: string;
+        repo_file_url: string;
+      };
       const buildS = (Date.parse(found.finished_at) - Date.parse(found.created_at)) / 1000;
       const rpms = (JSON.parse(found.rpms) as string[]).map((p) => p.split('/').pop() ?? p);
 
       const installroot = join(dir, `installroot-${name}`);
-      dnf(installroot, ['install', 'greeter'], { baseurl: found.url });
+      if (signing) {
+        // As a user installs from a signed tree: the .repo file (gpgcheck=1, the key's URL) in
+        // reposdir; dnf imports the key and checks every package's signature.
+        const reposdir = join(dir, `yum.repos.d-${name}`);
+        mkdirSync(reposdir);
+        writeFileSync(join(reposdir, 'hello.repo'), await (await fetch(found.repo_file_url)).text());
+        dnf(installroot, ['install', 'greeter'], { reposdir, gpgcheck: true });
+      } else dnf(installroot, ['install', 'greeter'], { baseurl: found.url });
       const installedGreeter = readFileSync(join(installroot, 'usr/bin/greeter'), 'utf8');
 
       // The report on the list, read back over IMAP as a subscriber's client would.
@@ -329,6 +364,58 @@ reporter:
       await stopAll();
     },
   };
+}
+
+/** The Koji test hub as the builder, its scheduler ticking on its own, its build of each task the
+ * real one: the uploaded SRPM rebuilt by rpmbuild (what a Koji builder does in its buildroot). */
+async function kojiBuilding(dir: string): Promise<{ hub: KojiHub; stop: () => Promise<void> }> {
+  const hub = new KojiHub();
+  await hub.listen();
+  hub.noarchPackages.add('greeter');
+  hub.srpmBuilders.add('builder');
+  hub.tasks.outcome = (build) => {
+    const top = join(dir, String(Date.now()));
+    mkdirSync(top, { recursive: true });
+    const srpm = join(top, basename(build.src));
+    writeFileSync(srpm, hub.uploads.get(build.src) ?? Buffer.alloc(0));
+    const run = spawnSync(
+      'rpmbuild',
+      ['--rebuild', '--define', `_topdir ${top}`, '--define', 'dist .el9', srpm],
+      { encoding: 'utf8' },
+    );
+    if (run.status !== 0) return { ok: false, buildLog: `${run.stdout}${run.stderr}`, rootLog: '' };
+    const out = join(top, 'RPMS', 'noarch');
+    return {
+      ok: true,
+      rpms: readdirSync(out).map((name) => ({ name, data: readFileSync(join(out, name)) })),
+    };
+  };
+  const ticking = setInterval(() => hub.tasks.tick(), 20);
+  return {
+    hub,
+    stop: async () => {
+      clearInterval(ticking);
+      await hub.close();
+    },
+  };
+}
+
+/** An ed25519 signing key without passphrase in a GnuPG home of its own. */
+function signingKey(home: string): { home: string; fingerprint: string } {
+  mkdirSync(home, { mode: 0o700 });
+  const env = { ...process.env, GNUPGHOME: home };
+  const uid = 'patchferry e2e <e2e@example.org>';
+  execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', uid, 'ed25519', 'sign', 'never'], {
+    env,
+    stdio: 'pipe',
+  });
+  const listing = execFileSync('gpg', ['--batch', '--with-colons', '--list-secret-keys', uid], {
+    env,
+    encoding: 'utf8',
+  });
+  const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(listing)?.[1];
+  if (!fingerprint) throw new Error(`no fingerprint for ${uid}`);
+  return { home, fingerprint };
 }
 
 /** Waits until `condition` holds (checked every 10 ms, or every 200 ms when `refresh` must run
