@@ -15,6 +15,8 @@ export interface DailySummaryFacts {
   readonly building: readonly string[];
   /** Branches and targets not built because they did not move since the last nightly. */
   readonly unchanged?: readonly string[];
+  /** The archive of the day's patches (its page listing the days). */
+  readonly archiveUrl?: string | null;
 }
 
 /** The daily summary mail: subject and plain-text body. */
@@ -24,7 +26,7 @@ export function renderDailySummary(f: DailySummaryFacts): { subject: string; bod
   const lines = [
     `patchferry's summary of the last 24 hours (nightly run of ${f.day}).`,
     '',
-    ...(f.series === null ? [] : seriesLines(f.series, count)),
+    ...(f.series === null ? [] : seriesLines(f.series, count, f.archiveUrl ?? null)),
     `Builds: ${f.builds.length} (${count(f.builds, 'succeeded')} succeeded, ${count(f.builds, 'failed')} failed, ${count(f.builds, 'running')} running).`,
     ...f.builds
       .filter((b) => b.state === 'failed')
@@ -48,6 +50,7 @@ export function renderDailySummary(f: DailySummaryFacts): { subject: string; bod
 function seriesLines(
   series: readonly SeriesRow[],
   count: (list: readonly { state: string }[], state: string) => number,
+  archiveUrl: string | null,
 ): string[] {
   return [
     `Series: ${series.length} new (${count(series, 'applied')} applied, ${count(series, 'failed')} failed, ${count(series, 'incomplete')} incomplete).`,
@@ -55,6 +58,9 @@ function seriesLines(
       (s) =>
         `  [${s.state}] ${s.project}/${s.branch} v${s.version}: ${oneLine(s.title)} (${oneLine(s.sender)})`,
     ),
+    ...(archiveUrl && count(series, 'applied') > 0
+      ? [`The applied series' mails, by day: ${archiveUrl}`]
+      : []),
     '',
   ];
 }

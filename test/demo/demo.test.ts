@@ -34,6 +34,22 @@ describe('the demo, as the README runs it', () => {
       expect(stdout).toContain('build: 4 succeeded, 0 failed');
       expect(stdout).toContain('publish: 4 repositor(ies) updated, 0 failed');
       expect(stdout).toContain('report: 4 sent, 0 failed');
+      // The test stage: each build installed into an empty root, hello --version run there, and
+      // promoted to stable.
+      for (const target of ['el9', 'fc41'])
+        expect(stdout).toMatch(
+          new RegExp(
+            `tested hello/master ${target} \\(build \\d+\\): checks passed, promoted to http://127\\.0\\.0\\.1:\\d+/stable/hello/master/${target}/x86_64/`,
+          ),
+        );
+      expect(stdout).toContain('    passed: version');
+      // The applied series' mails, archived by day and served beside the repositories.
+      const mbox =
+        /The patches as applied \(mbox\): (http:\/\/\S+\/patches\/\d{4}-\d\d-\d\d\/hello\/master\/\S+\.mbox)/.exec(
+          stdout,
+        )?.[1];
+      expect(mbox).toBeDefined();
+      expect(await (await fetch(mbox ?? '')).text()).toMatch(/^From patchferry /);
       expect(stdout).toContain('Patch 1/1 did not apply to master');
       expect(stdout).toContain('because repository "qemu" is not known here');
 

@@ -32,6 +32,8 @@ export function queueDailySummary(
     dead: o.deadUnits(50),
     building: tonight.building,
     unchanged: tonight.unchanged ?? [],
+    // The archive's page of the days, beside the repositories (publish/patch-archive.ts).
+    archiveUrl: `${deps.config.publisher.baseUrl.replace(/\/?$/, '/')}patches/`,
   });
   return queueMail(deps.store.work, `summary:${day}`, {
     to: [deps.config.reporter.listAddress],

@@ -31,6 +31,8 @@ describe('the pipeline (nightly and Run pipeline)', () => {
     expect(body.to).toEqual(['list@example.org']);
     expect(body.subject).toBe('[patchferry] daily summary 2026-11-29');
     expect(body.body).toContain('Building tonight: hello/master (el9).');
+    // No series applied in the day: no link to the archive of the day's patches.
+    expect(body.body).not.toContain('patches/');
   });
 
   it('publishes its builds to the nightly tree, and the next night builds only a branch that moved', async () => {
