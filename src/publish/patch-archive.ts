@@ -14,6 +14,8 @@ export interface FilePatchArchiveOptions {
   /** The published tree's root (publisher.root); the archive is its `patches/`. */
   readonly root: string;
   readonly baseUrl: string;
+  /** Carries the archive on to the remote httpd host (RsyncTarget) once written here; none when absent. */
+  readonly mirror?: { mirrorDirectory(dir: string, signal?: AbortSignal): Promise<void> };
   readonly log: Logger;
 }
 
@@ -71,7 +73,11 @@ export class FilePatchArchive implements PatchArchive {
     const known = m.entries.find((e) => e.seriesId === s.seriesId);
     const file = known?.file ?? `${s.project}/${s.branch}/${uniqueSlug(m, branchSlug(s.title))}.mbox`;
     const done = { path: `${ARCHIVE_DIR}/${s.day}/${file}`, url: this.#url(s.day, file) };
-    if (known && (await exists(join(dayDir, file)))) return done;
+    if (known && (await exists(join(dayDir, file)))) {
+      // Archived here already: a retry after the remote upload failed completes it.
+      await this.#opts.mirror?.mirrorDirectory(ARCHIVE_DIR, signal);
+      return done;
+    }
     signal?.throwIfAborted();
     const mbox = writeMboxrd(s.mails, s.appliedAt);
     await writeAtomically(join(dayDir, file), mbox);
@@ -95,6 +101,7 @@ export class FilePatchArchive implements PatchArchive {
     const generated = new Date().toISOString();
     await writeAtomically(join(dayDir, 'index.html'), renderArchiveDay(s.day, next.entries, generated));
     await this.#serial.run('\0days', () => this.#writeDays(generated));
+    await this.#opts.mirror?.mirrorDirectory(ARCHIVE_DIR, signal);
     this.#opts.log.info({ series: s.seriesId, file: done.path }, 'series archived');
     return done;
   }

@@ -105,7 +105,12 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
     }),
     packages: new RpmPackageInspector(),
     tester: new InstallrootTester({ limits: builderConfig.limits, log }),
-    archive: new FilePatchArchive({ root: config.publisher.root, baseUrl: config.publisher.baseUrl, log }),
+    archive: new FilePatchArchive({
+      root: config.publisher.root,
+      baseUrl: config.publisher.baseUrl,
+      ...(remote ? { mirror: remote } : {}),
+      log,
+    }),
     notifiers: chosenNotifiers,
     worker: {
       holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,

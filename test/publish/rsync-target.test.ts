@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublishedBuildLogs } from '../../src/publish/build-logs.ts';
+import { FilePatchArchive } from '../../src/publish/patch-archive.ts';
 import { CreaterepoPublisher } from '../../src/publish/createrepo-publisher.ts';
 import { remoteCommand } from '../../src/publish/remote-quote.ts';
 import { RsyncTarget } from '../../src/publish/rsync-target.ts';
@@ -146,7 +147,7 @@ describe.skipIf(!available)('publishing to a remote httpd host over rsync and ss
     expect(tree(remote)).toEqual(tree(root));
   });
 
-  it('carries build logs over, and removes there those retention removed here', async () => {
+  it('carries build logs and the patches archive over, and removes there the logs retention removed here', async () => {
     const root = tempDir();
     const remote = join(tempDir(), AWKWARD);
     const logs = new PublishedBuildLogs({
@@ -170,6 +171,27 @@ describe.skipIf(!available)('publishing to a remote httpd host over rsync and ss
       });
     }
     expect(tree(join(remote, 'logs'))).toEqual(tree(join(root, 'logs')));
+    // The archive of the day's patches follows the same way.
+    const archived = await new FilePatchArchive({
+      root,
+      baseUrl: 'http://127.0.0.1:8080/',
+      mirror: target(root, remote),
+      log: silentLogger(),
+    }).archive({
+      seriesId: 's1',
+      day: '2026-11-30',
+      project: 'greeter',
+      branch: 'master',
+      title: 'greet louder',
+      subject: '[PATCH] greet louder',
+      sender: 'A U Thor <author@example.org>',
+      version: 1,
+      patches: 1,
+      mails: [Buffer.from('From: A U Thor <author@example.org>\nSubject: [PATCH] greet louder\n\nbody\n')],
+      appliedAt: new Date('2026-11-30T12:00:00Z'),
+    });
+    expect(existsSync(join(remote, archived.path))).toBe(true);
+    expect(tree(join(remote, 'patches'))).toEqual(tree(join(root, 'patches')));
     expect(readdirSync(join(remote, 'logs/greeter/master/fc41'))).toEqual(['2-greeter-1.0-2.fc41']);
     expect(
       readFileSync(join(remote, 'logs/greeter/master/fc41/2-greeter-1.0-2.fc41/build.x86_64.log'), 'utf8'),
