@@ -19,7 +19,9 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
   if (values.help) return help('ci', io);
   const [stage, ...extra] = positionals;
   if (!STAGES.includes(stage as Stage))
-    throw new UsageError(`ci: give the stage to run: ${STAGES.join(', ')}; run "patchferry ci --help"`);
+    throw new UsageError(
+      `ci: ${stage === undefined ? 'give the stage to run' : `unknown stage "${stage}"; the stages are`}: ${STAGES.join(', ')}; run "patchferry ci --help"`,
+    );
   if (extra.length > 0) throw new UsageError(`ci: unexpected argument "${extra[0]}"`);
   const {
     readPipelineEvent,

@@ -58,8 +58,20 @@ export function parse<O extends ParseArgsConfig['options']>(
       strict: true,
     });
   } catch (err) {
-    throw new UsageError(`${command}: ${errorMessage(err)}; run "patchferry ${command} --help"`);
+    throw new UsageError(`${command}: ${argsProblem(errorMessage(err))}; run "patchferry ${command} --help"`);
   }
+}
+
+/** node:util parseArgs's message in a sentence of ours: its advice about positional arguments
+ * starting with "-" fits no patchferry command. */
+function argsProblem(message: string): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const missing = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
+  if (missing) return `${missing[1]} needs a value`;
+  const noValue = /^Option '(?:-\w, )?(--[\w-]+)[^']*' does not take an argument/.exec(message);
+  if (noValue) return `${noValue[1]} takes no value`;
+  return message;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];

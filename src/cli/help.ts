@@ -22,6 +22,7 @@ Options for every command:
   --config FILE  configuration file (default: $PATCHFERRY_CONFIG or ./patchferry.yml)
   --log-level L  trace, debug, info, warn, error (JSON log lines go to stderr)
   -h, --help     help for a command
+  -V, --version  patchferry's version (alone, without a command)
 
 Each stage queues units of work (a series, a build, a publication, a report) and runs
 them; a unit that fails is retried later with backoff (work.retrySeconds), and after

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
@@ -16,6 +16,11 @@ import { printBuild, printJob, printPublish, printReport, printSync } from './pr
 import type { JobSummary } from '../app/summaries.ts';
 import type { ScannedMail } from '../app/intake/scan.ts';
 
+/** This patchferry's version, as package.json gives it. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
 /** Runs one command line; returns the exit status. */
 export async function main(argv: readonly string[], given: Io): Promise<number> {
   const io = printableIo(given);
@@ -25,6 +30,10 @@ export async function main(argv: readonly string[], given: Io): Promise<number> 
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.out(MAIN_HELP);
       return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === '-V') {
+      io.out(`patchferry ${VERSION}`);
+      return 0;
     }
     switch (command) {
       case 'demo':
@@ -206,7 +215,7 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
   const poll = Number(values.poll ?? '60');
   if (!(poll > 0) || poll > 86_400)
     throw new UsageError(
-      `${command}: --poll ${values.poll} is not a number of seconds from 0 to 86400 (a day)`,
+      `${command}: --poll ${values.poll} is not a number of seconds above 0 and at most 86400 (a day)`,
     );
   const port = Number(values.port ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535)

@@ -37,6 +37,26 @@ describe('command line', () => {
     }
   });
 
+  it('says its version', async () => {
+    const t = io();
+    expect(await main(['--version'], t.value)).toBe(0);
+    expect(t.out).toEqual([expect.stringMatching(/^patchferry \d+\.\d+\.\d+/)]);
+  });
+
+  it('names an unknown option, a missing value and an unknown ci stage in its own words', async () => {
+    const unknown = io();
+    expect(await main(['sync', '--bogus'], unknown.value)).toBe(2);
+    expect(unknown.err).toEqual(['patchferry: sync: unknown option --bogus; run "patchferry sync --help"']);
+    const missing = io();
+    expect(await main(['build', '--branch'], missing.value)).toBe(2);
+    expect(missing.err).toEqual(['patchferry: build: --branch needs a value; run "patchferry build --help"']);
+    const stage = io();
+    expect(await main(['ci', 'deploy'], stage.value)).toBe(2);
+    expect(stage.err.join('')).toContain(
+      'ci: unknown stage "deploy"; the stages are: sync, build, publish, report',
+    );
+  });
+
   it('exits 2 on an unknown command or option, saying what is wrong', async () => {
     const t = io();
     expect(await main(['frobnicate'], t.value)).toBe(2);
