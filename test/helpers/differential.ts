@@ -13,6 +13,7 @@ function run(cwd: string, args: readonly string[], env: Record<string, string> =
     cwd,
     env: { ...process.env, ...COMMITTER, ...env },
     maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
