@@ -52,7 +52,7 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
       log,
       async (ctx) => {
         io.out(
-          `ci ${stage}: for ${describeSource(event.source)}${event.platform ? `, target ${event.platform}` : ''}`,
+          `ci ${stage}: for ${describeSource(event.source)}${event.branch ? ` (${event.branch})` : ''}${event.platform ? `, target ${event.platform}` : ''}`,
         );
         if (stage === 'sync') {
           const s = await sync(ctx, {}, signal);

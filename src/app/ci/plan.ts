@@ -24,8 +24,10 @@ export interface BuildPlan {
  *   form's PROJECT, BRANCH and PLATFORMS. In a repository patchferry manages, only its project; in
  *   any other repository (a central jobs repository), every project.
  * A job of a `parallel:matrix` builds only its own PLATFORM. Pure.
- * Throws UsageError for a PROJECT, BRANCH or PLATFORMS entry the configuration does not have: a
- * typo in the Run pipeline form fails the job instead of building nothing in green.
+ * Throws UsageError for a PROJECT, BRANCH or PLATFORMS entry the configuration does not have (a
+ * typo in the Run pipeline form), a push in a repository no project names by forgePath, and a
+ * matrix PLATFORM none of the projects builds: each fails the job instead of building nothing in
+ * green.
  */
 export function planBuilds(event: PipelineEvent, config: Config): BuildPlan {
   const skipped: string[] = [];
@@ -49,20 +51,27 @@ export function planBuilds(event: PipelineEvent, config: Config): BuildPlan {
       `ci: PLATFORMS names ${unknown.join(', ')}, not a platform of ${known.join(', ')} (${[...platforms].join(', ')})`,
     );
   const byEvent = event.source === 'push' || event.source === 'merge_request_event';
-  if (byEvent && own === null) {
-    return {
-      builds: [],
-      skipped: [
-        `no project has forgePath ${event.repositoryPath ?? '(unknown)'}: a ${event.source} pipeline builds only a repository patchferry manages (set projects.<name>.forgePath)`,
-      ],
-    };
-  }
+  // The template included by a repository the configuration does not name: a setting missing,
+  // which a green job that built nothing would hide.
+  if (byEvent && own === null)
+    throw new UsageError(
+      `ci: no project has forgePath ${event.repositoryPath ?? '(unknown)'}: a ${event.source} pipeline builds only a repository patchferry manages (set projects.<name>.forgePath)`,
+    );
   const projects =
     event.narrow.project !== null
       ? [event.narrow.project]
       : own !== null
         ? [own]
         : Object.keys(config.projects);
+  // A matrix job's PLATFORM that none of these projects builds: the template's `platforms` input
+  // and patchferry.yml disagree.
+  if (
+    event.platform !== null &&
+    !projects.some((p) => config.projects[p]?.platforms.includes(event.platform ?? ''))
+  )
+    throw new UsageError(
+      `ci: the job's PLATFORM=${event.platform} is not a platform of ${projects.join(', ')} (${[...new Set(projects.flatMap((p) => config.projects[p]?.platforms ?? []))].join(', ')}): make the template's platforms input and patchferry.yml agree`,
+    );
   const builds: PlannedBuild[] = [];
   for (const project of projects) {
     const p = config.projects[project];

@@ -44,10 +44,10 @@ describe('what a pipeline job builds', () => {
     expect(p.skipped).toEqual(['hello: wip is not a tracked branch (master, stable-1.0)']);
   });
 
-  it('a push to a repository no project names builds nothing, and names the setting', () => {
-    const p = plan({ CI_PIPELINE_SOURCE: 'push', CI_PROJECT_PATH: 'other/repo', CI_COMMIT_BRANCH: 'master' });
-    expect(p.builds).toEqual([]);
-    expect(p.skipped[0]).toMatch(/no project has forgePath other\/repo.*forgePath/);
+  it('a push to a repository no project names is a usage error naming the setting, not a green job', () => {
+    expect(() =>
+      plan({ CI_PIPELINE_SOURCE: 'push', CI_PROJECT_PATH: 'other/repo', CI_COMMIT_BRANCH: 'master' }),
+    ).toThrow(/no project has forgePath other\/repo.*set projects\.<name>\.forgePath/);
   });
 
   it("the nightly schedule in a managed repository: every tracked branch's tip of its own project", () => {
@@ -85,9 +85,16 @@ describe('what a pipeline job builds', () => {
     expect(() => plan({ CI_PIPELINE_SOURCE: 'web', PROJECT: 'nope' })).toThrow(/hello, world/);
   });
 
-  it('a job whose matrix target is not one of the project’s platforms builds nothing, and says so', () => {
-    const p = plan({ CI_PIPELINE_SOURCE: 'schedule', CI_PROJECT_PATH: 'virt/world', PLATFORM: 'fc41' });
-    expect(p.builds).toEqual([]);
+  it('a matrix target no project in scope builds is a usage error: the template and patchferry.yml disagree', () => {
+    expect(() =>
+      plan({ CI_PIPELINE_SOURCE: 'schedule', CI_PROJECT_PATH: 'virt/world', PLATFORM: 'fc41' }),
+    ).toThrow(/PLATFORM=fc41 is not a platform of world \(el9\)/);
+  });
+
+  it('a matrix target some projects of a central repository lack is skipped for those, and says so', () => {
+    const p = plan({ CI_PIPELINE_SOURCE: 'schedule', CI_PROJECT_PATH: 'tools/jobs', PLATFORM: 'fc41' });
+    expect(p.builds.map((b) => b.project)).not.toContain('world');
+    expect(p.builds.length).toBeGreaterThan(0);
     expect(p.skipped).toEqual(['world/main: fc41 is not one of its platforms (el9)']);
   });
 });
