@@ -23,7 +23,9 @@ export function parseConfigText(text: string, file: string): Config {
   if (doc.errors.length > 0) {
     // One mistake (an unclosed bracket) makes the parser report every token after it: the first
     // few say where; the rest is noise.
-    const shown = doc.errors.slice(0, YAML_ERRORS_SHOWN).map((e) => `YAML: ${e.message.split('\n')[0]}`);
+    const shown = doc.errors
+      .slice(0, YAML_ERRORS_SHOWN)
+      .map((e) => `YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`);
     const more = doc.errors.length - shown.length;
     throw new ConfigError(file, more > 0 ? [...shown, `YAML: … and ${more} more after these`] : shown);
   }

@@ -130,7 +130,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
-const SECRET_KEY = /password|token|secret|key$/i;
+// Names a secret goes under: `password`, `smtpToken`, `webhookSecret`, `apiKey`; not `bogusKey`.
+const SECRET_KEY = /(password|passphrase|token|secret|apikey|privatekey)$/i;
 
 function describeIssue(issue: z.core.$ZodIssue): string[] {
   const at = formatPath(issue.path);
@@ -146,7 +147,9 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
       return [
         issue.input === undefined
           ? `${at}: is required`
-          : `${at}: expected ${issue.expected}, got ${typeName(issue.input)}`,
+          : issue.path.length === 0 && issue.input === null
+            ? '(top level): the file is empty; start from examples/patchferry.yml'
+            : `${at}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${typeName(issue.input)}`,
       ];
     case 'invalid_union':
       if ('discriminator' in issue && typeof issue.discriminator === 'string') {
@@ -165,6 +168,13 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
       return [`${at}: ${issue.message}`];
   }
 }
+
+/** zod's type names in the words YAML users know. */
+const EXPECTED: Record<string, string> = {
+  record: 'a mapping of names (name: value, …)',
+  object: 'a mapping (key: value, …)',
+  array: 'a list',
+};
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';

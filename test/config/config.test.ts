@@ -132,6 +132,16 @@ describe('configuration validation', () => {
       'schedule.nightly: "0 3 31 2 *" never fires: no date matches it (check the day and month)',
     ],
     [
+      'an unknown key ending in "Key" (not taken for a secret)',
+      (d) => (d.reporter = { ...(d.reporter as object), bogusKey: 1 }),
+      'reporter.bogusKey: unknown key',
+    ],
+    [
+      'projects given as a number',
+      (d) => (d.projects = 42),
+      'projects: expected a mapping of names (name: value, …), got number 42',
+    ],
+    [
       'an unknown time zone',
       (d) => (d.schedule = { nightly: '0 2 * * *', timezone: 'Mars/Olympus' }),
       'schedule.timezone: "Mars/Olympus" is not a time zone such as "UTC" or "Europe/Berlin"',
@@ -236,7 +246,7 @@ describe('configuration validation', () => {
     [
       'a wrong type',
       (d) => (project(d).branches = 'master'),
-      'projects.qemu.branches: expected array, got string "master"',
+      'projects.qemu.branches: expected a list, got string "master"',
     ],
     ['an unknown forge', (d) => (d.forge = { type: 'gitea' }), 'forge.type: "gitea" is not a known type'],
     [
