@@ -355,4 +355,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX work_due ON work (kind, state, not_before);
     `,
   },
+  {
+    // A source's first reading (mails.firstReceived, asked for each answer to imported history)
+    // scanned every mail's row, overflow pages of its bytes included: 19 s of a 35 s import.
+    version: 10,
+    name: "an index for a source's first reading",
+    sql: `CREATE INDEX mails_source_received ON mails (source, received_at);`,
+  },
 ];
