@@ -239,27 +239,9 @@ export interface RejectionFacts extends AnsweredMail {
 /** The reply to a sender whose patch names no known repository or branch, or whose series is
  * larger than limits.partsPerSeries or limits.diffBytes allow. */
 export function renderRejection(r: RejectionFacts): ReportMessage {
-  if (r.kind === 'too-large')
-    return threadedReply({
-      outcome: 'too large',
-      subject: r.subject,
-      messageId: r.messageId,
-      references: r.references,
-      to: [r.sender.address],
-      cc: [],
-      lines: [
-        `Hello${r.sender.name ? ` ${oneLine(r.sender.name, 200)}` : ''},`,
-        '',
-        'patchferry did not take your series',
-        `  ${oneLine(r.subject)}`,
-        `because ${r.reason}.`,
-        '',
-        'Nothing was applied. Please split it into smaller series, or ask the',
-        "list's maintainers whether the limit should be raised.",
-      ],
-    });
+  const tooLarge = r.kind === 'too-large';
   return threadedReply({
-    outcome: 'not routed',
+    outcome: tooLarge ? 'too large' : 'not routed',
     subject: r.subject,
     messageId: r.messageId,
     references: r.references,
@@ -268,14 +250,21 @@ export function renderRejection(r: RejectionFacts): ReportMessage {
     lines: [
       `Hello${r.sender.name ? ` ${oneLine(r.sender.name, 200)}` : ''},`,
       '',
-      'patchferry could not route your mail',
+      tooLarge ? 'patchferry did not take your series' : 'patchferry could not route your mail',
       `  ${oneLine(r.subject)}`,
       `because ${r.reason}.`,
       '',
-      'Nothing was applied. Please send it again with a subject tag that names the',
-      'repository and branch, for example:',
-      '  [master PATCH <repo>] subject',
-      '  [PATCH <repo>/<branch> v2 1/3] subject',
+      ...(tooLarge
+        ? [
+            'Nothing was applied. Please split it into smaller series, or ask the',
+            "list's maintainers whether the limit should be raised.",
+          ]
+        : [
+            'Nothing was applied. Please send it again with a subject tag that names the',
+            'repository and branch, for example:',
+            '  [master PATCH <repo>] subject',
+            '  [PATCH <repo>/<branch> v2 1/3] subject',
+          ]),
     ],
   });
 }
