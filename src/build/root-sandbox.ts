@@ -2,7 +2,7 @@ import { readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ToolError } from '../shared/errors.ts';
 import { runTool, type RunResult } from '../shared/run.ts';
-import { prlimitArgs, type SandboxLimits } from './sandbox-limits.ts';
+import { dropToUid, prlimitArgs, type SandboxLimits } from './sandbox-limits.ts';
 import { sandboxUnavailable } from './sandbox-probe.ts';
 
 export interface RootRunOptions {
@@ -45,17 +45,7 @@ export async function runInRoot(argv: readonly string[], opts: RootRunOptions): 
   const binds = await rootBinds(opts.root);
   const asRoot = process.getuid?.() === 0;
   const uid = CHECK_UIDS + (process.pid % 1_000_000) * 64 + ((opts.slot ?? 0) % 64);
-  const drop = asRoot
-    ? [
-        'setpriv',
-        `--reuid=${uid}`,
-        `--regid=${uid}`,
-        '--clear-groups',
-        '--inh-caps=-all',
-        '--bounding-set=-all',
-        '--',
-      ]
-    : [];
+  const drop = asRoot ? dropToUid(uid) : [];
   const MIB = 1024 * 1024;
   const tmp = ['--perms', '1777', '--size', String(opts.limits.tmpMB * MIB)];
   const program = [

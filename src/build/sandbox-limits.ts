@@ -28,3 +28,17 @@ export function prlimitArgs(limits: SandboxLimits): string[] {
     '--core=0',
   ];
 }
+
+/** setpriv's arguments that run what follows as `uid` (and group `uid`) with no groups and no
+ * capabilities, inherited or in the bounding set: a build or check run by root never runs as root. */
+export function dropToUid(uid: number): string[] {
+  return [
+    'setpriv',
+    `--reuid=${uid}`,
+    `--regid=${uid}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--',
+  ];
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool, type RunResult } from '../shared/run.ts';
 import { watchDisk, type DiskWatch } from './disk-watch.ts';
-import { prlimitArgs, type SandboxLimits } from './sandbox-limits.ts';
+import { dropToUid, prlimitArgs, type SandboxLimits } from './sandbox-limits.ts';
 import { sandboxUnavailable } from './sandbox-probe.ts';
 
 /** A host directory the sandboxed command sees, at `inside` (bwrap) or at its own path (none). */
@@ -134,17 +134,7 @@ class BwrapSandbox implements Sandbox {
       ...opts.mounts.flatMap((m) => [m.writable ? '--bind' : '--ro-bind', m.host, m.inside]),
       ...['--chdir', opts.cwd ?? opts.mounts[0]?.inside ?? '/tmp'],
       '--',
-      ...(this.#root
-        ? [
-            'setpriv',
-            `--reuid=${uid}`,
-            `--regid=${uid}`,
-            '--clear-groups',
-            '--inh-caps=-all',
-            '--bounding-set=-all',
-            '--',
-          ]
-        : []),
+      ...(this.#root ? dropToUid(uid) : []),
     ];
   }
 
