@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.ts';
@@ -68,6 +68,12 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
           return jobFailed({ build: b }) ? 1 : 0;
         }
         if (stage === 'publish') {
+          // Not an error: a nightly whose branches did not move builds nothing. Said, so that
+          // artifacts that did not reach this job are not a silent green.
+          if (!existsSync(join(event.artifacts, 'builds')))
+            io.out(
+              `  no builds in ${event.artifacts}: the build jobs built nothing, or their artifacts did not reach this job`,
+            );
           const p = await ciPublish(ctx, artifacts, { nightly, signal });
           printPublish(p, io.out);
           return jobFailed({ publish: p }) ? 1 : 0;

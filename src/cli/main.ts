@@ -299,6 +299,8 @@ async function releaseCommand(args: readonly string[], io: Io): Promise<number> 
   const [messageId, ...extra] = positionals;
   if (messageId === undefined || extra.length > 0)
     throw new UsageError('release: give one Message-ID, of a held series or one of its mails');
+  if (values.by !== undefined && values.by.trim() === '')
+    throw new UsageError('release: --by wants the name of who releases the series (default: you)');
   const cfg = config(values.config, io, { paths: false });
   const { releaseHeld } = await import('../runtime/release.ts');
   const by = values.by ?? io.env.SUDO_USER ?? userInfo().username;

@@ -114,7 +114,7 @@ export async function serveDirectory(
       reject(
         new PatchferryError(
           'serve_failed',
-          `cannot serve ${root} on ${host}:${opts.port ?? 0}: ${err.code === 'EADDRINUSE' ? 'the port is in use; choose another (--port 0 picks a free one)' : err.message}`,
+          `cannot serve ${root} on ${host}:${opts.port ?? 0}: ${err.code === 'EADDRINUSE' ? 'the port is in use; choose another (--port 0 picks a free one)' : err.code === 'EADDRNOTAVAIL' ? 'this machine has no such address; give one of its own with --host' : err.message}`,
           { cause: err },
         ),
       ),

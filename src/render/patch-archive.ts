@@ -50,8 +50,8 @@ export function renderArchiveDay(
     `Patches applied on ${day}`,
     '<a href="../">all days</a>',
     [
-      '<p>Each series as its mails came, one mbox per series (mboxrd). To apply one:</p>',
-      '<pre><code>git am --patch-format=mboxrd &lt;file&gt;.mbox</code></pre>',
+      '<p>Each series as its mails came, one mbox per series (mboxrd). To apply one (its cover letter, which holds no patch, is dropped):</p>',
+      '<pre><code>git am --patch-format=mboxrd --empty=drop &lt;file&gt;.mbox</code></pre>',
       '<table>',
       '<thead><tr><th>Series</th><th>Branch</th><th>From</th><th class="n">Patches</th><th class="n">Size</th><th>Applied</th></tr></thead>',
       `<tbody>${rows.length > 0 ? rows.join('\n') : '<tr><td colspan="6">Nothing applied this day.</td></tr>'}</tbody>`,

@@ -50,6 +50,9 @@ describe('command line', () => {
     const missing = io();
     expect(await main(['build', '--branch'], missing.value)).toBe(2);
     expect(missing.err).toEqual(['patchferry: build: --branch needs a value; run "patchferry build --help"']);
+    const by = io();
+    expect(await main(['release', '--by', '', 'm@x'], by.value)).toBe(2);
+    expect(by.err.join('')).toContain('release: --by wants the name of who releases the series');
     const stage = io();
     expect(await main(['ci', 'deploy'], stage.value)).toBe(2);
     expect(stage.err.join('')).toContain(
