@@ -2,7 +2,7 @@ import { access, readdir, readlink } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve } from 'node:path';
 import type { Logger } from '../shared/log.ts';
 import { runTool } from '../shared/run.ts';
-import { PUBLIC_KEY_FILE } from './layout.ts';
+import { CHANNELS, LOGS_DIR, PUBLIC_KEY_FILE, type Channel } from './layout.ts';
 import { INDEX } from './index-pages.ts';
 import { remoteSequence } from './remote-quote.ts';
 import { SHARED_PACKAGES } from './state-dir.ts';
@@ -96,6 +96,11 @@ export class RsyncTarget {
     }
     if (pages.length > 0)
       await this.#rsync('uploading the index pages', ['--relative', ...pages, this.#remote('')], signal);
+    // The platform's build logs again: one whose own upload failed (the host was down when its build
+    // finished) reaches the host with the next publication of the platform.
+    const [first, ...rest] = served.split('/');
+    const logs = join(LOGS_DIR, ...(CHANNELS.includes(first as Channel) ? rest : [served]));
+    if (await exists(join(root, logs))) await this.mirrorDirectory(logs, signal);
     this.#opts.log.info(
       { host: this.#opts.host, served, state, ms: Date.now() - started },
       'state mirrored to the remote host',

@@ -198,6 +198,33 @@ describe.skipIf(!available)('publishing to a remote httpd host over rsync and ss
     ).toBe('build 2 in <work dir>/b2\n');
   });
 
+  it("carries a build's logs whose own upload failed with the platform's next publication", async () => {
+    const root = tempDir();
+    const remote = join(tempDir(), 'www');
+    const log = join(root, 'build.log');
+    writeFileSync(log, 'build 1\n');
+    const down = new PublishedBuildLogs({
+      root,
+      baseUrl: 'http://127.0.0.1:8080/',
+      keep: 5,
+      mirror: target(root, remote, { port: await closedPort() }),
+      log: silentLogger(),
+    });
+    const entry = {
+      project: 'greeter',
+      branch: 'master',
+      platform: 'fc41',
+      buildId: 1,
+      nvr: 'greeter-1.0-1.fc41',
+      logs: [{ name: 'build.x86_64.log', path: log }],
+      hostPaths: [],
+    };
+    await expect(down.publish(entry)).rejects.toThrow();
+    expect(existsSync(join(remote, 'logs'))).toBe(false);
+    await publisher(root, target(root, remote)).publish({ ...site, buildId: 1, rpms: builds[0]!.rpms });
+    expect(tree(join(remote, 'logs'))).toEqual(tree(join(root, 'logs')));
+  });
+
   it('refuses a host whose key is not the one in known_hosts, saying to add it, and uploads nothing', async () => {
     const root = tempDir();
     const remote = join(tempDir(), 'www');
