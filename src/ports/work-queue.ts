@@ -60,6 +60,10 @@ export interface WorkQueue {
   /** A unit that is done or dead is asked for again (a nightly rebuild of a failed build): pending,
    * due at once, its attempts counted afresh. False when it is not done or dead. */
   reopen(key: string): boolean;
+  /** A unit not started yet (pending, or failed and waiting for its retry) is not wanted any more
+   * (a "held" notice of a series since let through): done, its result `{ canceled: why }`. False
+   * when it is running, finished or unknown. */
+  cancel(key: string, why: string): boolean;
   /** Every dead unit whose key starts with one of `prefixes` (every dead unit when none is given)
    * is asked for again as reopen does; returns their keys. */
   reopenDead(prefixes: readonly string[]): string[];

@@ -68,6 +68,14 @@ export class WorkRecords implements WorkQueue {
     return result.changes > 0;
   }
 
+  cancel(key: string, why: string): boolean {
+    const result = this.#statement(
+      `UPDATE work SET state = 'done', result = ?, lease_holder = NULL, lease_expires = NULL, updated_at = ?
+       WHERE key = ? AND state IN ('pending', 'failed')`,
+    ).run(JSON.stringify({ canceled: why }), now(), key);
+    return result.changes > 0;
+  }
+
   reopenDead(prefixes: readonly string[]): string[] {
     const dead = this.list('dead').filter(
       (u) => prefixes.length === 0 || prefixes.some((p) => u.key.startsWith(p)),

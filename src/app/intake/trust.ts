@@ -88,8 +88,15 @@ export function holdIfUntrusted(
 ): Held | null {
   const policy = senderPolicy(deps.config, route.repo);
   const reason = holdReason(memberFacts(series, records), policy);
-  if (reason === null) return null;
   const { store } = deps;
+  // Let through now (its sender added to trust.senders, or released below): a "held" notice not sent
+  // yet would tell the sender the opposite of the report that follows it.
+  const goesOn = (why: string) => {
+    if (store.work.cancel(`series:${series.id}:held`, why))
+      deps.log.info({ series: series.id }, 'held notice not sent: the series goes on');
+    return null;
+  };
+  if (reason === null) return goesOn('the sender is allowed now');
   // A maintainer let this series through once (patchferry release): it goes on, its sender stays
   // untrusted for the next one.
   const released = store.releases.among([series.id, ...members.map((m) => m.messageId)]);
@@ -98,7 +105,7 @@ export function holdIfUntrusted(
       { series: series.id, reason, releasedBy: released.by, releasedAt: released.at },
       'held series released by a maintainer',
     );
-    return null;
+    return goesOn(`released by ${released.by}`);
   }
   // State new: every run looks at the series again (not only when new mail touches it), so a
   // sender added to trust.senders lets it go on at the next run.

@@ -59,6 +59,21 @@ describe('who may have series applied (trust.senders)', () => {
     expect(released.held).toEqual([]);
     expect(released.applied.map((a) => a.series)).toEqual(['a@x']);
     expect(git.applied).toHaveLength(1);
+    // The "held" notice no report had sent yet is not sent after the series went on.
+    expect(queuedMail(deps.store).map((m) => m.key)).not.toContain('series:a@x:held');
+    expect(deps.store.work.get('series:a@x:held')?.state).toBe('done');
+  });
+
+  it('sends no stale "held" notice once a maintainer released the series', async () => {
+    const { deps, source, git } = fakeDeps({ config: { trust: { senders: ['example.net'] } } });
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    await sync(deps);
+    expect(queuedMail(deps.store).map((m) => m.key)).toEqual(['series:a@x:held']);
+    deps.store.releases.release({ messageId: 'a@x', by: 'mia', at: '2026-11-30T03:00:00.000Z' });
+    const after = await sync(deps);
+    expect(after.applied.map((a) => a.series)).toEqual(['a@x']);
+    expect(git.applied).toHaveLength(1);
+    expect(queuedMail(deps.store).map((m) => m.key)).not.toContain('series:a@x:held');
   });
 
   it("lets a project's own trust.senders replace the global list", async () => {
