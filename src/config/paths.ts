@@ -1,4 +1,5 @@
 import { statSync, type Stats } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { creatable } from '../shared/creatable.ts';
 import type { Config } from './schema.ts';
 
@@ -25,6 +26,13 @@ export function pathProblems(config: Config, options: { sources?: boolean } = {}
     const problem = creatable(config.state.database, 'file');
     if (problem) out.push(`state.database: ${problem}`);
   }
+  // A base repository on this machine that is not there would fail every check's install, after
+  // the build and its publication.
+  for (const [name, p] of Object.entries(config.platforms))
+    (p.baseRepos ?? []).forEach((repo, i) => {
+      if (repo.startsWith('file://'))
+        mustExist(out, `platforms.${name}.baseRepos[${i}]`, fileURLToPath(repo), 'folder');
+    });
   const target = config.publisher.target;
   if (target.kind === 'rsync') {
     // Without them every publication would fail at the first upload, after the build.

@@ -187,6 +187,25 @@ describe('paths that must exist', () => {
     expect(pathProblems(loaded(dir, (d) => ((d.publisher as Doc).target = target)))).toEqual([]);
   });
 
+  it("names a platform's local base repository that does not exist", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'list.mbox'), '');
+    mkdirSync(join(dir, 'upstream'));
+    mkdirSync(join(dir, 'base'));
+    const config = loaded(dir, (d) => {
+      const platforms = d.platforms as Record<string, Doc>;
+      const [name = ''] = Object.keys(platforms);
+      platforms[name] = {
+        ...platforms[name],
+        baseRepos: [`file://${join(dir, 'base')}`, '/nonexistent/repo', 'https://mirror.example/el9/'],
+      };
+    });
+    const [name] = Object.keys(config.platforms);
+    expect(pathProblems(config)).toEqual([
+      `platforms.${name}.baseRepos[1]: /nonexistent/repo does not exist; create it, or correct the path`,
+    ]);
+  });
+
   it('refuses a database under /proc', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'list.mbox'), '');
