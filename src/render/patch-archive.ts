@@ -1,3 +1,4 @@
+import { escapeAttr, escapeText, htmlPage } from './html-page.ts';
 import { humanSize } from './repo-index.ts';
 
 /**
@@ -20,16 +21,6 @@ export interface ArchiveDayEntry {
   /** ISO 8601, UTC. */
   readonly archivedAt: string;
 }
-
-const STYLE = [
-  'body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}',
-  'h1{font-size:1.4rem}',
-  'table{border-collapse:collapse;width:100%}',
-  'th,td{text-align:left;padding:.25rem .75rem .25rem 0;border-bottom:1px solid #eee;vertical-align:top}',
-  'td.n{text-align:right;white-space:nowrap}',
-  'pre{background:#f6f8fa;padding:.75rem;overflow-x:auto}',
-  'footer{margin-top:2rem;color:#777;font-size:.85rem}',
-].join('');
 
 /** The page of one day: every series applied that day, its mbox linked. */
 export function renderArchiveDay(
@@ -86,30 +77,8 @@ export function renderArchiveDays(
 }
 
 function page(title: string, nav: string, body: readonly string[], generated: string): string {
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${text(title)} — patchferry</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
-    `<nav>${nav}</nav>`,
-    `<h1>${text(title)}</h1>`,
-    ...body,
-    `<footer>Made by patchferry at <time datetime="${attr(generated)}">${text(generated.slice(0, 16).replace('T', ' '))} UTC</time>.</footer>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage({ title, site: 'patchferry', nav, body, generated });
 }
 
-function text(s: string): string {
-  return s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
-}
-
-function attr(s: string): string {
-  return text(s).replace(/"/g, '&quot;');
-}
+const text = escapeText;
+const attr = escapeAttr;

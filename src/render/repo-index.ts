@@ -3,6 +3,7 @@
  * to install from it with dnf. Pure; every value is escaped. Valid HTML5 (checked in the tests with
  * parse5's spec parser), readable without scripts, narrow enough for a phone.
  */
+import { escapeAttr, escapeText, htmlPage, shortDate } from './html-page.ts';
 
 export interface IndexEntry {
   readonly name: string;
@@ -29,17 +30,6 @@ export interface IndexPage {
   readonly generated: string;
 }
 
-const STYLE = [
-  'body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}',
-  'h1{font-size:1.4rem;word-break:break-all}',
-  'table{border-collapse:collapse;width:100%}',
-  'th,td{text-align:left;padding:.25rem .75rem .25rem 0;border-bottom:1px solid #eee;vertical-align:top}',
-  'td.size,th.size{text-align:right;white-space:nowrap}',
-  'td.date{white-space:nowrap}',
-  'pre{background:#f6f8fa;padding:.75rem;overflow-x:auto}',
-  'footer{margin-top:2rem;color:#777;font-size:.85rem}',
-].join('');
-
 /** Renders the page as a whole HTML document. */
 export function renderIndexPage(page: IndexPage): string {
   const title = `/${page.path}${page.path === '' ? '' : '/'}`;
@@ -50,31 +40,22 @@ export function renderIndexPage(page: IndexPage): string {
       `<td class="date">${e.modified === null ? '' : `<time datetime="${attr(e.modified)}">${text(shortDate(e.modified))}</time>`}</td>` +
       `<td>${text(e.note ?? '')}</td></tr>`,
   );
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${text(title)} — patchferry repositories</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
-    `<nav>${breadcrumbs(page.path)}</nav>`,
-    `<h1>${text(title)}</h1>`,
-    ...(page.intro ? [`<p>${text(page.intro)}</p>`] : []),
-    ...(page.commands && page.commands.length > 0
-      ? ['<h2>Install with dnf</h2>', `<pre><code>${page.commands.map(text).join('\n')}</code></pre>`]
-      : []),
-    '<table>',
-    '<thead><tr><th>Name</th><th class="size">Size</th><th>Published</th><th>Description</th></tr></thead>',
-    `<tbody>${rows.length > 0 ? rows.join('\n') : '<tr><td colspan="4">Nothing published here yet.</td></tr>'}</tbody>`,
-    '</table>',
-    `<footer>Made by patchferry at <time datetime="${attr(page.generated)}">${text(shortDate(page.generated))}</time>.</footer>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage({
+    title,
+    site: 'patchferry repositories',
+    nav: breadcrumbs(page.path),
+    body: [
+      ...(page.intro ? [`<p>${text(page.intro)}</p>`] : []),
+      ...(page.commands && page.commands.length > 0
+        ? ['<h2>Install with dnf</h2>', `<pre><code>${page.commands.map(text).join('\n')}</code></pre>`]
+        : []),
+      '<table>',
+      '<thead><tr><th>Name</th><th class="size">Size</th><th>Published</th><th>Description</th></tr></thead>',
+      `<tbody>${rows.length > 0 ? rows.join('\n') : '<tr><td colspan="4">Nothing published here yet.</td></tr>'}</tbody>`,
+      '</table>',
+    ],
+    generated: page.generated,
+  });
 }
 
 /** Links to each directory above: `/ › hello › master`. */
@@ -100,15 +81,5 @@ export function humanSize(bytes: number): string {
   return u === 0 ? `${n} ${units[0]}` : `${n.toFixed(1)} ${units[u]}`;
 }
 
-/** "2026-11-29T22:05:13.123Z" → "2026-11-29 22:05 UTC". */
-function shortDate(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
-
-function text(s: string): string {
-  return s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
-}
-
-function attr(s: string): string {
-  return text(s).replace(/"/g, '&quot;');
-}
+const text = escapeText;
+const attr = escapeAttr;
