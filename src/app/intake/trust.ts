@@ -90,9 +90,11 @@ export function holdIfUntrusted(
   const reason = holdReason(memberFacts(series, records), policy);
   const { store } = deps;
   // Let through now (its sender added to trust.senders, or released below): a "held" notice not sent
-  // yet would tell the sender the opposite of the report that follows it.
+  // yet would tell the sender the opposite of the report that follows it. Only a series held by an
+  // earlier run has one; the others cost no write.
+  const wasHeld = members.some((m) => records.get(m.messageId)?.outcome === 'held');
   const goesOn = (why: string) => {
-    if (store.work.cancel(`series:${series.id}:held`, why))
+    if (wasHeld && store.work.cancel(`series:${series.id}:held`, why))
       deps.log.info({ series: series.id }, 'held notice not sent: the series goes on');
     return null;
   };
