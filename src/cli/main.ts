@@ -16,10 +16,12 @@ import { printBuild, printJob, printPublish, printReport, printSync } from './pr
 import type { JobSummary } from '../app/summaries.ts';
 import type { ScannedMail } from '../app/intake/scan.ts';
 
-/** This patchferry's version, as package.json gives it. */
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** This patchferry's version, as package.json gives it: read when asked, not by every command. */
+function version(): string {
+  return (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+}
 
 /** Runs one command line; returns the exit status. */
 export async function main(argv: readonly string[], given: Io): Promise<number> {
@@ -32,7 +34,7 @@ export async function main(argv: readonly string[], given: Io): Promise<number> 
       return command === undefined ? 2 : 0;
     }
     if (command === '--version' || command === '-V') {
-      io.out(`patchferry ${VERSION}`);
+      io.out(`patchferry ${version()}`);
       return 0;
     }
     switch (command) {
