@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { RpmbuildBuilder } from '../src/build/rpmbuild-builder.ts';
 import { createSandbox } from '../src/build/sandbox.ts';
+import { SANDBOX_LIMITS } from '../src/config/schema.ts';
 import { SrpmPackager } from '../src/build/srpm-packager.ts';
 import { GitMirror } from '../src/git/mirror.ts';
 import type { BuildRequest, BuildTarget } from '../src/ports/builder.ts';
@@ -88,15 +89,11 @@ try {
   git(['commit', '-qm', 'busy']);
   const commit = git(['rev-parse', 'HEAD']).trim();
 
-  const limits = {
-    cpuSeconds: 3600,
-    memoryMB: 8192,
-    processes: 1024,
-    fileSizeMB: 4096,
-    diskMB: 20480,
-    tmpMB: 2048,
-  };
-  const sandbox = createSandbox({ kind: values.sandbox === 'none' ? 'none' : 'bwrap', limits });
+  // The limits a build gets by default (builder.limits unset).
+  const sandbox = createSandbox({
+    kind: values.sandbox === 'none' ? 'none' : 'bwrap',
+    limits: SANDBOX_LIMITS,
+  });
   const packager = new SrpmPackager({
     repository: new GitMirror({ workDir: join(dir, 'git') }),
     sandbox,
