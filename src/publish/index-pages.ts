@@ -1,5 +1,6 @@
 import { readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
+import { addRepoCommand } from '../rpm/dnf.ts';
 import { renderIndexPage, type IndexEntry } from '../render/repo-index.ts';
 import {
   PACKAGES_DIR,
@@ -19,9 +20,9 @@ export function addRepoCommands(baseUrl: string, site: RepoSite): string[] {
   const url = repoFileUrl(baseUrl, site);
   return [
     '# dnf 5 (Fedora 41 and later)',
-    `sudo dnf config-manager addrepo --from-repofile=${url}`,
+    `sudo ${addRepoCommand(5, url)}`,
     '# dnf 4 (RHEL 8 and 9, older Fedora)',
-    `sudo dnf config-manager --add-repo ${url}`,
+    `sudo ${addRepoCommand(4, url)}`,
   ];
 }
 

@@ -16,10 +16,17 @@ export function dnfMajorOf(dist: string | null | undefined): 4 | 5 | null {
  * tag: one line when its dnf is known, else the dnf 5 and the dnf 4 form, each labelled.
  */
 export function addRepoLines(dist: string | null | undefined, repoFileUrl: string): string[] {
-  const five = `dnf config-manager addrepo --from-repofile=${repoFileUrl}`;
-  const four = `dnf config-manager --add-repo ${repoFileUrl}`;
+  const five = addRepoCommand(5, repoFileUrl);
+  const four = addRepoCommand(4, repoFileUrl);
   const major = dnfMajorOf(dist);
   if (major === 5) return [five];
   if (major === 4) return [four];
   return [`${five}   # dnf 5`, `${four}   # dnf 4`];
+}
+
+/** The command of dnf `major` that adds the repositories of a `.repo` file at `repoFileUrl`. */
+export function addRepoCommand(major: 4 | 5, repoFileUrl: string): string {
+  return major === 5
+    ? `dnf config-manager addrepo --from-repofile=${repoFileUrl}`
+    : `dnf config-manager --add-repo ${repoFileUrl}`;
 }
