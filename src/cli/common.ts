@@ -112,3 +112,14 @@ export function help(command: string, io: Io): number {
   io.out(COMMAND_HELP[command] ?? MAIN_HELP);
   return 0;
 }
+
+/** The --port option's value, `fallback` when it is absent: an integer from 0 (a free port) to
+ * 65535. Throws UsageError naming `command` otherwise, an empty value included (which Number reads
+ * as 0, a free port nobody asked for). */
+export function portOption(command: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`${command}: --port ${JSON.stringify(value)} is not a port number`);
+  return port;
+}

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { ciCommand } from './ci.ts';
 import { serveRepoCommand } from './serve-repo.ts';
-import { config, help, logger, parse, printableIo, type Io } from './common.ts';
+import { config, help, logger, parse, portOption, printableIo, type Io } from './common.ts';
 /** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
  * the forge clients or the IMAP client in memory. */
 const pipeline = () => import('../runtime/index.ts');
@@ -219,9 +219,7 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
     throw new UsageError(
       `${command}: --poll ${values.poll} is not a number of seconds above 0 and at most 86400 (a day)`,
     );
-  const port = Number(values.port ?? '3000');
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`${command}: --port ${values.port} is not a port number`);
+  const port = portOption(command, typeof values.port === 'string' ? values.port : undefined, 3000);
   const file = values.config;
   const cfg = config(file, io);
   const stop = new AbortController();
@@ -299,7 +297,7 @@ async function releaseCommand(args: readonly string[], io: Io): Promise<number> 
   const { values, positionals } = parse('release', args, { by: { type: 'string' } });
   if (values.help) return help('release', io);
   const [messageId, ...extra] = positionals;
-  if (messageId === undefined || extra.length > 0)
+  if (messageId === undefined || messageId.replace(/[<>\s]/g, '') === '' || extra.length > 0)
     throw new UsageError('release: give one Message-ID, of a held series or one of its mails');
   if (values.by !== undefined && values.by.trim() === '')
     throw new UsageError('release: --by wants the name of who releases the series (default: you)');
@@ -335,9 +333,7 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
   });
   if (values.help) return help('demo', io);
   if (positionals.length > 0) throw new UsageError(`demo: unexpected argument "${positionals[0]}"`);
-  const port = Number(values.port ?? '8080');
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`demo: --port ${values.port} is not a port number`);
+  const port = portOption('demo', values.port, 8080);
   const dir = resolve(values.dir ?? 'demo-world');
   const { runDemo } = await import('../demo/demo.ts');
   const serve = values['no-serve'] !== true;

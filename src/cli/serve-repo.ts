@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { UsageError } from '../shared/errors.ts';
-import { config, help, parse, type Io } from './common.ts';
+import { config, help, parse, portOption, type Io } from './common.ts';
 
 /** The port serve-repo listens on without --port: publisher.baseUrl's when it names one, so the
  * .repo files and pages it serves point back at it; else 8080. */
@@ -23,9 +23,7 @@ export async function serveRepoCommand(args: readonly string[], io: Io): Promise
   if (values.help) return help('serve-repo', io);
   if (positionals.length > 0) throw new UsageError(`serve-repo: unexpected argument "${positionals[0]}"`);
   const cfg = config(values.config, io, { sources: false });
-  const port = values.port === undefined ? defaultServePort(cfg.publisher.baseUrl) : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`serve-repo: --port ${values.port} is not a port number`);
+  const port = portOption('serve-repo', values.port, defaultServePort(cfg.publisher.baseUrl));
   const host = values.host ?? '127.0.0.1';
   // Nothing published yet is an empty tree, served as such.
   await mkdir(cfg.publisher.root, { recursive: true });

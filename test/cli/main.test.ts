@@ -53,6 +53,12 @@ describe('command line', () => {
     const by = io();
     expect(await main(['release', '--by', '', 'm@x'], by.value)).toBe(2);
     expect(by.err.join('')).toContain('release: --by wants the name of who releases the series');
+    const port = io();
+    expect(await main(['demo', '--port', ''], port.value)).toBe(2);
+    expect(port.err.join('')).toContain('demo: --port "" is not a port number');
+    const empty = io();
+    expect(await main(['release', ''], empty.value)).toBe(2);
+    expect(empty.err.join('')).toContain('release: give one Message-ID');
     const stage = io();
     expect(await main(['ci', 'deploy'], stage.value)).toBe(2);
     expect(stage.err.join('')).toContain(
