@@ -122,7 +122,8 @@ const platform = z
     arch: rpmArch.optional(),
     kojiTarget: z.string().min(1).optional(),
     /** What dnf's $releasever is on this platform; used in the .repo files published for it. */
-    releasever: z.string().min(1).optional(),
+    // YAML reads `releasever: 41` as a number; it means the string "41".
+    releasever: z.union([z.string().min(1), z.number().int().nonnegative().transform(String)]).optional(),
     /** The platform's own repositories (its OS: BaseOS, AppStream, fedora, updates), from which
      * the test stage installs what a build needs besides itself (projects.<p>.tests): http(s)://
      * or file:// URLs of directories holding repodata/, or absolute paths. */

@@ -40,6 +40,14 @@ const project = (doc: Doc) =>
   (doc.projects as Record<string, Record<string, unknown>>).qemu as Record<string, unknown>;
 
 describe('configuration validation', () => {
+  it('reads releasever written as a YAML number as the string it means', () => {
+    const config = parseConfigText(
+      JSON.stringify({ ...VALID, platforms: { el9: { dist: '.el9', arch: 'x86_64', releasever: 9 } } }),
+      '/etc/patchferry.yml',
+    );
+    expect(config.platforms.el9?.releasever).toBe('9');
+  });
+
   it('reads a target with several arches, and the older one-arch form as one of them', () => {
     const doc = structuredClone(VALID) as Doc;
     doc.platforms = {
