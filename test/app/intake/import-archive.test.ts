@@ -125,13 +125,17 @@ describe('importing a long archive', () => {
     'decides a month of a real list (kbuild, March 2025) exactly as when it held every mail whole',
     { timeout: 60_000 },
     async () => {
-      const world = listWorld(
-        tempDir(),
-        mboxSource(join(corporaDir(), 'kbuild', 'linux-kbuild-2025-03.mbox')),
-      );
+      const archivePath = join(corporaDir(), 'kbuild', 'linux-kbuild-2025-03.mbox');
+      const world = listWorld(tempDir(), mboxSource(archivePath));
       const summary = await intake(world.deps, { history: true });
       world.deps.store.close();
+      // The source's name holds the archive's absolute path, which differs from machine to machine
+      // (CI clones elsewhere, PATCHFERRY_CORPORA moves it): the digest must not depend on it.
+      const name = mboxSource(archivePath).name;
       const d = decisions(world.file);
+      d.positions = d.positions.map((p) => p.replace(JSON.stringify(name).slice(1, -1), 'mbox:ARCHIVE'));
+      expect(d.positions).toHaveLength(1);
+      expect(d.positions[0]).toContain('mbox:ARCHIVE');
       expect({
         mails: d.mails.length,
         queued: summary.queued.length,
@@ -141,8 +145,8 @@ describe('importing a long archive', () => {
         ignored: summary.ignored,
         plans: d.work.filter((w) => w.includes('"series"')).length,
       }).toEqual(EXPECTED_COUNTS);
-      // Both computed by intake when it still read every open mail whole at once (main at 14ef414),
-      // over the same archive and configuration: the plans, states and series are the same.
+      // Both computed by intake when it still read every open mail whole at once (main at 14ef414; the
+      // source's path made neutral since), over the same archive and configuration: the same decisions.
       expect(digest(d)).toBe(EXPECTED_DIGEST);
     },
   );
@@ -157,4 +161,4 @@ const EXPECTED_COUNTS = {
   ignored: 335,
   plans: 38,
 };
-const EXPECTED_DIGEST = '6710b21c4ee09315702b06f19cb820a36ddf7a004abe5257b72d61c65fd402ea';
+const EXPECTED_DIGEST = '52754bb182efb66b5ce6c60eb11f8ac5a7bdb7c4bbcf56da966842964bbf096f';
