@@ -34,6 +34,8 @@ export async function main(argv: readonly string[], given: Io): Promise<number> 
       return command === undefined ? 2 : 0;
     }
     if (command === '--version' || command === '-V') {
+      if (rest.length > 0)
+        throw new UsageError(`${command} takes nothing after it, not "${rest[0]}"; run "patchferry --help"`);
       io.out(`patchferry ${version()}`);
       return 0;
     }

@@ -43,6 +43,15 @@ describe('command line', () => {
     expect(t.out).toEqual([expect.stringMatching(/^patchferry \d+\.\d+\.\d+/)]);
   });
 
+  it('refuses words after --version instead of ignoring them (exit 2, nothing run)', async () => {
+    const t = io();
+    expect(await main(['--version', 'sync'], t.value)).toBe(2);
+    expect(t.out).toEqual([]);
+    expect(t.err).toEqual([
+      'patchferry: --version takes nothing after it, not "sync"; run "patchferry --help"',
+    ]);
+  });
+
   it('names an unknown option, a missing value and an unknown ci stage in its own words', async () => {
     const unknown = io();
     expect(await main(['sync', '--bogus'], unknown.value)).toBe(2);
