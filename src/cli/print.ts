@@ -69,8 +69,9 @@ function checkedLine(x: CheckOutcome): string {
   const at = `${x.project}/${x.branch} ${x.platform} (build ${x.buildId})`;
   if (x.state === 'passed')
     return `tested ${at}: checks passed${x.stableUrl ? `, promoted to ${x.stableUrl}` : ''}`;
-  if (x.state === 'failed') return `TESTED ${at}: check "${x.failed ?? '?'}" FAILED; stays in testing`;
-  if (x.state === 'not-installed') return `TESTED ${at}: did not install; stays in testing`;
+  if (x.state === 'failed')
+    return `TESTED ${at}: check "${x.failed ?? '?'}" FAILED; stays in testing: ${x.testingUrl}`;
+  if (x.state === 'not-installed') return `TESTED ${at}: did not install; stays in testing: ${x.testingUrl}`;
   return `not tested ${at}: this machine cannot run its packages`;
 }
 

@@ -14,6 +14,9 @@ export interface CheckLine {
  * root (`not-installed`, `tail` is dnf's), or this machine cannot run it (`not-run`, `tail` says why). */
 export interface CheckFacts {
   readonly state: 'passed' | 'failed' | 'not-installed' | 'not-run';
+  /** The testing repository the build was installed from: where a build whose checks failed stays,
+   * and what a maintainer installs from to see why. */
+  readonly testingUrl: string;
   /** The stable repository the build was promoted to; null while it is not (or will not be). */
   readonly stableUrl: string | null;
   readonly results: readonly CheckLine[];
@@ -32,11 +35,11 @@ export function checkLines(c: CheckFacts): string[] {
     return [
       '  tests: the build did not install from the testing repository into a fresh root; dnf said:',
       ...indent(c.tail ?? '', '    '),
-      '  It stays in testing.',
+      `  It stays in testing: ${c.testingUrl}`,
     ];
   const failed = c.results.find((r) => !r.passed);
   return [
-    '  tests, installed from the testing repository into a fresh root:',
+    `  tests, installed from the testing repository ${c.testingUrl} into a fresh root:`,
     ...c.results.flatMap((r) =>
       r.passed
         ? [`    passed: ${r.name}`]
@@ -46,7 +49,7 @@ export function checkLines(c: CheckFacts): string[] {
           ],
     ),
     failed
-      ? `  It stays in testing: check "${failed.name}" failed.`
+      ? `  It stays in testing (check "${failed.name}" failed): ${c.testingUrl}`
       : c.stableUrl
         ? `  promoted to stable: ${c.stableUrl}`
         : '  (not promoted to stable yet)',
@@ -68,7 +71,7 @@ export function checkNote(builds: readonly { platform: string; checks?: CheckFac
         `- [${r.passed ? 'x' : ' '}] ${platform}: ${escape(r.name)} ${r.passed ? 'passed' : `**failed** (${escape(r.failure ?? 'failed')})`}`,
       );
     if (c.stableUrl) lines.push(`- ${platform}: promoted to stable: ${c.stableUrl}`);
-    else if (checksFailed(c)) lines.push(`- ${platform}: stays in testing`);
+    else if (checksFailed(c)) lines.push(`- ${platform}: stays in testing: ${c.testingUrl}`);
     const tails = [
       ...(c.state === 'not-installed' && c.tail
         ? [{ what: `what dnf said on ${platform}`, tail: c.tail }]

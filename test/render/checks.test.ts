@@ -18,14 +18,17 @@ const SERIES: SeriesFacts = {
 const AUDIENCE = { listAddress: 'list@x', failureRecipients: ['boss@x'] };
 const APPLIED = { state: 'applied', base: 'a'.repeat(40), head: 'b'.repeat(40) } as const;
 
+const TESTING = 'http://r/testing/hello/master/el9/x86_64/';
 const passed: CheckFacts = {
   state: 'passed',
+  testingUrl: TESTING,
   stableUrl: 'http://r/stable/hello/master/el9/x86_64/',
   results: [{ name: 'version', passed: true, failure: null, tail: 'hello 1.0' }],
   tail: null,
 };
 const failed: CheckFacts = {
   state: 'failed',
+  testingUrl: TESTING,
   stableUrl: null,
   results: [
     { name: 'version', passed: true, failure: null, tail: 'hello 1.0' },
@@ -44,7 +47,7 @@ describe('the test stage in the reports', () => {
     expect(m.subject).toMatch(/\(patchferry: applied and built\)$/);
     expect(m.body).toContain(
       [
-        '  tests, installed from the testing repository into a fresh root:',
+        `  tests, installed from the testing repository ${TESTING} into a fresh root:`,
         '    passed: version',
         '  promoted to stable: http://r/stable/hello/master/el9/x86_64/',
       ].join('\n'),
@@ -52,7 +55,7 @@ describe('the test stage in the reports', () => {
     expect(m.cc).toEqual(['ada@x']);
   });
 
-  it('names the check that failed with the end of its output, says the build stays in testing, and tells the failure recipients', () => {
+  it('names the check that failed with the end of its output, says the build stays in testing at which URL, and tells the failure recipients', () => {
     const m = renderSeriesReport(SERIES, APPLIED, [withChecks(failed)], AUDIENCE);
     expect(m.subject).toMatch(/\(patchferry: tests failed\)$/);
     expect(m.body).toContain(
@@ -61,7 +64,7 @@ describe('the test stage in the reports', () => {
         '    FAILED: smoke (exit 3), its output ends:',
         '      line 1',
         '      smoke: greeting missing',
-        '  It stays in testing: check "smoke" failed.',
+        `  It stays in testing (check "smoke" failed): ${TESTING}`,
       ].join('\n'),
     );
     expect(m.cc).toEqual(['ada@x', 'boss@x']);
@@ -71,7 +74,7 @@ describe('the test stage in the reports', () => {
     const note = renderBuildNote({ commit: 'c'.repeat(40), branch: 'master', builds: [withChecks(failed)] });
     expect(note).toContain('- [x] el9: version passed');
     expect(note).toContain('- [ ] el9: smoke **failed** (exit 3)');
-    expect(note).toContain('- el9: stays in testing');
+    expect(note).toContain(`- el9: stays in testing: ${TESTING}`);
     expect(note).toContain("<details><summary>the end of smoke's output on el9</summary>");
     expect(note).toContain('smoke: greeting missing');
     const ok = renderBuildNote({ commit: 'c'.repeat(40), branch: 'master', builds: [withChecks(passed)] });
@@ -82,12 +85,21 @@ describe('the test stage in the reports', () => {
     const m = renderSeriesReport(
       SERIES,
       APPLIED,
-      [withChecks({ state: 'not-installed', stableUrl: null, results: [], tail: 'nothing provides libfoo' })],
+      [
+        withChecks({
+          state: 'not-installed',
+          testingUrl: TESTING,
+          stableUrl: null,
+          results: [],
+          tail: 'nothing provides libfoo',
+        }),
+      ],
       AUDIENCE,
     );
     expect(m.body).toContain(
       'did not install from the testing repository into a fresh root; dnf said:\n    nothing provides libfoo',
     );
+    expect(m.body).toContain(`  It stays in testing: ${TESTING}`);
     expect(m.subject).toMatch(/tests failed/);
   });
 });

@@ -14,6 +14,8 @@ export interface CheckOutcome {
   readonly platform: string;
   readonly buildId: number;
   readonly state: 'passed' | 'failed' | 'not-installed' | 'not-run';
+  /** The testing repository the build was installed from (where it stays when a check fails). */
+  readonly testingUrl: string;
   /** The stable repository, once promoted. */
   readonly stableUrl: string | null;
   /** The first check that failed, by name. */
@@ -96,6 +98,7 @@ export function checkHandler(deps: CheckDeps, outcome: (o: CheckOutcome) => void
       const o: CheckOutcome = {
         ...where,
         state: recorded?.state ?? 'not-run',
+        testingUrl: testing.url,
         stableUrl,
         failed: recorded?.checks.find((c) => !c.passed)?.name ?? null,
       };

@@ -5,6 +5,7 @@ import type { CheckFacts } from '../../render/checks.ts';
 export function checkFactsOf(r: BuildChecksRecord): CheckFacts {
   return {
     state: r.state,
+    testingUrl: r.testingUrl,
     stableUrl: r.stableUrl,
     results: r.checks.map((c) => ({ name: c.name, passed: c.passed, failure: c.failure, tail: c.tail })),
     tail: r.tail,

@@ -132,7 +132,14 @@ describe.skipIf(!available)('the test stage', () => {
       { name: 'smoke', run: ['probe', '--selftest'] },
     ]);
     const summary = await publish(w.deps);
-    expect(summary.checked).toMatchObject([{ state: 'failed', failed: 'smoke', stableUrl: null }]);
+    expect(summary.checked).toMatchObject([
+      {
+        state: 'failed',
+        failed: 'smoke',
+        testingUrl: 'http://repos.example/testing/hello/master/el9/x86_64/',
+        stableUrl: null,
+      },
+    ]);
     expect(existsSync(rpmIn(join(w.root, 'testing')))).toBe(true);
     expect(existsSync(join(w.root, 'stable'))).toBe(false);
     expect(w.deps.store.checks.get(w.buildId)).toMatchObject({
