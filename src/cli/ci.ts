@@ -88,6 +88,8 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
         return jobFailed({ report: r }) ? 1 : 0;
       },
       io.env,
+      // A job run by hand has no pipeline id: the time it started keeps its logs apart all the same.
+      { pipelineRun: event.run ?? String(Date.now()) },
     );
   } finally {
     rmSync(stateDir, { recursive: true, force: true });

@@ -14,6 +14,10 @@ export interface PublishedBuildLogsOptions {
   readonly keep: number;
   /** Carries the logs on to the remote httpd host (RsyncTarget) once written here; none when absent. */
   readonly mirror?: { mirrorDirectory(dir: string): Promise<void> };
+  /** The pipeline run this process's builds belong to (digits: GitLab's CI_PIPELINE_ID), when a CI
+   * job builds them: its database numbers builds from 1 in every pipeline, so its logs are named
+   * `<run>.<build id>-<NVR>` and a rebuild in a later pipeline never replaces an earlier one's. */
+  readonly run?: string;
   readonly log: Logger;
 }
 
@@ -21,11 +25,13 @@ export interface PublishedBuildLogsOptions {
  * Local builds' logs under the published tree:
  *
  *     <root>/logs/<project>/<branch>/<platform>/<build id>-<NVR>/build.<arch>.log
+ *     <root>/logs/<project>/<branch>/<platform>/<run>.<build id>-<NVR>/build.<arch>.log   (CI jobs)
  *
  * Each build's directory is written beside the served ones and renamed into place, so a reader gets
  * a whole log or none. Host paths in the text are replaced by what the request says they show.
- * Retention: the newest `keep` builds (by build id) of each platform directory keep their logs, the
- * same count of builds the repositories keep of each package; failed builds count like the others.
+ * Retention: the newest `keep` builds (by run, then build id; a name without a run is older than
+ * any with one) of each platform directory keep their logs, the same count of builds the
+ * repositories keep of each package; failed builds count like the others.
  */
 export class PublishedBuildLogs implements BuildLogs {
   readonly #o: PublishedBuildLogsOptions;
@@ -41,7 +47,8 @@ export class PublishedBuildLogs implements BuildLogs {
   }
 
   async #publish(platformDir: string, req: BuildLogsRequest): Promise<PublishedLogs> {
-    const name = `${req.buildId}-${req.nvr ?? 'no-srpm'}`.replace(/[^A-Za-z0-9._+~^-]/g, '_');
+    const id = this.#o.run === undefined ? String(req.buildId) : `${this.#o.run}.${req.buildId}`;
+    const name = `${id}-${req.nvr ?? 'no-srpm'}`.replace(/[^A-Za-z0-9._+~^-]/g, '_');
     const dir = join(this.#o.root, platformDir);
     const next = join(dir, `.${name}.next-${process.pid}`);
     const urls = new Map<string, string>();
@@ -76,12 +83,20 @@ export class PublishedBuildLogs implements BuildLogs {
   async #prune(dir: string, current: string): Promise<void> {
     const names = await readdir(dir).catch(() => [] as string[]);
     const builds = names
-      .map((n) => ({ n, id: /^(\d+)-/.exec(n)?.[1] }))
-      .filter((b): b is { n: string; id: string } => b.id !== undefined)
-      .sort((a, b) => Number(b.id) - Number(a.id));
+      .map((n) => ({ n, order: buildOrder(n) }))
+      .filter((b): b is { n: string; order: [number, number] } => b.order !== null)
+      .sort((a, b) => b.order[0] - a.order[0] || b.order[1] - a.order[1]);
     for (const b of builds.slice(this.#o.keep))
       if (b.n !== current) await rm(join(dir, b.n), { recursive: true, force: true });
   }
+}
+
+/** Where a log directory's build comes in the order of builds: [run, build id], a name without a
+ * run (the daemon's, or a CI job's before runs were named) counting as run 0; null for what is not
+ * a build's directory. */
+function buildOrder(name: string): [number, number] | null {
+  const m = /^(?:(\d+)\.)?(\d+)-/.exec(name);
+  return m ? [Number(m[1] ?? 0), Number(m[2])] : null;
 }
 
 /** The text with each host directory replaced by what it shows instead, longest first (a build

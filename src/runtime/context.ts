@@ -40,12 +40,24 @@ import type { Deps } from '../app/deps.ts';
 /** Every port a job needs, built from the configuration: the one place adapters are chosen. */
 export type Context = Deps;
 
+/** What a process running inside a pipeline job adds to its configuration. */
+export interface ContextOptions {
+  /** The pipeline run (digits, e.g. GitLab's CI_PIPELINE_ID) whose fresh database numbers builds
+   * from 1: what is published by build id is named with it too (PublishedBuildLogsOptions.run). */
+  readonly pipelineRun?: string;
+}
+
 /**
  * The ports of one process, from the configuration and the environment (secrets). Opens the state
  * database, whose lock this process then holds (a second patchferry on it fails with
  * `database_busy`) until `ctx.store.close()`.
  */
-export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Context {
+export function createContext(
+  config: Config,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  options: ContextOptions = {},
+): Context {
   const builderConfig = config.builder;
   // rpmbuild and rpmspec, in the packager and the local builder alike, run the spec's code: sandboxed.
   const sandbox = createSandbox({ kind: builderConfig.sandbox, limits: builderConfig.limits });
@@ -101,6 +113,7 @@ export function createContext(config: Config, log: Logger, env: NodeJS.ProcessEn
       baseUrl: config.publisher.baseUrl,
       keep: config.publisher.keep,
       ...(remote ? { mirror: remote } : {}),
+      ...(options.pipelineRun === undefined ? {} : { run: options.pipelineRun }),
       log,
     }),
     packages: new RpmPackageInspector(),
@@ -139,10 +152,11 @@ export async function withContext<T>(
   log: Logger,
   work: (ctx: Context) => Promise<T>,
   env: NodeJS.ProcessEnv = process.env,
+  options: ContextOptions = {},
 ): Promise<T> {
   let ctx: Context;
   try {
-    ctx = createContext(config, log, env);
+    ctx = createContext(config, log, env, options);
   } catch (err) {
     throw databaseError(config.state.database, err);
   }

@@ -126,7 +126,7 @@ describe.runIf(available)('the RPM pipeline, run for real by gitlab-ci-local', (
     expect((await summary()).text).toContain('Building tonight: greeter/master (el9).');
   }, 240_000);
 
-  it('the Run pipeline button with PLATFORMS builds and publishes only that target', async () => {
+  it('the Run pipeline button with PLATFORMS builds and publishes only that target; pressed again, the rebuild keeps the first log', async () => {
     const { repo, published } = managedRepository();
     const out = await pipeline(repo, { CI_PIPELINE_SOURCE: 'web', PLATFORMS: 'fc41' });
     expect(out).toMatch(/PASS\s+patchferry-sync/);
@@ -134,5 +134,13 @@ describe.runIf(available)('the RPM pipeline, run for real by gitlab-ci-local', (
     const rpms = rpmsUnder(published).filter((r) => !r.endsWith('.src.rpm'));
     expect(rpms.length).toBeGreaterThan(0);
     expect(rpms.every((r) => r.includes('.fc41.'))).toBe(true);
+    // Each job's database numbers its builds from 1: the pipeline's id keeps the logs apart.
+    const logs = join(published, 'logs', 'greeter', 'master', 'fc41');
+    const [first] = readdirSync(logs);
+    expect(first).toMatch(/^\d+\.1-greeter-0\.1-/);
+    await pipeline(repo, { CI_PIPELINE_SOURCE: 'web', PLATFORMS: 'fc41' });
+    const both = readdirSync(logs).sort();
+    expect(both).toHaveLength(2);
+    expect(both).toContain(first);
   }, 240_000);
 });

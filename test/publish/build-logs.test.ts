@@ -5,7 +5,7 @@ import { PublishedBuildLogs } from '../../src/publish/build-logs.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-function setup(keep = 2) {
+function setup(keep = 2, run?: string) {
   const dir = tempDir();
   const root = join(dir, 'repos');
   const work = join(dir, 'work');
@@ -13,6 +13,7 @@ function setup(keep = 2) {
     root,
     baseUrl: 'http://repos.example/pf',
     keep,
+    ...(run === undefined ? {} : { run }),
     log: silentLogger(),
   });
   const publish = (buildId: number, text: string) => {
@@ -58,5 +59,39 @@ describe('published build logs', () => {
     await publish(10, 'again\n');
     expect(readFileSync(join(dir, '10-hello-1.0-1.el9/build.x86_64.log'), 'utf8')).toBe('again\n');
     expect(existsSync(join(dir, '3-hello-1.0-1.el9'))).toBe(false);
+  });
+
+  it("names a pipeline's build by its run too: a rebuild in a later pipeline keeps the earlier log, and runs order retention", async () => {
+    const first = setup(2, '1001');
+    const urls = await first.publish(1, 'first pipeline\n');
+    expect(urls.get('build.x86_64.log')).toBe(
+      'http://repos.example/pf/logs/hello/stable-1.0/el9/1001.1-hello-1.0-1.el9/build.x86_64.log',
+    );
+    const dir = join(first.root, 'logs/hello/stable-1.0/el9');
+    // A log of before runs were named (build 5 of some pipeline) is older than any named one.
+    mkdirSync(join(dir, '5-hello-1.0-1.el9'));
+    const later = new PublishedBuildLogs({
+      root: first.root,
+      baseUrl: 'http://repos.example/pf',
+      keep: 2,
+      run: '1002',
+      log: silentLogger(),
+    });
+    const outDir = join(first.work, 'again');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'build.x86_64.log'), 'second pipeline\n');
+    await later.publish({
+      project: 'hello',
+      branch: 'stable-1.0',
+      platform: 'el9',
+      buildId: 1,
+      nvr: 'hello-1.0-1.el9',
+      logs: [{ name: 'build.x86_64.log', path: join(outDir, 'build.x86_64.log') }],
+      hostPaths: [],
+    });
+    expect(readdirSync(dir).sort()).toEqual(['1001.1-hello-1.0-1.el9', '1002.1-hello-1.0-1.el9']);
+    expect(readFileSync(join(dir, '1001.1-hello-1.0-1.el9/build.x86_64.log'), 'utf8')).toBe(
+      'first pipeline\n',
+    );
   });
 });

@@ -22,6 +22,10 @@ export interface PipelineEvent {
   };
   /** Where build results travel between jobs (a folder the pipeline keeps as artifacts). */
   readonly artifacts: string;
+  /** The pipeline's id, digits (GitLab `CI_PIPELINE_ID`, GitHub `GITHUB_RUN_ID`), unique and
+   * growing across pipelines: what a job publishes by build id is named with it, since each job's
+   * database numbers its builds from 1. Null when the variable is absent or not digits. */
+  readonly run: string | null;
 }
 
 const GITHUB_EVENTS: Record<string, PipelineSource> = {
@@ -33,9 +37,9 @@ const GITLAB_SOURCES = new Set<string>(['push', 'merge_request_event', 'schedule
 
 /**
  * Reads a pipeline job's variables: GitLab's (`CI_PIPELINE_SOURCE`, `CI_PROJECT_PATH`,
- * `CI_COMMIT_BRANCH`, `CI_MERGE_REQUEST_TARGET_BRANCH_NAME`, `CI_COMMIT_SHA`, `CI_PROJECT_DIR`) or
- * GitHub Actions' (`GITHUB_EVENT_NAME`, `GITHUB_REPOSITORY`, `GITHUB_REF_NAME`, `GITHUB_SHA`,
- * `GITHUB_WORKSPACE`), and the template's own: `PLATFORM` (the matrix value), `PROJECT`, `BRANCH`,
+ * `CI_COMMIT_BRANCH`, `CI_MERGE_REQUEST_TARGET_BRANCH_NAME`, `CI_COMMIT_SHA`, `CI_PROJECT_DIR`,
+ * `CI_PIPELINE_ID`) or GitHub Actions' (`GITHUB_EVENT_NAME`, `GITHUB_REPOSITORY`, `GITHUB_REF_NAME`,
+ * `GITHUB_SHA`, `GITHUB_WORKSPACE`, `GITHUB_RUN_ID`), and the template's own: `PLATFORM` (the matrix value), `PROJECT`, `BRANCH`,
  * `PLATFORMS` (comma-separated) and `PATCHFERRY_ARTIFACTS` (default `patchferry-artifacts` in the
  * job's checkout). Throws UsageError when neither forge's variables are set: `patchferry ci` runs
  * inside a pipeline job.
@@ -71,6 +75,7 @@ export function readPipelineEvent(env: Readonly<Record<string, string | undefine
       platform: value('PLATFORM'),
       narrow,
       artifacts: artifactsIn(value('CI_PROJECT_DIR')),
+      run: digits(value('CI_PIPELINE_ID')),
     };
   }
   const github = value('GITHUB_EVENT_NAME');
@@ -84,11 +89,16 @@ export function readPipelineEvent(env: Readonly<Record<string, string | undefine
       platform: value('PLATFORM'),
       narrow,
       artifacts: artifactsIn(value('GITHUB_WORKSPACE')),
+      run: digits(value('GITHUB_RUN_ID')),
     };
   }
   throw new UsageError(
     'ci: neither CI_PIPELINE_SOURCE (GitLab) nor GITHUB_EVENT_NAME (GitHub Actions) is set: "patchferry ci" runs inside a pipeline job (ci/templates/rpm-pipeline.yml); outside one, use sync, build, publish and report',
   );
+}
+
+function digits(value: string | null): string | null {
+  return value !== null && /^\d+$/.test(value) ? value : null;
 }
 
 /** Why a pipeline ran, in the words a report uses. */

@@ -10,9 +10,11 @@ describe('a pipeline job reads its event', () => {
       CI_COMMIT_BRANCH: 'master',
       CI_COMMIT_SHA: 'abc123',
       CI_PROJECT_DIR: '/builds/virt/hello',
+      CI_PIPELINE_ID: '4711',
       PLATFORM: 'el9',
     });
     expect(event).toMatchObject({
+      run: '4711',
       source: 'push',
       repositoryPath: 'virt/hello',
       branch: 'master',
@@ -48,9 +50,10 @@ describe('a pipeline job reads its event', () => {
       GITHUB_REF: 'refs/heads/master',
       GITHUB_REPOSITORY: 'virt/hello',
       GITHUB_WORKSPACE: '/home/runner/work/hello',
+      GITHUB_RUN_ID: '9001',
       PATCHFERRY_ARTIFACTS: '/srv/out',
     });
-    expect(event).toMatchObject({ source: 'web', branch: 'master', artifacts: '/srv/out' });
+    expect(event).toMatchObject({ source: 'web', branch: 'master', artifacts: '/srv/out', run: '9001' });
   });
 
   it('calls an unknown source "other", which builds nothing', () => {
