@@ -15,6 +15,7 @@ import { forgeHandler, mailHandler } from './report/deliver.ts';
 import { queueBuildReports } from './report/series-report.ts';
 import {
   collector,
+  deferred,
   fail,
   problems,
   sent,
@@ -65,7 +66,8 @@ export async function runUnits(deps: Deps, kinds: readonly UnitKind[], signal?: 
     dead: all.flatMap((d) => d.dead),
     waiting: all.flatMap((d) => d.waiting),
   };
-  return { c, drained, units: problems(drained) };
+  const ran = new Set([...drained.retrying, ...drained.dead].map((u) => u.key));
+  return { c, drained, units: problems(drained), deferred: deferred(deps.store.work, kinds, ran) };
 }
 
 /** `sync`: merges seen on the forge, then intake, then every series applied or proposed (and the
@@ -77,10 +79,10 @@ export async function sync(
 ): Promise<SyncSummary> {
   const looked = await detectMerges(deps);
   const taken = await intake(deps, options);
-  const { c, units } = await runUnits(deps, ['series', 'archive', 'forge'], signal);
+  const { c, units, deferred } = await runUnits(deps, ['series', 'archive', 'forge'], signal);
   // The series just applied made their mails final: the mailboxes that can hold a mark get it.
   await settle(deps);
-  return syncSummary({ ...taken, ...looked }, c, units);
+  return { ...syncSummary({ ...taken, ...looked }, c, units), deferred };
 }
 
 /** `build`: a build unit per platform of each branch that needs one, run. */
@@ -91,29 +93,29 @@ export async function build(
 ): Promise<BuildSummary> {
   const { reused, skipped } = await queueBuilds(deps, filter);
   // Targets build side by side, as many at once as the daemon's builders (work.builders).
-  const { c, units } = await runUnits(deps, ['build'], signal, deps.config.work.builders);
+  const { c, units, deferred } = await runUnits(deps, ['build'], signal, deps.config.work.builders);
   // Listed as configured (they finish in any order): project, branch, then the project's platforms.
   const order = (b: { project: string; platform: string }) =>
     deps.config.projects[b.project]?.platforms.indexOf(b.platform) ?? 0;
   const built = [...c.builds].sort(
     (a, b) => a.project.localeCompare(b.project) || a.branch.localeCompare(b.branch) || order(a) - order(b),
   );
-  return { builds: [...reused, ...built], skipped, units };
+  return { builds: [...reused, ...built], skipped, units, deferred };
 }
 
 /** `publish`: every successful build published as a yum repository, then tested where its project
  * has checks (and promoted to stable when they pass). */
 export async function publish(deps: Deps, signal?: AbortSignal): Promise<PublishSummary> {
   queuePublications(deps);
-  const { c, units } = await runUnits(deps, ['publish', 'check'], signal);
-  return { published: c.published, checked: c.checked, failed: units.map(fail), units };
+  const { c, units, deferred } = await runUnits(deps, ['publish', 'check'], signal);
+  return { published: c.published, checked: c.checked, failed: units.map(fail), units, deferred };
 }
 
 /** `report`: the reports of series whose builds finished queued, then every effect delivered. */
 export async function report(deps: Deps, signal?: AbortSignal): Promise<ReportSummary> {
   await queueBuildReports(deps);
-  const { c, units } = await runUnits(deps, ['mail', 'forge'], signal);
-  return { sent: c.deliveries.map(sent), failed: units.map(fail), units };
+  const { c, units, deferred } = await runUnits(deps, ['mail', 'forge'], signal);
+  return { sent: c.deliveries.map(sent), failed: units.map(fail), units, deferred };
 }
 
 /** The main job: sync → build → publish → report, as the scheduled pipeline runs it. A stage whose

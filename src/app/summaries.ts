@@ -1,4 +1,4 @@
-import type { UnitKind } from '../ports/work-queue.ts';
+import type { UnitKind, WorkQueue } from '../ports/work-queue.ts';
 import type { DrainSummary } from '../work/worker.ts';
 import type { SeriesOutcome } from './apply/apply.ts';
 import type { BuildOutcome, SkippedBranch } from './build/build.ts';
@@ -13,7 +13,6 @@ import type { Delivery } from './report/deliver.ts';
  * from the outcomes the unit handlers collect and the worker's drain. */
 
 /** A unit of a stage that failed: retried later (`retryAt`), or dead (null). */
-/** A unit of a stage that failed: retried later (`retryAt`), or dead (null). */
 export interface UnitProblem {
   readonly key: string;
   readonly kind: UnitKind;
@@ -21,6 +20,16 @@ export interface UnitProblem {
   readonly error: string;
   /** ISO 8601; null for a unit that is dead. */
   readonly retryAt: string | null;
+}
+
+/** Units of a stage that failed in an earlier run and wait for their retry, which was not due in
+ * this run: how many, and when the first of them is tried again. */
+export interface Deferred {
+  readonly count: number;
+  /** ISO 8601. */
+  readonly next: string;
+  /** The first of them (by due time): its key and last error. */
+  readonly first: { readonly key: string; readonly error: string };
 }
 
 export interface SyncSummary extends Omit<IntakeSummary, 'resends'> {
@@ -40,6 +49,8 @@ export interface SyncSummary extends Omit<IntakeSummary, 'resends'> {
   /** Merge-request mode: merge requests the forge did not answer for (asked again next time). */
   readonly unchecked: readonly { url: string; error: string }[];
   readonly units: readonly UnitProblem[];
+  /** Units waiting for a retry not due in this run; absent or null when none waits. */
+  readonly deferred?: Deferred | null;
 }
 
 export interface BuildSummary {
@@ -47,6 +58,8 @@ export interface BuildSummary {
   /** Branches whose tip could not be read: built by the next run. */
   readonly skipped: readonly SkippedBranch[];
   readonly units: readonly UnitProblem[];
+  /** Units waiting for a retry not due in this run; absent or null when none waits. */
+  readonly deferred?: Deferred | null;
 }
 
 export interface PublishSummary {
@@ -56,12 +69,16 @@ export interface PublishSummary {
   /** Publications that failed (retried later, or dead). */
   readonly failed: readonly { key: string; error: string }[];
   readonly units: readonly UnitProblem[];
+  /** Units waiting for a retry not due in this run; absent or null when none waits. */
+  readonly deferred?: Deferred | null;
 }
 
 export interface ReportSummary {
   readonly sent: readonly { key: string; subject: string; to: readonly string[]; body: string }[];
   readonly failed: readonly { key: string; error: string }[];
   readonly units: readonly UnitProblem[];
+  /** Units waiting for a retry not due in this run; absent or null when none waits. */
+  readonly deferred?: Deferred | null;
 }
 
 export interface JobSummary {
@@ -203,6 +220,26 @@ export function problems(d: DrainSummary): UnitProblem[] {
       retryAt: null,
     })),
   ];
+}
+
+/** The units of `kinds` that failed before this run and still wait for their retry (`ran`: the
+ * keys this run tried, whose failures the summary lists already); null when none. */
+export function deferred(
+  queue: WorkQueue,
+  kinds: readonly UnitKind[],
+  ran: ReadonlySet<string>,
+): Deferred | null {
+  const waiting = queue
+    .list('failed', kinds)
+    .filter((u) => !ran.has(u.key))
+    .sort((a, b) => a.notBefore - b.notBefore);
+  const first = waiting[0];
+  if (!first) return null;
+  return {
+    count: waiting.length,
+    next: new Date(first.notBefore).toISOString(),
+    first: { key: first.key, error: first.error?.message ?? '' },
+  };
 }
 
 /** Empty arrays for the handlers of one drain to collect their outcomes in. */

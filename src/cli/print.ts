@@ -1,6 +1,7 @@
 import type {
   BuildSummary,
   CheckOutcome,
+  Deferred,
   JobSummary,
   PublishSummary,
   ReportSummary,
@@ -39,6 +40,7 @@ export function printSync(s: SyncSummary, out: (line: string) => void): void {
   for (const m of s.merged) out(`  merged    ${m.url} as ${m.commit.slice(0, 12)}  <${m.series}>`);
   for (const u of s.unchecked) out(`  UNCHECKED ${u.url}: ${u.error} (asked again next time)`);
   printUnits(s.units, out);
+  printDeferred(s.deferred, out);
 }
 
 export function printBuild(b: BuildSummary, out: (line: string) => void): void {
@@ -55,6 +57,7 @@ export function printBuild(b: BuildSummary, out: (line: string) => void): void {
   }
   for (const x of b.skipped) out(`  SKIPPED   ${x.project}/${x.branch}: ${x.error} (built by the next run)`);
   printUnits(b.units, out);
+  printDeferred(b.deferred, out);
 }
 
 export function printPublish(p: PublishSummary, out: (line: string) => void): void {
@@ -62,6 +65,7 @@ export function printPublish(p: PublishSummary, out: (line: string) => void): vo
   for (const x of p.published) out(`  published ${x.project}/${x.branch} ${x.platform}: ${x.url}`);
   for (const x of p.checked ?? []) out(`  ${checkedLine(x)}`);
   printUnits(p.units, out);
+  printDeferred(p.deferred, out);
 }
 
 /** One tested build: promoted, or why it stays in testing. */
@@ -83,6 +87,7 @@ export function printReport(r: ReportSummary, out: (line: string) => void, withB
     if (withBodies) for (const line of x.body.trimEnd().split('\n')) out(`  | ${line}`);
   }
   printUnits(r.units, out);
+  printDeferred(r.deferred, out);
 }
 
 /** A daemon round: only the stages that did something. */
@@ -105,7 +110,21 @@ function printUnits(units: readonly UnitProblem[], out: (line: string) => void):
   for (const u of units)
     out(
       u.retryAt
-        ? `  RETRY     ${u.key} at ${u.retryAt}: ${u.error}`
-        : `  GAVE UP   ${u.key} (${u.code}): ${u.error}`,
+        ? `  RETRY     ${u.key} at ${u.retryAt}: ${lines(u.error)}`
+        : `  GAVE UP   ${u.key} (${u.code}): ${lines(u.error)}`,
     );
+}
+
+/** Units that failed in an earlier run and wait for a retry this run did not reach yet. */
+function printDeferred(d: Deferred | null | undefined, out: (line: string) => void): void {
+  if (!d) return;
+  out(
+    `  WAITING   ${d.count} unit(s) failed before and wait for their retry, the next at ${d.next} (${d.first.key}: ${lines(d.first.error)})`,
+  );
+}
+
+/** A tool's message as patchferry prints it: ssh ends its lines with CR LF, and a bare CR would be
+ * shown as an escape (common.ts's printable). */
+function lines(message: string): string {
+  return message.replace(/\r\n?/g, '\n').trimEnd();
 }

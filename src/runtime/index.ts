@@ -15,6 +15,7 @@ export {
   type PublishSummary,
   type ReportSummary,
   type UnitProblem,
+  type Deferred,
 } from '../app/summaries.ts';
 export type { BuildFilter } from '../app/build/build.ts';
 export type { CheckOutcome } from '../app/check/check-unit.ts';

@@ -164,6 +164,42 @@ describe('durable work', () => {
     expect((await report(deps)).sent).toEqual([]);
   });
 
+  it('says, on a publish that has nothing due, how many publications wait for their retry and when', async () => {
+    const { deps, clock, source, publisher } = fakeDeps();
+    const { build, publish } = await import('../../src/app/stages.ts');
+    const { printPublish } = await import('../../src/cli/print.ts');
+    source.add(patchMail({ id: 'a@x', subject: '[master PATCH hello] add a' }));
+    await sync(deps);
+    await build(deps);
+    publisher.unreachable = true;
+    const down = await publish(deps);
+    expect(down.units).toMatchObject([
+      { key: expect.stringMatching(/^publish:/), code: 'publish_target_down' },
+    ]);
+    expect(down.deferred).toBeNull();
+    const lines: string[] = [];
+    printPublish(down, (l) => lines.push(l));
+    // ssh's CR LF is not shown as an escape.
+    expect(lines[1]).toMatch(
+      /^ {2}RETRY {5}publish:\S+ at \S+: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused$/,
+    );
+
+    publisher.unreachable = false;
+    const waiting = await publish(deps);
+    expect(waiting.published).toEqual([]);
+    expect(waiting.deferred).toMatchObject({ count: 1, next: down.units[0]?.retryAt });
+    lines.length = 0;
+    printPublish(waiting, (l) => lines.push(l));
+    expect(lines).toContain(
+      `  WAITING   1 unit(s) failed before and wait for their retry, the next at ${down.units[0]?.retryAt} (${down.units[0]?.key}: ssh: connect to host 127.0.0.1 port 1: Connection refused)`,
+    );
+
+    clock.advance(60_000);
+    const retried = await publish(deps);
+    expect(retried.published).toHaveLength(1);
+    expect(retried.deferred).toBeNull();
+  });
+
   it('publishes no build that raises an Epoch, and tells the failure recipients why', async () => {
     const { deps, source, packages, notifier } = fakeDeps();
     const { build, publish } = await import('../../src/app/stages.ts');

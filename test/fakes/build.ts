@@ -10,6 +10,7 @@ import type {
 import type { BuildLogs, BuildLogsRequest, PublishedLogs } from '../../src/ports/build-logs.ts';
 import type { ArchivedFile, ArchivedSeries, PatchArchive } from '../../src/ports/patch-archive.ts';
 import type { Publication, PublishRequest, Publisher } from '../../src/ports/publisher.ts';
+import { PatchferryError } from '../../src/shared/errors.ts';
 import type { SmokeRequest, SmokeResult, Tester } from '../../src/ports/tester.ts';
 
 /** A builder that "builds" one RPM per arch of the target, named by its commit and target; it
@@ -114,6 +115,8 @@ export class FakePackager implements SourcePackager {
 /** A publisher that records what it published and answers with its would-be URLs. */
 export class FakePublisher implements Publisher {
   readonly published: PublishRequest[] = [];
+  /** The host is down: every publication fails, as rsync to an unreachable target does. */
+  unreachable = false;
 
   publishedHead(site: {
     channel: string;
@@ -132,6 +135,16 @@ export class FakePublisher implements Publisher {
   }
 
   publish(request: PublishRequest): Promise<Publication> {
+    if (this.unreachable)
+      return Promise.reject(
+        new PatchferryError(
+          'publish_target_down',
+          'ssh: connect to host 127.0.0.1 port 1: Connection refused\r',
+          {
+            retryable: true,
+          },
+        ),
+      );
     this.published.push(request);
     const path = `${request.project}/${request.branch}/${request.platform.name}`;
     return Promise.resolve({
