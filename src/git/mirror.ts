@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitAt, type Git } from './git-run.ts';
-import { ToolError, errorMessage } from '../shared/errors.ts';
+import { PatchferryError, ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
 import type { Repository } from '../ports/repository.ts';
 
@@ -139,20 +139,38 @@ export class GitMirror implements Repository {
     return { count, date: Number(seconds) * 1000, sha: sha ?? commit };
   }
 
+  async hasCommit(project: string, gitUrl: string, commit: string): Promise<boolean> {
+    try {
+      await this.#withCommit(project, gitUrl, commit);
+      return true;
+    } catch (err) {
+      if (err instanceof PatchferryError && err.code === UNKNOWN_COMMIT) return false;
+      throw err;
+    }
+  }
+
   /** The mirror's directory, fetched first when it lacks `commit` (which usually comes from
-   * branchTip a moment before). */
+   * branchTip a moment before): every branch, then the commit itself by its full id, for a commit
+   * on no branch (a merged-results pipeline's, refs/merge-requests/<iid>/merge on GitLab). Throws
+   * the PatchferryError UNKNOWN_COMMIT (not retryable) when the repository does not have it. */
   async #withCommit(project: string, gitUrl: string, commit: string): Promise<string> {
     const dir = this.gitDir(project);
-    const known =
-      existsSync(dir) &&
-      (await gitAt({ cwd: dir })
+    const known = () =>
+      gitAt({ cwd: dir })
         .raw(['cat-file', '-e', `${commit}^{commit}`])
         .then(
           () => true,
           () => false,
-        ));
-    if (!known) await this.fetch(project, gitUrl, 'every branch');
-    return dir;
+        );
+    if (existsSync(dir) && (await known())) return dir;
+    await this.fetch(project, gitUrl, 'every branch');
+    if (await known()) return dir;
+    if (FULL_ID.test(commit)) await this.exclusive(project, () => fetchById(dir, gitUrl, commit));
+    if (await known()) return dir;
+    throw new PatchferryError(
+      UNKNOWN_COMMIT,
+      `commit ${commit} is not in ${gitUrl}: no branch holds it, and the repository does not give it by its full id`,
+    );
   }
 
   async contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean> {
@@ -234,6 +252,42 @@ export class GitMirror implements Repository {
         },
       );
     }
+  }
+}
+
+/** The code of the error that says a repository does not have a commit. */
+export const UNKNOWN_COMMIT = 'git_unknown_commit';
+
+/** A full commit id, SHA-1 or SHA-256: what a server can be asked for by id. */
+const FULL_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** What git says when the server has no such object, or does not give objects by id (protocol v0
+ * without uploadpack.allowReachableSHA1InWant): either way this repository does not offer it. */
+const NOT_OFFERED = /not our ref|couldn't find remote ref|unadvertised object|no such remote ref/i;
+
+/** Fetches one commit by its id into the mirror (unreferenced: it is only built from), or nothing
+ * when the server does not offer it; a repository that cannot be reached throws ToolError. */
+async function fetchById(dir: string, gitUrl: string, commit: string): Promise<void> {
+  try {
+    await gitAt({ cwd: dir }).raw([
+      'fetch',
+      '--quiet',
+      '--no-write-fetch-head',
+      '--no-auto-maintenance',
+      gitUrl,
+      commit,
+    ]);
+  } catch (err) {
+    if (NOT_OFFERED.test(errorMessage(err))) return;
+    throw new ToolError(
+      'git',
+      `cannot fetch ${commit} from ${gitUrl}: ${errorMessage(err)}`,
+      errorMessage(err),
+      {
+        cause: err,
+        retryable: true,
+      },
+    );
   }
 }
 

@@ -75,6 +75,10 @@ export interface Repository {
     gitUrl: string,
     commit: string,
   ): Promise<{ readonly count: number; readonly date: number; readonly sha: string }>;
+  /** Whether the repository has `commit` (a full or abbreviated id), on a branch or, given by its
+   * full id, on none (a merged-results pipeline's commit); fetched first. Throws a retryable error
+   * when the repository cannot be reached. */
+  hasCommit(project: string, gitUrl: string, commit: string): Promise<boolean>;
   /** The commit a branch points at now. */
   branchTip(project: string, gitUrl: string, branch: string): Promise<string>;
   /** `git range-diff` of two versions kept with `keepAs` (old and new name): what changed between them. */

@@ -1,5 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { makeRepo } from '../helpers/git.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 function io(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -27,6 +31,41 @@ describe('patchferry ci', () => {
     const t = io({ PATCHFERRY_CONFIG: 'examples/patchferry.yml' });
     expect(await main(['ci', 'build'], t.io)).toBe(2);
     expect(t.err.join('\n')).toMatch(/runs inside a pipeline job/);
+  });
+
+  it('build of a commit the repository does not have is a usage error at once, not an infrastructure failure retried', async () => {
+    const dir = tempDir();
+    const repo = makeRepo(join(dir, 'hello'), { 'hello.spec': 'Name: hello\n' });
+    writeFileSync(join(dir, 'list.mbox'), '');
+    const config = join(dir, 'patchferry.yml');
+    writeFileSync(
+      config,
+      [
+        `state: { database: ${join(dir, 'unused.db')} }`,
+        `workDir: ${join(dir, 'work')}`,
+        `sources: [{ type: mbox, path: ${join(dir, 'list.mbox')} }]`,
+        `projects: { hello: { git: 'file://${repo}', branches: [master], platforms: [el9], forgePath: group/hello } }`,
+        'platforms: { el9: { dist: .el9, arch: x86_64 } }',
+        `publisher: { root: ${join(dir, 'repos')}, baseUrl: 'http://127.0.0.1:1/' }`,
+        `reporter: { from: patchferry <pf@example.org>, listAddress: list@example.org, outbox: ${join(dir, 'out.mbox')} }`,
+      ].join('\n'),
+    );
+    const missing = '0'.repeat(40);
+    const t = io({
+      PATCHFERRY_CONFIG: config,
+      CI_PIPELINE_SOURCE: 'push',
+      CI_PROJECT_PATH: 'group/hello',
+      CI_COMMIT_BRANCH: 'master',
+      CI_COMMIT_SHA: missing,
+      PLATFORM: 'el9',
+      PATCHFERRY_ARTIFACTS: join(dir, 'artifacts'),
+    });
+    const started = Date.now();
+    expect(await main(['ci', 'build'], t.io)).toBe(2);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(t.err.join('\n')).toContain(
+      `ci: commit ${missing} is not in the repository of hello (file://${repo})`,
+    );
   });
 });
 

@@ -50,6 +50,13 @@ export class FakeGit implements Applier, Repository {
     return Promise.resolve({ count: 1, date: Date.UTC(2026, 0, 1), sha: commit });
   }
 
+  /** Every commit exists but those listed in `missing`. */
+  readonly missing = new Set<string>();
+
+  hasCommit(_project: string, _gitUrl: string, commit: string): Promise<boolean> {
+    return Promise.resolve(!this.missing.has(commit));
+  }
+
   branchTip(project: string, _gitUrl: string, branch: string): Promise<string> {
     return Promise.resolve(this.#tip(project, branch));
   }

@@ -103,6 +103,25 @@ describe('keeping a mirror of a project', () => {
     expect(git(mirror.gitDir('p'), ['worktree', 'list']).trim().split('\n')).toHaveLength(1);
   });
 
+  it("builds a merged-results pipeline's commit, on no branch, fetched by its id; an unknown commit is no error to retry", async () => {
+    const { dir, work, upstream, mirror } = world();
+    // GitLab keeps the merged result at refs/merge-requests/<iid>/merge, which no clone fetches.
+    const merged = pushCommit(work, 'tmp', 'b: merged result', { 'b.txt': 'merged\n' });
+    git(upstream, ['update-ref', 'refs/merge-requests/1/merge', merged]);
+    git(upstream, ['branch', '-q', '-D', 'tmp']);
+    // file://, not a path: a local clone copies every object, even those of no branch.
+    const url = `file://${upstream}`;
+    expect(await mirror.hasCommit('p', url, merged)).toBe(true);
+    await mirror.exportTree('p', url, merged, join(dir, 'tree'));
+    expect(readFileSync(join(dir, 'tree', 'b.txt'), 'utf8')).toBe('merged\n');
+    expect(await mirror.hasCommit('p', url, '0'.repeat(40))).toBe(false);
+    expect(await mirror.hasCommit('p', url, 'deadbeef')).toBe(false);
+    await expect(mirror.exportTree('p', url, '0'.repeat(40), join(dir, 'none'))).rejects.toMatchObject({
+      code: 'git_unknown_commit',
+      retryable: false,
+    });
+  });
+
   it('removes working refs a killed process left behind', async () => {
     const { upstream, mirrorDir, dir } = world();
     await new GitMirror({ workDir: join(dir, 'pf') }).branchTip('p', upstream, 'master');

@@ -1,6 +1,6 @@
 import type { PipelineArtifacts, CarriedBuild } from '../../ports/pipeline-artifacts.ts';
 import type { BuildRecord, Store } from '../../ports/store.ts';
-import { errorMessage } from '../../shared/errors.ts';
+import { UsageError, errorMessage } from '../../shared/errors.ts';
 import { queueBuild, type BuildOutcome, type SkippedBranch } from '../build/build.ts';
 import type { Deps } from '../deps.ts';
 import { queuePublications } from '../publish/publish.ts';
@@ -24,6 +24,9 @@ import type { BuildPlan } from './plan.ts';
  * and report jobs. A build the job's database already has (a retried job on a runner that kept it)
  * is saved again, not built again. For the nightly (`options.nightly`), a tip the nightly tree
  * already serves is not built: the branch did not move since the last nightly (`unchanged`).
+ * Throws UsageError, before building anything, for a commit the plan names that the project's
+ * repository does not have (a mistyped CI_COMMIT_SHA, a pipeline of another repository): no
+ * retry brings it. A merged-results pipeline's commit, on no branch, is there by its id.
  */
 export async function ciBuild(
   deps: Deps,
@@ -36,10 +39,18 @@ export async function ciBuild(
   const skipped: SkippedBranch[] = [];
   const unchanged: string[] = [];
   const targets = [];
+  const known = new Set<string>();
   for (const b of plan.builds) {
     const project = deps.config.projects[b.project];
     if (!project) continue;
     let commit = b.commit;
+    if (commit !== null && !known.has(`${b.project} ${commit}`)) {
+      if (!(await deps.repository.hasCommit(b.project, project.git, commit)))
+        throw new UsageError(
+          `ci: commit ${commit} is not in the repository of ${b.project} (${project.git}), on a branch or by its id: build a commit of that repository (CI_COMMIT_SHA, GITHUB_SHA), or make projects.${b.project}.git the repository this pipeline runs for`,
+        );
+      known.add(`${b.project} ${commit}`);
+    }
     if (commit === null) {
       try {
         commit = await deps.repository.branchTip(b.project, project.git, b.branch);

@@ -25,9 +25,9 @@ export interface BuildPlan {
  *   any other repository (a central jobs repository), every project.
  * A job of a `parallel:matrix` builds only its own PLATFORM. Pure.
  * Throws UsageError for a PROJECT, BRANCH or PLATFORMS entry the configuration does not have (a
- * typo in the Run pipeline form), a push in a repository no project names by forgePath, and a
- * matrix PLATFORM none of the projects builds: each fails the job instead of building nothing in
- * green.
+ * typo in the Run pipeline form), a pipeline commit that is no commit id, a push in a repository
+ * no project names by forgePath, and a matrix PLATFORM none of the projects builds: each fails the
+ * job instead of building nothing in green.
  */
 export function planBuilds(event: PipelineEvent, config: Config): BuildPlan {
   const skipped: string[] = [];
@@ -51,6 +51,10 @@ export function planBuilds(event: PipelineEvent, config: Config): BuildPlan {
       `ci: PLATFORMS names ${unknown.join(', ')}, not a platform of ${known.join(', ')} (${[...platforms].join(', ')})`,
     );
   const byEvent = event.source === 'push' || event.source === 'merge_request_event';
+  if (byEvent && event.commit !== null && !COMMIT_ID.test(event.commit))
+    throw new UsageError(
+      `ci: the pipeline's commit "${event.commit}" is not a commit id (hexadecimal, as CI_COMMIT_SHA and GITHUB_SHA give it)`,
+    );
   // The template included by a repository the configuration does not name: a setting missing,
   // which a green job that built nothing would hide.
   if (byEvent && own === null)
@@ -89,6 +93,9 @@ export function planBuilds(event: PipelineEvent, config: Config): BuildPlan {
   }
   return { builds, skipped };
 }
+
+/** A full or abbreviated commit id (SHA-1 or SHA-256), and nothing git would read as an option. */
+const COMMIT_ID = /^[0-9a-f]{4,64}$/i;
 
 /** The project whose forgePath is the pipeline's repository, if any. */
 function ownProject(event: PipelineEvent, config: Config): string | null {

@@ -38,6 +38,17 @@ describe('what a pipeline job builds', () => {
     ]);
   });
 
+  it('a pipeline commit that is no commit id is a usage error, never handed to git', () => {
+    expect(() =>
+      plan({
+        CI_PIPELINE_SOURCE: 'push',
+        CI_PROJECT_PATH: 'virt/hello',
+        CI_COMMIT_BRANCH: 'master',
+        CI_COMMIT_SHA: '--upload-pack=x',
+      }),
+    ).toThrow(/the pipeline's commit "--upload-pack=x" is not a commit id/);
+  });
+
   it('a push to a branch the project does not track builds nothing, and says so', () => {
     const p = plan({ CI_PIPELINE_SOURCE: 'push', CI_PROJECT_PATH: 'virt/hello', CI_COMMIT_BRANCH: 'wip' });
     expect(p.builds).toEqual([]);
