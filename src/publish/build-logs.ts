@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BuildLogs, BuildLogsRequest, PublishedLogs } from '../ports/build-logs.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
+import { writeTreePages } from './index-pages.ts';
 import { LOGS_DIR, treeUrl } from './layout.ts';
 import { KeyedSerial } from './serial.ts';
 
@@ -19,7 +20,12 @@ export interface PublishedBuildLogsOptions {
    * `<run>.<build id>-<NVR>` and a rebuild in a later pipeline never replaces an earlier one's. */
   readonly run?: string;
   readonly log: Logger;
+  /** The index pages' date; the clock by default. */
+  readonly now?: () => Date;
 }
+
+/** The serial key of the index pages above the platform directories (logs/, logs/<project>/…). */
+const PAGES = '\0pages';
 
 /**
  * Local builds' logs under the published tree:
@@ -29,6 +35,7 @@ export interface PublishedBuildLogsOptions {
  *
  * Each build's directory is written beside the served ones and renamed into place, so a reader gets
  * a whole log or none. Host paths in the text are replaced by what the request says they show.
+ * Every directory from the build's up to `logs/` gets an index.html listing it.
  * Retention: the newest `keep` builds (by run, then build id; a name without a run is older than
  * any with one) of each platform directory keep their logs, the same count of builds the
  * repositories keep of each package; failed builds count like the others.
@@ -74,6 +81,11 @@ export class PublishedBuildLogs implements BuildLogs {
       );
     }
     await this.#prune(dir, name);
+    // A static host without directory listings serves these pages (the servers list them anyway).
+    const generated = (this.#o.now?.() ?? new Date()).toISOString();
+    await this.#serial.run(PAGES, () =>
+      writeTreePages(this.#o.root, join(dir, name), generated, join(this.#o.root, LOGS_DIR)),
+    );
     await this.#o.mirror?.mirrorDirectory(platformDir);
     this.#o.log.info({ build: req.buildId, logs: [...urls.keys()] }, 'build logs published');
     return urls;

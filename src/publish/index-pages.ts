@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { addRepoCommand } from '../rpm/dnf.ts';
 import { renderIndexPage, type IndexEntry } from '../render/repo-index.ts';
 import {
+  LOGS_DIR,
   PACKAGES_DIR,
   PUBLIC_KEY_FILE,
   SOURCE_DIR,
@@ -168,11 +170,24 @@ function packagesNote(dir: string, n: number): string {
   return `${n} ${dir === SOURCE_DIR ? 'source package' : 'package'}${n === 1 ? '' : 's'}`;
 }
 
+/** What the pages of the tree's own directories say under their heading, by path under the root. */
+const INTROS: Readonly<Record<string, string>> = {
+  '': 'Yum repositories built by patchferry: one directory per project, then branch and platform.',
+  [LOGS_DIR]:
+    "The logs of patchferry's local builds: one directory per project, branch and platform, then one per build (<build id>-<NVR>) for the newest builds, as many as the repositories keep.",
+};
+
 /**
- * Writes the index page of every directory from `from` up to the root (not inside states): what
- * each holds, with the dates of its entries. Each page is replaced with one rename.
+ * Writes the index page of every directory from `from` up to `top` (the root unless given; not
+ * inside states): what each holds, with the dates of its entries. Each page is replaced with one
+ * rename, from a temporary of its own (two writers in one process never share one).
  */
-export async function writeTreePages(root: string, from: string, generated: string): Promise<void> {
+export async function writeTreePages(
+  root: string,
+  from: string,
+  generated: string,
+  top: string = root,
+): Promise<void> {
   for (let dir = from; ; dir = dirname(dir)) {
     const path = relative(root, dir);
     const names = (await readdir(dir)).filter(
@@ -191,21 +206,12 @@ export async function writeTreePages(root: string, from: string, generated: stri
         ...(name === PUBLIC_KEY_FILE ? { note: 'the key packages and metadata are signed with' } : {}),
       });
     }
-    const page = renderIndexPage({
-      path,
-      ...(path === ''
-        ? {
-            intro:
-              'Yum repositories built by patchferry: one directory per project, then branch and platform.',
-          }
-        : {}),
-      entries,
-      generated,
-    });
-    const tmp = join(dir, `.${INDEX}.${process.pid}`);
+    const intro = INTROS[path];
+    const page = renderIndexPage({ path, ...(intro ? { intro } : {}), entries, generated });
+    const tmp = join(dir, `.${INDEX}.${process.pid}.${randomBytes(6).toString('hex')}`);
     await writeFile(tmp, page);
     await rename(tmp, join(dir, INDEX));
-    if (path === '') return;
+    if (path === '' || dir === top) return;
   }
 }
 

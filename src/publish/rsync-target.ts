@@ -88,14 +88,7 @@ export class RsyncTarget {
         ['--hard-links', '--delete', `${join(root, shared)}/`, this.#remote(`${shared}/`)],
         signal,
       );
-    const pages: string[] = [];
-    for (let dir = dirname(served); ; dir = dirname(dir)) {
-      const page = dir === '.' ? INDEX : `${dir}/${INDEX}`;
-      if (await exists(join(root, page))) pages.push(`${root}/./${page}`);
-      if (dir === '.') break;
-    }
-    if (pages.length > 0)
-      await this.#rsync('uploading the index pages', ['--relative', ...pages, this.#remote('')], signal);
+    await this.#pagesAbove(served, signal);
     // The platform's build logs again: one whose own upload failed (the host was down when its build
     // finished) reaches the host with the next publication of the platform.
     const [first, ...rest] = served.split('/');
@@ -109,8 +102,8 @@ export class RsyncTarget {
 
   /**
    * Makes a directory of plain files under the root (a platform's build logs, `logs/p/b/fc41`) the
-   * same on the remote: new files uploaded, files gone here removed there. Each file appears whole
-   * (rsync writes a temporary and renames it). Errors as `mirror`.
+   * same on the remote: new files uploaded, files gone here removed there; the index pages above it
+   * follow. Each file appears whole (rsync writes a temporary and renames it). Errors as `mirror`.
    */
   async mirrorDirectory(dir: string, signal?: AbortSignal): Promise<void> {
     await this.#rsync(
@@ -118,6 +111,21 @@ export class RsyncTarget {
       ['--delete', `${join(this.#opts.root, dir)}/`, this.#remote(`${dir}/`)],
       signal,
     );
+    await this.#pagesAbove(dir, signal);
+  }
+
+  /** Uploads the index pages of the directories above `dir` (relative to the root) that have one:
+   * they list it, and a host without directory listings serves only them. */
+  async #pagesAbove(dir: string, signal?: AbortSignal): Promise<void> {
+    const { root } = this.#opts;
+    const pages: string[] = [];
+    for (let above = dirname(dir); ; above = dirname(above)) {
+      const page = above === '.' ? INDEX : `${above}/${INDEX}`;
+      if (await exists(join(root, page))) pages.push(`${root}/./${page}`);
+      if (above === '.') break;
+    }
+    if (pages.length > 0)
+      await this.#rsync('uploading the index pages', ['--relative', ...pages, this.#remote('')], signal);
   }
 
   #remote(relativePath: string): string {

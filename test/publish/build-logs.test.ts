@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PublishedBuildLogs } from '../../src/publish/build-logs.ts';
 import { silentLogger } from '../../src/shared/log.ts';
+import { htmlErrors } from '../helpers/html.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 function setup(keep = 2, run?: string) {
@@ -54,11 +55,28 @@ describe('published build logs', () => {
     const { root, publish } = setup(2);
     for (const id of [3, 10, 4]) await publish(id, `build ${id}\n`);
     const dir = join(root, 'logs/hello/stable-1.0/el9');
-    expect(readdirSync(dir).sort()).toEqual(['10-hello-1.0-1.el9', '4-hello-1.0-1.el9']);
+    expect(readdirSync(dir).sort()).toEqual(['10-hello-1.0-1.el9', '4-hello-1.0-1.el9', 'index.html']);
     // Publishing a build again replaces its logs whole.
     await publish(10, 'again\n');
     expect(readFileSync(join(dir, '10-hello-1.0-1.el9/build.x86_64.log'), 'utf8')).toBe('again\n');
     expect(existsSync(join(dir, '3-hello-1.0-1.el9'))).toBe(false);
+  });
+
+  it("gives every directory from a build's up to logs/ an index.html listing it, as retention leaves it", async () => {
+    const { root, publish } = setup(1);
+    await publish(1, 'build 1\n');
+    await publish(2, 'build 2\n');
+    const page = (dir: string) => readFileSync(join(root, dir, 'index.html'), 'utf8');
+    expect(page('logs/hello/stable-1.0/el9/2-hello-1.0-1.el9')).toContain('href="build.x86_64.log"');
+    const platform = page('logs/hello/stable-1.0/el9');
+    expect(platform).toContain('href="2-hello-1.0-1.el9/"');
+    expect(platform).not.toContain('1-hello-1.0-1.el9');
+    expect(page('logs/hello/stable-1.0')).toContain('href="el9/"');
+    expect(page('logs/hello')).toContain('href="stable-1.0/"');
+    expect(page('logs')).toContain('href="hello/"');
+    expect(htmlErrors(page('logs'))).toEqual([]);
+    // The root's page is the repositories' publisher's: the logs leave it alone.
+    expect(existsSync(join(root, 'index.html'))).toBe(false);
   });
 
   it("names a pipeline's build by its run too: a rebuild in a later pipeline keeps the earlier log, and runs order retention", async () => {
@@ -89,7 +107,11 @@ describe('published build logs', () => {
       logs: [{ name: 'build.x86_64.log', path: join(outDir, 'build.x86_64.log') }],
       hostPaths: [],
     });
-    expect(readdirSync(dir).sort()).toEqual(['1001.1-hello-1.0-1.el9', '1002.1-hello-1.0-1.el9']);
+    expect(readdirSync(dir).sort()).toEqual([
+      '1001.1-hello-1.0-1.el9',
+      '1002.1-hello-1.0-1.el9',
+      'index.html',
+    ]);
     expect(readFileSync(join(dir, '1001.1-hello-1.0-1.el9/build.x86_64.log'), 'utf8')).toBe(
       'first pipeline\n',
     );

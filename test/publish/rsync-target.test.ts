@@ -192,7 +192,10 @@ describe.skipIf(!available)('publishing to a remote httpd host over rsync and ss
     });
     expect(existsSync(join(remote, archived.path))).toBe(true);
     expect(tree(join(remote, 'patches'))).toEqual(tree(join(root, 'patches')));
-    expect(readdirSync(join(remote, 'logs/greeter/master/fc41'))).toEqual(['2-greeter-1.0-2.fc41']);
+    expect(readdirSync(join(remote, 'logs/greeter/master/fc41')).sort()).toEqual([
+      '2-greeter-1.0-2.fc41',
+      'index.html',
+    ]);
     expect(
       readFileSync(join(remote, 'logs/greeter/master/fc41/2-greeter-1.0-2.fc41/build.x86_64.log'), 'utf8'),
     ).toBe('build 2 in <work dir>/b2\n');
