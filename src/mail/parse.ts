@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { simpleParser } from 'mailparser';
+import type * as MailParser from 'mailparser';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import {
   commitMessage,
@@ -44,6 +44,15 @@ export function identifyMail(raw: Buffer): {
   };
 }
 
+let loading: Promise<typeof MailParser> | undefined;
+
+/** mailparser, loaded the first time a mail needs it: with nodemailer it is ~25 MB of a process's
+ * memory, and most list mail is plain text that plainBody reads without it. */
+function mimeParser(): Promise<typeof MailParser> {
+  loading ??= import('mailparser');
+  return loading;
+}
+
 /** raw RFC 5322 bytes → Mail. Headers are read here; a plain-text body is decoded directly, and
  * anything else (multipart, HTML, attachments) goes through mailparser. */
 export async function parseMail(raw: Buffer): Promise<Mail> {
@@ -58,6 +67,7 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     if (plain !== null) {
       text = plain;
     } else {
+      const { simpleParser } = await mimeParser();
       const parsed = await simpleParser(raw, {
         skipHtmlToText: true,
         skipTextToHtml: true,
@@ -65,7 +75,7 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
       });
       text = parsed.text ?? '';
       attachedDiffs = parsed.attachments
-        .filter((a) => /^text\/|^application\/octet-stream$/.test(a.contentType))
+        .filter((a) => /^text\/|^application\/octet-stream$/.test(a.contentType) && mayHoldDiff(a.content))
         .map((a) => findDiff(a.content.toString('utf8')))
         .filter((d): d is string => d !== null);
     }
@@ -108,6 +118,12 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     supersedes: findSupersedes(text).map(detachedCopy),
     changeId: nullableOwn(findChangeId(text)),
   };
+}
+
+/** Whether bytes can hold what findDiff looks for (a `diff -`, `Index: ` or `+++ ` line): an
+ * attached log or configuration file of megabytes is then never decoded into a string. */
+function mayHoldDiff(bytes: Buffer): boolean {
+  return bytes.includes('diff -') || bytes.includes('Index: ') || bytes.includes('\n+++ ');
 }
 
 /** What a mail is. A mail that answers another (In-Reply-To, References) and carries no diff of
