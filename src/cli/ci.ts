@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.ts';
-import { config, help, logger, parse, type Io } from './common.ts';
+import { help, parse, type Io } from './common.ts';
 import { printBuild, printPublish, printReport, printSync } from './print.ts';
 
 const STAGES = ['sync', 'build', 'publish', 'report'] as const;
@@ -17,6 +17,7 @@ type Stage = (typeof STAGES)[number];
 export async function ciCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse('ci', args, {});
   if (values.help) return help('ci', io);
+  const { config, logger } = await import('./settings.ts');
   const [stage, ...extra] = positionals;
   if (!STAGES.includes(stage as Stage))
     throw new UsageError(

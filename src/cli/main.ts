@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PatchferryError, UsageError, errorMessage } from '../shared/errors.ts';
 import { ciCommand } from './ci.ts';
 import { serveRepoCommand } from './serve-repo.ts';
-import { config, help, logger, parse, portOption, printableIo, type Io } from './common.ts';
+import { help, parse, portOption, printableIo, type Io } from './common.ts';
+/** The configuration file and the logger (zod, yaml, pino), loaded by the commands that use them. */
+const settings = () => import('./settings.ts');
 /** The pipeline, loaded when a command needs it: `scan` and `--help` run without the database,
  * the forge clients or the IMAP client in memory. */
 const pipeline = () => import('../runtime/index.ts');
@@ -53,7 +54,7 @@ export async function main(argv: readonly string[], given: Io): Promise<number> 
       case 'serve':
         return await watchCommand(command, rest, io);
       case 'config':
-        return configCheck(rest, io);
+        return await configCheck(rest, io);
       case 'ci':
         return await ciCommand(rest, io);
       case 'retry':
@@ -111,6 +112,7 @@ async function stage(
     since: { type: 'string' },
   });
   if (values.help) return help(command, io);
+  const { config, logger } = await settings();
   if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
   if (command !== 'sync' && values.since) throw new UsageError(`${command}: --since belongs to "sync"`);
   const since = values.since === undefined ? undefined : day(values.since);
@@ -191,6 +193,7 @@ function day(text: string): Date {
 async function importCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse('import', args, {});
   if (values.help) return help('import', io);
+  const { config, logger } = await settings();
   if (positionals.length === 0)
     throw new UsageError('import: give at least one mbox, Maildir, message file or public-inbox archive');
   const missing = positionals.find((p) => !existsSync(p));
@@ -215,6 +218,7 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
     ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
   });
   if (values.help) return help(command, io);
+  const { config, logger } = await settings();
   if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
   const poll = Number(values.poll ?? '60');
   if (!(poll > 0) || poll > 86_400)
@@ -277,6 +281,7 @@ async function watchCommand(command: 'watch' | 'serve', args: readonly string[],
 async function retryCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse('retry', args, {});
   if (values.help) return help('retry', io);
+  const { config } = await settings();
   const cfg = config(values.config, io, { sources: false });
   const { retryDead } = await import('../runtime/retry.ts');
   const keys = retryDead(cfg, positionals);
@@ -298,6 +303,7 @@ async function retryCommand(args: readonly string[], io: Io): Promise<number> {
 async function releaseCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse('release', args, { by: { type: 'string' } });
   if (values.help) return help('release', io);
+  const { config, logger } = await settings();
   const [messageId, ...extra] = positionals;
   if (messageId === undefined || messageId.replace(/[<>\s]/g, '') === '' || extra.length > 0)
     throw new UsageError('release: give one Message-ID, of a held series or one of its mails');
@@ -315,9 +321,10 @@ async function releaseCommand(args: readonly string[], io: Io): Promise<number> 
   return 0;
 }
 
-function configCheck(args: readonly string[], io: Io): number {
+async function configCheck(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse('config', args, {});
   if (values.help) return help('config', io);
+  const { config } = await settings();
   const [sub, file, ...extra] = positionals;
   if (sub !== 'check' || extra.length > 0) throw new UsageError('usage: patchferry config check FILE');
   const cfg = config(file ?? values.config, io);
@@ -334,6 +341,7 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     'no-serve': { type: 'boolean' },
   });
   if (values.help) return help('demo', io);
+  const { logger } = await settings();
   if (positionals.length > 0) throw new UsageError(`demo: unexpected argument "${positionals[0]}"`);
   const port = portOption('demo', values.port, 8080);
   const dir = resolve(values.dir ?? 'demo-world');
@@ -376,6 +384,7 @@ async function demoDaemon(configPath: string, port: number, io: Io): Promise<voi
   const stop = new AbortController();
   void io.interrupted().then(() => stop.abort());
   const { runDaemon } = await import('../server/daemon.ts');
+  const { loadConfig, logger } = await settings();
   let listening = false;
   await runDaemon({
     config: loadConfig(configPath),
@@ -408,15 +417,10 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   if (missing) throw new UsageError(`scan: ${missing}: no such file or directory`);
   // scan needs neither the database nor any adapter: load only its own modules, so a big archive
   // is read with none of the forge and IMAP clients in memory.
-  const [{ scanFilesStreaming }, { routingTable }, { senderPolicy }] = await Promise.all([
-    import('../runtime/scan.ts'),
-    import('../app/series/routing.ts'),
-    import('../app/intake/trust.ts'),
-  ]);
-  const cfg = values.config ? config(values.config, io, { paths: false }) : null;
-  const table = cfg ? routingTable(cfg) : null;
-  // With a configuration, a series trust.senders holds says so (sync holds it the same way).
-  const policyOf = cfg ? (project: string) => senderPolicy(cfg, project) : undefined;
+  const { scanFilesStreaming } = await import('../runtime/scan.ts');
+  const configured = values.config ? await scanConfiguration(values.config, io) : null;
+  const table = configured?.table ?? null;
+  const policyOf = configured?.policyOf;
   const scanFiles = (paths: readonly string[], t: typeof table, emit: (m: ScannedMail) => void) =>
     scanFilesStreaming(paths, t, emit, policyOf);
   if (values.json) {
@@ -449,6 +453,18 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
     );
   }
   return 0;
+}
+
+/** What `scan --config` adds: the routes the configuration gives, and the sender policy by which
+ * sync would hold a series (trust.senders). Loaded only with --config. */
+async function scanConfiguration(file: string, io: Io) {
+  const [{ config }, { routingTable }, { senderPolicy }] = await Promise.all([
+    settings(),
+    import('../app/series/routing.ts'),
+    import('../app/intake/trust.ts'),
+  ]);
+  const cfg = config(file, io, { paths: false });
+  return { table: routingTable(cfg), policyOf: (project: string) => senderPolicy(cfg, project) };
 }
 
 /** The items of a JSON array, one per line, each but the last followed by a comma; written in

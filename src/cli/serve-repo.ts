@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { UsageError } from '../shared/errors.ts';
-import { config, help, parse, portOption, type Io } from './common.ts';
+import { help, parse, portOption, type Io } from './common.ts';
 
 /** The port serve-repo listens on without --port: publisher.baseUrl's when it names one, so the
  * .repo files and pages it serves point back at it; else 8080. */
@@ -21,6 +21,7 @@ export async function serveRepoCommand(args: readonly string[], io: Io): Promise
     host: { type: 'string' },
   });
   if (values.help) return help('serve-repo', io);
+  const { config } = await import('./settings.ts');
   if (positionals.length > 0) throw new UsageError(`serve-repo: unexpected argument "${positionals[0]}"`);
   const cfg = config(values.config, io, { sources: false });
   const port = portOption('serve-repo', values.port, defaultServePort(cfg.publisher.baseUrl));

@@ -71,7 +71,7 @@ describe('patchferry ci', () => {
 
 describe('--log-level', () => {
   it('an unknown level is a usage error naming the levels, not a stack trace', async () => {
-    const { logger } = await import('../../src/cli/common.ts');
+    const { logger } = await import('../../src/cli/settings.ts');
     const { UsageError } = await import('../../src/shared/errors.ts');
     const t = io({ PATCHFERRY_LOG_LEVEL: 'loud' });
     expect(() => logger(undefined, t.io)).toThrow(UsageError);
