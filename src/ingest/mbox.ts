@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { isFormatPatchFromLine } from '../mail/format-patch.ts';
+import { fileChunks } from './file-chunks.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import type { MailSource, RawMessage } from '../ports/mail-source.ts';
 import { fileSource } from './file-source.ts';
@@ -32,22 +31,37 @@ export function isFromLine(line: string): boolean {
  * end resumes where it stopped. */
 export function mboxSource(path: string): MailSource {
   const file = resolve(path);
-  return fileSource(`mbox:${file}`, (after) => readMbox(file, after === null ? 0 : Number(after)));
+  return fileSource(`mbox:${file}`, (after, options) =>
+    readMbox(file, after === null ? 0 : Number(after), options?.lent === true),
+  );
 }
 
-async function* readMbox(file: string, skip: number): AsyncGenerator<RawMessage> {
-  const stream = await openStream(file);
+/** `lent`: each message may be a view of the reading buffer, valid until the next is asked for. */
+async function* readMbox(file: string, skip: number, lent: boolean): AsyncGenerator<RawMessage> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    throw new PatchferryError('mbox_unreadable', `cannot open mailbox ${file}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
   let index = 0;
   try {
-    for await (const { raw, fromLine } of splitMbox(stream)) {
+    for await (const { raw, fromLine } of splitMbox(fileChunks(handle))) {
       index++;
       if (index > skip)
-        yield { raw: quoted(fromLine) ? unquote(raw) : Buffer.from(raw), position: String(index) };
+        yield {
+          raw: quoted(fromLine) ? unquote(raw, lent) : lent ? raw : Buffer.from(raw),
+          position: String(index),
+        };
     }
   } catch (err) {
     throw new PatchferryError('mbox_unreadable', `cannot read mailbox ${file}: ${errorMessage(err)}`, {
       cause: err,
     });
+  } finally {
+    await handle.close();
   }
 }
 
@@ -170,8 +184,8 @@ function quoted(fromLine: string | null): boolean {
 
 /** mboxrd: one level of '>' quoting was added to every line that looked like a From_ line. The
  * bytes are decoded only when such a line is there: most replies quote with '>' but not "From ". */
-function unquote(raw: Buffer): Buffer {
-  if (!hasQuotedFromLine(raw)) return Buffer.from(raw);
+function unquote(raw: Buffer, lent: boolean): Buffer {
+  if (!hasQuotedFromLine(raw)) return lent ? raw : Buffer.from(raw);
   return Buffer.from(raw.toString('latin1').replace(/\n>(>*From )/g, '\n$1'), 'latin1');
 }
 
@@ -182,20 +196,4 @@ function hasQuotedFromLine(raw: Buffer): boolean {
     if (raw.toString('latin1', i, i + 5) === 'From ') return true;
   }
   return false;
-}
-
-async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
-  let magic: Buffer;
-  try {
-    const handle = await open(file, 'r');
-    magic = Buffer.alloc(2);
-    await handle.read(magic, 0, 2, 0);
-    await handle.close();
-  } catch (err) {
-    throw new PatchferryError('mbox_unreadable', `cannot open mailbox ${file}: ${errorMessage(err)}`, {
-      cause: err,
-    });
-  }
-  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
-  return magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip({ chunkSize: 1 << 16 })) : raw;
 }

@@ -9,6 +9,10 @@ export interface ReadOptions {
   /** Backfill: also deliver mail dated from this day on, whatever the position says. Sources that are
    * read whole (files, archives) deliver everything past their position either way. */
   readonly since?: Date;
+  /** The caller is done with each message's bytes before it asks for the next (`scan` parses and
+   * drops them): a source may then hand out a view of a buffer it reuses rather than a copy, which
+   * spares reading a long archive a fresh buffer per mail for the collector to find. */
+  readonly lent?: boolean;
 }
 
 /** A place mail is read from: a mailbox file, an IMAP folder, an archive. */

@@ -94,7 +94,8 @@ export async function scanStreaming(
   for (const path of paths) {
     const source = open(path);
     let index = 0;
-    for await (const message of source.read(null)) {
+    // Each mail is parsed and dropped before the next is read: the source may lend its bytes.
+    for await (const message of source.read(null, { lent: true })) {
       const row = { file: path, index: index++ };
       let described: ScannedMail;
       try {
