@@ -18,9 +18,9 @@ if (!existsSync(file)) {
   process.exit(2);
 }
 
-/** The Node flags on bin/patchferry.ts's `#!/usr/bin/env -S node …` line: how the command runs. */
+/** The Node flags on bin/patchferry.mjs's `#!/usr/bin/env -S node …` line: how the command runs. */
 function commandFlags(): string[] {
-  const first = readFileSync(join(root, 'bin', 'patchferry.ts'), 'utf8').split('\n')[0] ?? '';
+  const first = readFileSync(join(root, 'bin', 'patchferry.mjs'), 'utf8').split('\n')[0] ?? '';
   return first.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
@@ -36,7 +36,7 @@ function command(cwd: string, args: string[]) {
       ...commandFlags(),
       '--import',
       `data:text/javascript,${encodeURIComponent(hook)}`,
-      join(root, 'bin', 'patchferry.ts'),
+      join(root, 'bin', 'patchferry.mjs'),
       ...args,
     ],
     { cwd, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] },

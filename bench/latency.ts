@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-latency-'));
 const dovecot = await startDovecot();
 const world = makeListWorld(dir, dovecot);
 
-const watcher = spawn(process.execPath, ['bin/patchferry.ts', 'watch', '--config', world.configFile], {
+const watcher = spawn(process.execPath, ['bin/patchferry.mjs', 'watch', '--config', world.configFile], {
   cwd: join(import.meta.dirname, '..'),
   env: { ...process.env, ...world.env, PATCHFERRY_LOG_LEVEL: 'info' },
   stdio: ['ignore', 'ignore', 'pipe'],

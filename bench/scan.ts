@@ -1,41 +1,14 @@
 // npm run bench:scan [-- FILE]: `patchferry scan --json` over a real list archive, and over eight
 // concatenated copies of it (Message-IDs made unique) for memory per mail, against `git mailsplit`
 // of the same mails (speed) and Python's email package streaming them (memory) in the same run.
-// Each scan runs in a process of its own, with the Node flags the patchferry command runs with,
-// so that its peak RSS is its own. Ends with one JSON line of the figures.
+// Each scan runs in a process of its own, with the Node flags and the compile cache the patchferry
+// command runs with, so that its peak RSS is its own; the first run (empty cache) is shown apart.
+// Ends with one JSON line of the figures.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../src/cli/main.ts';
 import { writeCopies } from './helpers/copies.ts';
-
-if (process.argv[2] === '--child') {
-  // One scan, its output counted and dropped; then its figures as one JSON line.
-  let mails = 0;
-  let series = 0;
-  let section = '';
-  const started = performance.now();
-  const status = await main(['scan', '--json', process.argv[3] ?? ''], {
-    // The CLI writes many lines at a time.
-    out: (text) => {
-      for (const line of text.split('\n')) {
-        if (line.startsWith('{"mails"')) section = 'mails';
-        else if (line.startsWith('], "series"')) section = 'series';
-        else if (line.startsWith(' {') && section === 'mails') mails++;
-        else if (line.startsWith(' {')) series++;
-      }
-    },
-    err: (line) => console.error(line),
-    env: process.env,
-    interrupted: () => new Promise(() => {}),
-  });
-  const seconds = (performance.now() - started) / 1000;
-  console.log(
-    JSON.stringify({ status, mails, series, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }),
-  );
-  process.exit(status);
-}
 
 const corpora = resolve(
   process.env.PATCHFERRY_CORPORA ?? join(import.meta.dirname, '..', '..', 'shared', 'corpora'),
@@ -46,19 +19,29 @@ if (!existsSync(file)) {
   process.exit(2);
 }
 
-/** The Node flags on bin/patchferry.ts's `#!/usr/bin/env -S node …` line: how the command runs. */
+/** The Node flags on bin/patchferry.mjs's `#!/usr/bin/env -S node …` line: how the command runs. */
 function commandFlags(): string[] {
   const first =
-    readFileSync(join(import.meta.dirname, '..', 'bin', 'patchferry.ts'), 'utf8').split('\n')[0] ?? '';
+    readFileSync(join(import.meta.dirname, '..', 'bin', 'patchferry.mjs'), 'utf8').split('\n')[0] ?? '';
   return first.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
-function scanInChild(path: string): { mails: number; series: number; seconds: number; peakRssMb: number } {
-  const child = spawnSync(process.execPath, [...commandFlags(), import.meta.filename, '--child', path], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** One scan in a process of its own (bench/helpers/scan-child.mjs) with the command's flags and
+ * its compile cache in `cache`: empty for a first run, filled by it for the next. */
+function scanInChild(
+  path: string,
+  cache: string,
+): { mails: number; series: number; seconds: number; peakRssMb: number } {
+  const child = spawnSync(
+    process.execPath,
+    [...commandFlags(), join(import.meta.dirname, 'helpers', 'scan-child.mjs'), path],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_COMPILE_CACHE: cache },
+    },
+  );
   const last = child.stdout.trim().split('\n').at(-1) ?? '';
   if (child.status !== 0) {
     console.error(`bench:scan: scan of ${path} failed (${child.status}): ${last}`);
@@ -97,14 +80,18 @@ function pythonScan(path: string): { mails: number; seconds: number; peakRssMb: 
 }
 
 const load = loadavg()[0] ?? 0;
-const one = scanInChild(file);
+const work = mkdtempSync(join(tmpdir(), 'bench-scan-'));
+const cache = join(work, 'compile-cache');
+// The first run after an install or an upgrade compiles every module (and loads the type
+// stripper); every later one reads them from the compile cache, as the command does.
+const cold = scanInChild(file, cache);
+const one = scanInChild(file, cache);
 const split = mailsplit(file);
 const python = pythonScan(file);
 
-const work = mkdtempSync(join(tmpdir(), 'bench-scan-x8-'));
 const x8File = join(work, 'x8.mbox');
 await writeCopies(file, 8, x8File);
-const x8 = scanInChild(x8File);
+const x8 = scanInChild(x8File, cache);
 rmSync(work, { recursive: true, force: true });
 
 const figures = {
@@ -112,6 +99,8 @@ const figures = {
   mails_per_s: Math.round(one.mails / one.seconds),
   series: one.series,
   peak_rss_mb: Math.round(one.peakRssMb),
+  peak_rss_mb_first_run: Math.round(cold.peakRssMb),
+  mails_per_s_first_run: Math.round(cold.mails / cold.seconds),
   git_mailsplit_mails_per_s: Math.round(split.mails / split.seconds),
   ratio_vs_git_mailsplit: Number((one.seconds / split.seconds).toFixed(2)),
   mails_x8: x8.mails,
@@ -125,6 +114,9 @@ const figures = {
 console.log(`scan of ${file}`);
 console.log(
   `  patchferry scan --json: ${figures.mails} mails in ${one.seconds.toFixed(2)} s = ${figures.mails_per_s} mails/s, ${figures.series} series, peak RSS ${figures.peak_rss_mb} MB`,
+);
+console.log(
+  `  its first run (compile cache empty, as after an install): ${figures.mails_per_s_first_run} mails/s, peak RSS ${figures.peak_rss_mb_first_run} MB`,
 );
 console.log(
   `  git mailsplit (split only, no parsing): ${split.mails} mails in ${split.seconds.toFixed(2)} s = ${figures.git_mailsplit_mails_per_s} mails/s`,

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll } from 'vitest';
 
 const run = promisify(execFile);
-/** This checkout: the jobs run its bin/patchferry.ts, the tests read its ci/ files. */
+/** This checkout: the jobs run its bin/patchferry.mjs, the tests read its ci/ files. */
 export const root = join(import.meta.dirname, '..', '..');
 const script = join(
   dirname(createRequire(import.meta.url).resolve('gitlab-ci-local/package.json')),

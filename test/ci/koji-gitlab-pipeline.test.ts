@@ -56,7 +56,7 @@ function managedOnGitLab(path = 'virt/greeter') {
       `  - remote: ${templateUrl()}`,
       '    inputs:',
       '      platforms: [el9]',
-      `      patchferry: ${JSON.stringify(`${process.execPath} ${join(root, 'bin', 'patchferry.ts')}`)}`,
+      `      patchferry: ${JSON.stringify(`${process.execPath} ${join(root, 'bin', 'patchferry.mjs')}`)}`,
       '',
     ].join('\n'),
   );

@@ -14,7 +14,7 @@ const templateUrl = serveTemplate();
 
 /** A repository patchferry manages, as a GitLab project holds it: the package, its
  * .gitlab-ci.yml including the template, and patchferry.yml. The jobs run this checkout's
- * bin/patchferry.ts with the Node running the tests. */
+ * bin/patchferry.mjs with the Node running the tests. */
 function managedRepository(platforms: readonly string[] = ['el9', 'fc41']): {
   repo: string;
   published: string;
@@ -47,7 +47,7 @@ function managedRepository(platforms: readonly string[] = ['el9', 'fc41']): {
       `  - remote: ${templateUrl()}`,
       '    inputs:',
       `      platforms: [${platforms.join(', ')}]`,
-      `      patchferry: ${JSON.stringify(`${process.execPath} ${join(root, 'bin', 'patchferry.ts')}`)}`,
+      `      patchferry: ${JSON.stringify(`${process.execPath} ${join(root, 'bin', 'patchferry.mjs')}`)}`,
       '',
     ].join('\n'),
   );

@@ -11,7 +11,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 /** patchferry run as a process, as a maintainer runs it. */
 function patchferry(args: readonly string[]): { status: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['bin/patchferry.ts', ...args], {
+  const r = spawnSync(process.execPath, ['bin/patchferry.mjs', ...args], {
     cwd: ROOT,
     env: { ...process.env, PATCHFERRY_LOG_LEVEL: 'info' },
     encoding: 'utf8',

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/shared/log.ts';
 import { rpmToolsAvailable } from '../helpers/rpm.ts';
 import { tinyRpms } from '../helpers/tiny-rpms.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/patchferry.ts');
+const BIN = join(import.meta.dirname, '../../bin/patchferry.mjs');
 const available = rpmToolsAvailable('patchferry serve-repo');
 
 let dir: string;

@@ -29,7 +29,7 @@ describe.skipIf(!rpmbuild && process.env.CI !== 'true')('patchferry watch, asked
 
     const child = spawn(
       process.execPath,
-      ['bin/patchferry.ts', 'watch', '--config', configFile, '--poll', '3600'],
+      ['bin/patchferry.mjs', 'watch', '--config', configFile, '--poll', '3600'],
       {
         cwd: ROOT,
         env: { ...process.env, PATCHFERRY_LOG_LEVEL: 'warn' },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/patchferry.ts');
+const BIN = join(import.meta.dirname, '../../bin/patchferry.mjs');
 
 describe('the demo, as the README runs it', () => {
   it('runs every stage, serves the repositories, and its dnf line installs the package', async () => {

@@ -22,7 +22,7 @@ const FORGE_TOKEN = 'glpat-e2e';
  * Everything the end-to-end run talks to, each a real process or server on 127.0.0.1: Dovecot
  * holding the list's mailbox (user "list", INBOX), OpenSMTPD relaying example.org mail to it over
  * LMTP, the GitLab test server hosting virt/hello (a tiny noarch package, "greeter"), Apache
- * serving the publisher's tree, and `patchferry serve` as its own process (bin/patchferry.ts)
+ * serving the publisher's tree, and `patchferry serve` as its own process (bin/patchferry.mjs)
  * reading the list by IMAP IDLE, building locally in the bubblewrap sandbox and mailing its reports
  * through OpenSMTPD.
  */
@@ -140,7 +140,7 @@ ${signing ? `  signing: { gnupgHome: ${signing.home}, fingerprint: ${signing.fin
 
   const serve: ChildProcess = spawn(
     process.execPath,
-    ['bin/patchferry.ts', 'serve', '--config', configFile, '--port', '0'],
+    ['bin/patchferry.mjs', 'serve', '--config', configFile, '--port', '0'],
     {
       cwd: ROOT,
       env: {

@@ -23,7 +23,7 @@ export function runPatchferry(
 ): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/patchferry.ts', ...args], {
+    const child = spawn(process.execPath, ['bin/patchferry.mjs', ...args], {
       cwd: ROOT,
       env: { ...process.env, PATCHFERRY_LOG_LEVEL: 'silent', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

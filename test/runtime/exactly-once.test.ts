@@ -19,7 +19,7 @@ function runSync(
 ): Promise<{ code: number | null; killed: boolean; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/patchferry.ts', 'sync', '--config', world.configFile], {
+    const child = spawn(process.execPath, ['bin/patchferry.mjs', 'sync', '--config', world.configFile], {
       cwd: ROOT,
       env: { ...process.env, ...world.env, PATCHFERRY_LOG_LEVEL: 'silent' },
       stdio: 'ignore',

@@ -191,7 +191,7 @@ describe('tools still running when patchferry exits', () => {
     const pidFile = join(world.dir, 'ssh.pid');
     let pid = 0;
     const status = await node(
-      ['bin/patchferry.ts', 'sync', '--config', world.configFile],
+      ['bin/patchferry.mjs', 'sync', '--config', world.configFile],
       {
         PATCHFERRY_LOG_LEVEL: 'silent',
         GIT_SSH_COMMAND: `trap '' TERM; echo $$ > '${pidFile}'; exec sleep 60 #`,
