@@ -160,8 +160,10 @@ HELD … <MESSAGE-ID>. "patchferry release MESSAGE-ID" (the series' or any of it
 lets that series through once: the release is recorded in the state database with who
 (--by, default the user running the command) and when, and the next sync (a running
 watch within a minute) applies it. The sender's next series is held again; to trust a
-sender for good, add it to trust.senders. Exit status 1 when the mail is unknown or not
-held.
+sender for good, add it to trust.senders. Releasing a series released before changes
+nothing: it says by whom and when, and exits 0 (a release is the same however often it is
+asked for). Exit status 1 when the mail is unknown, or is neither held nor released before.
+The report of a released series says who released it and when.
 `,
   report: `Usage: patchferry report [--config FILE]
 

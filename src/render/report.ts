@@ -27,6 +27,9 @@ export interface SeriesFacts {
   readonly authenticity?: readonly string[];
   /** Where the archive of the day's patches keeps the series' mails (an mbox), once filed. */
   readonly archiveUrl?: string | null;
+  /** A series held for a maintainer (its sender not trusted) that one let through: who, and when
+   * (ISO 8601), as `patchferry release` recorded it. */
+  readonly released?: { readonly by: string; readonly at: string } | null;
 }
 
 export type ApplicationFacts =
@@ -91,6 +94,7 @@ export function renderSeriesReport(
     ...series.patches.map((p) => `  [${p.part}/${series.patches.length}] ${p.subject}`),
     '',
     ...notAuthenticated(series.authenticity ?? []),
+    ...releasedBy(series.released ?? null),
   ];
   const failed = application.state !== 'applied' || builds.some((b) => !b.ok || checksFailed(b.checks));
   if (application.state === 'earlier-version-applied') {
@@ -178,6 +182,14 @@ export function renderPipelineReport(
     references: [],
     body: `${lines.join('\n').trimEnd()}\n\n-- \npatchferry\n`,
   };
+}
+
+function releasedBy(r: SeriesFacts['released']): string[] {
+  if (!r) return [];
+  return [
+    `It was held for a maintainer and released by ${oneLine(r.by, 200)} at ${r.at.slice(0, 10)} ${r.at.slice(11, 16)} UTC.`,
+    '',
+  ];
 }
 
 function notAuthenticated(notes: readonly string[]): string[] {

@@ -60,10 +60,12 @@ describe('patchferry release', () => {
     expect(applied.out).not.toContain('HELD');
     expect(applied.err).toContain('"releasedBy":"mia"');
 
-    // Released once: naming it again says when and by whom; a mail never read is refused.
-    expect(patchferry(['release', '--config', file, messageId]).out).toContain(
-      'was released already, by mia',
-    );
+    // Released once: naming it again says when and by whom, and succeeds, as its help says; a
+    // mail never read is refused.
+    const again = patchferry(['release', '--config', file, messageId]);
+    expect(again.out).toContain('was released already, by mia');
+    expect(again.status).toBe(0);
+    expect(patchferry(['release', '--help']).out).toMatch(/released before changes\s+nothing: .* exits 0/s);
     const unknown = patchferry(['release', '--config', file, 'nobody@example.net']);
     expect(unknown.status).toBe(1);
     expect(unknown.err).toContain('no mail <nobody@example.net> was read');

@@ -26,7 +26,7 @@ export function queueFailureReport(
 ): void {
   // Imported history and automatic mail get no answer (trust/backscatter.ts).
   if (whyNotAnswer(deps, plan.head.messageId) !== null) return;
-  const message = renderSeriesReport(factsOf(plan), application, [], audience(deps.config));
+  const message = renderSeriesReport(factsOf(deps.store, plan), application, [], audience(deps.config));
   queueMail(deps.store.work, `series:${plan.seriesId}:failed`, message, plan.seriesId);
 }
 
@@ -175,7 +175,7 @@ function planFor(store: Store, seriesId: string): SeriesPlan | null {
  * record and the mail it answers. */
 async function seriesFacts(store: Store, series: SeriesRecord): Promise<SeriesFacts | null> {
   const plan = planFor(store, series.id);
-  if (plan) return factsOf(plan);
+  if (plan) return factsOf(store, plan);
   const record = store.mails.get(series.id);
   if (!record) return null;
   const head = await parseMail(record.raw);
@@ -192,10 +192,12 @@ async function seriesFacts(store: Store, series: SeriesRecord): Promise<SeriesFa
     })),
     replyTo: series.id,
     references: [...head.references],
+    released: store.releases.among([series.id, ...series.patches.values()]) ?? null,
   };
 }
 
-function factsOf(plan: SeriesPlan): SeriesFacts {
+function factsOf(store: Store, plan: SeriesPlan): SeriesFacts {
+  const release = store.releases.among([plan.seriesId, ...plan.members.map((m) => m.messageId)]);
   return {
     title: plan.title,
     subject: plan.head.subject,
@@ -207,5 +209,6 @@ function factsOf(plan: SeriesPlan): SeriesFacts {
     replyTo: plan.head.messageId,
     references: plan.head.references,
     authenticity: plan.authenticity,
+    released: release ? { by: release.by, at: release.at } : null,
   };
 }

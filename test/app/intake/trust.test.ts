@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sync } from '../../../src/app/stages.ts';
+import { build, publish, report, sync } from '../../../src/app/stages.ts';
 import { fakeDeps } from '../../fakes/deps.ts';
 import { patchMail } from '../../fakes/source.ts';
 import { queuedMail } from '../../helpers/outbox.ts';
@@ -74,6 +74,13 @@ describe('who may have series applied (trust.senders)', () => {
     expect(after.applied.map((a) => a.series)).toEqual(['a@x']);
     expect(git.applied).toHaveLength(1);
     expect(queuedMail(deps.store).map((m) => m.key)).not.toContain('series:a@x:held');
+    // The list learns that a maintainer let it through, who, and when.
+    await build(deps);
+    await publish(deps);
+    const reported = (await report(deps)).sent.find((m) => m.key.startsWith('series:a@x:built:'));
+    expect(reported?.body).toContain(
+      'It was held for a maintainer and released by mia at 2026-11-30 03:00 UTC.',
+    );
   });
 
   it("lets a project's own trust.senders replace the global list", async () => {
