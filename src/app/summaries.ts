@@ -34,6 +34,9 @@ export interface Deferred {
 
 export interface SyncSummary extends Omit<IntakeSummary, 'resends'> {
   readonly applied: readonly { series: string; project: string; branch: string; head: string }[];
+  /** Direct mode: series found on their branch already, applied before (by a run with another
+   * database, or by hand); `head` is the commit of their last patch. */
+  readonly already: readonly { series: string; project: string; branch: string; head: string }[];
   readonly failed: readonly {
     series: string;
     project: string;
@@ -107,6 +110,7 @@ export function syncSummary(taken: Taken, c: Collected, units: readonly UnitProb
   return {
     ...taken,
     applied: of('applied').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
+    already: of('already').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
     failed: of('failed').map(({ series, project, branch, part, reason }) => ({
       series,
       project,

@@ -2,6 +2,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { appliedOn } from './applied-on.ts';
 import { gitAt, type Git } from './git-run.ts';
 import { PatchferryError, ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
@@ -171,6 +172,16 @@ export class GitMirror implements Repository {
       UNKNOWN_COMMIT,
       `commit ${commit} is not in ${gitUrl}: no branch holds it, and the repository does not give it by its full id`,
     );
+  }
+
+  async appliedOn(
+    project: string,
+    gitUrl: string,
+    branch: string,
+    patches: readonly Buffer[],
+  ): Promise<{ base: string; head: string } | null> {
+    const dir = await this.fetch(project, gitUrl, { branch });
+    return appliedOn(gitAt({ cwd: dir }), branch, patches);
   }
 
   async contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean> {

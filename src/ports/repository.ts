@@ -66,6 +66,16 @@ export interface Applier {
 export interface Repository {
   /** Whether `commit` is on `branch` of the repository now (fetched, not from a stale mirror). */
   contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean>;
+  /** The commits of `branch` (fetched first) that carry the patches (raw mails) already, matched by
+   * what they change (git patch-id), whatever their messages and dates: the parent of the first
+   * and the last; null unless every patch with a diff is there. A series applied before (by an
+   * earlier run with another database, or by hand) is found so. */
+  appliedOn(
+    project: string,
+    gitUrl: string,
+    branch: string,
+    patches: readonly Buffer[],
+  ): Promise<{ readonly base: string; readonly head: string } | null>;
   /** Exports the tree of `commit` into `dest`, for builders that work from files. */
   exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void>;
   /** What a build's release is made of (src/rpm/release.ts): commits reachable from `commit`

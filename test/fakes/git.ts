@@ -36,6 +36,11 @@ export class FakeGit implements Applier, Repository {
     return Promise.resolve(this.#commits(project, branch).includes(commit));
   }
 
+  /** Nothing is found applied already: FakeGit's branches hold subjects, not changes. */
+  appliedOn(): Promise<null> {
+    return Promise.resolve(null);
+  }
+
   exportTree(): Promise<void> {
     return Promise.resolve();
   }

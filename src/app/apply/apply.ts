@@ -5,6 +5,7 @@ import { queueArchive } from '../archive/archive-unit.ts';
 import type { Deps } from '../deps.ts';
 import { finalMails } from '../series/final-mails.ts';
 import { queueFailureReport } from '../report/series-report.ts';
+import { errorMessage } from '../../shared/errors.ts';
 
 /** One complete, routed series and the raw mails its patches are in. */
 export interface SeriesJob {
@@ -31,6 +32,15 @@ export type SeriesOutcome =
       readonly branch: string;
       readonly part: number;
       readonly reason: string;
+    }
+  | {
+      /** Direct mode: every patch is on the branch already, applied before (by a run with another
+       * database, a CI job's, or by hand): recorded as applied, nothing pushed or archived. */
+      readonly type: 'already';
+      readonly series: string;
+      readonly project: string;
+      readonly branch: string;
+      readonly head: string;
     }
   | { readonly type: 'resend'; readonly series: string; readonly of: string }
   /** Merge-request mode: pushed to its branch; the merge request follows through the outbox. */
@@ -65,21 +75,51 @@ export async function applyDirect(
     log.warn({ head: inFlight.head }, 'series was pushed by an interrupted run; recording it');
     return recordApplied(deps, job, inFlight);
   }
+  const patches = patchesOf(job).filter((p) => !parts || parts.has(p.part));
   const result = await deps.applier.apply(
     {
       project,
       gitUrl: projectConfig.git,
       branch,
       workName: seriesId,
-      patches: patchesOf(job).filter((p) => !parts || parts.has(p.part)),
+      patches,
       ...(job.signal ? { signal: job.signal } : {}),
     },
     {
       beforePush: (base, head) => deps.store.series.recordPush({ seriesId, project, branch, base, head }),
     },
   );
+  if (result.ok && result.head !== result.base) return recordApplied(deps, job, result);
+  // Nothing new (git am found each patch applied), or it did not apply: a series applied before
+  // — by a run with another database, such as every CI job's, or by hand — is no failure.
+  const on = await deps.repository
+    .appliedOn(
+      project,
+      projectConfig.git,
+      branch,
+      patches.map((p) => p.raw),
+    )
+    .catch((err: unknown) => {
+      log.warn({ err: errorMessage(err) }, 'could not look for the series on its branch');
+      return null;
+    });
+  if (on) return recordAlready(deps, job, on);
   if (result.ok) return recordApplied(deps, job, result);
   return recordFailure(deps, job, result);
+}
+
+function recordAlready(deps: ApplyDeps, job: SeriesJob, on: { base: string; head: string }): SeriesOutcome {
+  const { seriesId, project, branch } = job.plan;
+  deps.log.info({ series: seriesId, project, branch, head: on.head }, 'series is on its branch already');
+  // Not archived again: it was, the day it was applied.
+  recordOutcome(
+    deps,
+    job,
+    'applied',
+    { baseCommit: on.base, headCommit: on.head, failedPart: null, mergeRequest: null },
+    { outcome: 'already applied', archive: false },
+  );
+  return { type: 'already', series: seriesId, project, branch, head: on.head };
 }
 
 function recordApplied(
@@ -134,14 +174,17 @@ export function recordFailure(
 }
 
 /** The outcome of applying a series, with the series' state and its mails made final, in one
- * transaction: a crash cannot leave the outcome recorded while the mails still look new. */
+ * transaction: a crash cannot leave the outcome recorded while the mails still look new. The mails'
+ * `outcome` in words is "applied" or "failed to apply" unless given; an applied series goes into
+ * the archive of the day's patches unless `archive` is false. */
 export function recordOutcome(
   deps: Pick<Deps, 'store' | 'clock'>,
   job: SeriesJob,
   state: 'applied' | 'failed',
   application: Pick<ApplicationRecord, 'baseCommit' | 'headCommit' | 'failedPart' | 'mergeRequest'>,
-  outcome: string = state === 'applied' ? 'applied' : 'failed to apply',
+  options: { readonly outcome?: string; readonly archive?: boolean } = {},
 ): void {
+  const outcome = options.outcome ?? (state === 'applied' ? 'applied' : 'failed to apply');
   const { seriesId, project, branch } = job.plan;
   const { store } = deps;
   store.atomically(() => {
@@ -149,6 +192,6 @@ export function recordOutcome(
     store.series.setState(seriesId, state);
     finalMails(store, job.plan.members, outcome);
     // On its branch now (direct mode): into the archive of the day's patches.
-    if (state === 'applied') queueArchive(store, seriesId, deps.clock.now());
+    if (state === 'applied' && options.archive !== false) queueArchive(store, seriesId, deps.clock.now());
   });
 }

@@ -61,7 +61,7 @@ export async function applyFollowUp(
         failedPart: changed[0]?.part ?? null,
         mergeRequest: null,
       },
-      `not applied: ${reason}`,
+      { outcome: `not applied: ${reason}` },
     );
   });
   return {

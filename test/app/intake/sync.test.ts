@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.ts';
@@ -69,6 +69,37 @@ describe('sync in direct mode', () => {
     ctx = open();
     const late = await sync(ctx);
     expect(late).toMatchObject({ newMails: 1, applied: [{ branch: 'stable-1.0' }] });
+    ctx.store.close();
+  });
+
+  it("with a fresh database (a CI job's), reports series on their branch as applied before, not failed, though later commits conflict with them", async () => {
+    const { world, open } = await demoContext();
+    let ctx = open();
+    await sync(ctx);
+    const database = ctx.config.state.database;
+    ctx.store.close();
+    // The branch moves on over the lines the series changed: applied again, its patch 2 conflicts.
+    const clone = join(tempDir(), 'clone');
+    git(tempDir(), ['clone', '-q', world.upstream, clone]);
+    commitFiles(clone, 'README: say it shorter', { README: 'hello\n=====\n\nGreets.\n' });
+    git(clone, ['push', '-q', 'origin', 'master']);
+    const tips = git(world.upstream, ['for-each-ref', '--format=%(objectname)', 'refs/heads']);
+    rmSync(database, { force: true });
+    for (const suffix of ['-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
+
+    ctx = open();
+    const s = await sync(ctx);
+    expect(s.already.map((a) => a.branch).sort()).toEqual(['master', 'stable-1.0']);
+    expect(s.applied).toEqual([]);
+    // Only the series that never applied fails again.
+    expect(s.failed).toMatchObject([{ branch: 'master', part: 1 }]);
+    const master = s.already.find((a) => a.branch === 'master');
+    expect(git(world.upstream, ['log', '-1', '--format=%s', master?.head ?? '']).trim()).toBe(
+      'spec: release 2 with the name argument',
+    );
+    expect(git(world.upstream, ['for-each-ref', '--format=%(objectname)', 'refs/heads'])).toBe(tips);
+    // Not archived a second time.
+    for (const a of s.already) expect(ctx.store.work.get(`archive:${a.series}`)).toBeUndefined();
     ctx.store.close();
   });
 
