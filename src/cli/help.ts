@@ -96,7 +96,8 @@ configuration again (an invalid one is logged and the one in use kept).
 
 Serves publisher.root over HTTP on http://H:N/ until interrupted (Ctrl-C or SIGTERM), as
 the demo serves its repositories: each directory's index.html, the .repo files, the
-repositories dnf reads. For a machine without a web server; a real host serves the tree
+repositories dnf reads (a single byte range too, which dnf and curl use to resume a
+download). For a machine without a web server; a real host serves the tree
 with httpd (examples/httpd/patchferry.conf). The .repo files and pages name
 publisher.baseUrl, so serve the tree there.
 

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
 import { PatchferryError } from '../shared/errors.ts';
+import { byteRange } from './byte-range.ts';
 
 const TYPES: Record<string, string> = {
   '.xml': 'application/xml',
@@ -38,7 +39,8 @@ export interface StaticServer {
 }
 
 /** Serves the published tree over HTTP, as httpd would: for the embedded default and for tests.
- * Only GET and HEAD; nothing outside the root is reachable. */
+ * Only GET and HEAD; a file's single byte range (206, or 416 when none of it exists); nothing
+ * outside the root is reachable. */
 export async function serveDirectory(
   root: string,
   opts: { host?: string; port?: number } = {},
@@ -94,15 +96,29 @@ export async function serveDirectory(
         return;
       }
       const name = path.slice(path.lastIndexOf('/') + 1);
-      res.writeHead(200, {
+      const headers = {
         'content-type': name.startsWith('RPM-GPG-KEY-')
           ? 'application/pgp-keys'
           : (TYPES[extname(target)] ?? 'application/octet-stream'),
-        'content-length': info.size,
+        'accept-ranges': 'bytes',
         'cache-control': cacheControl(path),
+      };
+      // dnf (librepo) and curl resume an interrupted download with a Range request.
+      const range = byteRange(info.size, req.headers.range);
+      if (range.kind === 'unsatisfiable') {
+        res
+          .writeHead(416, { ...headers, 'content-range': `bytes */${info.size}`, 'content-length': 0 })
+          .end();
+        return;
+      }
+      const { start, end } = range.kind === 'part' ? range : { start: 0, end: info.size - 1 };
+      res.writeHead(range.kind === 'part' ? 206 : 200, {
+        ...headers,
+        'content-length': end - start + 1,
+        ...(range.kind === 'part' ? { 'content-range': `bytes ${start}-${end}/${info.size}` } : {}),
       });
-      if (req.method === 'HEAD') res.end();
-      else createReadStream(target).pipe(res);
+      if (req.method === 'HEAD' || end < start) res.end();
+      else createReadStream(target, { start, end }).pipe(res);
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error\n');

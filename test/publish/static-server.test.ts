@@ -1,4 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +68,56 @@ describe.skipIf(!available)('the static repository server', () => {
       );
     } finally {
       await first.close();
+    }
+  });
+});
+
+describe('byte ranges from the static repository server', () => {
+  it('answers a single byte range with 206 and Content-Range, an unsatisfiable one with 416, and curl -C - resumes a download', async () => {
+    const root = tempDir();
+    const bytes = randomBytes(200_000);
+    writeFileSync(join(root, 'big.rpm'), bytes);
+    const server = await serveDirectory(root);
+    const url = `${server.url}big.rpm`;
+    const get = (range: string) => fetch(url, { headers: { range } });
+    try {
+      const part = await get('bytes=100-199');
+      expect(part.status).toBe(206);
+      expect(part.headers.get('content-range')).toBe('bytes 100-199/200000');
+      expect(part.headers.get('content-length')).toBe('100');
+      expect(Buffer.from(await part.arrayBuffer())).toEqual(bytes.subarray(100, 200));
+      const tail = await get('bytes=-10');
+      expect(tail.headers.get('content-range')).toBe('bytes 199990-199999/200000');
+      expect(Buffer.from(await tail.arrayBuffer())).toEqual(bytes.subarray(199_990));
+      const beyond = await get('bytes=200000-');
+      expect(beyond.status).toBe(416);
+      expect(beyond.headers.get('content-range')).toBe('bytes */200000');
+      // Several ranges, or a unit other than bytes: the whole file, as RFC 9110 lets a server do.
+      const several = await get('bytes=0-1,5-6');
+      expect(several.status).toBe(200);
+      expect((await several.arrayBuffer()).byteLength).toBe(200_000);
+      expect((await get('items=0-1')).status).toBe(200);
+
+      // A download cut after 70,000 bytes, resumed as curl does it (Range: bytes=70000-).
+      const partial = join(root, 'partial.rpm');
+      writeFileSync(partial, bytes.subarray(0, 70_000));
+      // Not spawnSync: the server answers from this process's event loop.
+      const curl = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        execFile(
+          'curl',
+          ['--silent', '--show-error', '--fail', '-C', '-', '-o', partial, url],
+          { timeout: 20_000 },
+          (err, _out, stderr) => {
+            if (err && 'code' in err && err.code === 'ENOENT')
+              reject(new Error('curl is needed (ci/setup --test installs it)'));
+            else resolve({ code: err ? Number(err.code ?? 1) : 0, stderr });
+          },
+        );
+      });
+      expect(curl).toEqual({ code: 0, stderr: '' });
+      expect(readFileSync(partial)).toEqual(bytes);
+    } finally {
+      await server.close();
     }
   });
 });
