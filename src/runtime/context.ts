@@ -7,18 +7,14 @@ import { readSecret } from '../config/load.ts';
 import { isLoopbackHost } from '../config/transport.ts';
 import { ConfigError, errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
-import { imapSource } from '../ingest/imap.ts';
 import { maildirSource } from '../ingest/maildir.ts';
 import { mboxSource } from '../ingest/mbox.ts';
 import { publicInboxSource } from '../ingest/public-inbox.ts';
 import type { MailSource } from '../ports/mail-source.ts';
 import { GitApplier } from '../git/applier.ts';
 import { GitMirror } from '../git/mirror.ts';
-import { githubForge } from '../forge/github/index.ts';
-import { gitlabForge } from '../forge/gitlab/index.ts';
 import type { Forge } from '../ports/forge.ts';
 import { RpmbuildBuilder } from '../build/rpmbuild-builder.ts';
-import { kojiBuilderFor } from './koji.ts';
 import { InstallrootTester } from '../build/installroot-tester.ts';
 import { createSandbox } from '../build/sandbox.ts';
 import { SrpmPackager } from '../build/srpm-packager.ts';
@@ -29,10 +25,8 @@ import { CreaterepoPublisher } from '../publish/createrepo-publisher.ts';
 import { RsyncTarget } from '../publish/rsync-target.ts';
 import { Signer } from '../publish/signer.ts';
 import { outboxNotifier } from '../notify/outbox-notifier.ts';
-import { smtpNotifier } from '../notify/smtp-notifier.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { openStore } from '../store/store.ts';
-import { mailVerifier, systemResolver } from '../verify/index.ts';
 import { databaseError } from '../store/database.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Deps } from '../app/deps.ts';
@@ -50,35 +44,37 @@ export interface ContextOptions {
 /**
  * The ports of one process, from the configuration and the environment (secrets). Opens the state
  * database, whose lock this process then holds (a second patchferry on it fails with
- * `database_busy`) until `ctx.store.close()`.
+ * `database_busy`) until `ctx.store.close()`. The adapters only some configurations use (a forge,
+ * IMAP, SMTP, Koji, mail verification) are loaded when configured: each client library is tens of
+ * megabytes of a process's memory.
  */
-export function createContext(
+export async function createContext(
   config: Config,
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
   options: ContextOptions = {},
-): Context {
+): Promise<Context> {
   const builderConfig = config.builder;
   // rpmbuild and rpmspec, in the packager and the local builder alike, run the spec's code: sandboxed.
   const sandbox = createSandbox({ kind: builderConfig.sandbox, limits: builderConfig.limits });
   const builder =
     builderConfig.type === 'koji'
-      ? kojiBuilderFor(config, builderConfig, log, env)
+      ? (await import('./koji.ts')).kojiBuilderFor(config, builderConfig, log, env)
       : new RpmbuildBuilder({
           log,
           timeoutMs: builderConfig.timeoutMinutes * 60_000,
           ...(builderConfig.concurrency ? { concurrency: builderConfig.concurrency } : {}),
           sandbox,
         });
-  const bySource = config.sources.map((s, i) => ({ s, built: mailSources(s, `sources[${i}]`, log, env) }));
+  const bySource = await Promise.all(
+    config.sources.map(async (s, i) => ({ s, built: await mailSources(s, `sources[${i}]`, log, env) })),
+  );
   const sources = bySource.flatMap((b) => b.built);
   const rejections = new Map(bySource.flatMap((b) => b.built.map((m) => [m.name, b.s.rejections] as const)));
-  const authenticator = asksAuthenticity(config)
-    ? mailVerifier({ resolver: systemResolver(), keyring: config.trust.keyring ?? null, log })
-    : null;
-  const chosenNotifiers = notifiers(config, env);
+  const authenticator = asksAuthenticity(config) ? await verifierFor(config, log) : null;
+  const chosenNotifiers = await notifiers(config, env);
   const repository = new GitMirror({ workDir: join(config.workDir, 'git') });
-  const forge = config.forge ? forgeFor(config.forge, log, env) : null;
+  const forge = config.forge ? await forgeFor(config.forge, log, env) : null;
   const target = config.publisher.target;
   const remote =
     target.kind === 'rsync' ? new RsyncTarget({ ...target, root: config.publisher.root, log }) : null;
@@ -156,7 +152,7 @@ export async function withContext<T>(
 ): Promise<T> {
   let ctx: Context;
   try {
-    ctx = createContext(config, log, env, options);
+    ctx = await createContext(config, log, env, options);
   } catch (err) {
     throw databaseError(config.state.database, err);
   }
@@ -171,7 +167,12 @@ export async function withContext<T>(
   }
 }
 
-function mailSources(s: SourceConfig, key: string, log: Logger, env: NodeJS.ProcessEnv): MailSource[] {
+async function mailSources(
+  s: SourceConfig,
+  key: string,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+): Promise<MailSource[]> {
   switch (s.type) {
     case 'mbox':
       return [mboxSource(s.path)];
@@ -184,6 +185,7 @@ function mailSources(s: SourceConfig, key: string, log: Logger, env: NodeJS.Proc
         ? { password: readSecret(s.passwordEnv, `${key}.passwordEnv`, env) }
         : { accessToken: readSecret(s.accessTokenEnv ?? '', `${key}.accessTokenEnv`, env) };
       const ca = s.caFile ? readFile(s.caFile, `${key}.caFile`) : undefined;
+      const { imapSource } = await import('../ingest/imap.ts');
       return s.mailboxes.map((mailbox) =>
         imapSource({
           host: s.host,
@@ -207,11 +209,23 @@ function mailSources(s: SourceConfig, key: string, log: Logger, env: NodeJS.Proc
   }
 }
 
-function forgeFor(forge: NonNullable<Config['forge']>, log: Logger, env: NodeJS.ProcessEnv): Forge {
+async function forgeFor(
+  forge: NonNullable<Config['forge']>,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+): Promise<Forge> {
   const token = readSecret(forge.tokenEnv, 'forge.tokenEnv', env);
-  return forge.type === 'gitlab'
-    ? gitlabForge({ url: forge.url, token })
-    : githubForge({ url: forge.url, token, log, throttle: !isLoopback(forge.url) });
+  if (forge.type === 'gitlab') {
+    const { gitlabForge } = await import('../forge/gitlab/index.ts');
+    return gitlabForge({ url: forge.url, token });
+  }
+  const { githubForge } = await import('../forge/github/index.ts');
+  return githubForge({ url: forge.url, token, log, throttle: !isLoopback(forge.url) });
+}
+
+async function verifierFor(config: Config, log: Logger): Promise<NonNullable<Context['authenticator']>> {
+  const { mailVerifier, systemResolver } = await import('../verify/index.ts');
+  return mailVerifier({ resolver: systemResolver(), keyring: config.trust.keyring ?? null, log });
 }
 
 /** A forge on this machine is a test server or a local instance: octokit's 1-3 s spacing of writes
@@ -228,7 +242,7 @@ function readFile(path: string, key: string): string {
   }
 }
 
-function notifiers(config: Config, env: NodeJS.ProcessEnv): Notifier[] {
+async function notifiers(config: Config, env: NodeJS.ProcessEnv): Promise<Notifier[]> {
   const r = config.reporter;
   const out: Notifier[] = [];
   if (r.outbox) out.push(outboxNotifier({ path: r.outbox, from: r.from }));
@@ -236,6 +250,7 @@ function notifiers(config: Config, env: NodeJS.ProcessEnv): Notifier[] {
     const password = r.smtp.passwordEnv
       ? readSecret(r.smtp.passwordEnv, 'reporter.smtp.passwordEnv', env)
       : undefined;
+    const { smtpNotifier } = await import('../notify/smtp-notifier.ts');
     out.push(smtpNotifier({ ...r.smtp, ...(password ? { password } : {}), from: r.from }));
   }
   return out;

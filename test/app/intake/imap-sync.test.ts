@@ -47,7 +47,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
     const waiting = world.series('beta', 3).slice(0, 2);
     for (const raw of [...complete, ...waiting]) await d.append(raw);
 
-    let ctx = open();
+    let ctx = await open();
     const first = await sync(ctx);
     ctx.store.close();
     await Promise.all(ctx.sources.map((s) => s.close()));
@@ -59,7 +59,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
 
     // The database is lost (a CI job in a fresh container): the mailbox alone says what is left.
     rmSync(join(world.dir, 'state'), { recursive: true });
-    ctx = open();
+    ctx = await open();
     const again = await sync(ctx);
     await Promise.all(ctx.sources.map((s) => s.close()));
     ctx.store.close();
@@ -77,7 +77,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
     await d.folder('backfill');
     const world = makeListWorld(tempDir(), d, 'backfill');
     for (const raw of world.series('gamma', 1)) await d.append(raw, 'backfill');
-    const ctx = createContext(loadConfig(world.configFile), silentLogger(), world.env);
+    const ctx = await createContext(loadConfig(world.configFile), silentLogger(), world.env);
     try {
       await sync(ctx);
       const backfill = await sync(ctx, { since: new Date('2000-01-01') });
@@ -110,7 +110,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
           '--quiet',
           out,
         ]);
-        const ctx = createContext(loadConfig(world.configFile), silentLogger(), world.env);
+        const ctx = await createContext(loadConfig(world.configFile), silentLogger(), world.env);
         try {
           let s = await sync(ctx);
           for (let i = 0; s.applied.length === 0 && i < 50; i++) {
@@ -136,7 +136,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
   it('watch applies a series within a second or two of its last part arriving, and stops when asked', async () => {
     await d.folder('watched');
     const world = makeListWorld(tempDir(), d, 'watched');
-    const ctx = createContext(loadConfig(world.configFile), silentLogger(), world.env);
+    const ctx = await createContext(loadConfig(world.configFile), silentLogger(), world.env);
     const stop = new AbortController();
     const runs: JobSummary[] = [];
     const watching = watch(ctx, {

@@ -46,7 +46,7 @@ publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
 reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
 `,
   );
-  const ctx = createContext(loadConfig(config), silentLogger());
+  const ctx = await createContext(loadConfig(config), silentLogger());
   try {
     const summary = await sync(ctx);
     return { summary, upstream, work };

@@ -56,7 +56,7 @@ describe('routing by list', () => {
     });
     expect(doc.series[0]).toMatchObject({ repo: 'hello', branch: 'stable-1.0', routedBy: 'list' });
 
-    const ctx = createContext(loadConfig(world.config), silentLogger());
+    const ctx = await createContext(loadConfig(world.config), silentLogger());
     try {
       const summary = await sync(ctx);
       expect(summary.rejected).toEqual([]);

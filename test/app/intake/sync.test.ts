@@ -21,7 +21,7 @@ async function demoContext() {
 describe('sync in direct mode', () => {
   it('applies the complete series, rejects the unknown repo, reports the conflict, and ignores the review', async () => {
     const { world, open } = await demoContext();
-    const ctx = open();
+    const ctx = await open();
     const s = await sync(ctx);
     expect(s.newMails).toBe(8);
     expect(s.applied.map((a) => a.branch).sort()).toEqual(['master', 'stable-1.0']);
@@ -47,12 +47,12 @@ describe('sync in direct mode', () => {
 
   it('does nothing twice when run again, and picks up mail appended later', async () => {
     const { world, open } = await demoContext();
-    let ctx = open();
+    let ctx = await open();
     await sync(ctx);
     ctx.store.close();
     const tips = git(world.upstream, ['for-each-ref', '--format=%(objectname)', 'refs/heads']);
 
-    ctx = open();
+    ctx = await open();
     const again = await sync(ctx);
     expect(again).toMatchObject({ newMails: 0, applied: [], failed: [], rejected: [] });
     expect(git(world.upstream, ['for-each-ref', '--format=%(objectname)', 'refs/heads'])).toBe(tips);
@@ -66,7 +66,7 @@ describe('sync in direct mode', () => {
     });
     const [mail] = formatPatches(work, 1, ['--subject-prefix=stable-1.0 PATCH hello']);
     appendFileSync(world.mbox, `${mail?.toString()}\n`);
-    ctx = open();
+    ctx = await open();
     const late = await sync(ctx);
     expect(late).toMatchObject({ newMails: 1, applied: [{ branch: 'stable-1.0' }] });
     ctx.store.close();
@@ -110,14 +110,14 @@ describe('sync in direct mode', () => {
     // Hold back patch 3/3 of the series (the 4th mail); leave out the patch that conflicts with it.
     const held = entries[3] as string;
     writeFileSync(world.mbox, `${entries.filter((_, i) => i !== 3 && i !== 7).join('\n')}\n`);
-    let ctx = open();
+    let ctx = await open();
     const first = await sync(ctx);
     expect(first.incomplete).toMatchObject([{ have: 2, total: 3 }]);
     expect(first.applied.map((a) => a.branch)).toEqual(['stable-1.0']);
     ctx.store.close();
 
     appendFileSync(world.mbox, `${held}\n`);
-    ctx = open();
+    ctx = await open();
     const second = await sync(ctx);
     expect(second.applied).toMatchObject([{ branch: 'master' }]);
     expect(second.incomplete).toEqual([]);
@@ -129,11 +129,11 @@ describe('sync in direct mode', () => {
     const entries = readFileSync(world.mbox, 'utf8').split(/\n(?=From \S+ .*\d{4}\n)/);
     // Only the cover letter and patch 1/3 of the series ever arrive.
     writeFileSync(world.mbox, `${entries.slice(0, 2).join('\n')}\n`);
-    let ctx = open();
+    let ctx = await open();
     expect((await sync(ctx)).incomplete).toHaveLength(1);
     ctx.store.close();
 
-    ctx = open();
+    ctx = await open();
     const later = await sync({ ...ctx, clock: { now: () => Date.now() + 4 * 24 * 3600 * 1000 } });
     expect(later.expired).toMatchObject([{ have: 1, total: 3 }]);
     expect(later.applied).toEqual([]);
@@ -146,7 +146,7 @@ describe('sync in direct mode', () => {
 
   it('records a series pushed by a run that died before recording it, instead of applying it twice', async () => {
     const { world, open } = await demoContext();
-    const ctx = open();
+    const ctx = await open();
     // The applier pushes, and the process "dies" right after, before sync records anything.
     const dying: Context = {
       ...ctx,
@@ -198,7 +198,7 @@ describe('sync in direct mode', () => {
       ]),
     );
     appendFileSync(world.mbox, `${v1}\n${v2}\n`);
-    const ctx = open();
+    const ctx = await open();
     const s = await sync(ctx);
     expect(s.superseded).toEqual([v1Id]);
     expect(s.applied).toHaveLength(1);
@@ -220,14 +220,14 @@ describe('sync in direct mode', () => {
     const send = (prefix: string) =>
       uniqueIds(git(work, ['format-patch', '--stdout', '--thread', '-1', `--subject-prefix=${prefix}`]));
     appendFileSync(world.mbox, `${send('master PATCH hello')}\n`);
-    let ctx = open();
+    let ctx = await open();
     const first = await sync(ctx);
     ctx.store.close();
     expect(first.applied).toHaveLength(1);
 
     // Sent again with another subject prefix: the same change.
     appendFileSync(world.mbox, `${send('master PATCH hello RESEND')}\n`);
-    ctx = open();
+    ctx = await open();
     const again = await sync(ctx);
     expect(again).toMatchObject({ newMails: 1, applied: [], failed: [] });
     expect(again.resends).toEqual([{ series: expect.any(String), of: first.applied[0]?.series }]);
@@ -260,7 +260,7 @@ describe('sync in direct mode', () => {
         return /^Message-I[dD]: <([^>]+)>/m.exec(mails)?.[1] ?? '';
       };
       const v1 = send(1, 2);
-      const ctx = open();
+      const ctx = await open();
       const first = await sync(ctx);
       ctx.store.close();
       expect(first.applied).toHaveLength(1);
@@ -272,7 +272,7 @@ describe('sync in direct mode', () => {
       const { world, open, work, send, v1, tip } = await firstVersionApplied();
       commitFiles(work, 'TODO: list what is left', { TODO: 'todo\n' });
       send(2, 3, v1);
-      const ctx = open();
+      const ctx = await open();
       const s = await sync(ctx);
       expect(s).toMatchObject({ applied: [{ branch: 'master' }], failed: [] });
       expect(git(world.upstream, ['log', '--format=%s', `${tip}..master`]).trim()).toBe(
@@ -287,7 +287,7 @@ describe('sync in direct mode', () => {
       git(work, ['reset', '-q', '--soft', 'HEAD~2']);
       git(work, ['commit', '-q', '-m', 'NOTES: add notes']);
       const v2 = send(2, 2, v1);
-      const ctx = open();
+      const ctx = await open();
       const s = await sync(ctx);
       expect(s.applied).toEqual([]);
       expect(s.failed).toMatchObject([
@@ -306,7 +306,7 @@ describe('sync in direct mode', () => {
       const { world, open, work, send, v1, tip } = await firstVersionApplied();
       git(work, ['commit', '-q', '--amend', '-m', 'NOTES: add notes, reworded']);
       send(2, 2, v1);
-      const ctx = open();
+      const ctx = await open();
       const s = await sync(ctx);
       expect(s).toMatchObject({ applied: [], failed: [], resends: [{ of: v1 }] });
       expect(git(world.upstream, ['rev-parse', 'master']).trim()).toBe(tip);

@@ -73,7 +73,8 @@ function world(forgeYaml: string) {
       git(repo.work, ['checkout', '-q', 'master']);
       return /^Message-I[dD]: <([^>]+)>/m.exec(mails)?.[1] ?? '';
     },
-    open: (env: NodeJS.ProcessEnv): Context => createContext(loadConfig(configFile), silentLogger(), env),
+    open: (env: NodeJS.ProcessEnv): Promise<Context> =>
+      createContext(loadConfig(configFile), silentLogger(), env),
   };
 }
 
@@ -83,7 +84,7 @@ function comments(server: FakeGitLab, number: number) {
 }
 
 async function once(w: ReturnType<typeof world>, env: NodeJS.ProcessEnv) {
-  const ctx = w.open(env);
+  const ctx = await w.open(env);
   try {
     return await sync(ctx);
   } finally {
@@ -158,7 +159,7 @@ describe('merge-request mode against the GitLab test server', () => {
     server.merge('virt/hello', 1);
     const third = await once(w, env);
     expect(third.merged).toMatchObject([{ commit: git(w.repo.bare, ['rev-parse', 'master']).trim() }]);
-    const ctx = w.open(env);
+    const ctx = await w.open(env);
     expect(ctx.store.series.unbuiltBranches()).toEqual([{ project: 'hello', branch: 'master' }]);
     ctx.store.close();
   });
@@ -304,7 +305,7 @@ describe('merge-request mode against the GitLab test server', () => {
     const s = await once(w, env);
     expect(s.failed).toMatchObject([{ part: 1 }]);
     expect(server.mergeRequests('virt/hello')).toEqual([]);
-    const ctx = w.open(env);
+    const ctx = await w.open(env);
     const [report] = queuedMail(ctx.store);
     ctx.store.close();
     expect(report?.body).toContain('Conflicting files:');

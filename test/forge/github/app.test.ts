@@ -51,7 +51,7 @@ describe('the GitHub App (probot) against the GitHub test server', () => {
       }),
       logLevel: 'fatal',
     });
-    const ctx = createContext(loadConfig(configFile), silentLogger(), env);
+    const ctx = await createContext(loadConfig(configFile), silentLogger(), env);
     await bot.load(
       githubApp(
         {
@@ -78,7 +78,7 @@ describe('the GitHub App (probot) against the GitHub test server', () => {
   }
 
   it('records the merge of its pull request from the signed webhook and says so on it', async () => {
-    const first = createContext(loadConfig(configFile), silentLogger(), env);
+    const first = await createContext(loadConfig(configFile), silentLogger(), env);
     const s = await sync(first);
     first.store.close();
     expect(s.proposed).toMatchObject([{ action: 'opened' }]);
