@@ -74,7 +74,7 @@ describe('sync in direct mode', () => {
 
   it("with a fresh database (a CI job's), reports series on their branch as applied before, not failed, though later commits conflict with them", async () => {
     const { world, open } = await demoContext();
-    let ctx = open();
+    let ctx = await open();
     await sync(ctx);
     const database = ctx.config.state.database;
     ctx.store.close();
@@ -87,7 +87,7 @@ describe('sync in direct mode', () => {
     rmSync(database, { force: true });
     for (const suffix of ['-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
 
-    ctx = open();
+    ctx = await open();
     const s = await sync(ctx);
     expect(s.already.map((a) => a.branch).sort()).toEqual(['master', 'stable-1.0']);
     expect(s.applied).toEqual([]);
