@@ -184,6 +184,17 @@ export class GitMirror implements Repository {
     return appliedOn(gitAt({ cwd: dir }), branch, patches);
   }
 
+  async mergedBase(project: string, gitUrl: string, merge: string, patches: number): Promise<string | null> {
+    const git = gitAt({ cwd: await this.#withCommit(project, gitUrl, merge) });
+    const commit = (rev: string) =>
+      git.raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).then(
+        (id) => id.trim() || null,
+        () => null,
+      );
+    const tip = (await commit(`${merge}^2`)) ?? merge;
+    return commit(`${tip}~${Math.max(0, Math.trunc(patches))}`);
+  }
+
   async contains(project: string, gitUrl: string, branch: string, commit: string): Promise<boolean> {
     const mirror = gitAt({ cwd: await this.fetch(project, gitUrl, { branch }) });
     return mirror.raw(['merge-base', '--is-ancestor', commit, `refs/heads/${branch}`]).then(

@@ -76,6 +76,10 @@ export interface Repository {
     branch: string,
     patches: readonly Buffer[],
   ): Promise<{ readonly base: string; readonly head: string } | null>;
+  /** The commit the `patches` commits a merge brought were applied on: for a merge commit, its
+   * second parent's `patches`-th ancestor; for a fast-forward (one parent), its own. Null when
+   * the history is shorter. Fetched first when the mirror lacks `merge`. */
+  mergedBase(project: string, gitUrl: string, merge: string, patches: number): Promise<string | null>;
   /** Exports the tree of `commit` into `dest`, for builders that work from files. */
   exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void>;
   /** What a build's release is made of (src/rpm/release.ts): commits reachable from `commit`

@@ -120,6 +120,37 @@ export function parseSeriesFooter(description: string): SeriesFooter | null {
   }
 }
 
+/** What the readable part of a description renderMergeRequest wrote says of its series: the
+ * sender ("Sent by … to the list") and the patches' subjects ("Patches (N):", then "1. subject",
+ * markdown escapes undone). For MRs whose footer has no report part (opened by a patchferry from
+ * before it); null when either is missing. */
+export function parseDescription(
+  description: string,
+): { readonly sender: { name: string; address: string }; readonly patches: readonly string[] } | null {
+  const lines = description.split('\n');
+  const at = lines.findIndex((l) => /^Patches \(\d+\):$/.test(l));
+  // The last such line above the patches: the cover letter's text, quoted first, may hold one.
+  const sent = lines
+    .slice(0, Math.max(0, at))
+    .map((l) => /^Sent by (.+?) to the list(?: \(version \d+\))?\.$/.exec(l)?.[1])
+    .findLast((s) => s !== undefined);
+  const named = sent === undefined ? null : /^(.*) <([^<>\s]+@[^<>\s]+)>$/.exec(sent);
+  const sender = named
+    ? { name: named[1] ?? '', address: named[2] ?? '' }
+    : sent !== undefined && /^[^<>\s]+@[^<>\s]+$/.test(sent)
+      ? { name: '', address: sent }
+      : null;
+  if (!sender || at < 0) return null;
+  const patches: string[] = [];
+  for (const line of lines.slice(at + 1)) {
+    if (line === '' && patches.length === 0) continue;
+    const item = /^(\d+)\. (.*?)(?: \(\[mail\]\([^()]*\)\))?$/.exec(line);
+    if (!item || Number(item[1]) !== patches.length + 1) break;
+    patches.push((item[2] ?? '').replace(/\\([\\`*_[\]<>])/g, '$1'));
+  }
+  return patches.length > 0 ? { sender, patches } : null;
+}
+
 /** The comment on an MR when a new version of its series replaces the branch. */
 export function renderNewVersion(f: {
   readonly version: number;

@@ -41,6 +41,10 @@ export class FakeGit implements Applier, Repository {
     return Promise.resolve(null);
   }
 
+  mergedBase(): Promise<null> {
+    return Promise.resolve(null);
+  }
+
   exportTree(): Promise<void> {
     return Promise.resolve();
   }

@@ -1,6 +1,11 @@
 import type { Forge, MergeRequest } from '../../ports/forge.ts';
 import type { Store } from '../../ports/store.ts';
-import { parseSeriesFooter, type ReportFooter, type SeriesFooter } from '../../render/merge-request.ts';
+import {
+  parseDescription,
+  parseSeriesFooter,
+  type ReportFooter,
+  type SeriesFooter,
+} from '../../render/merge-request.ts';
 import type { ApplicationFacts, SeriesFacts } from '../../render/report.ts';
 import type { Deps } from '../deps.ts';
 
@@ -20,11 +25,14 @@ export interface MergedSeries {
  * part: subject, sender, patches, pushed range). Each is recorded in the job's (empty) database as
  * the daemon would have it after the merge and the build — series applied, MR merged, application
  * built at `commit` — so the status note renders from the store as everywhere else. MRs without a
- * footer (not patchferry's) or without its report part (opened by an older patchferry) are
- * skipped, and said so in `skipped`. Throws ForgeError when the forge does not answer.
+ * footer are not patchferry's and left out. A footer without its report part (an MR opened by a
+ * patchferry from before it) is made up from the description's readable part (sender, patches;
+ * `parseDescription`), the MR's title as the subject, and the range from git (`mergedBase`);
+ * what cannot be is skipped, and said so in `skipped`. Throws ForgeError when the forge does not
+ * answer.
  */
 export async function recoverMergedSeries(
-  deps: Pick<Deps, 'config' | 'store' | 'forge'>,
+  deps: Pick<Deps, 'config' | 'store' | 'forge' | 'repository'>,
   at: { readonly project: string; readonly branch: string; readonly commit: string },
 ): Promise<{ series: MergedSeries[]; skipped: string[] }> {
   const forgePath = deps.config.projects[at.project]?.forgePath;
@@ -34,13 +42,42 @@ export async function recoverMergedSeries(
   for (const mr of await deps.forge.mergedWith(forgePath, at.branch, at.commit)) {
     const footer = parseSeriesFooter(mr.description);
     if (!footer) continue;
-    if (!footer.report) {
-      skipped.push(`${mr.url}: its description has no report part (opened by an older patchferry)`);
+    const report = footer.report ?? (await reportOfDescription(deps, at, mr));
+    if (!report) {
+      skipped.push(
+        `${mr.url}: its description has no report part (opened by an older patchferry), and its sender, patches or pushed range could not be read otherwise`,
+      );
       continue;
     }
-    series.push(record(deps.store, deps.forge.kind, at, mr, footer, footer.report));
+    series.push(record(deps.store, deps.forge.kind, at, mr, footer, report));
   }
   return { series, skipped };
+}
+
+/** The report part an MR opened before it existed would have had, from what the MR says otherwise;
+ * null when the description or git does not tell. Threaded by the series id alone (In-Reply-To):
+ * the cover letter's own references are not known. */
+async function reportOfDescription(
+  deps: Pick<Deps, 'config' | 'repository'>,
+  at: { readonly project: string; readonly commit: string },
+  mr: MergeRequest,
+): Promise<ReportFooter | null> {
+  const readable = parseDescription(mr.description);
+  const git = deps.config.projects[at.project]?.git;
+  if (!readable || !git) return null;
+  const merge = mr.mergeSha ?? at.commit;
+  const base = await deps.repository
+    .mergedBase(at.project, git, merge, readable.patches.length)
+    .catch(() => null);
+  if (!base) return null;
+  return {
+    subject: mr.title,
+    from: readable.sender,
+    patches: readable.patches,
+    references: [],
+    base,
+    head: mr.headSha ?? merge,
+  };
 }
 
 function record(
