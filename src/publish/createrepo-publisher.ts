@@ -125,6 +125,7 @@ export class CreaterepoPublisher implements Publisher {
     const { summary, whole } = await readState(live);
     const seq = summary.seq + 1;
     const { incoming, sources } = await this.#incoming(req, seq);
+    const inBranchTree = await this.#servedByBranchTree(site, req, incoming);
     // Where each package of the live state is, by its path in the next one: a manifest of the older
     // whole form had the packages flat in each repository, and is taken over at once.
     const liveFiles = new Map<string, string>();
@@ -173,8 +174,11 @@ export class CreaterepoPublisher implements Publisher {
             packages.slice(i, i + 128).map((p) => {
               const to = join(gen, basename(p.path));
               // A copy, not a link: what is done to the published file (signing) never reaches the
-              // build's. A promoted file is a published one already, never written again: the same file.
+              // build's. A promoted file is a published one already, never written again: the same
+              // file; so is the branch tree's file of this build (testing, nightly).
               if (!replaced.has(p.path)) return linkOrCopy(liveFiles.get(p.path) as string, to);
+              const served = inBranchTree.get(p.path);
+              if (served !== undefined) return linkOrCopy(served, to);
               const from = sources.get(p.path) as string;
               return req.promoted ? linkOrCopy(from, to) : copyFile(from, to);
             }),
@@ -186,9 +190,10 @@ export class CreaterepoPublisher implements Publisher {
     const signer = this.#opts.signer;
     const signedSize = new Map<string, number>();
     // A promoted package was signed when first published; the metadata is signed below all the same.
+    // So was one the branch tree serves: signing it again would change the file that tree serves.
     if (signer && !req.promoted) {
       await signer.signRpms(
-        incoming.map((p) => join(next, p.path)),
+        incoming.filter((p) => !inBranchTree.has(p.path)).map((p) => join(next, p.path)),
         req.signal,
       );
       // Signed, a package is larger: the manifest and the index pages give what is served.
@@ -254,6 +259,28 @@ export class CreaterepoPublisher implements Publisher {
     const gone = removed.map((p) => p.path);
     this.#opts.log.info({ ...site, build: req.buildId, added, removed: gone }, 'repository published');
     return this.#publication(site, req, served, incoming, added, gone);
+  }
+
+  /**
+   * The files of this very build (by the build id each manifest records) that the branch's own tree
+   * (channel `builds`, beside this one under the root) serves, by package path: a publication to
+   * another channel (testing, nightly) hard-links them rather than copying the build's RPMs again,
+   * so the disk holds a build once (signed already, when signing is on). Empty for the branch
+   * tree itself, for a promotion (its files are given), and for a tree of an older manifest form.
+   */
+  async #servedByBranchTree(
+    site: RepoSite,
+    req: PublishRequest,
+    incoming: readonly StatePackage[],
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (site.channel === 'builds' || req.promoted) return found;
+    const live = await liveState(join(this.#opts.root, platformPath({ ...site, channel: 'builds' })));
+    if (live === null || (await readState(live)).whole !== null) return found;
+    const wanted = new Set(incoming.map((p) => p.path));
+    for (const p of await readLetters(live, lettersOf(incoming)))
+      if (p.buildId === req.buildId && wanted.has(p.path)) found.set(p.path, join(live, p.path));
+    return found;
   }
 
   /** Whether the live state's head is the request's commit (or the request names none). */

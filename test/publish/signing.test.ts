@@ -7,6 +7,7 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,18 @@ describe.skipIf(!available)('signed repositories', () => {
     );
     // The build's own file is left as it was: the publisher signed its copy.
     expect(rpmCheck(key, build.rpms[0] as string)).not.toMatch(/signatures OK/);
+    // The testing repository of the same build links the branch tree's signed file, not signed again.
+    const served = join(tree, 'hello/master/fc41/x86_64/Packages/h/hello-1.0-1.noarch.rpm');
+    const before = readFileSync(served);
+    await publisherAt(tree, signer).publish({
+      ...site,
+      channel: 'testing',
+      buildId: 1,
+      rpms: [...build.rpms, build.srpm],
+    });
+    const testing = join(tree, 'testing/hello/master/fc41/x86_64/Packages/h/hello-1.0-1.noarch.rpm');
+    expect(statSync(testing).ino).toBe(statSync(served).ino);
+    expect(readFileSync(served)).toEqual(before);
     const repo = readFileSync(join(tree, 'hello/master/fc41/hello-master-fc41.repo'), 'utf8');
     expect(repo).toContain('gpgcheck=1\nrepo_gpgcheck=1\n');
     expect(repo).toContain(`gpgkey=${httpd.url}plain/RPM-GPG-KEY-patchferry\n`);

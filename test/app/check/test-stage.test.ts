@@ -92,7 +92,7 @@ const seqOf = (platformDir: string) =>
   (JSON.parse(readFileSync(join(platformDir, '.patchferry-state.json'), 'utf8')) as { seq: number }).seq;
 
 describe.skipIf(!available)('the test stage', () => {
-  it('promotes a build whose checks pass from testing to stable: the same files, hard-linked', async () => {
+  it('promotes a build whose checks pass from testing to stable: the same files as the branch tree, hard-linked', async () => {
     const w = world('passing', [
       { name: 'version', run: ['probe', '--version'] },
       { name: 'base data', run: ['probe', '--cat', '/usr/share/probe-data/version'] },
@@ -108,10 +108,12 @@ describe.skipIf(!available)('the test stage', () => {
         stableUrl: 'http://repos.example/stable/hello/master/el9/x86_64/',
       },
     ]);
-    // The branch's own repository is published as without tests; testing and stable beside it.
-    expect(existsSync(rpmIn(w.root))).toBe(true);
+    // The branch's own repository is published as without tests; testing and stable beside it,
+    // one file on disk for the three.
+    const branch = statSync(rpmIn(w.root));
     const testing = statSync(rpmIn(join(w.root, 'testing')));
     const stable = statSync(rpmIn(join(w.root, 'stable')));
+    expect(testing.ino).toBe(branch.ino);
     expect(stable.ino).toBe(testing.ino);
     expect(existsSync(join(w.root, 'stable/hello/master/el9/x86_64/repodata/repomd.xml'))).toBe(true);
     const record = w.deps.store.checks.get(w.buildId);
