@@ -33,39 +33,55 @@ describe('patchferry ci', () => {
     expect(t.err.join('\n')).toMatch(/runs inside a pipeline job/);
   });
 
-  it('build of a commit the repository does not have is a usage error at once, not an infrastructure failure retried', async () => {
+  /** A managed project's pipeline job for `commit` of the repository at `git`: its io. */
+  function buildJob(git: (dir: string) => string, commit: string) {
     const dir = tempDir();
-    const repo = makeRepo(join(dir, 'hello'), { 'hello.spec': 'Name: hello\n' });
     writeFileSync(join(dir, 'list.mbox'), '');
     const config = join(dir, 'patchferry.yml');
+    const url = git(dir);
     writeFileSync(
       config,
       [
         `state: { database: ${join(dir, 'unused.db')} }`,
         `workDir: ${join(dir, 'work')}`,
         `sources: [{ type: mbox, path: ${join(dir, 'list.mbox')} }]`,
-        `projects: { hello: { git: 'file://${repo}', branches: [master], platforms: [el9], forgePath: group/hello } }`,
+        `projects: { hello: { git: '${url}', branches: [master], platforms: [el9], forgePath: group/hello } }`,
         'platforms: { el9: { dist: .el9, arch: x86_64 } }',
+        'builder: { type: rpmbuild, infrastructureRetries: 0 }',
         `publisher: { root: ${join(dir, 'repos')}, baseUrl: 'http://127.0.0.1:1/' }`,
         `reporter: { from: patchferry <pf@example.org>, listAddress: list@example.org, outbox: ${join(dir, 'out.mbox')} }`,
       ].join('\n'),
     );
+    return {
+      url,
+      t: io({
+        PATCHFERRY_CONFIG: config,
+        CI_PIPELINE_SOURCE: 'push',
+        CI_PROJECT_PATH: 'group/hello',
+        CI_COMMIT_BRANCH: 'master',
+        CI_COMMIT_SHA: commit,
+        PLATFORM: 'el9',
+        PATCHFERRY_ARTIFACTS: join(dir, 'artifacts'),
+      }),
+    };
+  }
+
+  it('build of a commit the repository does not have is a usage error at once, not an infrastructure failure retried', async () => {
     const missing = '0'.repeat(40);
-    const t = io({
-      PATCHFERRY_CONFIG: config,
-      CI_PIPELINE_SOURCE: 'push',
-      CI_PROJECT_PATH: 'group/hello',
-      CI_COMMIT_BRANCH: 'master',
-      CI_COMMIT_SHA: missing,
-      PLATFORM: 'el9',
-      PATCHFERRY_ARTIFACTS: join(dir, 'artifacts'),
-    });
+    const { url, t } = buildJob(
+      (dir) => `file://${makeRepo(join(dir, 'hello'), { 'hello.spec': 'Name: hello\n' })}`,
+      missing,
+    );
     const started = Date.now();
     expect(await main(['ci', 'build'], t.io)).toBe(2);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(t.err.join('\n')).toContain(
-      `ci: commit ${missing} is not in the repository of hello (file://${repo})`,
-    );
+    expect(t.err.join('\n')).toContain(`ci: commit ${missing} is not in the repository of hello (${url})`);
+  });
+
+  it("build with the repository out of reach is the build's failure (retried as configured), not a usage error", async () => {
+    const { t } = buildJob((dir) => `file://${join(dir, 'gone.git')}`, 'a'.repeat(40));
+    expect(await main(['ci', 'build'], t.io)).toBe(1);
+    expect(t.out.join('\n')).toMatch(/FAILED\s+hello\/master el9 a{12}: infrastructure: .*cannot fetch/);
   });
 });
 

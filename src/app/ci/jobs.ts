@@ -45,7 +45,10 @@ export async function ciBuild(
     if (!project) continue;
     let commit = b.commit;
     if (commit !== null && !known.has(`${b.project} ${commit}`)) {
-      if (!(await deps.repository.hasCommit(b.project, project.git, commit)))
+      // A repository that cannot be reached now is no answer: the build unit fetches again, and
+      // retries that as it retries any passing failure.
+      const has = await deps.repository.hasCommit(b.project, project.git, commit).catch(() => null);
+      if (has === false)
         throw new UsageError(
           `ci: commit ${commit} is not in the repository of ${b.project} (${project.git}), on a branch or by its id: build a commit of that repository (CI_COMMIT_SHA, GITHUB_SHA), or make projects.${b.project}.git the repository this pipeline runs for`,
         );
