@@ -67,6 +67,13 @@ export interface PublicationRow {
   readonly url: string;
   readonly repoFileUrl: string | null;
   readonly publishedAt: string;
+  /** The test stage of the build published (projects.<p>.tests): what it found, the testing
+   * repository it was installed from, and the stable one once promoted; null when it was not tested. */
+  readonly tests: {
+    readonly state: 'passed' | 'failed' | 'not-installed' | 'not-run';
+    readonly testingUrl: string;
+    readonly stableUrl: string | null;
+  } | null;
 }
 
 export interface DeadUnitRow {

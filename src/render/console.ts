@@ -144,7 +144,7 @@ function buildsTable(v: ConsoleView): string {
 function publicationsTable(list: readonly PublicationRow[], dists: Readonly<Record<string, string>>): string {
   if (list.length === 0) return '<p class="empty">Nothing published yet.</p>';
   return table(
-    ['Project', 'Branch', 'Target', 'Commit', 'Repository', 'Install with dnf'],
+    ['Project', 'Branch', 'Target', 'Commit', 'Repository', 'Tests', 'Install with dnf'],
     list.map((p) =>
       row([
         e(p.project),
@@ -152,10 +152,25 @@ function publicationsTable(list: readonly PublicationRow[], dists: Readonly<Reco
         e(p.target),
         code(p.commit),
         link(p.url, p.url),
+        testsCell(p.tests),
         `<code class="dnf">${dnfLines(p, dists[p.target]).map(e).join('<br>')}</code>`,
       ]),
     ),
   );
+}
+
+/** The test stage of a published build: promoted to stable, or why it stays in testing, with
+ * the repository it is in (testing is where a maintainer installs it from to see why). */
+function testsCell(t: PublicationRow['tests']): string {
+  if (t === null) return '';
+  if (t.state === 'passed' && t.stableUrl) return `${state('passed')} ${link(t.stableUrl, 'stable')}`;
+  const shown = {
+    passed: state('passed'),
+    failed: state('failed'),
+    'not-installed': `<span class="state bad">not installed</span>`,
+    'not-run': `<span class="state busy">not run</span>`,
+  }[t.state];
+  return `${shown} ${link(t.testingUrl, 'testing')}`;
 }
 
 /** The dnf lines that add a published repository: its .repo file (Copr's way) with the command of
@@ -238,7 +253,7 @@ function code(text: string): string {
 }
 
 function state(name: string, title?: string | null): string {
-  const cls = /^(succeeded|applied|merged|published|done)$/.test(name)
+  const cls = /^(succeeded|applied|merged|published|done|passed)$/.test(name)
     ? 'ok'
     : /^(failed|dead|error|closed)$/.test(name)
       ? 'bad'

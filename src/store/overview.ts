@@ -126,6 +126,9 @@ const publicationRow = z
     url: text,
     repo_file_url: maybeText,
     created_at: text,
+    tests_state: z.enum(['passed', 'failed', 'not-installed', 'not-run']).nullable(),
+    testing_url: maybeText,
+    stable_url: maybeText,
   })
   .transform((r): PublicationRow => ({
     project: r.project,
@@ -135,6 +138,10 @@ const publicationRow = z
     url: r.url,
     repoFileUrl: r.repo_file_url,
     publishedAt: r.created_at,
+    tests:
+      r.tests_state && r.testing_url
+        ? { state: r.tests_state, testingUrl: r.testing_url, stableUrl: r.stable_url }
+        : null,
   }));
 
 const deadRow = z
@@ -212,8 +219,10 @@ export class Overview implements OverviewPort {
       publicationRow,
       this.#db
         .prepare(
-          `SELECT b.project, b.branch, b.platform, b.commit_id, p.url, p.repo_file_url, p.created_at
+          `SELECT b.project, b.branch, b.platform, b.commit_id, p.url, p.repo_file_url, p.created_at,
+             c.state AS tests_state, c.testing_url, c.stable_url
            FROM publications p JOIN builds b ON b.id = p.build_id
+           LEFT JOIN build_checks c ON c.build_id = b.id
            WHERE p.id = (SELECT max(p2.id) FROM publications p2 JOIN builds b2 ON b2.id = p2.build_id
                          WHERE b2.project = b.project AND b2.branch = b.branch AND b2.platform = b.platform)
            ORDER BY b.project, b.branch, b.platform`,

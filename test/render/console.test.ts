@@ -64,6 +64,36 @@ describe('the console page', () => {
     expect(escapeHtml(`'`)).toBe('&#39;');
   });
 
+  it('says of each published build whether its checks passed, linking stable, or where it stays in testing', () => {
+    const published = {
+      project: 'hello',
+      branch: 'master',
+      target: 'el9',
+      commit: 'c'.repeat(40),
+      url: 'http://r/hello/master/el9/x86_64/',
+      repoFileUrl: null,
+      publishedAt: EMPTY.now,
+    };
+    const html = renderConsole({
+      ...EMPTY,
+      publications: [
+        {
+          ...published,
+          tests: { state: 'passed', testingUrl: 'http://r/testing/a/', stableUrl: 'http://r/stable/a/' },
+        },
+        {
+          ...published,
+          target: 'fc41',
+          tests: { state: 'failed', testingUrl: 'http://r/testing/b/', stableUrl: null },
+        },
+        { ...published, target: 'el8', tests: null },
+      ],
+    });
+    expect(html).toContain('<th>Tests</th>');
+    expect(html).toContain('<span class="state ok">passed</span> <a href="http://r/stable/a/">stable</a>');
+    expect(html).toContain('<span class="state bad">failed</span> <a href="http://r/testing/b/">testing</a>');
+  });
+
   it("gives the published .repo file with the platform's dnf command, or a one-off repository without one", () => {
     const p = { project: 'hello', branch: 'master', target: 'el9', url: 'http://r/hello/master/el9/x86_64/' };
     expect(dnfLines({ ...p, repoFileUrl: 'http://r/hello.repo' }, '.el9')).toEqual([

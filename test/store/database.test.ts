@@ -180,4 +180,34 @@ describe('build records', () => {
     expect(store.builds.unpublished()).toEqual([]);
     store.close();
   });
+
+  it("gives the console each branch's last publication with its test stage: the testing repository, and stable once promoted", () => {
+    const store = openStore(':memory:');
+    const b = store.builds.start({
+      project: 'p',
+      branch: 'master',
+      commit: 'abc',
+      platform: 'el9',
+      arch: 'x86_64',
+    });
+    store.builds.finish(b.id, { state: 'succeeded', logPath: null, rpms: ['/a.rpm'], error: null });
+    store.builds.recordPublication(b.id, {
+      path: '/repo',
+      url: 'http://x/p/',
+      repoFileUrl: 'http://x/p.repo',
+    });
+    expect(store.overview.publications()).toMatchObject([{ target: 'el9', tests: null }]);
+    store.checks.record({
+      buildId: b.id,
+      state: 'failed',
+      testingUrl: 'http://x/testing/p/',
+      packages: [],
+      checks: [],
+      tail: null,
+    });
+    expect(store.overview.publications()).toMatchObject([
+      { tests: { state: 'failed', testingUrl: 'http://x/testing/p/', stableUrl: null } },
+    ]);
+    store.close();
+  });
 });
