@@ -35,7 +35,8 @@ export type SeriesOutcome =
     }
   | {
       /** Direct mode: every patch is on the branch already, applied before (by a run with another
-       * database, a CI job's, or by hand): recorded as applied, nothing pushed or archived. */
+       * database, a CI job's, or by hand): its state is applied, nothing is pushed, archived, built
+       * or reported for it. */
       readonly type: 'already';
       readonly series: string;
       readonly project: string;
@@ -111,14 +112,13 @@ export async function applyDirect(
 function recordAlready(deps: ApplyDeps, job: SeriesJob, on: { base: string; head: string }): SeriesOutcome {
   const { seriesId, project, branch } = job.plan;
   deps.log.info({ series: seriesId, project, branch, head: on.head }, 'series is on its branch already');
-  // Not archived again: it was, the day it was applied.
-  recordOutcome(
-    deps,
-    job,
-    'applied',
-    { baseCommit: on.base, headCommit: on.head, failedPart: null, mergeRequest: null },
-    { outcome: 'already applied', archive: false },
-  );
+  // Applied, as its next version needs to know; but with no application of this run's: that would
+  // build its branch and report it on the list again, and archive it again, all done the day it
+  // was applied.
+  deps.store.atomically(() => {
+    deps.store.series.setState(seriesId, 'applied');
+    finalMails(deps.store, job.plan.members, 'already applied', `on ${branch} up to ${on.head.slice(0, 12)}`);
+  });
   return { type: 'already', series: seriesId, project, branch, head: on.head };
 }
 
@@ -176,13 +176,13 @@ export function recordFailure(
 /** The outcome of applying a series, with the series' state and its mails made final, in one
  * transaction: a crash cannot leave the outcome recorded while the mails still look new. The mails'
  * `outcome` in words is "applied" or "failed to apply" unless given; an applied series goes into
- * the archive of the day's patches unless `archive` is false. */
+ * the archive of the day's patches. */
 export function recordOutcome(
   deps: Pick<Deps, 'store' | 'clock'>,
   job: SeriesJob,
   state: 'applied' | 'failed',
   application: Pick<ApplicationRecord, 'baseCommit' | 'headCommit' | 'failedPart' | 'mergeRequest'>,
-  options: { readonly outcome?: string; readonly archive?: boolean } = {},
+  options: { readonly outcome?: string } = {},
 ): void {
   const outcome = options.outcome ?? (state === 'applied' ? 'applied' : 'failed to apply');
   const { seriesId, project, branch } = job.plan;
@@ -192,6 +192,6 @@ export function recordOutcome(
     store.series.setState(seriesId, state);
     finalMails(store, job.plan.members, outcome);
     // On its branch now (direct mode): into the archive of the day's patches.
-    if (state === 'applied' && options.archive !== false) queueArchive(store, seriesId, deps.clock.now());
+    if (state === 'applied') queueArchive(store, seriesId, deps.clock.now());
   });
 }

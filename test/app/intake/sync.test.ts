@@ -98,8 +98,9 @@ describe('sync in direct mode', () => {
       'spec: release 2 with the name argument',
     );
     expect(git(world.upstream, ['for-each-ref', '--format=%(objectname)', 'refs/heads'])).toBe(tips);
-    // Not archived a second time.
+    // Not archived, built or reported a second time.
     for (const a of s.already) expect(ctx.store.work.get(`archive:${a.series}`)).toBeUndefined();
+    expect(ctx.store.series.unbuiltBranches()).toEqual([]);
     ctx.store.close();
   });
 
