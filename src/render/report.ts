@@ -228,6 +228,7 @@ function renderBuild(b: BuildFacts): string[] {
     `Build for ${b.platform} (${b.arch}) succeeded:`,
     ...b.rpms.map((r) => `  ${r}`),
     ...(b.repoUrl ? [`  repository: ${b.repoUrl}`] : ['  (not published yet)']),
+    ...(b.logPath ? [`  log: ${b.logPath}`] : []),
     ...(b.skipped ?? []).map((s) => `  ${s.arch} not built: ${s.reason}`),
     ...(b.checks ? checkLines(b.checks) : []),
   ];

@@ -34,6 +34,7 @@ describe('report rendering', () => {
     expect(m.body).toContain('  [2/2] README: document');
     expect(m.body).toContain('Applied onto master: aaaaaaaaaaaa..bbbbbbbbbbbb');
     expect(m.body).toContain('  repository: http://r/el9/x86_64/');
+    expect(m.body).not.toContain('log:');
     // el9 ships dnf 4, which has no `addrepo`.
     expect(m.body).toContain('  dnf config-manager --add-repo http://r/el9/h.repo');
   });
@@ -78,6 +79,23 @@ describe('report rendering', () => {
     expect(m.body).toContain('Version 1 of this series is already on master\n(aaaaaaaaaaaa..bbbbbbbbbbbb)');
     expect(m.body).toContain('These patches differ from version 1:\n  [2/2] README: document\n');
     expect(m.body).toContain('patches against the current master.');
+  });
+
+  it("links a successful build's published log too", () => {
+    const m = renderSeriesReport(
+      SERIES,
+      { state: 'applied', base: 'a'.repeat(40), head: 'b'.repeat(40) },
+      [
+        {
+          ...succeededBuild('el9', ['hello-1-1.el9.x86_64.rpm']),
+          logPath: 'http://r/logs/el9/1-hello/build.log',
+        },
+      ],
+      AUDIENCE,
+    );
+    expect(m.body).toContain(
+      '  repository: http://r/el9/x86_64/\n  log: http://r/logs/el9/1-hello/build.log\n',
+    );
   });
 
   it('shows the end of the build log when a build fails', () => {
