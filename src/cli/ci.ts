@@ -6,6 +6,8 @@ import { help, parse, type Io } from './common.ts';
 import { printBuild, printPublish, printReport, printSync } from './print.ts';
 
 const STAGES = ['sync', 'build', 'publish', 'report'] as const;
+/** `ci sync`'s exit status when all went well but some series did not apply (ci/templates). */
+const SERIES_NOT_APPLIED = 3;
 type Stage = (typeof STAGES)[number];
 
 /**
@@ -58,7 +60,10 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
         if (stage === 'sync') {
           const s = await sync(ctx, {}, signal);
           printSync(s, io.out);
-          return jobFailed({ sync: s }) ? 1 : 0;
+          if (jobFailed({ sync: { ...s, failed: [] } })) return 1;
+          // A series that did not apply is its sender's to fix, not the pipeline's: its own exit
+          // status, which the templates let pass (with a warning), so the builds still run.
+          return s.failed.length > 0 ? SERIES_NOT_APPLIED : 0;
         }
         if (stage === 'build') {
           const plan = planBuilds(event, cfg);

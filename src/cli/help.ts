@@ -141,6 +141,10 @@ database of its own that starts empty and is removed afterwards.
            ones too, is saved in $PATCHFERRY_ARTIFACTS (default patchferry-artifacts)
   publish  publishes the successful builds the build jobs saved there
   report   mails the list what the pipeline built (one report per branch and commit)
+
+Exit status: as the stage's own command (0 done, 1 something failed, 2 usage or
+configuration error), but for sync: 3 when only series failed to apply, which is the
+senders' to fix: the templates let that pass with a warning, and the builds still run.
 `,
   retry: `Usage: patchferry retry [--config FILE] [KEY...]
 

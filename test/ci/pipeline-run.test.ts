@@ -15,7 +15,10 @@ const templateUrl = serveTemplate();
 /** A repository patchferry manages, as a GitLab project holds it: the package, its
  * .gitlab-ci.yml including the template, and patchferry.yml. The jobs run this checkout's
  * bin/patchferry.mjs with the Node running the tests. */
-function managedRepository(platforms: readonly string[] = ['el9', 'fc41']): {
+function managedRepository(
+  platforms: readonly string[] = ['el9', 'fc41'],
+  list = '',
+): {
   repo: string;
   published: string;
   outbox: string;
@@ -23,7 +26,7 @@ function managedRepository(platforms: readonly string[] = ['el9', 'fc41']): {
   const dir = tempDir('patchferry-pipeline-');
   const published = join(dir, 'repos');
   const { path: repo } = noarchRepo(join(dir, 'greeter'));
-  writeFileSync(join(dir, 'list.mbox'), '');
+  writeFileSync(join(dir, 'list.mbox'), list);
   writeFileSync(
     join(repo, 'patchferry.yml'),
     [
@@ -55,6 +58,26 @@ function managedRepository(platforms: readonly string[] = ['el9', 'fc41']): {
   git(repo, ['commit', '-q', '-m', 'ci']);
   return { repo, published, outbox: join(dir, 'outbox.mbox') };
 }
+
+/** A patch for greeter to a file it does not have. */
+const UNAPPLICABLE = [
+  'From nobody Mon Sep 17 00:00:00 2001',
+  'From: Dan Developer <dan@example.org>',
+  'To: list@example.org',
+  'Subject: [master PATCH greeter] greeter: change a file that is not there',
+  'Date: Mon, 2 Nov 2026 10:00:00 +0000',
+  'Message-ID: <not-there-1@example.org>',
+  '',
+  '---',
+  'diff --git a/not-there.txt b/not-there.txt',
+  'index 1111111..2222222 100644',
+  '--- a/not-there.txt',
+  '+++ b/not-there.txt',
+  '@@ -1 +1 @@',
+  '-old',
+  '+new',
+  '',
+].join('\n');
 
 function rpmsUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -127,9 +150,12 @@ describe.runIf(available)('the RPM pipeline, run for real by gitlab-ci-local', (
   }, 240_000);
 
   it('the Run pipeline button with PLATFORMS builds and publishes only that target; pressed again, the rebuild keeps the first log', async () => {
-    const { repo, published } = managedRepository();
+    // A series on the list that does not apply: the sync job warns, and the build goes on.
+    const { repo, published } = managedRepository(['el9', 'fc41'], UNAPPLICABLE);
     const out = await pipeline(repo, { CI_PIPELINE_SOURCE: 'web', PLATFORMS: 'fc41' });
-    expect(out).toMatch(/PASS\s+patchferry-sync/);
+    expect(out).toMatch(/FAILED\s+greeter\/master patch 1/);
+    expect(out).toMatch(/WARN\s+patchferry-sync/);
+    expect(out).toMatch(/PASS\s+patchferry-build/);
     expect(out).not.toMatch(/patchferry-build: \[el9\]/);
     const rpms = rpmsUnder(published).filter((r) => !r.endsWith('.src.rpm'));
     expect(rpms.length).toBeGreaterThan(0);
