@@ -33,7 +33,7 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
     ciBuild,
     ciPublish,
     ciReport,
-    sync,
+    ciSync,
     jobFailed,
     withContext,
     folderArtifacts,
@@ -58,7 +58,7 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
           `ci ${stage}: for ${describeSource(event.source)}${event.branch ? ` (${event.branch})` : ''}${event.platform ? `, target ${event.platform}` : ''}`,
         );
         if (stage === 'sync') {
-          const s = await sync(ctx, {}, signal);
+          const s = await ciSync(ctx, signal);
           printSync(s, io.out);
           if (jobFailed({ sync: { ...s, failed: [] } })) return 1;
           // A series that did not apply is its sender's to fix, not the pipeline's: its own exit

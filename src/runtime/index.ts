@@ -24,7 +24,7 @@ export { routingTable } from '../app/series/routing.ts';
 export { createContext, withContext, type Context } from './context.ts';
 export { readPipelineEvent, describeSource } from '../app/ci/event.ts';
 export { planBuilds } from '../app/ci/plan.ts';
-export { ciBuild, ciPublish, ciReport } from '../app/ci/jobs.ts';
+export { ciBuild, ciPublish, ciReport, ciSync } from '../app/ci/jobs.ts';
 import { FolderArtifacts } from '../store/pipeline-artifacts.ts';
 import { lockDatabase } from '../store/lock.ts';
 import type { PipelineArtifacts } from '../ports/pipeline-artifacts.ts';

@@ -8,8 +8,12 @@ import { unchangedSinceNightly } from '../publish/nightly.ts';
 import { queueDailySummary } from '../report/daily-summary.ts';
 import { unitKey } from '../../work/units.ts';
 import { runUnits } from '../stages.ts';
-import type { BuildSummary, PublishSummary, ReportSummary } from '../summaries.ts';
-import { fail, sent, type UnitProblem } from '../summaries.ts';
+import type { BuildSummary, PublishSummary, ReportSummary, SyncSummary } from '../summaries.ts';
+import { fail, sent, syncSummary, type UnitProblem } from '../summaries.ts';
+import type { UnitKind } from '../../ports/work-queue.ts';
+import { settle } from '../intake/ingest.ts';
+import { intake } from '../intake/intake.ts';
+import { detectMerges } from '../propose/merges.ts';
 import { sleep } from '../../shared/backoff.ts';
 import { renderPipelineReport } from '../../render/report.ts';
 import { queueMail } from '../../work/outbox.ts';
@@ -17,6 +21,25 @@ import { buildFactsOf, queueSeriesReport, reportKey } from '../report/series-rep
 import { recoverMergedSeries } from './merged-series.ts';
 import { audience } from '../report/notices.ts';
 import type { BuildPlan } from './plan.ts';
+
+/**
+ * `patchferry ci sync`: the `sync` stage, and then, where every source is an IMAP mailbox, the
+ * mail it queued (failure reports, rejections, held notices) delivered before the mailbox is
+ * marked: the job's database goes with it, and a marked mail is never read again, so a notice not
+ * delivered here would never be. A job with any unit left failed marks nothing: the next one
+ * takes the same mail up again (a series it applied is found on its branch then). Sources that
+ * keep no mark (mbox, Maildir, public-inbox) are read whole by every job, so their notices are not
+ * sent from a job: each nightly would send them again.
+ */
+export async function ciSync(deps: Deps, signal?: AbortSignal): Promise<SyncSummary> {
+  const marked = deps.config.sources.every((s) => s.type === 'imap');
+  const looked = await detectMerges(deps);
+  const taken = await intake(deps, {});
+  const kinds: UnitKind[] = ['series', 'archive', 'forge', ...(marked ? (['mail'] as const) : [])];
+  const { c, units, deferred } = await runUnits(deps, kinds, signal);
+  if (units.length === 0) await settle(deps);
+  return { ...syncSummary({ ...taken, ...looked }, c, units), deferred };
+}
 
 /**
  * `patchferry ci build`: builds what the job's plan names (a branch's tip where the plan gives no

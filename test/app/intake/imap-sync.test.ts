@@ -1,6 +1,7 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { FINAL_KEYWORD } from '../../../src/ingest/imap.ts';
 import { createContext } from '../../../src/runtime/context.ts';
@@ -26,9 +27,9 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
     await d?.destroy();
   });
 
-  async function marks(): Promise<Map<string, boolean>> {
+  async function marks(mailbox = 'INBOX'): Promise<Map<string, boolean>> {
     const client = await d.client();
-    const lock = await client.getMailboxLock('INBOX');
+    const lock = await client.getMailboxLock(mailbox);
     const out = new Map<string, boolean>();
     try {
       for await (const m of client.fetch('1:*', { envelope: true, flags: true }))
@@ -71,6 +72,51 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
       'alpha: change 1 of 2',
       'initial',
     ]);
+  });
+
+  it('ci sync delivers the notice of a series that did not apply before it marks the mail, which no later job reads again', async () => {
+    await d.folder('ci');
+    const world = makeListWorld(tempDir(), d, 'ci');
+    await d.append(
+      Buffer.from(
+        [
+          'From: Dan Developer <dan@example.org>',
+          'To: list@example.org',
+          'Subject: [master PATCH hello] hello: change a file that is not there',
+          'Date: Mon, 2 Nov 2026 10:00:00 +0000',
+          'Message-ID: <not-there-1@example.org>',
+          '',
+          '---',
+          'diff --git a/not-there.txt b/not-there.txt',
+          'index 1111111..2222222 100644',
+          '--- a/not-there.txt',
+          '+++ b/not-there.txt',
+          '@@ -1 +1 @@',
+          '-old',
+          '+new',
+          '',
+        ].join('\r\n'),
+      ),
+      'ci',
+    );
+    const out: string[] = [];
+    const io = {
+      out: (l: string) => out.push(l),
+      err: (l: string) => out.push(l),
+      env: {
+        ...world.env,
+        CI_PIPELINE_SOURCE: 'schedule',
+        PATCHFERRY_CONFIG: world.configFile,
+        PATCHFERRY_ARTIFACTS: join(world.dir, 'artifacts'),
+      },
+      interrupted: () => new Promise<void>(() => {}),
+    };
+    expect(await main(['ci', 'sync'], io)).toBe(3);
+    expect(out.join('\n')).toMatch(/FAILED\s+hello\/master patch 1/);
+    const outbox = readFileSync(join(world.dir, 'outbox.mbox'), 'utf8');
+    expect(outbox).toMatch(/^Subject: Re: \[master PATCH hello\] hello: change a file that is not there/m);
+    expect(outbox).toMatch(/^In-Reply-To: <not-there-1@example.org>/m);
+    expect([...(await marks('ci')).values()]).toEqual([true]);
   });
 
   it('backfills with since: mails already recorded change nothing', async () => {
