@@ -1,11 +1,44 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { creatable } from '../shared/creatable.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 
 export type Database = DatabaseSync;
+
+/** How many prepared statements a connection keeps for reuse: more than the store's distinct
+ * queries, with room for the lists of `?` whose length varies. */
+const STATEMENTS_KEPT = 256;
+
+/**
+ * A connection that prepares each SQL text once and hands the same statement out again. A fresh
+ * statement per call costs SQLite ~6 KB that the garbage collector cannot see (the JavaScript
+ * object is small), so it collects them late: importing 41,000 mails left some 150 MB of
+ * statements waiting, and half the time went to preparing them. The least recently used are let
+ * go past STATEMENTS_KEPT. Statements here are run to completion at once (`run`, `get`, `all`),
+ * never iterated, so one is never in use twice.
+ */
+class ReusingDatabase extends DatabaseSync {
+  readonly #statements = new Map<string, StatementSync>();
+
+  override prepare(sql: string): StatementSync {
+    const kept = this.#statements.get(sql);
+    if (kept !== undefined) {
+      // Map order is use order: this one is now the most recent.
+      this.#statements.delete(sql);
+      this.#statements.set(sql, kept);
+      return kept;
+    }
+    const statement = super.prepare(sql);
+    this.#statements.set(sql, statement);
+    if (this.#statements.size > STATEMENTS_KEPT) {
+      const oldest = this.#statements.keys().next().value;
+      if (oldest !== undefined) this.#statements.delete(oldest);
+    }
+    return statement;
+  }
+}
 
 /** Opens (creating if needed) the state database in WAL mode and brings its schema up to date.
  * A file SQLite cannot open or read as a database is a PatchferryError `database_unreadable`. */
@@ -13,7 +46,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
   if (path !== ':memory:') makeFolder(path);
   let db: Database;
   try {
-    db = new DatabaseSync(path);
+    db = new ReusingDatabase(path);
   } catch (err) {
     throw databaseError(path, err);
   }
