@@ -18,7 +18,7 @@ import { routingTable } from '../series/routing.ts';
 import { rerollContext, withCarriedTrailers, withEarlierVersion } from '../series/versions.ts';
 import { senderLinks } from '../../series/sender.ts';
 import { ingest, settle } from './ingest.ts';
-import { pendingCounts, seriesOverLimit } from './limits.ts';
+import { pendingCounts, seriesOverLimit, type PendingCounts } from './limits.ts';
 import { recheckTemporary } from './recheck.ts';
 import { workingSet } from './working-set.ts';
 import { authenticityNotes } from '../../trust/hold.ts';
@@ -85,13 +85,11 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
   const mails: SeriesMail[] = [];
   const records = new Map<string, MailFacts>();
   const strings = new KeptStrings();
-  const heads = store.mails.openHeads();
   const graceMs = deps.config.series.graceHours * 3600 * 1000;
-  const chosen = workingSet(heads, deps.clock.now() - graceMs);
-  const pending = pendingCounts(heads);
-  for (const page of recordPages(store, heads, chosen)) {
+  const { chosen, pending } = openWork(store, deps.clock.now() - graceMs);
+  for (const page of recordPages(store, chosen)) {
     for (const { raw, ...facts } of page) {
-      records.set(facts.messageId, facts);
+      records.set(facts.messageId, keptFacts(facts, strings));
       try {
         mails.push(keptForAssembly(await parseMail(raw), strings));
       } catch (err) {
@@ -245,14 +243,34 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
 
 const PAGE = 100;
 
+/** Which open mails this run reads (their Message-IDs in recording order: working-set.ts), and
+ * the parts of incomplete series waiting already (limits). The open mails' heads, with every
+ * Message-ID each answers, are let go here: an archive imported at once has them all open. */
+function openWork(store: Store, cutoff: number): { chosen: string[]; pending: PendingCounts } {
+  const heads: readonly OpenMailHead[] = store.mails.openHeads();
+  const working = workingSet(heads, cutoff);
+  return {
+    chosen: heads.filter((h) => working.has(h.messageId)).map((h) => h.messageId),
+    pending: pendingCounts(heads),
+  };
+}
+
 /** The records of the chosen open mails in recording order, by Message-ID in pages of PAGE. */
-function* recordPages(
-  store: Store,
-  heads: readonly OpenMailHead[],
-  chosen: ReadonlySet<string>,
-): Generator<MailRecord[]> {
-  const ids = heads.filter((h) => chosen.has(h.messageId)).map((h) => h.messageId);
+function* recordPages(store: Store, ids: readonly string[]): Generator<MailRecord[]> {
   for (let i = 0; i < ids.length; i += PAGE) yield store.mails.many(ids.slice(i, i + PAGE));
+}
+
+/** A record's facts kept for the whole run, their strings shared with the kept mails (the
+ * Message-ID, sender and subject) and with each other (the source's name, a batch's time). */
+function keptFacts(facts: MailFacts, strings: KeptStrings): MailFacts {
+  return {
+    ...facts,
+    messageId: strings.string(facts.messageId),
+    source: strings.string(facts.source),
+    sender: strings.string(facts.sender),
+    subject: strings.string(facts.subject),
+    receivedAt: strings.string(facts.receivedAt),
+  };
 }
 
 /**
