@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { git } from '../helpers/git.ts';
 import { noarchRepo, rpmToolsAvailable } from '../helpers/rpm.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { notTherePatch } from '../helpers/mail.ts';
 import { gitlabCiLocal, root, serveTemplate } from './gitlab-ci-local.ts';
 
 const available = rpmToolsAvailable('the RPM pipeline run by gitlab-ci-local');
@@ -59,25 +60,8 @@ function managedRepository(
   return { repo, published, outbox: join(dir, 'outbox.mbox') };
 }
 
-/** A patch for greeter to a file it does not have. */
-const UNAPPLICABLE = [
-  'From nobody Mon Sep 17 00:00:00 2001',
-  'From: Dan Developer <dan@example.org>',
-  'To: list@example.org',
-  'Subject: [master PATCH greeter] greeter: change a file that is not there',
-  'Date: Mon, 2 Nov 2026 10:00:00 +0000',
-  'Message-ID: <not-there-1@example.org>',
-  '',
-  '---',
-  'diff --git a/not-there.txt b/not-there.txt',
-  'index 1111111..2222222 100644',
-  '--- a/not-there.txt',
-  '+++ b/not-there.txt',
-  '@@ -1 +1 @@',
-  '-old',
-  '+new',
-  '',
-].join('\n');
+/** A patch for greeter to a file it does not have, as an mbox. */
+const UNAPPLICABLE = `From nobody Mon Sep 17 00:00:00 2001\n${notTherePatch('greeter')}`;
 
 function rpmsUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })

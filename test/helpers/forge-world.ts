@@ -1,9 +1,12 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { demoConfig } from '../../src/demo/demo.ts';
+import { createDemoWorld } from '../../src/demo/world.ts';
 import { FakeGitHub } from '../servers/github.ts';
 import { FakeGitLab } from '../servers/gitlab.ts';
 import { forgeRepo, mergeRequestConfig } from './forge-repo.ts';
 import { commitFiles, git, uniqueIds } from './git.ts';
+import { tempDir } from './tmp.ts';
 
 /** A project hosted on the GitHub test server as virt/hello, a configuration in merge-request mode
  * reading list.mbox, and one fix mailed to that list. */
@@ -38,4 +41,24 @@ function hostedWithFix(dir: string, forge: string) {
   const mail = git(repo.work, ['format-patch', '--stdout', '-1', '--subject-prefix=master PATCH hello']);
   appendFileSync(join(dir, 'list.mbox'), uniqueIds(mail));
   return { repo, configFile };
+}
+
+/** The demo world (src/demo/world.ts) with its project hosted on `server` as virt/hello and its
+ * configuration (`file`) proposing merge requests there; the project's clone (`work`) checked out
+ * on a new branch `branch` from master, for the test's commits. */
+export async function demoWorldOnGitLab(server: FakeGitLab, branch = 'greeting') {
+  const world = await createDemoWorld(join(tempDir(), 'world'));
+  const url = await server.listen();
+  server.addProject('virt/hello', world.upstream);
+  const file = join(world.dir, 'patchferry.yml');
+  writeFileSync(
+    file,
+    demoConfig('http://127.0.0.1:1/repos/').replace(
+      '    git: upstream/hello.git\n',
+      '    git: upstream/hello.git\n    forgePath: virt/hello\n',
+    ) + `forge: { type: gitlab, url: "${url}", tokenEnv: GL_TOKEN }\n`,
+  );
+  const work = join(world.dir, 'src', 'hello');
+  git(work, ['checkout', '-q', '-b', branch, 'master']);
+  return { world, url, file, work };
 }

@@ -4,12 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { recoverMergedSeries } from '../../../src/app/ci/merged-series.ts';
 import { sync } from '../../../src/app/stages.ts';
 import { loadConfig } from '../../../src/config/load.ts';
-import { demoConfig } from '../../../src/demo/demo.ts';
-import { createDemoWorld } from '../../../src/demo/world.ts';
 import { withContext } from '../../../src/runtime/index.ts';
 import { silentLogger } from '../../../src/shared/log.ts';
 import { commitFiles, formatPatches, git } from '../../helpers/git.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { demoWorldOnGitLab } from '../../helpers/forge-world.ts';
 import { FakeGitLab } from '../../servers/gitlab.ts';
 
 describe('the series a merge brought, recovered from the forge by a CI job', () => {
@@ -17,19 +16,7 @@ describe('the series a merge brought, recovered from the forge by a CI job', () 
   afterAll(() => server.close());
 
   it('reads an MR opened before its footer had a report part from its description and git', async () => {
-    const world = await createDemoWorld(join(tempDir(), 'world'));
-    const url = await server.listen();
-    server.addProject('virt/hello', world.upstream);
-    const file = join(world.dir, 'patchferry.yml');
-    writeFileSync(
-      file,
-      demoConfig('http://127.0.0.1:1/repos/').replace(
-        '    git: upstream/hello.git\n',
-        '    git: upstream/hello.git\n    forgePath: virt/hello\n',
-      ) + `forge: { type: gitlab, url: "${url}", tokenEnv: GL_TOKEN }\n`,
-    );
-    const work = join(world.dir, 'src', 'hello');
-    git(work, ['checkout', '-q', '-b', 'greeting', 'master']);
+    const { world, file, work } = await demoWorldOnGitLab(server);
     commitFiles(work, 'hello: greet the world', { NEWS: 'greets the world\n' });
     commitFiles(work, 'hello: say <goodbye>', { BYE: 'bye\n' });
     const mails = formatPatches(work, 2, ['--cover-letter', '--subject-prefix=master PATCH hello']);

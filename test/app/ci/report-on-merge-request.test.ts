@@ -4,13 +4,11 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import { loadConfig } from '../../../src/config/load.ts';
-import { demoConfig } from '../../../src/demo/demo.ts';
-import { createDemoWorld } from '../../../src/demo/world.ts';
 import { runStages, withContext } from '../../../src/runtime/index.ts';
 import { silentLogger } from '../../../src/shared/log.ts';
 import { commitFiles, formatPatches, git } from '../../helpers/git.ts';
 import { rpmToolsAvailable } from '../../helpers/rpm.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { demoWorldOnGitLab } from '../../helpers/forge-world.ts';
 import { FakeGitLab } from '../../servers/gitlab.ts';
 
 const available = rpmToolsAvailable('the CI jobs reporting on a merge request');
@@ -44,19 +42,7 @@ describe.runIf(available)('the CI report job on a merge request (state recovered
   afterAll(() => server.close());
 
   it('after a push that merged a series, edits its status note, sets the statuses, and replies to its cover letter on the list', async () => {
-    const world = await createDemoWorld(join(tempDir(), 'world'));
-    const url = await server.listen();
-    server.addProject('virt/hello', world.upstream);
-    const file = join(world.dir, 'patchferry.yml');
-    writeFileSync(
-      file,
-      demoConfig('http://127.0.0.1:1/repos/').replace(
-        '    git: upstream/hello.git\n',
-        '    git: upstream/hello.git\n    forgePath: virt/hello\n',
-      ) + `forge: { type: gitlab, url: "${url}", tokenEnv: GL_TOKEN }\n`,
-    );
-    const work = join(world.dir, 'src', 'hello');
-    git(work, ['checkout', '-q', '-b', 'greeting', 'master']);
+    const { world, file, work } = await demoWorldOnGitLab(server);
     commitFiles(work, 'hello: greet the world', { NEWS: 'greets the world\n' });
     commitFiles(work, 'hello: say goodbye', { BYE: 'bye\n' });
     const [cover, ...patches] = formatPatches(work, 2, [

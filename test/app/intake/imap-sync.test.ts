@@ -14,6 +14,7 @@ import { git } from '../../helpers/git.ts';
 import { makeListWorld } from '../../helpers/list-world.ts';
 import { opensmtpdAvailable, startOpenSmtpd } from '../../helpers/opensmtpd.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { notTherePatch } from '../../helpers/mail.ts';
 import { until } from '../../helpers/until.ts';
 
 const available = dovecotAvailable();
@@ -77,28 +78,7 @@ describe.skipIf(!available)('sync from an IMAP folder', () => {
   it('ci sync delivers the notice of a series that did not apply before it marks the mail, which no later job reads again', async () => {
     await d.folder('ci');
     const world = makeListWorld(tempDir(), d, 'ci');
-    await d.append(
-      Buffer.from(
-        [
-          'From: Dan Developer <dan@example.org>',
-          'To: list@example.org',
-          'Subject: [master PATCH hello] hello: change a file that is not there',
-          'Date: Mon, 2 Nov 2026 10:00:00 +0000',
-          'Message-ID: <not-there-1@example.org>',
-          '',
-          '---',
-          'diff --git a/not-there.txt b/not-there.txt',
-          'index 1111111..2222222 100644',
-          '--- a/not-there.txt',
-          '+++ b/not-there.txt',
-          '@@ -1 +1 @@',
-          '-old',
-          '+new',
-          '',
-        ].join('\r\n'),
-      ),
-      'ci',
-    );
+    await d.append(Buffer.from(notTherePatch('hello', '\r\n')), 'ci');
     const out: string[] = [];
     const io = {
       out: (l: string) => out.push(l),

@@ -1,13 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.ts';
-import { demoConfig } from '../../../src/demo/demo.ts';
-import { createDemoWorld } from '../../../src/demo/world.ts';
 import { runStages, withContext } from '../../../src/runtime/index.ts';
 import { silentLogger } from '../../../src/shared/log.ts';
 import { commitFiles, formatPatches, git } from '../../helpers/git.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { demoWorldOnGitLab } from '../../helpers/forge-world.ts';
 import { FakeGitLab } from '../../servers/gitlab.ts';
 
 describe('reporting builds on the merge request', () => {
@@ -17,20 +14,8 @@ describe('reporting builds on the merge request', () => {
   });
 
   it('says in its status note where the RPMs are and sets a status per platform on the built commit, once', async () => {
-    const world = await createDemoWorld(join(tempDir(), 'world'));
     server = new FakeGitLab('glpat-test');
-    const url = await server.listen();
-    server.addProject('virt/hello', world.upstream);
-    const file = join(world.dir, 'patchferry.yml');
-    writeFileSync(
-      file,
-      demoConfig('http://127.0.0.1:1/repos/').replace(
-        '    git: upstream/hello.git\n',
-        '    git: upstream/hello.git\n    forgePath: virt/hello\n',
-      ) + `forge: { type: gitlab, url: "${url}", tokenEnv: GL_TOKEN }\n`,
-    );
-    const work = join(world.dir, 'src', 'hello');
-    git(work, ['checkout', '-q', '-b', 'greeting', 'master']);
+    const { world, file, work } = await demoWorldOnGitLab(server);
     commitFiles(work, 'hello: greet the world', { NEWS: 'greets the world\n' });
     writeFileSync(world.mbox, formatPatches(work, 1, ['--subject-prefix=master PATCH hello'])[0] as Buffer);
     const env = { GL_TOKEN: 'glpat-test' };
