@@ -12,9 +12,19 @@
 //   to four times as V8 chooses for speed: `scan` of a year of a list ~15 MB smaller, ~10% more CPU.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
+  // Where this clone's own Node 24 is (ci/setup and npm ci install it), so the message can say
+  // exactly what to run from anywhere.
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const node = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
+  const self = fileURLToPath(import.meta.url);
+  const clone = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
   process.stderr.write(
     `patchferry needs Node.js 24 or newer; this is ${process.version}.\n` +
-      'Run it through npm ("npm run patchferry -- <command>" or "npx patchferry"), which uses the Node 24 from node_modules.\n',
+      (existsSync(node)
+        ? `Run it with the Node 24 of ${clone}:\n  ${node} ${self} <command>\n` +
+          '(or, inside that folder, "npx patchferry <command>").\n'
+        : `Install the Node 24 it runs on first: run "ci/setup" (or "npm ci") in ${clone}.\n`),
   );
   process.exit(2);
 }

@@ -24,7 +24,13 @@ describe('the patchferry command', () => {
     const r = spawnSync(older!, [LAUNCHER, '--version'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('patchferry needs Node.js 24 or newer');
-    expect(r.stderr).toContain('npx patchferry');
+    // The command it gives runs from anywhere.
+    const command = r.stderr.split('\n').find((l) => l.includes('<command>') && l.startsWith('  '));
+    expect(command).toBeDefined();
+    const [node, launcher] = command!.trim().split(' ');
+    const again = spawnSync(node!, [launcher!, '--version'], { encoding: 'utf8', cwd: '/' });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^patchferry \d/);
   });
 
   it('keeps the compile cache in node_modules/.cache/patchferry, and runs the same from it', () => {
