@@ -184,7 +184,9 @@ every mail (kind, subject tags, threading) and every series assembled from them.
 recorded or applied. Without --config, repo and branch are what the tags say, unchecked; with
 it, they are checked against the configured projects, and a complete series whose senders
 trust.senders does not allow is shown HELD with the reason ("held" in --json). scan reads no
-DNS and no keyring: what trust.authenticity would hold is known only to sync.
+DNS and no keyring: what trust.authenticity would hold is known only to sync. A file that
+cannot be read to its end (a damaged .gz) is described up to there, said on stderr (in --json an
+entry with "unreadable": true), and the other files are read; the exit status is then 1.
 
   --json   print one JSON document {"mails": [...], "series": [...]} (see README.md)
 `,

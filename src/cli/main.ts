@@ -421,8 +421,25 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   const configured = values.config ? await scanConfiguration(values.config, io) : null;
   const table = configured?.table ?? null;
   const policyOf = configured?.policyOf;
+  // A file that cannot be read on (a damaged or cut-off gzip) ends in an `unreadable` entry: said
+  // on stderr with the mails read before it, the other files scanned, and the exit status 1.
+  let unreadable = 0;
   const scanFiles = (paths: readonly string[], t: typeof table, emit: (m: ScannedMail) => void) =>
-    scanFilesStreaming(paths, t, emit, policyOf);
+    scanFilesStreaming(
+      paths,
+      t,
+      (m) => {
+        if (m.unreadable) {
+          unreadable++;
+          const named = m.error?.includes(resolve(m.file)) || m.error?.includes(m.file);
+          io.err(
+            `patchferry: scan: ${named ? '' : `${m.file}: `}${m.error}; the mails read before are described, the rest of the file is not`,
+          );
+        }
+        emit(m);
+      },
+      policyOf,
+    );
   if (values.json) {
     // One mail or series per line, each written as soon as it is known: the document is never
     // held whole, so its size does not weigh on a big archive's scan.
@@ -434,15 +451,16 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
     for (const s of series) list.add(s);
     list.end();
     io.out(']}');
-    return 0;
+    return unreadable > 0 ? 1 : 0;
   }
   const kinds = new Map<string, number>();
   let mails = 0;
   const series = await scanFiles(positionals, table, (m) => {
+    if (m.unreadable) return;
     mails++;
     kinds.set(m.kind ?? 'quarantined', (kinds.get(m.kind ?? 'quarantined') ?? 0) + 1);
   });
-  io.out(`${mails} mail(s): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  io.out(`${mails} mail(s)${mails > 0 ? `: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
   io.out(`${series.length} series, ${series.filter((s) => s.complete).length} complete`);
   for (const s of series) {
     const where = s.repo
@@ -452,7 +470,7 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
       `  v${s.version} ${s.patches.length}/${s.total}${s.complete ? '' : ' INCOMPLETE'} ${where} <${s.id}>${s.held ? ` HELD: ${s.held}` : ''}`,
     );
   }
-  return 0;
+  return unreadable > 0 ? 1 : 0;
 }
 
 /** What `scan --config` adds: the routes the configuration gives, and the sender policy by which

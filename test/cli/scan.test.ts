@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -130,6 +131,56 @@ describe('patchferry scan --json', () => {
     const { status, err } = await run(['scan', fifo]);
     expect(status).toBe(2);
     expect(err).toContain(`${fifo} is not a regular file (a FIFO, device or socket)`);
+  });
+
+  it('describes the mails before a gzip cut short, reports the damage and scans the files after it', async () => {
+    const dir = tempDir();
+    // Random bodies, so that the compressed file is long enough to cut inside it.
+    const mbox = Array.from({ length: 40 }, (_, i) =>
+      Buffer.concat([
+        Buffer.from('From someone@example.org Thu Jan  1 10:00:00 2026\n'),
+        rawMail(
+          { From: 'a@x', Subject: `note ${i}`, 'Message-ID': `<n${i}@x>` },
+          `${randomBytes(3000).toString('base64')}\n\n`,
+        ),
+      ]),
+    );
+    const whole = gzipSync(Buffer.concat(mbox));
+    const cut = join(dir, 'cut.mbox.gz');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const after = join(dir, 'after.eml');
+    writeFileSync(after, rawMail({ From: 'b@y', Subject: 'after', 'Message-ID': '<after@y>' }, 'hi\n'));
+
+    const json = await run(['scan', '--json', cut, after]);
+    expect(json.status).toBe(1);
+    const doc = JSON.parse(json.out) as ScanDocument;
+    const read = doc.mails.filter((m) => m.file === cut && !m.unreadable);
+    expect(read.length).toBeGreaterThan(5);
+    expect(read.map((m) => m.subject)).toEqual(read.map((_, i) => `note ${i}`));
+    expect(doc.mails.at(-2)).toMatchObject({
+      file: cut,
+      index: read.length,
+      unreadable: true,
+      kind: null,
+      messageId: null,
+      error: expect.stringContaining(`unexpected end of file (after ${read.length} mail(s))`),
+    });
+    expect(doc.mails.at(-1)).toMatchObject({ file: after, index: 0, subject: 'after' });
+    expect(json.err).toContain(`patchferry: scan: cannot read mailbox ${cut}: `);
+    expect(json.err).toContain(`(after ${read.length} mail(s)); the mails read before are described`);
+
+    const plain = await run(['scan', cut, after]);
+    expect(plain.status).toBe(1);
+    expect(plain.out).toContain(`${read.length + 1} mail(s): ${read.length + 1} other`);
+    expect(plain.err).toContain(`patchferry: scan: cannot read mailbox ${cut}: `);
+  });
+
+  it('says an empty file holds no mail without a dangling colon', async () => {
+    const empty = join(tempDir(), 'empty.mbox');
+    writeFileSync(empty, '');
+    const { status, out } = await run(['scan', empty]);
+    expect(status).toBe(0);
+    expect(out.split('\n')[0]).toBe('0 mail(s)');
   });
 
   it('wants at least one path', async () => {

@@ -1,6 +1,7 @@
 import { contentHash } from '../../mail/content-hash.ts';
 import { identifyMail } from '../../mail/parse.ts';
-import type { ReadOptions, RawMessage } from '../../ports/mail-source.ts';
+import type { MailSource, ReadOptions, RawMessage } from '../../ports/mail-source.ts';
+import { PatchferryError, errorMessage } from '../../shared/errors.ts';
 import type { Authenticity } from '../../trust/authenticity.ts';
 import type { Deps } from '../deps.ts';
 import { admission } from './admission.ts';
@@ -59,16 +60,34 @@ export async function ingest(
       batch = [];
       bytes = 0;
     };
-    for await (const message of source.read(ctx.store.positions.get(source.name), read)) {
-      count++;
-      batch.push({ message, authenticity: await verified(ctx, message.raw) });
-      bytes += message.raw.length;
-      if (batch.length >= size || bytes >= BATCH_BYTES) commit();
+    try {
+      for await (const message of source.read(ctx.store.positions.get(source.name), read)) {
+        count++;
+        batch.push({ message, authenticity: await verified(ctx, message.raw) });
+        bytes += message.raw.length;
+        if (batch.length >= size || bytes >= BATCH_BYTES) commit();
+      }
+    } catch (err) {
+      // The mails read before the failure are whole: they are kept, with the position after them.
+      commit();
+      throw readFailed(source, count, err);
     }
     commit();
     ctx.log.info({ source: source.name, read: count }, 'source read');
   }
   return result;
+}
+
+/** A source that failed mid-read, its error said again with what became of the mails before it.
+ * The code and whether a retry helps are the source's own. */
+function readFailed(source: MailSource, read: number, err: unknown): PatchferryError {
+  const file = source.connected() === null;
+  return new PatchferryError(
+    err instanceof PatchferryError ? err.code : 'source_unreadable',
+    `${errorMessage(err)}, after ${read} mail(s) of this run: those are recorded, and the next "patchferry sync" sorts them (reading ${source.name} again goes on after them)` +
+      (file ? '; if the file is damaged or cut short, replace it by a whole copy and import it again' : ''),
+    { cause: err, retryable: err instanceof PatchferryError ? err.retryable : true },
+  );
 }
 
 function take(

@@ -1,4 +1,4 @@
-import type { MailSource } from '../../ports/mail-source.ts';
+import type { MailSource, RawMessage } from '../../ports/mail-source.ts';
 import { formatAddress, type Mail } from '../../mail/mail.ts';
 import { parseMail } from '../../mail/parse.ts';
 import { assembleSeries } from '../../series/assemble.ts';
@@ -26,8 +26,12 @@ export interface ScannedMail {
   prefixes: string[];
   pullUrl: string | null;
   pullRef: string | null;
-  /** Why the mail was quarantined; null when it parsed. */
+  /** Why the mail was quarantined; null when it parsed. On an `unreadable` entry: why the file
+   * could not be read on. */
   error: string | null;
+  /** Set (true) only on the entry that ends a file read no further (a damaged or cut-off gzip, an
+   * I/O error): it is no mail; `index` is the number of mails read before, the other fields null. */
+  unreadable?: true;
   /** With a configuration: why its tag does not route; null when it does or was not checked. */
   routeError?: string | null;
   /** With a configuration: what chose the route, the subject's tag or the list the mail came by. */
@@ -91,11 +95,23 @@ export async function scanStreaming(
   const strings = new KeptStrings();
   // The route of each mail that may head a series, for the series' own route.
   const routes = new Map<string, Pick<ScannedMail, 'repo' | 'branch' | 'routedBy'>>();
-  for (const path of paths) {
-    const source = open(path);
+  // Every path opened first: one that holds no mail is refused before anything is described.
+  const sources = paths.map((path) => ({ path, source: open(path) }));
+  for (const { path, source } of sources) {
     let index = 0;
     // Each mail is parsed and dropped before the next is read: the source may lend its bytes.
-    for await (const message of source.read(null, { lent: true })) {
+    const messages = source.read(null, { lent: true })[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<RawMessage>;
+      try {
+        next = await messages.next();
+      } catch (err) {
+        // The mails read so far stand; the file is read no further, the next one is.
+        emit(unreadableRest(path, index, err));
+        break;
+      }
+      if (next.done) break;
+      const message = next.value;
       const row = { file: path, index: index++ };
       let described: ScannedMail;
       try {
@@ -173,6 +189,30 @@ export async function scanStreaming(
       ...(policyOf ? { held: s.complete && head?.repo ? sendersHold(s, policyOf(head.repo)) : null } : {}),
     };
   });
+}
+
+/** The entry that ends a file read no further after `read` mails: `error` says why. */
+function unreadableRest(file: string, read: number, err: unknown): ScannedMail {
+  return {
+    file,
+    index: read,
+    messageId: null,
+    kind: null,
+    subject: null,
+    from: null,
+    date: null,
+    inReplyTo: null,
+    repo: null,
+    branch: null,
+    version: null,
+    part: null,
+    total: null,
+    prefixes: [],
+    pullUrl: null,
+    pullRef: null,
+    error: `${errorMessage(err)} (after ${read} mail(s))`,
+    unreadable: true,
+  };
 }
 
 /** Why the project's trust.senders holds a series (intake's rule, trust/hold.ts), authenticity aside. */

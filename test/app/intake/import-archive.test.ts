@@ -106,11 +106,17 @@ describe('importing a long archive', () => {
     await intake(whole.deps, { history: true });
 
     const broken = listWorld(tempDir(), new FailingSource(archive(), 7));
-    await expect(ingest(broken.deps, { history: true, batch: 3 })).rejects.toThrow('the archive ends early');
-    // Two batches of three were committed with their position; the seventh mail was not.
-    expect(broken.deps.store.positions.get('memory:list')).toBe('6');
-    expect(broken.deps.store.mails.get('b3@x')).toBeDefined();
-    expect(broken.deps.store.mails.get('c1@x')).toBeUndefined();
+    const failure = ingest(broken.deps, { history: true, batch: 3 });
+    // The error says what became of the mails read before it, and what to do.
+    await expect(failure).rejects.toThrow(
+      'the archive ends early, after 7 mail(s) of this run: those are recorded, and the next "patchferry sync" sorts them',
+    );
+    await expect(failure).rejects.toThrow('replace it by a whole copy and import it again');
+    // Two batches of three were committed with their position, then the seventh mail, read whole
+    // before the failure; the eighth was not read.
+    expect(broken.deps.store.positions.get('memory:list')).toBe('7');
+    expect(broken.deps.store.mails.get('c1@x')).toBeDefined();
+    expect(broken.deps.store.mails.get('c2@x')).toBeUndefined();
     const resumed = { ...broken.deps, sources: [archive()] };
     await intake(resumed, { history: true });
 
