@@ -1,10 +1,11 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
 import { PatchferryError } from '../shared/errors.ts';
 import { byteRange } from './byte-range.ts';
+import { ifRangeHolds, notModified, validators } from './validators.ts';
 
 const TYPES: Record<string, string> = {
   '.xml': 'application/xml',
@@ -39,8 +40,8 @@ export interface StaticServer {
 }
 
 /** Serves the published tree over HTTP, as httpd would: for the embedded default and for tests.
- * Only GET and HEAD; a file's single byte range (206, or 416 when none of it exists); nothing
- * outside the root is reachable. */
+ * Only GET and HEAD; files with strong validators (ETag, Last-Modified), 304 to a current
+ * conditional request, a single byte range under If-Range; nothing outside the root is reachable. */
 export async function serveDirectory(
   root: string,
   opts: { host?: string; port?: number } = {},
@@ -74,13 +75,10 @@ export async function serveDirectory(
         const index = join(target, 'index.html');
         const indexInfo = await stat(index).catch(() => null);
         if (indexInfo?.isFile()) {
-          res.writeHead(200, {
+          sendFile(req, res, index, indexInfo, {
             'content-type': TYPES['.html'] as string,
-            'content-length': indexInfo.size,
             'cache-control': cacheControl(path),
           });
-          if (req.method === 'HEAD') res.end();
-          else createReadStream(index).pipe(res);
           return;
         }
         const names = (await readdir(target, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
@@ -96,29 +94,12 @@ export async function serveDirectory(
         return;
       }
       const name = path.slice(path.lastIndexOf('/') + 1);
-      const headers = {
+      sendFile(req, res, target, info, {
         'content-type': name.startsWith('RPM-GPG-KEY-')
           ? 'application/pgp-keys'
           : (TYPES[extname(target)] ?? 'application/octet-stream'),
-        'accept-ranges': 'bytes',
         'cache-control': cacheControl(path),
-      };
-      // dnf (librepo) and curl resume an interrupted download with a Range request.
-      const range = byteRange(info.size, req.headers.range);
-      if (range.kind === 'unsatisfiable') {
-        res
-          .writeHead(416, { ...headers, 'content-range': `bytes */${info.size}`, 'content-length': 0 })
-          .end();
-        return;
-      }
-      const { start, end } = range.kind === 'part' ? range : { start: 0, end: info.size - 1 };
-      res.writeHead(range.kind === 'part' ? 206 : 200, {
-        ...headers,
-        'content-length': end - start + 1,
-        ...(range.kind === 'part' ? { 'content-range': `bytes ${start}-${end}/${info.size}` } : {}),
       });
-      if (req.method === 'HEAD' || end < start) res.end();
-      else createReadStream(target, { start, end }).pipe(res);
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error\n');
@@ -143,6 +124,50 @@ export async function serveDirectory(
     url: `http://${shown}:${address.port}/`,
     close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
+}
+
+/** Answers a GET or HEAD of one file with its validators: 304 when the client's copy is current, its
+ * single byte range (206, or 416 when none of it exists) when If-Range allows, else the whole file.
+ * dnf (librepo) and curl resume an interrupted download with a Range request; If-Range keeps such a
+ * resume from splicing two publications of the same name (repomd.xml). */
+function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  info: Stats,
+  typeAndCaching: { readonly 'content-type': string; readonly 'cache-control': string },
+): void {
+  const v = validators(info);
+  const headers = {
+    ...typeAndCaching,
+    'accept-ranges': 'bytes',
+    etag: v.etag,
+    'last-modified': v.lastModified,
+  };
+  if (notModified(req.headers, v)) {
+    res.writeHead(304, {
+      etag: v.etag,
+      'last-modified': v.lastModified,
+      'cache-control': headers['cache-control'],
+    });
+    res.end();
+    return;
+  }
+  const range = ifRangeHolds(req.headers['if-range'], v)
+    ? byteRange(info.size, req.headers.range)
+    : { kind: 'whole' as const };
+  if (range.kind === 'unsatisfiable') {
+    res.writeHead(416, { ...headers, 'content-range': `bytes */${info.size}`, 'content-length': 0 }).end();
+    return;
+  }
+  const { start, end } = range.kind === 'part' ? range : { start: 0, end: info.size - 1 };
+  res.writeHead(range.kind === 'part' ? 206 : 200, {
+    ...headers,
+    'content-length': end - start + 1,
+    ...(range.kind === 'part' ? { 'content-range': `bytes ${start}-${end}/${info.size}` } : {}),
+  });
+  if (req.method === 'HEAD' || end < start) res.end();
+  else createReadStream(file, { start, end }).pipe(res);
 }
 
 function escapeHtml(text: string): string {

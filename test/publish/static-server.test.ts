@@ -1,6 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +124,90 @@ describe('byte ranges from the static repository server', () => {
       });
       expect(curl).toEqual({ code: 0, stderr: '' });
       expect(readFileSync(partial)).toEqual(bytes);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends strong validators, gives the whole file when If-Range does not match, and 304 to a current copy', async () => {
+    const root = tempDir();
+    const repomd = join(root, 'repomd.xml');
+    const first = Buffer.from('<repomd>first publication</repomd>\n');
+    writeFileSync(repomd, first);
+    utimesSync(repomd, new Date('2026-11-30T04:00:00.250Z'), new Date('2026-11-30T04:00:00.250Z'));
+    const server = await serveDirectory(root);
+    const url = `${server.url}repomd.xml`;
+    const get = (headers: Record<string, string>) => fetch(url, { headers });
+    try {
+      const whole = await get({});
+      const etag = whole.headers.get('etag') ?? '';
+      const lastModified = whole.headers.get('last-modified') ?? '';
+      expect(etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/); // strong: no W/
+      expect(lastModified).toBe('Mon, 30 Nov 2026 04:00:00 GMT');
+      const head = await fetch(url, { method: 'HEAD' });
+      expect([head.headers.get('etag'), head.headers.get('last-modified')]).toEqual([etag, lastModified]);
+      const index = await fetch(server.url, { method: 'HEAD' });
+      expect(index.headers.get('etag')).toBeNull(); // a generated listing has no file behind it
+
+      // If-Range that matches: the range; one that does not (or is weak): the whole file.
+      const cases: [string, number][] = [
+        [etag, 206],
+        [lastModified, 206],
+        [`W/${etag}`, 200],
+        ['"another"', 200],
+        ['Mon, 01 Jan 2001 00:00:00 GMT', 200],
+        ['not a validator', 200],
+      ];
+      for (const [ifRange, status] of cases) {
+        const res = await get({ range: 'bytes=0-9', 'if-range': ifRange });
+        expect([ifRange, res.status]).toEqual([ifRange, status]);
+        const body = Buffer.from(await res.arrayBuffer());
+        expect(body).toEqual(status === 206 ? first.subarray(0, 10) : first);
+      }
+      // A client's copy that is current: 304 with the validators and the caching rule, no body.
+      const conditionals: Record<string, string>[] = [
+        { 'if-none-match': etag },
+        { 'if-none-match': `W/${etag}` },
+        { 'if-modified-since': lastModified },
+      ];
+      for (const conditional of conditionals) {
+        const res = await get(conditional);
+        expect(res.status).toBe(304);
+        expect([res.headers.get('etag'), res.headers.get('cache-control')]).toEqual([etag, 'no-cache']);
+      }
+      expect((await get({ 'if-none-match': '"another"' })).status).toBe(200);
+
+      // The next publication replaces repomd.xml: a resume with the old validator gets the new file
+      // whole, as curl shows (never the old file's first bytes followed by the new one's).
+      const second = Buffer.from('<repomd>second publication, longer</repomd>\n');
+      writeFileSync(`${repomd}.new`, second);
+      renameSync(`${repomd}.new`, repomd);
+      const resumed = await get({ range: 'bytes=10-', 'if-range': etag });
+      expect(resumed.status).toBe(200);
+      expect(Buffer.from(await resumed.arrayBuffer())).toEqual(second);
+      expect((await get({ 'if-none-match': etag })).status).toBe(200);
+      const curl = await new Promise<string>((resolve, reject) => {
+        execFile(
+          'curl',
+          [
+            '--silent',
+            '--show-error',
+            '-D',
+            '-',
+            '-o',
+            '/dev/null',
+            '-r',
+            '10-',
+            '-H',
+            `If-Range: ${etag}`,
+            url,
+          ],
+          { timeout: 20_000 },
+          (err, out) => (err ? reject(err) : resolve(out)),
+        );
+      });
+      expect(curl).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(curl).toMatch(/\r\netag: "[0-9a-f]+-[0-9a-f]+"\r\n/i);
     } finally {
       await server.close();
     }
