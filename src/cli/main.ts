@@ -420,7 +420,7 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   const { scanFilesStreaming } = await import('../runtime/scan.ts');
   const configured = values.config ? await scanConfiguration(values.config, io) : null;
   const table = configured?.table ?? null;
-  const policyOf = configured?.policyOf;
+  const rules = configured?.rules;
   // A file that cannot be read on (a damaged or cut-off gzip) ends in an `unreadable` entry: said
   // on stderr with the mails read before it, the other files scanned, and the exit status 1.
   let unreadable = 0;
@@ -438,7 +438,7 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
         }
         emit(m);
       },
-      policyOf,
+      rules,
     );
   if (values.json) {
     // One mail or series per line, each written as soon as it is known: the document is never
@@ -465,7 +465,9 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   for (const s of series) {
     const where = s.repo
       ? `${s.repo}${s.branch ? `/${s.branch}` : ''}${s.routedBy ? ` (by ${s.routedBy})` : ''}`
-      : '(no repo)';
+      : s.routeError
+        ? `NOT ROUTED: ${s.routeError}`
+        : '(no repo)';
     io.out(
       `  v${s.version} ${s.patches.length}/${s.total}${s.complete ? '' : ' INCOMPLETE'} ${where} <${s.id}>${s.held ? ` HELD: ${s.held}` : ''}`,
     );
@@ -473,8 +475,8 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   return unreadable > 0 ? 1 : 0;
 }
 
-/** What `scan --config` adds: the routes the configuration gives, and the sender policy by which
- * sync would hold a series (trust.senders). Loaded only with --config. */
+/** What `scan --config` adds: the routes the configuration gives, the sender policy by which sync
+ * would hold a series (trust.senders), and limits.mailBytes. Loaded only with --config. */
 async function scanConfiguration(file: string, io: Io) {
   const [{ config }, { routingTable }, { senderPolicy }] = await Promise.all([
     settings(),
@@ -482,7 +484,10 @@ async function scanConfiguration(file: string, io: Io) {
     import('../app/intake/trust.ts'),
   ]);
   const cfg = config(file, io, { paths: false });
-  return { table: routingTable(cfg), policyOf: (project: string) => senderPolicy(cfg, project) };
+  return {
+    table: routingTable(cfg),
+    rules: { policyOf: (project: string) => senderPolicy(cfg, project), limits: cfg.limits },
+  };
 }
 
 /** The items of a JSON array, one per line, each but the last followed by a comma; written in

@@ -1,12 +1,12 @@
 import {
   scanStreaming,
   type ScanDocument,
+  type ScanRules,
   type ScannedMail,
   type ScannedSeries,
 } from '../app/intake/scan.ts';
 import { sourceForPath } from '../ingest/open-path.ts';
 import type { RoutingTable } from '../series/route.ts';
-import type { SenderPolicy } from '../trust/hold.ts';
 
 export type { ScanDocument, ScannedMail, ScannedSeries };
 
@@ -23,7 +23,7 @@ export function scanFilesStreaming(
   paths: readonly string[],
   table: RoutingTable | null,
   emit: (mail: ScannedMail) => void,
-  policyOf?: (project: string) => SenderPolicy,
+  rules?: ScanRules,
 ): Promise<ScannedSeries[]> {
-  return scanStreaming(paths, table, sourceForPath, emit, policyOf);
+  return scanStreaming(paths, table, sourceForPath, emit, rules);
 }

@@ -22,17 +22,22 @@ export function admission(
   raw: Buffer,
   history: boolean,
 ): Refusal | null {
-  if (raw.length > limits.mailBytes)
-    return refusal(
-      raw,
-      `the mail is ${raw.length} bytes, more than limits.mailBytes (${limits.mailBytes}); it was not read`,
-    );
+  const tooBig = mailSizeRefusal(limits, raw);
+  if (tooBig !== null) return refusal(raw, tooBig);
   if (!history && mail.sender !== '' && mails.countFrom(mail.sender, 3600) >= limits.mailsPerSenderPerHour)
     return refusal(
       raw,
       `${mail.sender} sent more than limits.mailsPerSenderPerHour (${limits.mailsPerSenderPerHour}) mails within an hour; it was not read`,
     );
   return null;
+}
+
+/** Why a mail of `raw.length` bytes is refused unread (limits.mailBytes), or null: the size part of
+ * admission, which `scan --config` shows too. */
+export function mailSizeRefusal(limits: Pick<Limits, 'mailBytes'>, raw: Buffer): string | null {
+  return raw.length > limits.mailBytes
+    ? `the mail is ${raw.length} bytes, more than limits.mailBytes (${limits.mailBytes}); it was not read`
+    : null;
 }
 
 function refusal(raw: Buffer, reason: string): Refusal {

@@ -1,12 +1,14 @@
+import type { Limits } from '../../config/limits.ts';
 import type { MailSource, RawMessage } from '../../ports/mail-source.ts';
 import { formatAddress, type Mail } from '../../mail/mail.ts';
-import { parseMail } from '../../mail/parse.ts';
+import { identifyMail, parseMail } from '../../mail/parse.ts';
 import { assembleSeries } from '../../series/assemble.ts';
 import { claimedTarget, routeTag, type RoutingTable } from '../../series/route.ts';
 import { KeptStrings, keptForAssembly } from '../../series/kept.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { holdReason, type SenderPolicy } from '../../trust/hold.ts';
+import { mailSizeRefusal } from './admission.ts';
 
 /** One mail as `patchferry scan --json` describes it (a contract other tools rely on). */
 export interface ScannedMail {
@@ -44,6 +46,9 @@ export interface ScannedSeries {
   branch: string | null;
   /** With a configuration: what chose the route (its head's tag, or the list it came by). */
   routedBy?: 'tag' | 'list' | null;
+  /** With a configuration: why sync rejects the series for its route (its head's tag and list),
+   * or null. */
+  routeError?: string | null;
   version: number;
   total: number;
   complete: boolean;
@@ -70,6 +75,14 @@ export interface ScanDocument {
   series: ScannedSeries[];
 }
 
+/** What `scan --config` judges as sync would, beside the routes: the sender policy that holds a
+ * series (trust.senders), and the size above which a mail is quarantined unread (limits.mailBytes).
+ * Not the per-sender hourly rate: that depends on the database. */
+export interface ScanRules {
+  readonly policyOf: (project: string) => SenderPolicy;
+  readonly limits: Pick<Limits, 'mailBytes'>;
+}
+
 /** Reads mailboxes and describes every mail and series in them; nothing is recorded or applied. */
 export async function scan(
   paths: readonly string[],
@@ -89,12 +102,12 @@ export async function scanStreaming(
   table: RoutingTable | null,
   open: (path: string) => MailSource,
   emit: (mail: ScannedMail) => void,
-  policyOf?: (project: string) => SenderPolicy,
+  rules?: ScanRules,
 ): Promise<ScannedSeries[]> {
   const kept: SeriesMail[] = [];
   const strings = new KeptStrings();
   // The route of each mail that may head a series, for the series' own route.
-  const routes = new Map<string, Pick<ScannedMail, 'repo' | 'branch' | 'routedBy'>>();
+  const routes = new Map<string, Pick<ScannedMail, 'repo' | 'branch' | 'routedBy' | 'routeError'>>();
   // Every path opened first: one that holds no mail is refused before anything is described.
   const sources = paths.map((path) => ({ path, source: open(path) }));
   for (const { path, source } of sources) {
@@ -114,9 +127,16 @@ export async function scanStreaming(
       const message = next.value;
       const row = { file: path, index: index++ };
       let described: ScannedMail;
+      // As import does (admission.ts): a mail over limits.mailBytes is quarantined unread.
+      const tooBig = rules ? mailSizeRefusal(rules.limits, message.raw) : null;
+      if (tooBig !== null) {
+        const { messageId, subject, sender } = identifyMail(message.raw);
+        emit({ ...quarantined(row, tooBig), messageId, subject, from: sender });
+        continue;
+      }
       try {
         const mail = await parseMail(message.raw);
-        const target = targetOf(mail, table);
+        const target = targetOf(mail, table, strings);
         described = {
           ...row,
           messageId: mail.messageId,
@@ -125,7 +145,7 @@ export async function scanStreaming(
           from: formatAddress(mail.from),
           date: mail.date?.toISOString() ?? null,
           inReplyTo: mail.inReplyTo,
-          ...target,
+          ...(routed(mail) ? target : { repo: null, branch: null, routeError: null, routedBy: null }),
           version: mail.tag.version,
           part: mail.tag.part,
           total: mail.tag.total,
@@ -134,33 +154,13 @@ export async function scanStreaming(
           pullRef: mail.pull?.ref ?? null,
           error: null,
         };
-        if (mail.kind === 'patch' || mail.kind === 'cover' || mail.kind === 'other') {
-          const { repo, branch } = described;
-          routes.set(
-            strings.string(mail.messageId),
-            'routedBy' in target ? { repo, branch, routedBy: target.routedBy } : { repo, branch },
-          );
-        }
+        // Sync routes a series by its head (a patch, a cover letter, or an untagged mail that
+        // starts the thread): its route is kept whatever the mail's own line shows.
+        if (mail.kind === 'patch' || mail.kind === 'cover' || mail.kind === 'other')
+          routes.set(strings.string(mail.messageId), target);
         kept.push(keptForAssembly(mail, strings));
       } catch (err) {
-        described = {
-          ...row,
-          messageId: null,
-          kind: null,
-          subject: null,
-          from: null,
-          date: null,
-          inReplyTo: null,
-          repo: null,
-          branch: null,
-          version: null,
-          part: null,
-          total: null,
-          prefixes: [],
-          pullUrl: null,
-          pullRef: null,
-          error: errorMessage(err),
-        };
+        described = quarantined(row, errorMessage(err));
       }
       emit(described);
     }
@@ -171,7 +171,7 @@ export async function scanStreaming(
       id: s.id,
       repo: head?.repo ?? null,
       branch: head?.branch ?? null,
-      ...(table ? { routedBy: head?.routedBy ?? null } : {}),
+      ...(table ? { routedBy: head?.routedBy ?? null, routeError: head?.routeError ?? null } : {}),
       version: s.version,
       total: s.total,
       complete: s.complete,
@@ -186,7 +186,7 @@ export async function scanStreaming(
       trailers: Object.fromEntries(
         [...s.trailers].map(([id, list]) => [id, list.map((t) => `${t.key}: ${t.value}`)]),
       ),
-      ...(policyOf ? { held: s.complete && head?.repo ? sendersHold(s, policyOf(head.repo)) : null } : {}),
+      ...(rules ? { held: s.complete && head?.repo ? sendersHold(s, rules.policyOf(head.repo)) : null } : {}),
     };
   });
 }
@@ -194,23 +194,7 @@ export async function scanStreaming(
 /** The entry that ends a file read no further after `read` mails: `error` says why. */
 function unreadableRest(file: string, read: number, err: unknown): ScannedMail {
   return {
-    file,
-    index: read,
-    messageId: null,
-    kind: null,
-    subject: null,
-    from: null,
-    date: null,
-    inReplyTo: null,
-    repo: null,
-    branch: null,
-    version: null,
-    part: null,
-    total: null,
-    prefixes: [],
-    pullUrl: null,
-    pullRef: null,
-    error: `${errorMessage(err)} (after ${read} mail(s))`,
+    ...quarantined({ file, index: read }, `${errorMessage(err)} (after ${read} mail(s))`),
     unreadable: true,
   };
 }
@@ -226,11 +210,39 @@ function sendersHold(s: Series, policy: SenderPolicy): string | null {
   return holdReason(members, { ...policy, authenticity: 'ignore' });
 }
 
-function targetOf(mail: Mail, table: RoutingTable | null) {
+/** A mail whose own line shows its route: what sync routes when it heads a series (a patch, a
+ * cover letter), and any mail whose subject looks like a patch's. */
+function routed(mail: Mail): boolean {
+  return mail.kind === 'patch' || mail.kind === 'cover' || mail.tag.patchLike;
+}
+
+/** With a table, routing's own answer (series/route.ts, as sync asks it), its reasons shared. */
+function targetOf(mail: Mail, table: RoutingTable | null, strings: KeptStrings) {
   if (!table) return claimedTarget(mail.tag);
-  if (!mail.tag.patchLike) return { repo: null, branch: null, routeError: null, routedBy: null };
   const route = routeTag(mail.tag, mail.subject, table, mail);
   return route.ok
     ? { repo: route.repo, branch: route.branch, routeError: null, routedBy: route.via }
-    : { repo: null, branch: null, routeError: route.reason, routedBy: null };
+    : { repo: null, branch: null, routeError: strings.string(route.reason), routedBy: null };
+}
+
+/** A mail that was not read: why, and what is known of it. */
+function quarantined(row: { file: string; index: number }, error: string): ScannedMail {
+  return {
+    ...row,
+    messageId: null,
+    kind: null,
+    subject: null,
+    from: null,
+    date: null,
+    inReplyTo: null,
+    repo: null,
+    branch: null,
+    version: null,
+    part: null,
+    total: null,
+    prefixes: [],
+    pullUrl: null,
+    pullRef: null,
+    error,
+  };
 }
