@@ -78,7 +78,7 @@ export async function sync(
   signal?: AbortSignal,
 ): Promise<SyncSummary> {
   const looked = await detectMerges(deps);
-  const taken = await intake(deps, options);
+  const taken = await intake(deps, signal ? { ...options, signal } : options);
   const { c, units, deferred } = await runUnits(deps, ['series', 'archive', 'forge'], signal);
   // The series just applied made their mails final: the mailboxes that can hold a mark get it.
   await settle(deps);

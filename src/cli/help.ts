@@ -108,7 +108,10 @@ publisher.baseUrl, so serve the tree there.
 
 Feeds mbox files, Maildir folders, single messages (any of them gzipped) and
 public-inbox archives through the same path as live mail (see sync). Mails already
-recorded, however they came, change nothing.
+recorded, however they came, change nothing. Ctrl-C or SIGTERM stops the reading once the
+batch being recorded is committed: those mails are kept, "patchferry sync" sorts them, and
+the same import again reads on after them (exit status 1). A file that fails mid-read (a
+damaged .gz) keeps the mails before the damage in the same way.
 `,
   build: `Usage: patchferry build [--config FILE] [--project P] [--branch B] [--platform X] [--all]
 

@@ -200,12 +200,28 @@ async function importCommand(args: readonly string[], io: Io): Promise<number> {
   if (missing) throw new UsageError(`import: ${missing}: no such file or directory`);
   const cfg = config(values.config, io, { sources: false });
   const { importFiles, jobFailed, withContext } = await pipeline();
+  // Ctrl-C or SIGTERM: reading stops once the batch being recorded is committed, with the
+  // position after it; a series being applied is stopped and runs again next time.
+  const stop = new AbortController();
+  void io.interrupted().then(() => stop.abort());
   return withContext(
     cfg,
     logger(values['log-level'], io),
     async (ctx) => {
-      const s = await importFiles(ctx, positionals);
+      const s = await importFiles(ctx, positionals, stop.signal);
+      if (s.interrupted) {
+        io.err(
+          `patchferry: import interrupted while reading: ${s.newMails} new mail(s) recorded, not sorted yet; "patchferry sync" sorts them, and the same import again reads on from where this one stopped`,
+        );
+        return 1;
+      }
       printSync(s, io.out);
+      if (stop.signal.aborted) {
+        io.err(
+          'patchferry: import interrupted; the mails are recorded, and what it had not finished runs again with the next sync',
+        );
+        return 1;
+      }
       return jobFailed({ sync: s }) ? 1 : 0;
     },
     io.env,

@@ -49,7 +49,12 @@ export function runJob(config: Config, log: Logger): Promise<JobSummary> {
 }
 
 /** `patchferry import`: files and archives go through the same path as live mail, each mail
- * recorded once by Message-ID whichever way it came. */
-export function importFiles(ctx: Context, paths: readonly string[]): Promise<SyncSummary> {
-  return sync({ ...ctx, sources: paths.map(sourceForPath) }, { history: true });
+ * recorded once by Message-ID whichever way it came. `signal` (Ctrl-C) stops it as it stops sync:
+ * reading ends with the batch being recorded, and the summary is then `interrupted`. */
+export function importFiles(
+  ctx: Context,
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<SyncSummary> {
+  return sync({ ...ctx, sources: paths.map(sourceForPath) }, { history: true }, signal);
 }

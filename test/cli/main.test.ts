@@ -8,8 +8,8 @@ import { tempDir } from '../helpers/tmp.ts';
 import { demoConfig } from '../../src/demo/demo.ts';
 import { createDemoWorld } from '../../src/demo/world.ts';
 
-function io(env: NodeJS.ProcessEnv = {}) {
-  const { io: value, out, err } = capturedIo({ env });
+function io(env: NodeJS.ProcessEnv = {}, interrupted: 'now' | 'never' = 'now') {
+  const { io: value, out, err } = capturedIo({ env, interrupted });
   return { value, out, err };
 }
 
@@ -165,10 +165,11 @@ describe('command line', () => {
     const file = join(world.dir, 'patchferry.yml');
     // The configured source is an mbox that does not exist: only the imported file is read.
     writeFileSync(file, demoConfig('http://127.0.0.1:1/').replace('path: list.mbox', 'path: elsewhere.mbox'));
-    const t = io();
+    // Never interrupted: an import told to stop at once would read nothing.
+    const t = io({}, 'never');
     expect(await main(['import', '--config', file, world.mbox], t.value)).toBe(1); // the demo's conflicting patch
     expect(t.out[0]).toMatch(/^sync: 8 new mail\(s\); 2 series applied, 1 failed/);
-    const again = io();
+    const again = io({}, 'never');
     expect(await main(['import', '--config', file, world.mbox], again.value)).toBe(0);
     expect(again.out[0]).toMatch(/^sync: 0 new mail\(s\); 0 series applied/);
     const none = io();

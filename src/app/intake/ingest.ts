@@ -10,6 +10,9 @@ export interface IngestOptions extends ReadOptions {
   /** Mail of the past (`import`, `sync --since`): it arrives all at once by design, so no sender
    * is held to limits.mailsPerSenderPerHour. */
   readonly history?: boolean;
+  /** Ctrl-C or SIGTERM: reading stops once the batch being read is committed (with its position,
+   * so the next run reads on from there). */
+  readonly signal?: AbortSignal;
 }
 
 export interface IngestResult {
@@ -19,6 +22,8 @@ export interface IngestResult {
   readonly refused: readonly { messageId: string; reason: string }[];
   /** Second, different mails under a Message-ID already recorded (both hashes kept). */
   readonly duplicates: readonly { messageId: string; first: string; other: string }[];
+  /** Whether the signal stopped the reading before every source was read to its end. */
+  readonly interrupted: boolean;
 }
 
 /** Mails recorded in one transaction: a long archive is committed as it is read, in batches of
@@ -35,12 +40,17 @@ export async function ingest(
   options: IngestOptions & { readonly batch?: number } = {},
 ): Promise<IngestResult> {
   const result = {
+    interrupted: false,
     recorded: 0,
     refused: [] as IngestResult['refused'][number][],
     duplicates: [] as IngestResult['duplicates'][number][],
   };
-  const { history, batch: size = BATCH_MAILS, ...read } = options;
+  const { history, signal, batch: size = BATCH_MAILS, ...read } = options;
   for (const source of ctx.sources) {
+    if (signal?.aborted) {
+      result.interrupted = true;
+      break;
+    }
     let count = 0;
     let batch: { message: RawMessage; authenticity: Authenticity | null }[] = [];
     let bytes = 0;
@@ -66,6 +76,10 @@ export async function ingest(
         batch.push({ message, authenticity: await verified(ctx, message.raw) });
         bytes += message.raw.length;
         if (batch.length >= size || bytes >= BATCH_BYTES) commit();
+        if (signal?.aborted) {
+          result.interrupted = true;
+          break;
+        }
       }
     } catch (err) {
       // The mails read before the failure are whole: they are kept, with the position after them.

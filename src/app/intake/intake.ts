@@ -49,6 +49,9 @@ export interface IntakeSummary {
   readonly queued: readonly string[];
   /** Complete series held for a maintainer (trust.senders, authenticity): recorded, not applied. */
   readonly held: readonly Held[];
+  /** Ctrl-C or SIGTERM stopped the reading (IntakeOptions.signal): the mails read are recorded,
+   * nothing was looked at; the next run sorts them and reads on. Absent when it did not. */
+  readonly interrupted?: true;
 }
 
 type IntakeDeps = Pick<
@@ -62,6 +65,9 @@ export interface IntakeOptions {
   /** Mail of the past (`import`): not held to limits.mailsPerSenderPerHour, and never answered
    * where it is older than its source's start. */
   readonly history?: boolean;
+  /** Stops the reading once the batch being recorded is committed (ingest); then nothing is
+   * sorted: the next run does it. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -75,8 +81,10 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
   const taken = await ingest(deps, {
     ...(options.since ? { since: options.since, history: true } : {}),
     ...(options.history ? { history: true } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   const quarantined: { messageId: string; reason: string }[] = [...taken.refused];
+  if (taken.interrupted) return interruptedSummary(taken.recorded, quarantined, taken.duplicates);
   // The open mails this run must look at are read from the store once, a page at a time, and of
   // each only what assembly needs is kept (series/kept.ts) with its record's facts, not its bytes:
   // a long archive imported at once is assembled in a few hundred bytes per mail. The whole mails
@@ -239,6 +247,29 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     if (!looked.has(w.id)) summary.incomplete.push({ series: w.id, have: w.have, total: w.total });
   await settle(deps);
   return { newMails: taken.recorded, quarantined, duplicates: taken.duplicates, ignored, ...summary };
+}
+
+/** What a run stopped while reading says: the mails it recorded, nothing sorted. */
+function interruptedSummary(
+  newMails: number,
+  quarantined: IntakeSummary['quarantined'],
+  duplicates: IntakeSummary['duplicates'],
+): IntakeSummary {
+  return {
+    newMails,
+    quarantined,
+    duplicates,
+    rejected: [],
+    incomplete: [],
+    expired: [],
+    ignored: 0,
+    resends: [],
+    superseded: [],
+    refused: [],
+    queued: [],
+    held: [],
+    interrupted: true,
+  };
 }
 
 const PAGE = 100;
