@@ -35,6 +35,11 @@ export async function main(argv: readonly string[], given: Io): Promise<number> 
       return command === undefined ? 2 : 0;
     }
     if (command === '--version' || command === '-V') {
+      // Asked for help too: help, whichever came first (help names the version's option).
+      if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
+        io.out(MAIN_HELP);
+        return 0;
+      }
       if (rest.length > 0)
         throw new UsageError(`${command} takes nothing after it, not "${rest[0]}"; run "patchferry --help"`);
       io.out(`patchferry ${version()}`);

@@ -125,8 +125,12 @@ function printDeferred(d: Deferred | null | undefined, out: (line: string) => vo
   );
 }
 
-/** A tool's message as patchferry prints it: ssh ends its lines with CR LF, and a bare CR would be
- * shown as an escape (common.ts's printable). */
+/** A unit's error on its RETRY, WAITING or GAVE UP line: one line, so that the line reads as one
+ * and `grep RETRY` finds the cause, a tool's lines (ssh ends them with CR LF) joined by " | ". */
 function lines(message: string): string {
-  return message.replace(/\r\n?/g, '\n').trimEnd();
+  return message
+    .split(/\r\n?|\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' | ');
 }

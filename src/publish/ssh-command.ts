@@ -86,16 +86,14 @@ const NETWORK =
 export function remoteError(err: unknown, target: SshEndpoint, doing: string): unknown {
   if (!(err instanceof ToolError)) return err;
   if (err.outcome === 'aborted') return err;
-  const where = `${target.user}@${target.host}:${target.port}`;
+  // What is uploaded goes to the host; other work (switching, pruning) happens on it.
+  const host = `${target.user}@${target.host}:${target.port}`;
+  const where = `${/^uploading\b/.test(doing) ? 'to' : 'on'} ${host}`;
   if (err.outcome === 'timeout')
-    return new PatchferryError(
-      'publish_remote_timeout',
-      `${doing} on ${where} timed out; it is tried again`,
-      {
-        cause: err,
-        retryable: true,
-      },
-    );
+    return new PatchferryError('publish_remote_timeout', `${doing} ${where} timed out; it is tried again`, {
+      cause: err,
+      retryable: true,
+    });
   const output = err.output;
   const tail = output.trim().split('\n').slice(-5).join('\n');
   if (HOST_KEY.test(output))
@@ -107,14 +105,14 @@ export function remoteError(err: unknown, target: SshEndpoint, doing: string): u
   if (AUTH.test(output))
     return new PatchferryError(
       'publish_remote_auth',
-      `${where} refused the login: add the public key of ${target.identityFile ?? 'the default ssh key'} to ${target.user}'s authorized_keys there\n${tail}`,
+      `${host} refused the login: add the public key of ${target.identityFile ?? 'the default ssh key'} to ${target.user}'s authorized_keys there\n${tail}`,
       { cause: err },
     );
   if (NETWORK.test(output))
     return new PatchferryError(
       'publish_remote_network',
-      `${doing} on ${where} failed on the network; it is tried again\n${tail}`,
+      `${doing} ${where} failed on the network; it is tried again\n${tail}`,
       { cause: err, retryable: true },
     );
-  return new PatchferryError('publish_remote_failed', `${doing} on ${where} failed\n${tail}`, { cause: err });
+  return new PatchferryError('publish_remote_failed', `${doing} ${where} failed\n${tail}`, { cause: err });
 }

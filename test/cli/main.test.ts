@@ -43,6 +43,19 @@ describe('command line', () => {
     expect(t.out).toEqual([expect.stringMatching(/^patchferry \d+\.\d+\.\d+/)]);
   });
 
+  it('prints help for --help and --version together, in either order', async () => {
+    for (const args of [
+      ['--version', '--help'],
+      ['--help', '--version'],
+      ['-V', '-h'],
+    ]) {
+      const t = io();
+      expect(await main(args, t.value), args.join(' ')).toBe(0);
+      expect(t.out[0], args.join(' ')).toMatch(/^patchferry — .*\n\nUsage: patchferry <command>/);
+      expect(t.err).toEqual([]);
+    }
+  });
+
   it('refuses words after --version instead of ignoring them (exit 2, nothing run)', async () => {
     const t = io();
     expect(await main(['--version', 'sync'], t.value)).toBe(2);
