@@ -51,7 +51,8 @@ export function routeTag(
   if (!claim) {
     return {
       ok: false,
-      reason: `the subject tag names no repository; write it as "[<branch> PATCH <repo>] …" with one of: ${known(table)}`,
+      // A subject with no PATCH (PULL, RFC…) group at all, as lists such as kbuild often carry.
+      reason: `${tag.prefixes.length === 0 ? 'the subject has no [PATCH …] tag' : 'the subject tag names no repository'}; write it as "[<branch> PATCH <repo>] …" with one of: ${known(table)}`,
     };
   }
   const project = table.projects[claim.repo];

@@ -61,6 +61,19 @@ describe('routing', () => {
     });
   });
 
+  it('says so when the subject has no tag at all', () => {
+    for (const subject of ['kconfig: fix x', '[linus:master] [ubsan/overflow] x'])
+      expect(route(subject)).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(
+          /^the subject has no \[PATCH …\] tag; write it as "\[<branch> PATCH <repo>\] …"/,
+        ),
+      });
+    expect(route('[RFC] x')).toMatchObject({
+      reason: expect.stringMatching(/^the subject tag names no repository;/),
+    });
+  });
+
   it('tries a configured pattern first', () => {
     const table = { ...TABLE, pattern: /^\{(?<repo>\w+):(?<branch>[\w.-]+)\}/ };
     expect(route('{qemu:stable-2.5} [PATCH] x', table)).toMatchObject({

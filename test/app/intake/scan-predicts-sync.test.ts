@@ -54,7 +54,7 @@ describe('scan --config', () => {
     const doc = JSON.parse(out.join('\n')) as ScanDocument;
     const [untagged, big] = doc.mails;
     expect(untagged).toMatchObject({ kind: 'patch', subject: 'README: say more', repo: null });
-    expect(untagged?.routeError).toMatch(/^the subject tag names no repository/);
+    expect(untagged?.routeError).toMatch(/^the subject has no \[PATCH …\] tag;/);
     expect(doc.series).toMatchObject([{ repo: null, routeError: untagged?.routeError }]);
     expect(big).toMatchObject({ messageId: 'big@example.org', kind: null });
     expect(big?.error).toMatch(
