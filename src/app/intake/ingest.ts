@@ -84,7 +84,7 @@ export async function ingest(
     } catch (err) {
       // The mails read before the failure are whole: they are kept, with the position after them.
       commit();
-      throw readFailed(source, count, err);
+      throw count > 0 ? readFailed(source, count, err) : err;
     }
     commit();
     ctx.log.info({ source: source.name, read: count }, 'source read');
@@ -98,7 +98,7 @@ function readFailed(source: MailSource, read: number, err: unknown): PatchferryE
   const file = source.connected() === null;
   return new PatchferryError(
     err instanceof PatchferryError ? err.code : 'source_unreadable',
-    `${errorMessage(err)}, after ${read} mail(s) of this run: those are recorded, and the next "patchferry sync" sorts them (reading ${source.name} again goes on after them)` +
+    `${errorMessage(err)}, after ${read} mail(s) of this run: those are recorded, and the next "patchferry sync" sorts them (reading it again goes on after them)` +
       (file ? '; if the file is damaged or cut short, replace it by a whole copy and import it again' : ''),
     { cause: err, retryable: err instanceof PatchferryError ? err.retryable : true },
   );
