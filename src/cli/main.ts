@@ -132,12 +132,20 @@ async function stage(
   const stop = new AbortController();
   void io.interrupted().then(() => stop.abort());
   const { signal } = stop;
+  let said = false;
   const status = await withContext(
     cfg,
     log,
     async (ctx) => {
       if (command === 'sync') {
         const s = await sync(ctx, since ? { since } : {}, signal);
+        if (s.interrupted) {
+          said = true;
+          io.err(
+            `patchferry: sync interrupted while reading: ${s.newMails} new mail(s) recorded, not sorted yet; the next sync sorts them and reads on from where this one stopped`,
+          );
+          return 1;
+        }
         printSync(s, io.out);
         return jobFailed({ sync: s }) ? 1 : 0;
       }
@@ -163,7 +171,7 @@ async function stage(
     },
     io.env,
   );
-  if (!signal.aborted) return status;
+  if (!signal.aborted || said) return status;
   io.err(`patchferry: ${command} interrupted; what it had not finished runs again next time`);
   return 1;
 }

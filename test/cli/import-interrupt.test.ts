@@ -30,8 +30,8 @@ function recorded(db: string, source: string): { mails: number; position: number
   }
 }
 
-function importing(configFile: string, mbox: string) {
-  const child = spawn(process.execPath, ['bin/patchferry.mjs', 'import', '--config', configFile, mbox], {
+function patchferry(args: readonly string[]) {
+  const child = spawn(process.execPath, ['bin/patchferry.mjs', ...args], {
     cwd: ROOT,
     env: { ...process.env, PATCHFERRY_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,13 +44,13 @@ function importing(configFile: string, mbox: string) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-describe('patchferry import, interrupted', () => {
-  it('stops reading on Ctrl-C once the batch is recorded, says what it kept and how to go on, exits 1; the same import then reads on', async () => {
+describe('patchferry import and sync, interrupted', () => {
+  it('stop reading on Ctrl-C once the batch is recorded, say what they kept and how to go on, exit 1; the next run reads on', async () => {
     const world = await createDemoWorld(join(tempDir(), 'world'));
     const configFile = join(world.dir, 'patchferry.yml');
     writeFileSync(
       configFile,
-      demoConfig('http://127.0.0.1:1/').replace('path: list.mbox', 'path: elsewhere.mbox'),
+      demoConfig('http://127.0.0.1:1/').replace('path: list.mbox', 'path: archive.mbox'),
     );
     const mbox = join(world.dir, 'archive.mbox');
     writeFileSync(
@@ -70,7 +70,7 @@ describe('patchferry import, interrupted', () => {
     const db = join(world.dir, 'state', 'patchferry.db');
     const source = `mbox:${mbox}`;
 
-    const first = importing(configFile, mbox);
+    const first = patchferry(['import', '--config', configFile, mbox]);
     // Once the first batch is committed, the reading is under way.
     await until(() => recorded(db, source).mails > 0, 30_000);
     first.child.kill('SIGINT');
@@ -83,9 +83,20 @@ describe('patchferry import, interrupted', () => {
       `patchferry: import interrupted while reading: ${kept.mails} new mail(s) recorded, not sorted yet; "patchferry sync" sorts them, and the same import again reads on from where this one stopped`,
     );
 
-    const second = importing(configFile, mbox);
+    // sync reads the same mailbox (the configured source) on from there, and stops alike.
+    const sync = patchferry(['sync', '--config', configFile]);
+    await until(() => recorded(db, source).mails > kept.mails, 30_000);
+    sync.child.kill('SIGINT');
+    expect(await sync.exited).toBe(1);
+    const synced = recorded(db, source);
+    expect(synced.position).toBe(synced.mails);
+    expect(sync.err()).toContain(
+      `patchferry: sync interrupted while reading: ${synced.mails - kept.mails} new mail(s) recorded, not sorted yet; the next sync sorts them and reads on from where this one stopped`,
+    );
+
+    const second = patchferry(['import', '--config', configFile, mbox]);
     expect(await second.exited).toBe(0);
-    expect(second.out()).toMatch(new RegExp(`^sync: ${MAILS - kept.mails} new mail\\(s\\);`));
+    expect(second.out()).toMatch(new RegExp(`^sync: ${MAILS - synced.mails} new mail\\(s\\);`));
     expect(recorded(db, source)).toEqual({ mails: MAILS, position: MAILS });
   }, 60_000);
 });
