@@ -111,21 +111,29 @@ export class RsyncTarget {
       ['--delete', `${join(this.#opts.root, dir)}/`, this.#remote(`${dir}/`)],
       signal,
     );
-    await this.#pagesAbove(dir, signal);
+    await this.#pagesAbove(dir, signal, { own: true });
   }
 
-  /** Uploads the index pages of the directories above `dir` (relative to the root) that have one:
-   * they list it, and a host without directory listings serves only them. */
-  async #pagesAbove(dir: string, signal?: AbortSignal): Promise<void> {
+  /** Uploads the index pages of the directories above `dir` (relative to the root) that have one,
+   * and with `own` the page of `dir` itself (a plain directory: a served platform directory is a
+   * link the switch replaces): they list it, and a host without directory listings serves only
+   * them. Compared by content (`--checksum`): a page rewritten within the same second at the same
+   * size (its date changed, or one entry for another) passes rsync's size-and-seconds check, and
+   * the remote kept the old page. */
+  async #pagesAbove(dir: string, signal?: AbortSignal, { own = false } = {}): Promise<void> {
     const { root } = this.#opts;
     const pages: string[] = [];
-    for (let above = dirname(dir); ; above = dirname(above)) {
-      const page = above === '.' ? INDEX : `${above}/${INDEX}`;
+    for (let at = own ? dir : dirname(dir); ; at = dirname(at)) {
+      const page = at === '.' ? INDEX : `${at}/${INDEX}`;
       if (await exists(join(root, page))) pages.push(`${root}/./${page}`);
-      if (above === '.') break;
+      if (at === '.') break;
     }
     if (pages.length > 0)
-      await this.#rsync('uploading the index pages', ['--relative', ...pages, this.#remote('')], signal);
+      await this.#rsync(
+        'uploading the index pages',
+        ['--relative', '--checksum', ...pages, this.#remote('')],
+        signal,
+      );
   }
 
   #remote(relativePath: string): string {
