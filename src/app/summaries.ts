@@ -110,10 +110,7 @@ export function syncSummary(taken: Taken, c: Collected, units: readonly UnitProb
   return {
     ...taken,
     applied: of('applied').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
-    already: [
-      ...taken.already,
-      ...of('already').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
-    ],
+    already: of('already').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
     failed: of('failed').map(({ series, project, branch, part, reason }) => ({
       series,
       project,
@@ -129,7 +126,6 @@ export function syncSummary(taken: Taken, c: Collected, units: readonly UnitProb
 
 const NOTHING_TAKEN: Taken = {
   newMails: 0,
-  already: [],
   quarantined: [],
   duplicates: [],
   rejected: [],

@@ -12,7 +12,6 @@ import type { Deps } from '../deps.ts';
 import { whyNotAnswer } from '../report/answer.ts';
 import { queueIncomplete } from '../report/notices.ts';
 import { answerRejection } from '../report/rejection.ts';
-import { onBranchAlready, recordAlready } from '../apply/apply.ts';
 import { finalMails } from '../series/final-mails.ts';
 import { planOf } from '../series/plan.ts';
 import { routingTable } from '../series/routing.ts';
@@ -23,15 +22,7 @@ import { pendingCounts, seriesOverLimit, type PendingCounts } from './limits.ts'
 import { recheckTemporary } from './recheck.ts';
 import { workingSet } from './working-set.ts';
 import { authenticityNotes } from '../../trust/hold.ts';
-import {
-  heldBefore,
-  holdSeries,
-  holdVerdict,
-  memberFacts,
-  senderPolicy,
-  withTrustedTrailers,
-  type Held,
-} from './trust.ts';
+import { holdIfUntrusted, memberFacts, senderPolicy, withTrustedTrailers, type Held } from './trust.ts';
 
 export interface IntakeSummary {
   readonly newMails: number;
@@ -56,9 +47,6 @@ export interface IntakeSummary {
   readonly refused: readonly { series: string; other: string; via: string; sender: string }[];
   /** Complete series queued to be applied or proposed (a unit of work each). */
   readonly queued: readonly string[];
-  /** Direct mode: series a maintainer's rules would hold found on their branch already (released
-   * and applied where another database lives): applied before, not held. */
-  readonly already: readonly Already[];
   /** Complete series held for a maintainer (trust.senders, authenticity): recorded, not applied. */
   readonly held: readonly Held[];
   /** Ctrl-C or SIGTERM stopped the reading (IntakeOptions.signal): the mails read are recorded,
@@ -68,35 +56,8 @@ export interface IntakeSummary {
 
 type IntakeDeps = Pick<
   Deps,
-  'config' | 'log' | 'store' | 'sources' | 'clock' | 'rejections' | 'authenticator' | 'repository' | 'forge'
+  'config' | 'log' | 'store' | 'sources' | 'clock' | 'rejections' | 'authenticator'
 >;
-
-/** A series found on its branch already: `head` is the commit of its last patch. */
-type Already = { series: string; project: string; branch: string; head: string };
-
-/**
- * Direct mode: a series about to be held, the first time, whose changes are on its branch already
- * (a maintainer released it where another database lives, the daemon's, and it was applied; or
- * it was applied by hand): recorded as applied before instead, as the series unit records one it
- * finds there (apply.ts), since holding it would keep back nothing. Only the first time: a series
- * every run looks at again costs no fetch per run. Null when it is to be held.
- */
-async function heldButOnBranch(
-  deps: IntakeDeps,
-  series: Series,
-  route: { repo: string; branch: string },
-  members: readonly SeriesMail[],
-  records: ReadonlyMap<string, MailFacts>,
-): Promise<Already | null> {
-  const gitUrl = deps.config.projects[route.repo]?.git;
-  if (deps.forge || gitUrl === undefined || heldBefore(members, records)) return null;
-  const plan = { seriesId: series.id, project: route.repo, branch: route.branch, members };
-  const raw = deps.store.mails.many(orderedPatches(series).map((p) => p.messageId)).map((r) => r.raw);
-  const on = await onBranchAlready(deps, plan, gitUrl, raw);
-  if (!on) return null;
-  const { series: id, project, branch, head } = recordAlready(deps, plan, on);
-  return { series: id, project, branch, head };
-}
 
 export interface IntakeOptions {
   /** Backfill: IMAP folders deliver mail from this day on again, whatever their position. */
@@ -158,7 +119,6 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     refused: [] as { series: string; other: string; via: string; sender: string }[],
     queued: [] as string[],
     held: [] as Held[],
-    already: [] as Already[],
   };
   const inSeries = new Set<string>();
   const contextIds = new Set(context.map((m) => m.messageId));
@@ -256,11 +216,9 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     }
     // A verdict DNS left open is verified again when due (under require), before the rules look.
     await recheckTemporary(deps, members, records, senderPolicy(deps.config, route.repo));
-    const holding = holdVerdict(deps, linked, route, members, records);
-    if (holding !== null) {
-      const already = await heldButOnBranch(deps, linked, route, members, records);
-      if (already) summary.already.push(already);
-      else summary.held.push(holdSeries(deps, linked, route, head, members, records, holding));
+    const held = holdIfUntrusted(deps, linked, route, head, members, records);
+    if (held) {
+      summary.held.push(held);
       continue;
     }
     const policy = senderPolicy(deps.config, route.repo);
@@ -310,7 +268,6 @@ function interruptedSummary(
     refused: [],
     queued: [],
     held: [],
-    already: [],
     interrupted: true,
   };
 }
