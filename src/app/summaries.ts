@@ -2,7 +2,7 @@ import type { UnitKind, WorkQueue } from '../ports/work-queue.ts';
 import type { DrainSummary } from '../work/worker.ts';
 import type { SeriesOutcome } from './apply/apply.ts';
 import type { BuildOutcome, SkippedBranch } from './build/build.ts';
-import type { IntakeSummary } from './intake/intake.ts';
+import { nothingTaken, type IntakeSummary } from './intake/intake.ts';
 import type { Proposal } from './propose/merge-request-effect.ts';
 import type { detectMerges, Merge } from './propose/merges.ts';
 import type { CheckOutcome } from './check/check-unit.ts';
@@ -124,23 +124,7 @@ export function syncSummary(taken: Taken, c: Collected, units: readonly UnitProb
   };
 }
 
-const NOTHING_TAKEN: Taken = {
-  newMails: 0,
-  quarantined: [],
-  duplicates: [],
-  rejected: [],
-  incomplete: [],
-  expired: [],
-  ignored: 0,
-  resends: [],
-  superseded: [],
-  refused: [],
-  queued: [],
-  held: [],
-  merged: [],
-  unchecked: [],
-};
-
+const NOTHING_TAKEN: Taken = { ...nothingTaken(), merged: [], unchecked: [] };
 /** The daemon's side of the stages: what intake found (`taken`, when it ran) or what one drain of
  * every kind of unit did, as one summary. */
 export function roundSummary(

@@ -84,7 +84,15 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const quarantined: { messageId: string; reason: string }[] = [...taken.refused];
-  if (taken.interrupted) return interruptedSummary(taken.recorded, quarantined, taken.duplicates);
+  // A run stopped while reading says what it recorded, nothing sorted.
+  if (taken.interrupted)
+    return {
+      ...nothingTaken(),
+      newMails: taken.recorded,
+      quarantined,
+      duplicates: taken.duplicates,
+      interrupted: true,
+    };
   // The open mails this run must look at are read from the store once, a page at a time, and of
   // each only what assembly needs is kept (series/kept.ts) with its record's facts, not its bytes:
   // a long archive imported at once is assembled in a few hundred bytes per mail. The whole mails
@@ -249,16 +257,13 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
   return { newMails: taken.recorded, quarantined, duplicates: taken.duplicates, ignored, ...summary };
 }
 
-/** What a run stopped while reading says: the mails it recorded, nothing sorted. */
-function interruptedSummary(
-  newMails: number,
-  quarantined: IntakeSummary['quarantined'],
-  duplicates: IntakeSummary['duplicates'],
-): IntakeSummary {
+/** What intake says when it sorted nothing: no mail, no series (a run stopped while reading adds
+ * what it recorded). */
+export function nothingTaken(): IntakeSummary {
   return {
-    newMails,
-    quarantined,
-    duplicates,
+    newMails: 0,
+    quarantined: [],
+    duplicates: [],
     rejected: [],
     incomplete: [],
     expired: [],
@@ -268,7 +273,6 @@ function interruptedSummary(
     refused: [],
     queued: [],
     held: [],
-    interrupted: true,
   };
 }
 
