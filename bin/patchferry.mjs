@@ -14,15 +14,20 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   // Where this clone's own Node 24 is (ci/setup and npm ci install it), so the message can say
   // exactly what to run from anywhere.
-  const { existsSync } = await import('node:fs');
+  const { existsSync, readFileSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
   const node = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
   const self = fileURLToPath(import.meta.url);
   const clone = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+  // The Node flags of the first line, which the command wants wherever it is started from.
+  const flags = (readFileSync(self, 'utf8').split('\n')[0] ?? '')
+    .split(/\s+/)
+    .filter((word) => word.startsWith('--'))
+    .join(' ');
   process.stderr.write(
     `patchferry needs Node.js 24 or newer; this is ${process.version}.\n` +
       (existsSync(node)
-        ? `Run it with the Node 24 of ${clone}:\n  ${node} ${self} <command>\n` +
+        ? `Run it with the Node 24 of ${clone}:\n  ${node} ${flags} ${self} <command>\n` +
           '(or, inside that folder, "npx patchferry <command>").\n'
         : `Install the Node 24 it runs on first: run "ci/setup" (or "npm ci") in ${clone}.\n`),
   );

@@ -27,8 +27,10 @@ describe('the patchferry command', () => {
     // The command it gives runs from anywhere.
     const command = r.stderr.split('\n').find((l) => l.includes('<command>') && l.startsWith('  '));
     expect(command).toBeDefined();
-    const [node, launcher] = command!.trim().split(' ');
-    const again = spawnSync(node!, [launcher!, '--version'], { encoding: 'utf8', cwd: '/' });
+    const [node, ...words] = command!.trim().split(' ');
+    // With the memory flags of the launcher's first line.
+    expect(words).toContain('--max-semi-space-size=4');
+    const again = spawnSync(node!, [...words.slice(0, -1), '--version'], { encoding: 'utf8', cwd: '/' });
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/^patchferry \d/);
   });
