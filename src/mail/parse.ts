@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type * as MailParser from 'mailparser';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import {
   commitMessage,
@@ -14,6 +13,7 @@ import type { Mail, MailKind } from './mail.ts';
 import { detachedCopy } from './detached-copy.ts';
 import { diffPathProblem, malformation } from './malformed.ts';
 import { inBodyAuthor } from './mailinfo.ts';
+import { readMime } from './mime-content.ts';
 import { patchId } from './patch-id.ts';
 import { plainBody } from './plain-body.ts';
 import { parseSubject, type SubjectTag } from './subject.ts';
@@ -44,17 +44,8 @@ export function identifyMail(raw: Buffer): {
   };
 }
 
-let loading: Promise<typeof MailParser> | undefined;
-
-/** mailparser, loaded the first time a mail needs it: with nodemailer it is ~25 MB of a process's
- * memory, and most list mail is plain text that plainBody reads without it. */
-function mimeParser(): Promise<typeof MailParser> {
-  loading ??= import('mailparser');
-  return loading;
-}
-
 /** raw RFC 5322 bytes → Mail. Headers are read here; a plain-text body is decoded directly, and
- * anything else (multipart, HTML, attachments) goes through mailparser. */
+ * anything else (multipart, HTML, attachments) is read by readMime (mime-content.ts). */
 export async function parseMail(raw: Buffer): Promise<Mail> {
   const headers = readHeaders(raw);
   if (headers.fields.size === 0) throw new MailParseError('it has no header fields');
@@ -67,15 +58,10 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     if (plain !== null) {
       text = plain;
     } else {
-      const { simpleParser } = await mimeParser();
-      const parsed = await simpleParser(raw, {
-        skipHtmlToText: true,
-        skipTextToHtml: true,
-        skipImageLinks: true,
-      });
-      text = parsed.text ?? '';
-      attachedDiffs = parsed.attachments
-        .filter((a) => /^text\/|^application\/octet-stream$/.test(a.contentType) && mayHoldDiff(a.content))
+      const content = await readMime(raw, (type) => /^text\/|^application\/octet-stream$/.test(type));
+      text = content.text;
+      attachedDiffs = content.attachments
+        .filter((a) => mayHoldDiff(a.content))
         .map((a) => findDiff(a.content.toString('utf8')))
         .filter((d): d is string => d !== null);
     }

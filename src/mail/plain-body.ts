@@ -20,13 +20,19 @@ export function plainPart(
   const disposition = headerText(headers, 'content-disposition');
   if (disposition && /^attachment/i.test(disposition)) return { notPlain: 'an attachment' };
 
-  const body = raw.subarray(headers.bodyStart);
   const encoding = (headerText(headers, 'content-transfer-encoding') ?? '7bit').toLowerCase();
+  if (!['base64', 'quoted-printable', '7bit', '8bit', 'binary', ''].includes(encoding))
+    return { notPlain: `transfer encoding ${encoding}` };
   const params = parsed.params as Record<string, string | undefined>;
-  if (encoding === 'base64') return { bytes: Buffer.from(body.toString('latin1'), 'base64'), params };
-  if (encoding === 'quoted-printable') return { bytes: libqp.decode(body.toString('latin1')), params };
-  if (['7bit', '8bit', 'binary', ''].includes(encoding)) return { bytes: body, params };
-  return { notPlain: `transfer encoding ${encoding}` };
+  return { bytes: undoTransferEncoding(raw.subarray(headers.bodyStart), encoding), params };
+}
+
+/** A part's body with its Content-Transfer-Encoding (RFC 2045 6) undone: base64 and
+ * quoted-printable are decoded; any other encoding, known or not, is taken as the bytes it is. */
+export function undoTransferEncoding(body: Buffer, encoding: string): Buffer {
+  if (encoding === 'base64') return Buffer.from(body.toString('latin1'), 'base64');
+  if (encoding === 'quoted-printable') return libqp.decode(body.toString('latin1'));
+  return body;
 }
 
 /** The text of a single-part text/plain message, decoded without a MIME parser; null when the
@@ -36,11 +42,21 @@ export function plainBody(raw: Buffer, headers: Headers): string | null {
   const part = plainPart(raw, headers);
   if ('notPlain' in part) return null;
   const { bytes, params } = part;
-  let text = decodeCharset(bytes, charsetOf(params.charset, bytes));
-  if ((params.format ?? '').toLowerCase() === 'flowed') {
-    text = libmime.decodeFlowed(text, (params.delsp ?? '').toLowerCase() === 'yes');
-  }
-  return text;
+  return decodeText(bytes, {
+    charset: params.charset,
+    flowed: (params.format ?? '').toLowerCase() === 'flowed',
+    delSp: (params.delsp ?? '').toLowerCase() === 'yes',
+  });
+}
+
+/** A text part's decoded bytes → its text: the charset applied (see charsetOf), then
+ * format=flowed lines joined (RFC 3676 4.2; with DelSp=yes the space before a soft break goes). */
+export function decodeText(
+  bytes: Buffer,
+  form: { charset: string | undefined; flowed: boolean; delSp: boolean },
+): string {
+  const text = decodeCharset(bytes, charsetOf(form.charset, bytes));
+  return form.flowed ? libmime.decodeFlowed(text, form.delSp) : text;
 }
 
 /** A declared charset that cannot be right ("none", "y", a missing one) is replaced by what the
