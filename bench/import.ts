@@ -99,7 +99,7 @@ const figures = {
   import_mails_x8: x8.mails,
   import_mails_per_s_x8: Math.round(x8.mails / x8.seconds),
   import_peak_rss_mb_x8: Math.round(x8.peakRssMb),
-  import_kb_per_mail: Math.round(((x8.peakRssMb - imported.peakRssMb) * 1024) / (x8.mails - mails)),
+  import_kb_per_mail: Number((((x8.peakRssMb - imported.peakRssMb) * 1024) / (x8.mails - mails)).toFixed(1)),
   load_average: Number(load.toFixed(1)),
 };
 console.log(`import of ${file} (list ${listId ?? 'unknown'} claimed, senders not trusted)`);
