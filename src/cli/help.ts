@@ -190,6 +190,8 @@ trust.senders does not allow is shown HELD with the reason ("held" in --json). s
 DNS and no keyring: what trust.authenticity would hold is known only to sync. A file that
 cannot be read to its end (a damaged .gz) is described up to there, said on stderr (in --json an
 entry with "unreadable": true), and the other files are read; the exit status is then 1.
+Trailing garbage after a .gz's gzip data is skipped as gzip does, with a warning on stderr
+naming the byte offset; the mails before it are all read.
 
   --json   print one JSON document {"mails": [...], "series": [...]} (see README.md)
 `,

@@ -453,6 +453,16 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   // A file that cannot be read on (a damaged or cut-off gzip) ends in an `unreadable` entry: said
   // on stderr with the mails read before it, the other files scanned, and the exit status 1.
   let unreadable = 0;
+  // The readers' warnings (trailing garbage after gzip data: skipped, the mails before it read),
+  // said on stderr as the damage is, with what the reader logs (file, byte offset).
+  const warnings = {
+    warn: (fields: Record<string, unknown>, message: string) =>
+      io.err(
+        `patchferry: scan: warning: ${message}: ${Object.entries(fields)
+          .map(([key, value]) => `${key} ${String(value)}`)
+          .join(', ')}`,
+      ),
+  };
   const scanFiles = (paths: readonly string[], t: typeof table, emit: (m: ScannedMail) => void) =>
     scanFilesStreaming(
       paths,
@@ -468,6 +478,7 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
         emit(m);
       },
       rules,
+      warnings,
     );
   if (values.json) {
     // One mail or series per line, each written as soon as it is known: the document is never

@@ -5,6 +5,7 @@ import { fileChunks } from './file-chunks.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import type { MailSource, RawMessage } from '../ports/mail-source.ts';
 import { fileSource } from './file-source.ts';
+import type { Warnings } from '../shared/log.ts';
 
 // A file's first line may be a bare "From <sender>", as some tools write it.
 const FIRST_FROM_LINE = /^From \S+(?:\s*$| .*\b\d{4}\s*$)/;
@@ -28,16 +29,23 @@ export function isFromLine(line: string): boolean {
 
 /** An mbox file (mboxrd or mboxo, optionally gzipped), read as a stream: only the message being
  * cut out is held. The position is the number of messages read, so a file that only grows at the
- * end resumes where it stopped. */
-export function mboxSource(path: string): MailSource {
+ * end resumes where it stopped. Bytes after a gzipped file's last member that are no gzip data
+ * are skipped with a warning on `log` (`file`, `offset` and `bytes` of them), as gzip(1) does:
+ * every mail before them is read. */
+export function mboxSource(path: string, log?: Warnings): MailSource {
   const file = resolve(path);
   return fileSource(`mbox:${file}`, (after, options) =>
-    readMbox(file, after === null ? 0 : Number(after), options?.lent === true),
+    readMbox(file, after === null ? 0 : Number(after), options?.lent === true, log),
   );
 }
 
 /** `lent`: each message may be a view of the reading buffer, valid until the next is asked for. */
-async function* readMbox(file: string, skip: number, lent: boolean): AsyncGenerator<RawMessage> {
+async function* readMbox(
+  file: string,
+  skip: number,
+  lent: boolean,
+  log: Warnings | undefined,
+): AsyncGenerator<RawMessage> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -48,7 +56,10 @@ async function* readMbox(file: string, skip: number, lent: boolean): AsyncGenera
   }
   let index = 0;
   try {
-    for await (const { raw, fromLine } of splitMbox(fileChunks(handle))) {
+    const chunks = fileChunks(handle, ({ offset, bytes }) =>
+      log?.warn({ file, offset, bytes }, 'trailing garbage after the gzip data ignored'),
+    );
+    for await (const { raw, fromLine } of splitMbox(chunks)) {
       index++;
       if (index > skip)
         yield {

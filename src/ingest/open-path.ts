@@ -5,10 +5,12 @@ import { maildirSource } from './maildir.ts';
 import { mboxSource } from './mbox.ts';
 import { publicInboxSource } from './public-inbox.ts';
 import type { MailSource } from '../ports/mail-source.ts';
+import type { Warnings } from '../shared/log.ts';
 
 /** The source for a path given on the command line: a Maildir folder, a public-inbox archive, or a
- * file holding an mbox or a single message (either may be gzipped). */
-export function sourceForPath(path: string): MailSource {
+ * file holding an mbox or a single message (either may be gzipped); `log` gets the mbox reader's
+ * warnings (trailing garbage after gzip data). */
+export function sourceForPath(path: string, log?: Warnings): MailSource {
   if (!existsSync(path)) throw new PatchferryError('path_missing', `${path}: no such file or directory`);
   const info = statSync(path);
   if (info.isDirectory()) {
@@ -25,5 +27,5 @@ export function sourceForPath(path: string): MailSource {
       'path_not_mailbox',
       `${path} is not a regular file (a FIFO, device or socket): give an mbox or message file, a Maildir folder or a public-inbox archive`,
     );
-  return mboxSource(path);
+  return mboxSource(path, log);
 }

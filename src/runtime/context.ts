@@ -175,7 +175,7 @@ async function mailSources(
 ): Promise<MailSource[]> {
   switch (s.type) {
     case 'mbox':
-      return [mboxSource(s.path)];
+      return [mboxSource(s.path, log)];
     case 'maildir':
       return [maildirSource(s.path, log)];
     case 'public-inbox':

@@ -56,5 +56,9 @@ export function importFiles(
   paths: readonly string[],
   signal?: AbortSignal,
 ): Promise<SyncSummary> {
-  return sync({ ...ctx, sources: paths.map(sourceForPath) }, { history: true }, signal);
+  return sync(
+    { ...ctx, sources: paths.map((path) => sourceForPath(path, ctx.log)) },
+    { history: true },
+    signal,
+  );
 }

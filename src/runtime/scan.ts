@@ -7,6 +7,7 @@ import {
 } from '../app/intake/scan.ts';
 import { sourceForPath } from '../ingest/open-path.ts';
 import type { RoutingTable } from '../series/route.ts';
+import type { Warnings } from '../shared/log.ts';
 
 export type { ScanDocument, ScannedMail, ScannedSeries };
 
@@ -18,12 +19,14 @@ export async function scanFiles(paths: readonly string[], table: RoutingTable | 
   return { mails, series };
 }
 
-/** scanFiles, each mail handed to `emit` as it is read, nothing of it kept but what assembly needs. */
+/** scanFiles, each mail handed to `emit` as it is read, nothing of it kept but what assembly needs;
+ * the readers' warnings (trailing garbage after gzip data) go to `warnings`. */
 export function scanFilesStreaming(
   paths: readonly string[],
   table: RoutingTable | null,
   emit: (mail: ScannedMail) => void,
   rules?: ScanRules,
+  warnings?: Warnings,
 ): Promise<ScannedSeries[]> {
-  return scanStreaming(paths, table, sourceForPath, emit, rules);
+  return scanStreaming(paths, table, (path) => sourceForPath(path, warnings), emit, rules);
 }

@@ -2,6 +2,12 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/** What an adapter that only warns needs of a logger: a `Logger` is one, and so is a command's
+ * own printer of warnings (`scan` loads no logger). */
+export interface Warnings {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 /** Keys whose values never reach a log line, wherever they sit in the logged object. */
 const REDACT = ['password', 'token', 'secret', 'authorization', 'privateKey', 'sessionKey'].flatMap((key) => [
   key,

@@ -175,6 +175,22 @@ describe('patchferry scan --json', () => {
     expect(plain.err).toContain(`patchferry: scan: cannot read mailbox ${cut}: `);
   });
 
+  it('reads every mail of a gzip file with trailing garbage and warns where the garbage starts', async () => {
+    const dir = tempDir();
+    const mails = [1, 2].map((i) =>
+      rawMail({ From: 'a@x', Subject: `note ${i}`, 'Message-ID': `<p${i}@x>` }, 'body\n'),
+    );
+    const gz = gzipSync(Buffer.from(mails.map((m) => `From a@x Thu Jan  1 10:00:00 2026\n${m}\n`).join('')));
+    const file = join(dir, 'junk.mbox.gz');
+    writeFileSync(file, Buffer.concat([gz, Buffer.from('junk\n')]));
+    const { status, out, err } = await run(['scan', file]);
+    expect(status).toBe(0);
+    expect(out).toContain('2 mail(s): 2 other');
+    expect(err).toContain(
+      `patchferry: scan: warning: trailing garbage after the gzip data ignored: file ${file}, offset ${gz.length}, bytes 5`,
+    );
+  });
+
   it('says an empty file holds no mail without a dangling colon', async () => {
     const empty = join(tempDir(), 'empty.mbox');
     writeFileSync(empty, '');

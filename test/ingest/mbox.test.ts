@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +83,54 @@ describe('mbox source', () => {
       expect(mails.map((m) => m.text.length)).toEqual(expected.map((t) => t.length));
       expect(mails.map((m) => m.text)).toEqual(expected);
     }
+  });
+
+  it('reads every mail before trailing garbage after gzip data and warns with its byte offset, as gzip does', async () => {
+    // Long enough that zlib hands the mails on in several chunks: the last one was lost with the
+    // junk's "incorrect header check", and with it the mail it ends.
+    const mbox = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `From a@x Thu Jan  1 00:00:00 2026\nSubject: m${i}\n\n${randomBytes(6000).toString('base64')}\n\n`,
+    ).join('');
+    const gz = gzipSync(mbox);
+    const file = join(tempDir(), 'junk.mbox.gz');
+    writeFileSync(file, Buffer.concat([gz, Buffer.from('junk\n')]));
+    const warned: Record<string, unknown>[] = [];
+    const mails = await readAll(mboxSource(file, { warn: (fields) => warned.push(fields) }));
+    expect(mails.map((m) => m.text.split('\n')[0])).toEqual(
+      Array.from({ length: 30 }, (_, i) => `Subject: m${i}`),
+    );
+    expect(warned).toEqual([{ file, offset: gz.length, bytes: 5 }]);
+  });
+
+  it('reads every member of a multi-member gzip file, zero padding after it without a warning', async () => {
+    const file = join(tempDir(), 'members.mbox.gz');
+    const parts = MBOX.split(/(?=^From )/m);
+    writeFileSync(file, Buffer.concat([...parts.map((part) => gzipSync(part)), Buffer.alloc(512)]));
+    const warned: unknown[] = [];
+    const mails = await readAll(mboxSource(file, { warn: (fields) => warned.push(fields) }));
+    expect(mails.map((m) => m.text.split('\n')[0])).toEqual([
+      'Subject: one',
+      'Subject: two',
+      'Subject: three',
+    ]);
+    expect(warned).toEqual([]);
+  });
+
+  it('reads the mails before a damaged gzip member and then fails, naming the file', async () => {
+    const file = join(tempDir(), 'damaged.mbox.gz');
+    const [first = '', ...rest] = MBOX.split(/(?=^From )/m);
+    const second = gzipSync(rest.join(''));
+    second.writeUInt8((second.at(-8) ?? 0) ^ 1, second.length - 8); // its CRC
+    writeFileSync(file, Buffer.concat([gzipSync(first), second]));
+    const texts: string[] = [];
+    await expect(
+      (async () => {
+        for await (const m of mboxSource(file).read(null)) texts.push(m.raw.toString().split('\n')[0] ?? '');
+      })(),
+    ).rejects.toThrow(`cannot read mailbox ${file}: gzip member ending at byte`);
+    expect(texts).toEqual(['Subject: one', 'Subject: two']);
   });
 
   it('reads a single message file without a From_ line', async () => {
