@@ -38,20 +38,23 @@ export function commitMessage(text: string): string {
   return text.slice(0, end).trimEnd();
 }
 
-const TRAILER_KEY = /^([A-Za-z][A-Za-z0-9-]*-[Bb][Yy]|Fixes|Link|Closes|Cc):[ \t]*(\S.*)$/;
-/** Up to three leading spaces still make a trailer (b4 reads an indented `Reviewed-by:`); four or
- * more, or a tab, is a pasted log (`git log` indents messages by four), whose trailers are not
- * the writer's. */
-const INDENT = /^ {0,3}(?=\S)/;
+const TRAILER_KEY = /^([A-Za-z][A-Za-z0-9-]*-[Bb][Yy]|Fixes|Link|BugLink|Closes|Cc):[ \t]*(\S.*)$/i;
+/** Up to three leading spaces or one tab still make a trailer (b4 reads an indented
+ * `Reviewed-by:`); four spaces or more is a pasted log (`git log` and `git show` indent messages
+ * by four), whose trailers are not the writer's. */
+const INDENT = /^(?: {0,3}|\t)(?=\S)/;
 
-/** Trailer lines written by the author of `text`, as b4 reads them: quoted lines (`>`) and pasted
- * logs are someone else's; a trailer wrapped by a mail client (`Key: Name` then `<address>` on
- * the next line, a `Fixes:` whose quoted subject goes on) is one; mailer junk (`<mailto:…>`) and a
- * note after the value (`[ann: fixed a typo]`, `# 6.1+`) are not part of the value. */
+/** Trailer lines written by the author of `text`, as b4 reads them (keys in any case): quoted
+ * lines (`>`) and pasted logs are someone else's, and nothing below a signature line (`-- `)
+ * counts; a trailer wrapped by a mail client (`Key: Name` then `<address>` on the next line, a
+ * `Fixes:` whose quoted subject goes on) is one; mailer junk (`<mailto:…>`) and a note after the
+ * value (`[ann: fixed a typo]`, `# 6.1+`) are not part of the value; a `Fixes:` names a commit
+ * hash or is prose. */
 export function findTrailers(text: string): Trailer[] {
   const out: Trailer[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
+    if (lines[i] === '-- ') break; // b4 reads no trailer below the signature marker
     const m = trailerLine(lines[i] ?? '');
     if (!m) continue;
     let value = m.value;
@@ -64,7 +67,8 @@ export function findTrailers(text: string): Trailer[] {
       i++;
     }
     value = cleanValue(value);
-    if (value === '') continue;
+    // b4: a Fixes: names a commit by its hash; "Fixes: the crash on boot" is prose.
+    if (value === '' || (/^fixes$/i.test(m.key) && !/^[0-9a-f]{6,}/.test(value))) continue;
     const address =
       /<([^<>\s]+@[^<>\s]+)>/.exec(value)?.[1] ?? /\b([^\s<>]+@[^\s<>]+)\b/.exec(value)?.[1] ?? null;
     out.push({ key: m.key, value, address: address?.toLowerCase() ?? null });
@@ -99,21 +103,28 @@ function unclosed(value: string): boolean {
   return open > 0 || (value.match(/"/g) ?? []).length % 2 === 1;
 }
 
-/** A value without what mailers and people add around it. */
+/** A value without what mailers and people add around it, a person written `Name <address>` as
+ * b4 normalises it (a bare address after the name gets its angle brackets). */
 function cleanValue(value: string): string {
-  return value
+  const clean = value
     .replace(/<mailto:[^<>\s]*>/gi, '')
     .replace(/\[mailto:[^\]\s]*\]/gi, '')
     .replace(/\s+#(?:\s.*)?$/, '')
     .replace(/\s+\[[^\]]*\]\s*$/, '')
     .replace(/\s+/g, ' ')
+    .replace(/\s+>/g, '>')
     .trim();
+  const bare = /^([^<>@]*[^<>@\s])\s+([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/.exec(clean);
+  return bare && !clean.includes('://') ? `${bare[1]} <${bare[2]}>` : clean;
 }
 
 /** The name part of a trailer's value (`Rita Reviewer` of `Rita Reviewer <rita@x>`), or ''. */
 export function trailerName(value: string): string {
   const at = value.indexOf('<');
-  return (at === -1 ? '' : value.slice(0, at)).replace(/^"|"$/g, '').trim();
+  return (at === -1 ? '' : value.slice(0, at))
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .trim();
 }
 
 export interface PullRequest {

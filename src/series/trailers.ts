@@ -2,22 +2,26 @@ import { trailerName, type Trailer } from '../mail/body.ts';
 import { sameAddress } from './sender.ts';
 import type { Series, SeriesMail as Mail } from './series.ts';
 
-/** Trailers a reviewer gives for themself: they count only from their own author. */
-const REVIEW_TRAILERS = /^(reviewed|acked|tested|reported|suggested)-by$/i;
+/** Trailers a person gives for themself (`Reviewed-by`, `Acked-by`, `Tested-by`,
+ * `Co-developed-by`…): they count only from their own author. */
+const PERSON_TRAILERS = /-by$/i;
 /** Trailers that say what a patch is about: collected whoever sends them (b4's rule). */
-const REFERENCE_TRAILERS = /^(fixes|link|closes)$/i;
+const REFERENCE_TRAILERS = /^(fixes|link|buglink|closes)$/i;
 
-/** The trailers of a reply that may be folded into what it answers: review trailers written by
- * the reply's sender (the address in the trailer is theirs, or the name is theirs exactly, without
- * case: people review from one address and sign with another), and Fixes:/Link:/Closes: from
- * anyone. */
+/** The trailers of a reply that may be folded into what it answers, as b4 takes them from a
+ * follow-up: person trailers written by the reply's sender (the address in the trailer is theirs,
+ * or the name is theirs without case, or every comma-separated part of a `Last, First` From: name
+ * is in it: people review from one address and sign with another), and
+ * Fixes:/Link:/BugLink:/Closes: from anyone. */
 export function givenTrailers(reply: Mail): Trailer[] {
   const name = reply.from.name.trim().toLowerCase();
+  const parts = name.includes(',') ? name.split(',').map((p) => p.trim()).filter(Boolean) : [];
   return reply.trailers.filter((t) => {
     if (REFERENCE_TRAILERS.test(t.key)) return true;
-    if (!REVIEW_TRAILERS.test(t.key)) return false;
+    if (!PERSON_TRAILERS.test(t.key)) return false;
     if (t.address !== null && sameAddress(t.address, reply.from.address)) return true;
-    return name !== '' && trailerName(t.value).toLowerCase() === name;
+    const given = trailerName(t.value).toLowerCase();
+    return (name !== '' && given === name) || (parts.length > 1 && parts.every((p) => given.includes(p)));
   });
 }
 
@@ -74,6 +78,6 @@ export function carryTrailers(series: Series, earlier: Series): Series {
 
 export function addTrailers(out: Map<string, Trailer[]>, id: string, given: readonly Trailer[]): void {
   const list = out.get(id) ?? [];
-  for (const t of given) if (!list.some((x) => x.value === t.value && x.key === t.key)) list.push(t);
+  for (const t of given) if (!list.some((x) => x.value === t.value && x.key.toLowerCase() === t.key.toLowerCase())) list.push(t);
   out.set(id, list);
 }

@@ -4,12 +4,23 @@ import { findDiff, findPullRequest, findTrailers } from '../../src/mail/body.ts'
 const values = (text: string) => findTrailers(text).map((t) => `${t.key}: ${t.value}`);
 
 describe('trailers, as b4 reads them', () => {
-  it('reads a trailer indented by a few spaces, but not one in a pasted log or a quote', () => {
+  it('reads a trailer indented by a few spaces or a tab, but not one in a pasted log or a quote', () => {
     expect(
       values(
-        ' Reviewed-by: A <a@x>\n   Acked-by: B <b@x>\n    Tested-by: Log <l@x>\n\tTested-by: T <t@x>\n> Acked-by: Q <q@x>\n',
+        ' Reviewed-by: A <a@x>\n   Acked-by: B <b@x>\n    Tested-by: Log <l@x>\n\tTested-by: T <t@x>\n> Acked-by: Q <q@x>\n> > Acked-by: R <r@x>\n>>Acked-by: S <s@x>\n',
       ),
-    ).toEqual(['Reviewed-by: A <a@x>', 'Acked-by: B <b@x>']);
+    ).toEqual(['Reviewed-by: A <a@x>', 'Acked-by: B <b@x>', 'Tested-by: T <t@x>']);
+  });
+
+  it('reads keys in any case, and nothing below the signature marker', () => {
+    expect(values('reviewed-by: A <a@x>\nBUGLINK: https://bugs.example/1\n-- \nRita\nAcked-by: A <a@x>\n')).toEqual([
+      'reviewed-by: A <a@x>',
+      'BUGLINK: https://bugs.example/1',
+    ]);
+  });
+
+  it('takes a Fixes: only when it names a commit hash, as b4 does', () => {
+    expect(values('Fixes: the crash on boot\nFixes: 0123456789ab ("x")\n')).toEqual(['Fixes: 0123456789ab ("x")']);
   });
 
   it('joins a trailer wrapped before its address, and a Fixes: whose subject goes on', () => {
@@ -36,6 +47,18 @@ describe('trailers, as b4 reads them', () => {
       'Link: https://lore.example/r/1#m2',
     ]);
     expect(findTrailers('Reviewed-by: Rita <rita@x<mailto:rita@x>>\n')[0]?.address).toBe('rita@x');
+  });
+
+  it('writes a person as Name <address> whatever junk or wrapping the mailer added', () => {
+    expect(
+      values(
+        'Reviewed-by: Rita R rita@x.example<mailto:rita@x.example>\nAcked-by: Tom T <tom@x.example [mailto:tom@x.example]>\nTested-by: Max M\nmax@x.example\n',
+      ),
+    ).toEqual([
+      'Reviewed-by: Rita R <rita@x.example>',
+      'Acked-by: Tom T <tom@x.example>',
+      'Tested-by: Max M <max@x.example>',
+    ]);
   });
 });
 

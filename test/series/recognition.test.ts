@@ -71,6 +71,28 @@ describe('follow-ups and trailers', () => {
     ]);
   });
 
+  it('matches a quoted or "Last, First" From: name, and takes any person trailer of the sender (b4)', () => {
+    const [s] = assembleSeries([
+      mail('p', '[PATCH] a'),
+      mail('r1', 'Re: [PATCH] a', {
+        from: 'rita@work.example',
+        name: 'Rita Reviewer',
+        inReplyTo: 'p',
+        text: 'Reviewed-by: "Rita Reviewer" <rita@home.example>\n',
+      }),
+      mail('r2', 'Re: [PATCH] a', {
+        from: 'max@work.example',
+        name: 'Mustermann, Max',
+        inReplyTo: 'p',
+        text: 'Co-developed-by: Max Mustermann <max@home.example>\nTested-by: Uma <uma@x>\n',
+      }),
+    ]);
+    expect(trailersOf(s, 'p')).toEqual([
+      'Reviewed-by: "Rita Reviewer" <rita@home.example>',
+      'Co-developed-by: Max Mustermann <max@home.example>',
+    ]);
+  });
+
   it('carries a review over to the next version of an unchanged patch, not of a changed one', () => {
     const series = assembleSeries([
       mail('c1', '[PATCH 0/2] x'),
