@@ -78,6 +78,8 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
   const from = firstAddress(headers, 'from');
   const inReplyTo = messageIds(headers, 'in-reply-to')[0];
   const references = messageIds(headers, 'references');
+  const trailers = findTrailers(diff ? commitMessage(text) : text);
+  const threaded = inReplyTo !== undefined || references.length > 0;
   return {
     messageId: detachedCopy(messageIds(headers, 'message-id')[0] ?? syntheticMessageId(raw)),
     inReplyTo: inReplyTo === undefined ? null : detachedCopy(inReplyTo),
@@ -91,11 +93,11 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     ),
     date: headerDate(headers),
     tag,
-    kind: classify(tag, diff, pull !== null, inReplyTo !== undefined || references.length > 0),
+    kind: classify(tag, diff, pull !== null, threaded && !diff && trailers.some(isFollowUpTrailer), threaded),
     text,
     diff,
     patchId: diff === null ? null : patchId(diff),
-    trailers: findTrailers(diff ? commitMessage(text) : text).map((t) => ({
+    trailers: trailers.map((t) => ({
       key: detachedCopy(t.key),
       value: detachedCopy(t.value),
       address: t.address === null ? null : detachedCopy(t.address),
@@ -113,9 +115,17 @@ function mayHoldDiff(bytes: Buffer): boolean {
 }
 
 /** What a mail is. A mail that answers another (In-Reply-To, References) and carries no diff of
- * its own is a reply even without "Re:": some clients send a patch's subject back unchanged. */
-function classify(tag: SubjectTag, diff: string | null, isPull: boolean, threaded: boolean): MailKind {
-  if (tag.reply) return 'reply';
+ * its own is a reply even without "Re:": some clients send a patch's subject back unchanged. One
+ * that gives a review trailer is a reply even when it sends back a cover letter's or a pull
+ * request's numbered subject (b4: a follow-up missing Re: with a trailer and no diff). */
+function classify(
+  tag: SubjectTag,
+  diff: string | null,
+  isPull: boolean,
+  givesTrailers: boolean,
+  threaded: boolean,
+): MailKind {
+  if (tag.reply || (givesTrailers && !isPull)) return 'reply';
   // A numbered pull request's `[PULL 0/N]` is the cover letter of the N patches that follow.
   if (tag.part === 0 && tag.total !== null && tag.total > 0 && !diff) return 'cover';
   if (isPull || tag.prefixes.includes('PULL') || tag.prefixes.includes('GIT'))
@@ -130,6 +140,12 @@ function listIdOf(value: string | null): string | null {
   if (!value) return null;
   const id = /<([^<>\s]+)>/.exec(value)?.[1] ?? value.trim();
   return id === '' ? null : detachedCopy(id);
+}
+
+/** A trailer a follow-up gives (a review, a Fixes:, a Link:…), unlike the Signed-off-by or Cc a
+ * cover letter may carry. */
+function isFollowUpTrailer(t: { key: string }): boolean {
+  return !/^(?:signed-off-by|cc)$/i.test(t.key);
 }
 
 /** Some real mails have no Message-ID; a stable one derived from the bytes keeps them addressable. */

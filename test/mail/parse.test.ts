@@ -49,6 +49,17 @@ describe('parsing mail', () => {
     expect(mail.trailers[0]?.address).toBe('r@x.org');
   });
 
+  it("classifies an answer sending back a cover letter's or pull request's subject with a review as a reply (b4)", async () => {
+    const answer = (subject: string, body: string) =>
+      parseMail(rawMail({ From: 'R <r@x.org>', Subject: subject, 'In-Reply-To': '<c@x>' }, body));
+    expect((await answer('[PATCH 0/2] greet', '> Cover.\n\nReviewed-by: R <r@x.org>\n')).kind).toBe('reply');
+    expect((await answer('[GIT PULL 0/2] queue', 'Acked-by: R <r@x.org>\n')).kind).toBe('reply');
+    // A new version's cover letter sent into the old thread stays a cover letter, sign-off and all.
+    expect((await answer('[PATCH v2 0/2] greet', 'Changes.\n\nSigned-off-by: R <r@x.org>\n')).kind).toBe(
+      'cover',
+    );
+  });
+
   it('classifies a mail without tag or diff as other', async () => {
     const mail = await parseMail(
       rawMail({ From: 'a@x', Subject: 'Meeting', 'Message-ID': '<m@x>' }, 'Hello\n'),
