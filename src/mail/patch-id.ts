@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 
 /** What one patch changes, as an id that stays the same when the patch is sent again (a new
  * version that leaves this part alone, a rebase, a reworded message): like `git patch-id`, it
- * ignores line numbers, blob ids and git's signature, and keeps every added, removed and context
+ * ignores line numbers, blob ids, git's signature and blank lines at the end, and keeps every added, removed and context
  * line and every file name. A sha256 in hex. Pure. Computed for every patch read, so done with one
  * whole-text replacement rather than line by line (changed white space counts as a change here,
  * unlike in the series fingerprint). */
 export function patchId(diff: string): string {
   const end = diff.indexOf('\n-- \n'); // git's signature ("-- \n2.47.1") ends the patch
-  const body = end === -1 ? diff : diff.slice(0, end + 1);
+  // Blank lines after the last hunk are no part of it: the last mail of an mbox, or one sent
+  // without a signature, has a different number of them.
+  let last = end === -1 ? diff.length : end + 1;
+  while (last > 0 && /[ \t\r\n]/.test(diff[last - 1] ?? '')) last--;
+  const body = `${diff.slice(0, last)}\n`;
   const normal = body.replace(/^index [^\n]*\n|^@@[^\n]*/gm, (m) => (m.startsWith('@@') ? '@@' : ''));
   return createHash('sha256').update(normal).digest('hex');
 }
