@@ -16,7 +16,7 @@ export interface AssembleOptions {
 /** mails → series, in the order their first mail came. Parts are threaded to their series by
  * In-Reply-To/References (shallow or deep threading); a part whose number is already taken in the
  * series above it starts a new series (patchwork's rule: a second series sent into the thread of a
- * first); parts sent without threading headers join the latest series by the same sender with the
+ * first), which the next parts sent the same way join; parts sent without threading headers join the latest series by the same sender with the
  * same version and total that lacks their part. Pure. */
 export function assembleSeries(mails: readonly Mail[], options: AssembleOptions = {}): Series[] {
   const byId = new Map(mails.map((m) => [m.messageId, m]));
@@ -51,16 +51,24 @@ function groupParts(mails: readonly Mail[], byId: ReadonlyMap<string, Mail>): Ma
   const groupOf = new Map<string, Mail[]>();
   // The groups each sender (lower-cased address) started, in order: where an unthreaded part looks.
   const bySender = new Map<string, Mail[][]>();
+  // The groups started in a thread by parts whose number was taken there: a second series sent
+  // into the thread, whose further parts join it.
+  const splits = new Map<Mail[], Mail[][]>();
   const place = (mail: Mail, depth: number): Mail[] => {
     const known = groupOf.get(mail.messageId);
     if (known) return known;
     const parent = parentOf(mail, byId);
     let members: Mail[] | undefined;
     let threaded = false;
+    let splitFrom: Mail[] | undefined;
     if (parent && depth < 1000 && joins(mail, parent)) {
       threaded = true;
       const above = place(parent, depth + 1);
       if (!taken(above, mail)) members = above;
+      else {
+        members = openGroup(splits.get(above) ?? [], mail);
+        splitFrom = above;
+      }
     }
     const sender = mail.from.address.toLowerCase();
     if (!members && !threaded && mail.tag.part !== null && mail.kind === 'patch')
@@ -71,6 +79,7 @@ function groupParts(mails: readonly Mail[], byId: ReadonlyMap<string, Mail>): Ma
       const own = bySender.get(sender);
       if (own) own.push(members);
       else bySender.set(sender, [members]);
+      if (splitFrom) splits.set(splitFrom, [...(splits.get(splitFrom) ?? []), members]);
     }
     members.push(mail);
     groupOf.set(mail.messageId, members);

@@ -18,8 +18,14 @@ export function asPartialReroll(
   let earlier: Series | undefined;
   for (const [part, mail] of s.patches) {
     const parent = mail.inReplyTo ? byId.get(mail.inReplyTo) : undefined;
+    // Under the cover letter of its own version, a part is another series sent into the thread.
     const target =
-      parent && all.find((o) => o !== s && (o.cover === parent || o.patches.get(part) === parent));
+      parent &&
+      all.find(
+        (o) =>
+          o !== s &&
+          ((o.cover === parent && o.version < s.version) || o.patches.get(part) === parent),
+      );
     if (!target || (earlier && target !== earlier)) return null;
     earlier = target;
   }

@@ -129,6 +129,23 @@ describe('series assembly', () => {
     expect(series.flatMap((s) => s.extras)).toEqual([]);
   });
 
+  it('keeps a second series whose parts all answer the first one’s cover letter together, replacing nothing', () => {
+    const series = assembleSeries([
+      mail('c', '[PATCH 0/2] cover'),
+      mail('p1', '[PATCH 1/2] a', { inReplyTo: 'c' }),
+      mail('p2', '[PATCH 2/2] b', { inReplyTo: 'c' }),
+      mail('q1', '[PATCH 1/2] x', { inReplyTo: 'c' }),
+      mail('q2', '[PATCH 2/2] y', { inReplyTo: 'c' }),
+    ]);
+    expect(
+      series.map((s) => [s.id, s.complete, orderedPatches(s).map((p) => p.messageId), s.supersedes]),
+    ).toEqual([
+      ['c', true, ['p1', 'p2'], null],
+      ['q1', true, ['q1', 'q2'], null],
+    ]);
+    expect(series.flatMap((s) => [...s.extras, ...s.replaced])).toEqual([]);
+  });
+
   it('treats a first part threaded under another patch as a resend, not a duplicate', () => {
     const series = assembleSeries([
       mail('p1', '[PATCH 1/1] a'),
