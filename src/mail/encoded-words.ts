@@ -8,19 +8,40 @@ import { decode as decodeCharset } from 'libmime/lib/charset.js';
  * Latin-1 (commit.c, verify_utf8): `=A0` becomes U+00A0, not U+FFFD. Other charsets are converted.
  * White space between two encoded words goes (RFC 2047 §6.2); elsewhere it stays. */
 export function decodeEncodedWords(value: string): string {
-  const word = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
+  // As git finds them: "=?", a charset, "?B?" or "?Q?", then anything up to the next "?=".
+  const word = /=\?([^?\s]+)\?([bBqQ])\?(.*?)\?=/g;
   let out = '';
   let at = 0;
   let afterWord = false;
+  // The bytes of UTF-8 words in a row: git joins them before reading them, so a character split
+  // across two words (`=?UTF-8?q?caf=C3?= =?UTF-8?q?=A9?=`) comes out whole.
+  let utf8: Buffer[] = [];
+  const flush = () => {
+    if (utf8.length > 0) out += utf8AsGit(Buffer.concat(utf8));
+    utf8 = [];
+  };
   for (let m = word.exec(value); m !== null; m = word.exec(value)) {
     const between = value.slice(at, m.index);
-    if (!(afterWord && /^[ \t\r\n]*$/.test(between))) out += between;
+    if (!(afterWord && /^[ \t\r\n]*$/.test(between))) {
+      flush();
+      out += between;
+    }
     const bytes = (m[2] ?? '').toUpperCase() === 'B' ? Buffer.from(m[3] ?? '', 'base64') : qBytes(m[3] ?? '');
-    out += fromCharset(bytes, (m[1] ?? '').replace(/\*.*$/, '').toLowerCase());
+    const charset = (m[1] ?? '').replace(/\*.*$/, '').toLowerCase();
+    if (isUtf8Charset(charset)) utf8.push(bytes);
+    else {
+      flush();
+      out += fromCharset(bytes, charset);
+    }
     at = m.index + m[0].length;
     afterWord = true;
   }
+  flush();
   return out + value.slice(at);
+}
+
+function isUtf8Charset(charset: string): boolean {
+  return charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii';
 }
 
 /** The bytes of a Q-encoded word: `_` is a space, `=XX` a byte. */
@@ -38,7 +59,7 @@ function qBytes(text: string): Buffer {
 }
 
 function fromCharset(bytes: Buffer, charset: string): string {
-  if (charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii') return utf8AsGit(bytes);
+  if (isUtf8Charset(charset)) return utf8AsGit(bytes);
   try {
     return decodeCharset(bytes, charset);
   } catch {

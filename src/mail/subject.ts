@@ -1,4 +1,5 @@
 /** The subject tag grammar: what the bracketed prefix of a subject says about a mail. Pure. */
+import { asciiTrim } from './headers.ts';
 
 export interface SubjectTag {
   /** The subject with reply markers and tag groups removed. */
@@ -32,8 +33,11 @@ const GLUED_VERSION = /^(PATCH|PULL|RFC)[-_]?v(\d+)(?:\.\d+)?$/i;
 // "PATCH1/8", "v2PATCH1/4", "v2.3PATCH1/4", "1/8": a part number, maybe glued to the rest.
 const MARKER = /^(?:v(\d+)(?:\.\d+)?)?(PATCH|PULL)?(\d+)\/(\d+)$/i;
 
+/** The subject with its reply markers and tag groups read off; the title is what is left, cleaned
+ * as git's mailinfo cleans a subject (cleanup_subject): colons between and after the groups go,
+ * and only ASCII white space is white space (a no-break space stays). */
 export function parseSubject(raw: string): SubjectTag {
-  let rest = raw.replace(/\s*\r?\n\s*/g, ' ').trim();
+  let rest = asciiTrim(raw.replace(/[ \t]*\r?\n[ \t]*/g, ' '));
   let reply = false;
   const groups: string[] = [];
   for (;;) {
@@ -43,10 +47,15 @@ export function parseSubject(raw: string): SubjectTag {
       rest = rest.slice(marker[0].length);
       continue;
     }
-    const group = /^\[([^\]]*)\]\s*/.exec(rest);
+    const group = /^\[([^\]]*)\][ \t]*/.exec(rest);
     if (group) {
       groups.push(group[1] ?? '');
       rest = rest.slice(group[0].length);
+      continue;
+    }
+    const colons = /^:[ \t:]*/.exec(rest);
+    if (colons) {
+      rest = rest.slice(colons[0].length);
       continue;
     }
     break;
@@ -89,7 +98,7 @@ export function parseSubject(raw: string): SubjectTag {
       total = facts.total;
     }
   }
-  const title = rest.trim();
+  const title = asciiTrim(rest);
   return {
     title,
     prefixes,

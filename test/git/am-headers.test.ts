@@ -65,6 +65,15 @@ const PROBES: [string, string, string][] = [
   ['a form feed inside the subject', 'Ann <a@example.org>', '=?UTF-8?q?[PATCH]_a=0Cb?='],
   ['a colon after the brackets', 'Ann <a@example.org>', '[PATCH v2 1/1] : leading colon'],
   ['reply markers and tags in turn', 'Ann <a@example.org>', 'Re: [PATCH] re: [RFC]:x'],
+  [
+    'a character split across two encoded words',
+    '=?UTF-8?q?Ren=C3?= =?UTF-8?q?=A9_Writer?= <r@example.org>',
+    '=?UTF-8?B?W1BBVENIXSBjYWbD?= =?UTF-8?B?qSBmaXg=?=',
+  ],
+  ['an ISO-8859-1 name', '=?ISO-8859-1?Q?Ren=E9_Writer?= <r@example.org>', '=?iso-8859-1?q?[PATCH]_caf=E9?='],
+  ['white space inside an encoded word', 'Ann <a@example.org>', '=?UTF-8?Q?[PATCH] x y?='],
+  ['a colon without brackets, a tab, a fold', 'Ann <a@example.org>', ':\tfix\tthe\n  thing'],
+  ['a no-break space after the brackets', 'Ann <a@example.org>', '=?UTF-8?q?[PATCH]=C2=A0x?='],
 ];
 
 describe('subjects and author names exactly as git am writes them', () => {
@@ -75,6 +84,8 @@ describe('subjects and author names exactly as git am writes them', () => {
     if ('unsupported' in commit) throw new Error(`left to git am: ${commit.unsupported}`);
     expect({ name: commit.author.name, subject: commit.message.split('\n')[0] }).toEqual(expected);
     // What patchferry shows (MR titles, reports) is what the commit says.
-    expect((await parseMail(mail)).from.name).toBe(expected.name);
+    const parsed = await parseMail(mail);
+    expect(parsed.from.name).toBe(expected.name);
+    expect(parsed.tag.title).toBe(expected.subject);
   });
 });
