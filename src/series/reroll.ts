@@ -22,9 +22,7 @@ export function asPartialReroll(
     const target =
       parent &&
       all.find(
-        (o) =>
-          o !== s &&
-          ((o.cover === parent && o.version < s.version) || o.patches.get(part) === parent),
+        (o) => o !== s && ((o.cover === parent && o.version < s.version) || o.patches.get(part) === parent),
       );
     if (!target || (earlier && target !== earlier)) return null;
     earlier = target;

@@ -15,7 +15,12 @@ const REFERENCE_TRAILERS = /^(fixes|link|buglink|closes)$/i;
  * Fixes:/Link:/BugLink:/Closes: from anyone. */
 export function givenTrailers(reply: Mail): Trailer[] {
   const name = reply.from.name.trim().toLowerCase();
-  const parts = name.includes(',') ? name.split(',').map((p) => p.trim()).filter(Boolean) : [];
+  const parts = name.includes(',')
+    ? name
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+    : [];
   return reply.trailers.filter((t) => {
     if (REFERENCE_TRAILERS.test(t.key)) return true;
     if (!PERSON_TRAILERS.test(t.key)) return false;
@@ -78,6 +83,7 @@ export function carryTrailers(series: Series, earlier: Series): Series {
 
 export function addTrailers(out: Map<string, Trailer[]>, id: string, given: readonly Trailer[]): void {
   const list = out.get(id) ?? [];
-  for (const t of given) if (!list.some((x) => x.value === t.value && x.key.toLowerCase() === t.key.toLowerCase())) list.push(t);
+  for (const t of given)
+    if (!list.some((x) => x.value === t.value && x.key.toLowerCase() === t.key.toLowerCase())) list.push(t);
   out.set(id, list);
 }

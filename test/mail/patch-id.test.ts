@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { patchId } from '../../src/mail/patch-id.ts';
 
-const diff = 'diff --git a/d.c b/d.c\nindex 1111111..2222222 100644\n--- a/d.c\n+++ b/d.c\n@@ -1,3 +1,3 @@\n one\n-old\n+new\n three\n';
+const diff =
+  'diff --git a/d.c b/d.c\nindex 1111111..2222222 100644\n--- a/d.c\n+++ b/d.c\n@@ -1,3 +1,3 @@\n one\n-old\n+new\n three\n';
 
 describe('patch ids', () => {
   it('are the same for a patch sent with or without a signature and blank lines after it', () => {

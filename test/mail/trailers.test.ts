@@ -13,14 +13,15 @@ describe('trailers, as b4 reads them', () => {
   });
 
   it('reads keys in any case, and nothing below the signature marker', () => {
-    expect(values('reviewed-by: A <a@x>\nBUGLINK: https://bugs.example/1\n-- \nRita\nAcked-by: A <a@x>\n')).toEqual([
-      'reviewed-by: A <a@x>',
-      'BUGLINK: https://bugs.example/1',
-    ]);
+    expect(
+      values('reviewed-by: A <a@x>\nBUGLINK: https://bugs.example/1\n-- \nRita\nAcked-by: A <a@x>\n'),
+    ).toEqual(['reviewed-by: A <a@x>', 'BUGLINK: https://bugs.example/1']);
   });
 
   it('takes a Fixes: only when it names a commit hash, as b4 does', () => {
-    expect(values('Fixes: the crash on boot\nFixes: 0123456789ab ("x")\n')).toEqual(['Fixes: 0123456789ab ("x")']);
+    expect(values('Fixes: the crash on boot\nFixes: 0123456789ab ("x")\n')).toEqual([
+      'Fixes: 0123456789ab ("x")',
+    ]);
   });
 
   it('joins a trailer wrapped before its address, and a Fixes: whose subject goes on', () => {
