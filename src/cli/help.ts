@@ -48,6 +48,9 @@ button builds again. Serves until interrupted (Ctrl-C) unless --no-serve is give
   --dir DIR    where the demo world is made (replaced if it is a previous demo)
   --port N     port to serve on (default: 8080; 0 picks a free one)
   --no-serve   stop after the run instead of serving
+
+Its log shows errors only (the patch it expects not to apply is in the summary instead);
+--log-level warn or PATCHFERRY_LOG_LEVEL shows more.
 `,
   sync: `Usage: patchferry sync [--config FILE] [--since YYYY-MM-DD]
 

@@ -376,7 +376,10 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
   const dir = resolve(values.dir ?? 'demo-world');
   const { runDemo } = await import('../demo/demo.ts');
   const serve = values['no-serve'] !== true;
-  const result = await runDemo({ dir, port, serve, log: logger(values['log-level'], io), progress: io.out });
+  // The demo's own patch that does not apply is logged as a warning and shown in the summary
+  // below: the terminal shows errors only, unless a level is asked for.
+  const level = values['log-level'] ?? (io.env.PATCHFERRY_LOG_LEVEL ? undefined : 'error');
+  const result = await runDemo({ dir, port, serve, log: logger(level, io), progress: io.out });
   try {
     printSync(result.job.sync, io.out);
     printBuild(result.job.build, io.out);
