@@ -1,4 +1,5 @@
 import { isFormatPatchFromLine } from './format-patch.ts';
+import { decodeEncodedWords } from './encoded-words.ts';
 import { asciiTrim } from './headers.ts';
 
 /** What `git mailinfo` takes from a patch mail: the author, the subject and the commit message,
@@ -82,7 +83,10 @@ export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): Mail
         start++;
         while (start < lines.length && /^[ \t]/.test(lines[start] ?? ''))
           value += ` ${(lines[start++] ?? '').trim()}`;
-        inBody[(m[1] ?? '').toLowerCase() as 'from' | 'subject' | 'date'] = asciiTrim(value);
+        // git decodes an in-body header as it decodes the mail's own (decode_header).
+        inBody[(m[1] ?? '').toLowerCase() as 'from' | 'subject' | 'date'] = asciiTrim(
+          decodeEncodedWords(value),
+        );
         taken = true;
       }
       if (taken) while (start < lines.length && (lines[start] ?? '').trim() === '') start++;

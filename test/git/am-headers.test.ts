@@ -89,3 +89,24 @@ describe('subjects and author names exactly as git am writes them', () => {
     expect(parsed.tag.title).toBe(expected.subject);
   });
 });
+
+describe('in-body headers exactly as git am reads them', () => {
+  it.each([
+    [
+      'a character split across two encoded words',
+      '=?UTF-8?q?Ren=C3?= =?UTF-8?q?=A9_Writer?= <r@example.org>',
+    ],
+    ['a Latin-1 byte in a UTF-8 encoded word', '=?UTF-8?q?Ren=A0e?= <r@example.org>'],
+    ['an ISO-8859-1 encoded word', '=?ISO-8859-1?Q?Ren=E9?= <r@example.org>'],
+  ])('an in-body From: with %s', (_kind, author) => {
+    const mail = Buffer.from(
+      probe('Gate <gate@example.org>', '[PATCH] fix it')
+        .toString('utf8')
+        .replace('\n\nWhy.', `\n\nFrom: ${author}\n\nWhy.`),
+    );
+    const expected = gitAm(mail);
+    const commit = amCommit(mail);
+    if ('unsupported' in commit) throw new Error(`left to git am: ${commit.unsupported}`);
+    expect({ name: commit.author.name, subject: commit.message.split('\n')[0] }).toEqual(expected);
+  });
+});
