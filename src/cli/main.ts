@@ -512,7 +512,7 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
         ? `NOT ROUTED: ${s.routeError}`
         : '(no repo)';
     io.out(
-      `  v${s.version} ${s.patches.length}/${s.total}${s.complete ? '' : ' INCOMPLETE'} ${where} <${s.id}>${s.held ? ` HELD: ${s.held}` : ''}`,
+      `  v${s.version} ${s.patches.length}/${s.total}${s.complete ? '' : ' INCOMPLETE'} ${where}${s.prefixes.length > 0 ? ` [${s.prefixes.join(' ')}]` : ''} <${s.id}>${s.held ? ` HELD: ${s.held}` : ''}`,
     );
   }
   return unreadable > 0 ? 1 : 0;

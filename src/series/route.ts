@@ -138,6 +138,14 @@ function claimFromWords(tag: SubjectTag, table: RoutingTable): Claim | null {
     : null;
 }
 
+/** The words of a subject's tag group that name neither the repository nor the branch a route
+ * took, in order: they stay prefixes (`net-next` of `[RFC PATCH net-next]` on a list whose project
+ * has no such branch, issue 17 item 12). */
+export function unroutedWords(tag: SubjectTag, repo: string | null, branch: string | null): string[] {
+  const slash = repo !== null && branch !== null ? `${repo}/${branch}` : null;
+  return [...tag.before, ...tag.after].filter((w) => w !== repo && w !== branch && w !== slash);
+}
+
 function known(table: RoutingTable): string {
   return Object.keys(table.projects).join(', ') || 'none configured';
 }

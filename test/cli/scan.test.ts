@@ -112,6 +112,49 @@ describe('patchferry scan --json', () => {
     });
   });
 
+  it('keeps the tag words a list route did not take visible as prefixes, in JSON and text', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'patchferry.yml');
+    writeFileSync(
+      config,
+      `state: { database: state.db }
+workDir: work-area
+sources: [{ type: mbox, path: list.mbox }]
+projects:
+  hello: { git: hello.git, branches: [master, for-9.0], platforms: [el9], lists: [hello-devel.example.org] }
+platforms:
+  el9: { dist: .el9, arch: noarch }
+publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
+reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
+`,
+    );
+    const file = join(dir, 'one.eml');
+    writeFileSync(
+      file,
+      rawMail(
+        {
+          From: 'a@x',
+          Subject: '[RFC PATCH bpf-next for-9.0 v1] fix',
+          'Message-ID': '<m@x>',
+          'List-Id': 'Hello <hello-devel.example.org>',
+        },
+        'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n',
+      ),
+    );
+    const json = JSON.parse((await run(['scan', '--json', '--config', config, file])).out) as ScanDocument;
+    const routed = { repo: 'hello', branch: 'for-9.0', prefixes: ['RFC', 'PATCH', 'bpf-next'] };
+    expect(json.mails[0]).toMatchObject({ ...routed, routedBy: 'list' });
+    expect(json.series[0]).toMatchObject(routed);
+    expect((await run(['scan', '--config', config, file])).out).toContain(
+      'hello/for-9.0 (by list) [RFC PATCH bpf-next] <m@x>',
+    );
+    // Without a configuration the same word reads as the repository the tag names.
+    expect((JSON.parse((await run(['scan', '--json', file])).out) as ScanDocument).mails[0]).toMatchObject({
+      repo: 'bpf-next',
+      prefixes: ['RFC', 'PATCH'],
+    });
+  });
+
   it('says which path is missing, as a usage error', async () => {
     const { status, err } = await run(['scan', '/nonexistent/list.mbox']);
     expect(status).toBe(2);

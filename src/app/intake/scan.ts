@@ -1,9 +1,10 @@
 import type { Limits } from '../../config/limits.ts';
 import type { MailSource, RawMessage } from '../../ports/mail-source.ts';
 import { formatAddress, type Mail } from '../../mail/mail.ts';
+import type { SubjectTag } from '../../mail/subject.ts';
 import { identifyMail, parseMail } from '../../mail/parse.ts';
 import { assembleSeries } from '../../series/assemble.ts';
-import { claimedTarget, routeTag, type RoutingTable } from '../../series/route.ts';
+import { claimedTarget, routeTag, unroutedWords, type RoutingTable } from '../../series/route.ts';
 import { KeptStrings, keptForAssembly } from '../../series/kept.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
 import { errorMessage } from '../../shared/errors.ts';
@@ -25,6 +26,8 @@ export interface ScannedMail {
   version: number | null;
   part: number | null;
   total: number | null;
+  /** The tag's keywords (PATCH, RFC…), then its words that name neither the repository nor the
+   * branch it is routed to. */
   prefixes: string[];
   pullUrl: string | null;
   pullRef: string | null;
@@ -44,6 +47,8 @@ export interface ScannedSeries {
   id: string;
   repo: string | null;
   branch: string | null;
+  /** Its head's prefixes: the tag's keywords, then the words its route did not take. */
+  prefixes: string[];
   /** With a configuration: what chose the route (its head's tag, or the list it came by). */
   routedBy?: 'tag' | 'list' | null;
   /** With a configuration: why sync rejects the series for its route (its head's tag and list),
@@ -136,7 +141,7 @@ export async function scanStreaming(
       }
       try {
         const mail = await parseMail(message.raw);
-        const target = targetOf(mail, table, strings);
+        const target = routed(mail) ? targetOf(mail, table, strings) : unrouted;
         described = {
           ...row,
           messageId: mail.messageId,
@@ -145,11 +150,11 @@ export async function scanStreaming(
           from: formatAddress(mail.from),
           date: mail.date?.toISOString() ?? null,
           inReplyTo: mail.inReplyTo,
-          ...(routed(mail) ? target : { repo: null, branch: null, routeError: null, routedBy: null }),
+          ...target,
           version: mail.tag.version,
           part: mail.tag.part,
           total: mail.tag.total,
-          prefixes: [...mail.tag.prefixes],
+          prefixes: prefixesOf(mail.tag, target),
           pullUrl: mail.pull?.url ?? null,
           pullRef: mail.pull?.ref ?? null,
           error: null,
@@ -171,6 +176,7 @@ export async function scanStreaming(
       id: s.id,
       repo: head?.repo ?? null,
       branch: head?.branch ?? null,
+      prefixes: prefixesOf((s.cover ?? orderedPatches(s)[0])?.tag ?? null, head ?? unrouted),
       ...(table ? { routedBy: head?.routedBy ?? null, routeError: head?.routeError ?? null } : {}),
       version: s.version,
       total: s.total,
@@ -224,6 +230,15 @@ function targetOf(mail: Mail, table: RoutingTable | null, strings: KeptStrings) 
     ? { repo: route.repo, branch: route.branch, routeError: null, routedBy: route.via }
     : { repo: null, branch: null, routeError: strings.string(route.reason), routedBy: null };
 }
+
+/** A tag's keywords, then the words of its group the route did not take (a branch hint that
+ * names no configured branch, a repository word a list's route left): they stay prefixes. */
+function prefixesOf(tag: SubjectTag | null, route: { repo: string | null; branch: string | null }): string[] {
+  return tag === null ? [] : [...tag.prefixes, ...unroutedWords(tag, route.repo, route.branch)];
+}
+
+/** The route of a mail whose line shows none (a reply). */
+const unrouted = { repo: null, branch: null, routeError: null, routedBy: null };
 
 /** A mail that was not read: why, and what is known of it. */
 function quarantined(row: { file: string; index: number }, error: string): ScannedMail {
