@@ -3,8 +3,11 @@ import { sameAddress } from './sender.ts';
 import type { Series, SeriesMail as Mail } from './series.ts';
 
 /** Trailers a person gives for themself (`Reviewed-by`, `Acked-by`, `Tested-by`,
- * `Co-developed-by`…): they count only from their own author. */
+ * `Co-developed-by`…): they count only from their own author. A `Signed-off-by` in a reply goes
+ * with a fix-up the reviewer proposes, not with the patch as sent, and a `Nacked-by` is no
+ * trailer a commit gets: neither is folded in. */
 const PERSON_TRAILERS = /-by$/i;
+const NOT_FOLDED = /^(?:signed-off|nacked)-by$/i;
 /** Trailers that say what a patch is about: collected whoever sends them (b4's rule). */
 const REFERENCE_TRAILERS = /^(fixes|link|buglink|closes)$/i;
 
@@ -23,7 +26,7 @@ export function givenTrailers(reply: Mail): Trailer[] {
     : [];
   return reply.trailers.filter((t) => {
     if (REFERENCE_TRAILERS.test(t.key)) return true;
-    if (!PERSON_TRAILERS.test(t.key)) return false;
+    if (!PERSON_TRAILERS.test(t.key) || NOT_FOLDED.test(t.key)) return false;
     if (t.address !== null && sameAddress(t.address, reply.from.address)) return true;
     const given = trailerName(t.value).toLowerCase();
     return (name !== '' && given === name) || (parts.length > 1 && parts.every((p) => given.includes(p)));

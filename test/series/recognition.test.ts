@@ -71,7 +71,7 @@ describe('follow-ups and trailers', () => {
     ]);
   });
 
-  it('matches a quoted or "Last, First" From: name, and takes any person trailer of the sender (b4)', () => {
+  it('matches a quoted or "Last, First" From: name, and takes the sender’s person trailers but Signed-off-by and Nacked-by', () => {
     const [s] = assembleSeries([
       mail('p', '[PATCH] a'),
       mail('r1', 'Re: [PATCH] a', {
@@ -84,7 +84,7 @@ describe('follow-ups and trailers', () => {
         from: 'max@work.example',
         name: 'Mustermann, Max',
         inReplyTo: 'p',
-        text: 'Co-developed-by: Max Mustermann <max@home.example>\nTested-by: Uma <uma@x>\n',
+        text: 'Co-developed-by: Max Mustermann <max@home.example>\nNacked-by: Max Mustermann <max@home.example>\nSigned-off-by: Max Mustermann <max@home.example>\nTested-by: Uma <uma@x>\n',
       }),
     ]);
     expect(trailersOf(s, 'p')).toEqual([
