@@ -132,10 +132,12 @@ export interface PullRequest {
   readonly ref: string | null;
 }
 
-/** The repository and ref a `git request-pull` message asks to pull from; the URL line may be wrapped. */
+/** The repository and ref a `git request-pull` message asks to pull from. The URL may follow on
+ * the same line ("… repository at https://… for-next"), be written in angle brackets, or be
+ * wrapped before its ref. */
 export function findPullRequest(text: string): PullRequest | null {
   if (!/The following changes since commit/i.test(text)) return null;
-  const at = /are available in the git repository at:?[ \t]*\r?\n/i.exec(text);
+  const at = /are available in the git repository at:?[ \t]*/i.exec(text);
   if (!at) return null;
   const lines = text
     .slice(at.index + at[0].length)
@@ -145,7 +147,8 @@ export function findPullRequest(text: string): PullRequest | null {
   const words = (lines[0] ?? '').split(/\s+/).filter(Boolean);
   const next = lines[1] ?? '';
   if (words.length === 1 && next !== '' && !/^for you to fetch/i.test(next)) words.push(...next.split(/\s+/));
-  const [url, ref] = words;
+  const url = words[0]?.replace(/^<(.*)>$/, '$1');
+  const ref = words[1];
   if (!url || !isFetchable(url)) return null;
   return { url, ref: ref ?? null };
 }

@@ -86,4 +86,16 @@ describe('what a body carries', () => {
     expect(pull('ftp://host.example/hello.git')?.url).toBe('ftp://host.example/hello.git');
     expect(pull('somewhere')).toBeNull();
   });
+
+  it('reads a pull request whose URL follows "at" on the same line, or stands in angle brackets', () => {
+    const head = 'The following changes since commit 1:\n\n  base\n\n';
+    expect(
+      findPullRequest(`${head}are available in the git repository at https://h.example/a.git for-next\n`),
+    ).toEqual({ url: 'https://h.example/a.git', ref: 'for-next' });
+    expect(
+      findPullRequest(
+        `${head}are available in the Git repository at:\n\n  <git://h.example/a.git> tags/v1\n`,
+      ),
+    ).toEqual({ url: 'git://h.example/a.git', ref: 'tags/v1' });
+  });
 });
