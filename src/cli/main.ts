@@ -519,17 +519,23 @@ async function scanCommand(args: readonly string[], io: Io): Promise<number> {
 }
 
 /** What `scan --config` adds: the routes the configuration gives, the sender policy by which sync
- * would hold a series (trust.senders), and limits.mailBytes. Loaded only with --config. */
+ * would hold a series (trust.senders), limits.mailBytes, and the addresses series.sameSender
+ * links. Loaded only with --config. */
 async function scanConfiguration(file: string, io: Io) {
-  const [{ config }, { routingTable }, { senderPolicy }] = await Promise.all([
+  const [{ config }, { routingTable }, { senderPolicy }, { senderLinks }] = await Promise.all([
     settings(),
     import('../app/series/routing.ts'),
     import('../app/intake/trust.ts'),
+    import('../series/sender.ts'),
   ]);
   const cfg = config(file, io, { paths: false });
   return {
     table: routingTable(cfg),
-    rules: { policyOf: (project: string) => senderPolicy(cfg, project), limits: cfg.limits },
+    rules: {
+      policyOf: (project: string) => senderPolicy(cfg, project),
+      limits: cfg.limits,
+      links: senderLinks(cfg.series.sameSender),
+    },
   };
 }
 

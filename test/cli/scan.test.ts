@@ -17,6 +17,25 @@ async function run(args: string[]): Promise<{ status: number; out: string; err: 
   return { status, out: out.join('\n'), err: err.join('\n') };
 }
 
+/** A configuration with one project, hello, that claims the list hello-devel.example.org. */
+function listConfig(dir: string, more = ''): string {
+  const config = join(dir, 'patchferry.yml');
+  writeFileSync(
+    config,
+    `state: { database: state.db }
+workDir: work-area
+sources: [{ type: mbox, path: list.mbox }]
+projects:
+  hello: { git: hello.git, branches: [master, for-9.0], platforms: [el9], lists: [hello-devel.example.org] }
+platforms:
+  el9: { dist: .el9, arch: noarch }
+publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
+reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
+${more}`,
+  );
+  return config;
+}
+
 describe('patchferry scan --json', () => {
   it('describes every mail and series of mbox, gzipped mbox and Maildir input', async () => {
     const dir = tempDir();
@@ -114,20 +133,7 @@ describe('patchferry scan --json', () => {
 
   it('keeps the tag words a list route did not take visible as prefixes, in JSON and text', async () => {
     const dir = tempDir();
-    const config = join(dir, 'patchferry.yml');
-    writeFileSync(
-      config,
-      `state: { database: state.db }
-workDir: work-area
-sources: [{ type: mbox, path: list.mbox }]
-projects:
-  hello: { git: hello.git, branches: [master, for-9.0], platforms: [el9], lists: [hello-devel.example.org] }
-platforms:
-  el9: { dist: .el9, arch: noarch }
-publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
-reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
-`,
-    );
+    const config = listConfig(dir);
     const file = join(dir, 'one.eml');
     writeFileSync(
       file,
@@ -153,6 +159,25 @@ reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example
       repo: 'bpf-next',
       prefixes: ['RFC', 'PATCH'],
     });
+  });
+
+  it('links versions across the addresses series.sameSender makes one person’s, as sync does', async () => {
+    const dir = tempDir();
+    const config = listConfig(dir, 'series: { sameSender: [[Ann@Home.Example, ann@work.example]] }\n');
+    const diff = (to: string) => `diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+${to}\n`;
+    const file = join(dir, 'two.mbox');
+    const sent = (from: string, subject: string, id: string, to: string) =>
+      `From mboxrd@z Thu Jan  1 00:00:00 1970\n${rawMail({ From: from, Subject: subject, 'Message-ID': id }, diff(to)).toString()}\n`;
+    writeFileSync(
+      file,
+      sent('ann@home.example', '[PATCH hello] fix', '<v1@x>', 'b') +
+        sent('ANN@work.example', '[PATCH hello v2] fix', '<v2@x>', 'c'),
+    );
+    const doc = JSON.parse((await run(['scan', '--json', '--config', config, file])).out) as ScanDocument;
+    expect(doc.series.map((s) => [s.id, s.supersedes])).toEqual([
+      ['v1@x', null],
+      ['v2@x', 'v1@x'],
+    ]);
   });
 
   it('says which path is missing, as a usage error', async () => {

@@ -4,6 +4,7 @@ import { formatAddress, type Mail } from '../../mail/mail.ts';
 import type { SubjectTag } from '../../mail/subject.ts';
 import { identifyMail, parseMail } from '../../mail/parse.ts';
 import { assembleSeries } from '../../series/assemble.ts';
+import type { SenderLinks } from '../../series/sender.ts';
 import { claimedTarget, routeTag, unroutedWords, type RoutingTable } from '../../series/route.ts';
 import { KeptStrings, keptForAssembly } from '../../series/kept.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
@@ -86,6 +87,8 @@ export interface ScanDocument {
 export interface ScanRules {
   readonly policyOf: (project: string) => SenderPolicy;
   readonly limits: Pick<Limits, 'mailBytes'>;
+  /** Addresses `series.sameSender` makes one person's: versions link across them, as in sync. */
+  readonly links?: SenderLinks;
 }
 
 /** Reads mailboxes and describes every mail and series in them; nothing is recorded or applied. */
@@ -170,7 +173,7 @@ export async function scanStreaming(
       emit(described);
     }
   }
-  return assembleSeries(kept).map((s): ScannedSeries => {
+  return assembleSeries(kept, rules?.links ? { links: rules.links } : {}).map((s): ScannedSeries => {
     const head = routes.get(s.id);
     return {
       id: s.id,
