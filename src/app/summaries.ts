@@ -110,7 +110,10 @@ export function syncSummary(taken: Taken, c: Collected, units: readonly UnitProb
   return {
     ...taken,
     applied: of('applied').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
-    already: of('already').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
+    already: [
+      ...taken.already,
+      ...of('already').map(({ series, project, branch, head }) => ({ series, project, branch, head })),
+    ],
     failed: of('failed').map(({ series, project, branch, part, reason }) => ({
       series,
       project,

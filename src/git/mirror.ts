@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { appliedOn } from './applied-on.ts';
+import { branchPatchIds } from './branch-patch-ids.ts';
 import { gitAt, type Git } from './git-run.ts';
 import { PatchferryError, ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
@@ -182,6 +183,14 @@ export class GitMirror implements Repository {
   ): Promise<{ base: string; head: string } | null> {
     const dir = await this.fetch(project, gitUrl, { branch });
     return appliedOn(gitAt({ cwd: dir }), branch, patches);
+  }
+
+  async branchPatchIds(
+    project: string,
+    gitUrl: string,
+    branch: string,
+  ): Promise<ReadonlyMap<string, string>> {
+    return branchPatchIds(await this.fetch(project, gitUrl, { branch }), branch);
   }
 
   async mergedBase(project: string, gitUrl: string, merge: string, patches: number): Promise<string | null> {

@@ -76,6 +76,11 @@ export interface Repository {
     branch: string,
     patches: readonly Buffer[],
   ): Promise<{ readonly base: string; readonly head: string } | null>;
+  /** The patch id (mail/patch-id.ts, the one every parsed mail carries) of each of the newest
+   * commits of `branch` (fetched first; merges left out; a bounded number, git/branch-patch-ids.ts),
+   * to the oldest commit that carries it. Read once, it tells for many series whether their
+   * patches are on the branch already, where appliedOn looks for one series. */
+  branchPatchIds(project: string, gitUrl: string, branch: string): Promise<ReadonlyMap<string, string>>;
   /** The commit the `patches` commits a merge brought were applied on: for a merge commit, its
    * second parent's `patches`-th ancestor; for a fast-forward (one parent), its own. Null when
    * the history is shorter. Fetched first when the mirror lacks `merge`. */

@@ -18,6 +18,9 @@ export interface RunOptions {
   readonly killGraceMs?: number;
   /** How the message of a stopped run names it (`git am`); the tool and its first argument when absent. */
   readonly label?: string;
+  /** Takes the tool's standard output as it comes, for output too long to hold (`git log -p` of a
+   * branch): it is then not kept (RunResult.stdout is empty), nor in the `output` of an error. */
+  readonly onStdout?: (chunk: Buffer) => void;
 }
 
 export interface RunResult {
@@ -96,10 +99,15 @@ export function runTool(tool: string, args: readonly string[], opts: RunOptions 
       while (size > keep && chunks.length > 1) size -= (chunks.shift() as Buffer).length;
     };
     const stdout: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      collect(chunk);
-    });
+    const { onStdout } = opts;
+    child.stdout.on(
+      'data',
+      onStdout ??
+        ((chunk: Buffer) => {
+          stdout.push(chunk);
+          collect(chunk);
+        }),
+    );
     child.stderr.on('data', collect);
 
     let stopped: 'aborted' | 'timeout' | null = null;

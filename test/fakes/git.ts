@@ -41,6 +41,11 @@ export class FakeGit implements Applier, Repository {
     return Promise.resolve(null);
   }
 
+  /** No commit carries a patch: FakeGit's branches hold subjects, not changes. */
+  branchPatchIds(): Promise<ReadonlyMap<string, string>> {
+    return Promise.resolve(new Map());
+  }
+
   mergedBase(): Promise<null> {
     return Promise.resolve(null);
   }

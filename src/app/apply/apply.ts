@@ -93,31 +93,50 @@ export async function applyDirect(
   if (result.ok && result.head !== result.base) return recordApplied(deps, job, result);
   // Nothing new (git am found each patch applied), or it did not apply: a series applied before
   // — by a run with another database, such as every CI job's, or by hand — is no failure.
-  const on = await deps.repository
-    .appliedOn(
-      project,
-      projectConfig.git,
-      branch,
-      patches.map((p) => p.raw),
-    )
-    .catch((err: unknown) => {
-      log.warn({ err: errorMessage(err) }, 'could not look for the series on its branch');
-      return null;
-    });
-  if (on) return recordAlready(deps, job, on);
+  const on = await onBranchAlready(
+    deps,
+    job.plan,
+    projectConfig.git,
+    patches.map((p) => p.raw),
+  );
+  if (on) return recordAlready(deps, job.plan, on);
   if (result.ok) return recordApplied(deps, job, result);
   return recordFailure(deps, job, result);
 }
 
-function recordAlready(deps: ApplyDeps, job: SeriesJob, on: { base: string; head: string }): SeriesOutcome {
-  const { seriesId, project, branch } = job.plan;
+/** Where on its branch a series' patches (raw mails) are already, by git patch-id
+ * (Repository.appliedOn); null when not all are, or when the branch could not be read (logged). */
+async function onBranchAlready(
+  deps: Pick<Deps, 'log' | 'repository'>,
+  plan: Pick<SeriesPlan, 'seriesId' | 'project' | 'branch'>,
+  gitUrl: string,
+  patches: readonly Buffer[],
+): Promise<{ base: string; head: string } | null> {
+  return deps.repository.appliedOn(plan.project, gitUrl, plan.branch, patches).catch((err: unknown) => {
+    deps.log.warn(
+      { series: plan.seriesId, project: plan.project, branch: plan.branch, err: errorMessage(err) },
+      'could not look for the series on its branch',
+    );
+    return null;
+  });
+}
+
+/** Direct mode: a series found on its branch already, recorded applied (see 'already'). */
+export function recordAlready(
+  deps: Pick<Deps, 'log' | 'store'>,
+  plan: Pick<SeriesPlan, 'seriesId' | 'project' | 'branch'> & {
+    readonly members: readonly { readonly messageId: string; readonly kind: string }[];
+  },
+  on: { readonly head: string },
+): Extract<SeriesOutcome, { type: 'already' }> {
+  const { seriesId, project, branch } = plan;
   deps.log.info({ series: seriesId, project, branch, head: on.head }, 'series is on its branch already');
   // Applied, as its next version needs to know; but with no application of this run's: that would
   // build its branch and report it on the list again, and archive it again, all done the day it
   // was applied.
   deps.store.atomically(() => {
     deps.store.series.setState(seriesId, 'applied');
-    finalMails(deps.store, job.plan.members, 'already applied', `on ${branch} up to ${on.head.slice(0, 12)}`);
+    finalMails(deps.store, plan.members, 'already applied', `on ${branch} up to ${on.head.slice(0, 12)}`);
   });
   return { type: 'already', series: seriesId, project, branch, head: on.head };
 }

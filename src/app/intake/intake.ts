@@ -18,11 +18,19 @@ import { routingTable } from '../series/routing.ts';
 import { rerollContext, withCarriedTrailers, withEarlierVersion } from '../series/versions.ts';
 import { senderLinks } from '../../series/sender.ts';
 import { ingest, settle } from './ingest.ts';
+import { heldButOnBranch, type Already } from './held-on-branch.ts';
 import { pendingCounts, seriesOverLimit, type PendingCounts } from './limits.ts';
 import { recheckTemporary } from './recheck.ts';
 import { workingSet } from './working-set.ts';
 import { authenticityNotes } from '../../trust/hold.ts';
-import { holdIfUntrusted, memberFacts, senderPolicy, withTrustedTrailers, type Held } from './trust.ts';
+import {
+  holdSeries,
+  holdVerdict,
+  memberFacts,
+  senderPolicy,
+  withTrustedTrailers,
+  type Held,
+} from './trust.ts';
 
 export interface IntakeSummary {
   readonly newMails: number;
@@ -47,6 +55,9 @@ export interface IntakeSummary {
   readonly refused: readonly { series: string; other: string; via: string; sender: string }[];
   /** Complete series queued to be applied or proposed (a unit of work each). */
   readonly queued: readonly string[];
+  /** Direct mode: series a maintainer's rules would hold found on their branch already (released
+   * and applied where another database lives): applied before, not held. */
+  readonly already: readonly Already[];
   /** Complete series held for a maintainer (trust.senders, authenticity): recorded, not applied. */
   readonly held: readonly Held[];
   /** Ctrl-C or SIGTERM stopped the reading (IntakeOptions.signal): the mails read are recorded,
@@ -56,7 +67,7 @@ export interface IntakeSummary {
 
 type IntakeDeps = Pick<
   Deps,
-  'config' | 'log' | 'store' | 'sources' | 'clock' | 'rejections' | 'authenticator'
+  'config' | 'log' | 'store' | 'sources' | 'clock' | 'rejections' | 'authenticator' | 'repository' | 'forge'
 >;
 
 export interface IntakeOptions {
@@ -118,6 +129,7 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
 
   const context = await rerollContext(store, mails, records);
   const table = routingTable(deps.config);
+  const onBranch = heldButOnBranch(deps);
   const summary = {
     rejected: [] as { messageId: string; subject: string; reason: string; silent: string | null }[],
     incomplete: [] as { series: string; have: number; total: number }[],
@@ -127,6 +139,7 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     refused: [] as { series: string; other: string; via: string; sender: string }[],
     queued: [] as string[],
     held: [] as Held[],
+    already: [] as Already[],
   };
   const inSeries = new Set<string>();
   const contextIds = new Set(context.map((m) => m.messageId));
@@ -224,9 +237,11 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     }
     // A verdict DNS left open is verified again when due (under require), before the rules look.
     await recheckTemporary(deps, members, records, senderPolicy(deps.config, route.repo));
-    const held = holdIfUntrusted(deps, linked, route, head, members, records);
-    if (held) {
-      summary.held.push(held);
+    const holding = holdVerdict(deps, linked, route, members, records);
+    if (holding !== null) {
+      const already = await onBranch(linked, route, members, records);
+      if (already) summary.already.push(already);
+      else summary.held.push(holdSeries(deps, linked, route, head, members, records, holding));
       continue;
     }
     const policy = senderPolicy(deps.config, route.repo);
@@ -273,6 +288,7 @@ export function nothingTaken(): IntakeSummary {
     refused: [],
     queued: [],
     held: [],
+    already: [],
   };
 }
 

@@ -73,26 +73,24 @@ export interface Held {
 }
 
 /**
- * Holds a complete series its project's rules do not let through: its mails stay open (each run
- * looks at them again, so adding the sender to trust.senders, or `patchferry release` naming one of
- * its mails, lets the series go on at the next run), and the sender is told once (trust.tellHeld) unless the mail must not be answered.
- * Returns what was held, or null when the series may go on.
+ * Why its project's rules hold a complete series (holdSeries then holds it), or null when it may
+ * go on: its sender is allowed, or `patchferry release` named it. A series held by an earlier run
+ * that goes on now has its "held" notice cancelled if not sent yet.
  */
-export function holdIfUntrusted(
+export function holdVerdict(
   deps: Pick<Deps, 'config' | 'store' | 'log'>,
   series: Series,
   route: { repo: string; branch: string },
-  head: SeriesMail,
   members: readonly SeriesMail[],
   records: ReadonlyMap<string, MailFacts>,
-): Held | null {
+): string | null {
   const policy = senderPolicy(deps.config, route.repo);
   const reason = holdReason(memberFacts(series, records), policy);
   const { store } = deps;
   // Let through now (its sender added to trust.senders, or released below): a "held" notice not sent
   // yet would tell the sender the opposite of the report that follows it. Only a series held by an
   // earlier run has one; the others cost no write.
-  const wasHeld = members.some((m) => records.get(m.messageId)?.outcome === 'held');
+  const wasHeld = heldBefore(members, records);
   const goesOn = (why: string) => {
     if (wasHeld && store.work.cancel(`series:${series.id}:held`, why))
       deps.log.info({ series: series.id }, 'held notice not sent: the series goes on');
@@ -109,6 +107,31 @@ export function holdIfUntrusted(
     );
     return goesOn(`released by ${released.by}`);
   }
+  return reason;
+}
+
+/** Whether an earlier run held the series (its mails carry the outcome). */
+export function heldBefore(members: readonly SeriesMail[], records: ReadonlyMap<string, MailFacts>): boolean {
+  return members.some((m) => records.get(m.messageId)?.outcome === 'held');
+}
+
+/**
+ * Holds a complete series for `reason` (holdVerdict's): its mails stay open (each run looks at
+ * them again, so adding the sender to trust.senders, or `patchferry release` naming one of its
+ * mails, lets the series go on at the next run), and the sender is told once (trust.tellHeld)
+ * unless the mail must not be answered. Returns what was held.
+ */
+export function holdSeries(
+  deps: Pick<Deps, 'config' | 'store' | 'log'>,
+  series: Series,
+  route: { repo: string; branch: string },
+  head: SeriesMail,
+  members: readonly SeriesMail[],
+  records: ReadonlyMap<string, MailFacts>,
+  reason: string,
+): Held {
+  const { store } = deps;
+  const policy = senderPolicy(deps.config, route.repo);
   // State new: every run looks at the series again (not only when new mail touches it), so a
   // sender added to trust.senders lets it go on at the next run.
   for (const m of members)

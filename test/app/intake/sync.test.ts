@@ -104,6 +104,32 @@ describe('sync in direct mode', () => {
     ctx.store.close();
   });
 
+  it("with a fresh database, reports a series its sender's rules would hold as applied before when it is on its branch (released and applied elsewhere)", async () => {
+    const { world, open } = await demoContext();
+    let ctx = await open();
+    await sync(ctx);
+    const database = ctx.config.state.database;
+    ctx.store.close();
+    rmSync(database, { force: true });
+    for (const suffix of ['-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
+    // Now no sender is allowed: a CI job's database knows no release a maintainer gave.
+    const file = join(world.dir, 'patchferry.yml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('senders: [example.org]', 'senders: [nobody.example]'),
+    );
+    ctx = await open();
+    const s = await sync(ctx);
+    expect(s.already.map((a) => a.branch).sort()).toEqual(['master', 'stable-1.0']);
+    // Only the series that never applied is held; no "held" notice for the others.
+    expect(s.held).toHaveLength(1);
+    expect(s.already.map((a) => a.series)).not.toContain(s.held[0]?.series);
+    expect(s.applied).toEqual([]);
+    expect(queuedMail(ctx.store).filter((m) => m.key.endsWith(':held'))).toHaveLength(1);
+    for (const a of s.already) expect(ctx.store.series.get(a.series)?.state).toBe('applied');
+    ctx.store.close();
+  });
+
   it('waits for the missing part of a series, then applies it when it arrives', async () => {
     const { world, open } = await demoContext();
     const mbox = readFileSync(world.mbox, 'utf8');
