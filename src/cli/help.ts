@@ -201,5 +201,7 @@ naming the byte offset; the mails before it are all read.
   config: `Usage: patchferry config check FILE
 
 Validates FILE and prints every problem with its key path. Exit status 2 when invalid.
+A project whose repository is on this machine (a path or file:// URL) has its branches
+looked up (git ls-remote): a configured branch the repository lacks is a problem.
 `,
 };

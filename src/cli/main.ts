@@ -357,6 +357,11 @@ async function configCheck(args: readonly string[], io: Io): Promise<number> {
   const [sub, file, ...extra] = positionals;
   if (sub !== 'check' || extra.length > 0) throw new UsageError('usage: patchferry config check FILE');
   const cfg = config(file ?? values.config, io);
+  // A branch the repository lacks fails every series for it, each unit alone: said here once,
+  // for the repositories on this machine (a remote one is not contacted).
+  const { missingBranches } = await import('../runtime/branch-check.ts');
+  const missing = await missingBranches(cfg);
+  if (missing.length > 0) throw new ConfigError(file ?? values.config ?? 'patchferry.yml', missing);
   io.out(
     `${file ?? values.config ?? 'patchferry.yml'}: valid (${Object.keys(cfg.projects).length} project(s), ${Object.keys(cfg.platforms).length} platform(s))`,
   );

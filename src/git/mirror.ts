@@ -219,6 +219,8 @@ export class GitMirror implements Repository {
 
   async #fetch(project: string, gitUrl: string, what: MirrorFetch): Promise<string> {
     const dir = this.gitDir(project);
+    const branch = typeof what === 'object' ? what.branch : null;
+    let cloned = false;
     try {
       if (!existsSync(dir)) {
         await mkdir(join(dir, '..'), { recursive: true });
@@ -232,6 +234,7 @@ export class GitMirror implements Repository {
           await rm(partial, { recursive: true, force: true });
           if (!existsSync(join(dir, 'HEAD'))) throw err;
         });
+        cloned = true;
       } else if (what !== 'nothing') {
         const refs = what === 'every branch' ? 'refs/heads/*' : `refs/heads/${what.branch}`;
         // No FETCH_HEAD (nothing reads it) and no maintenance check here: every series runs that
@@ -251,6 +254,8 @@ export class GitMirror implements Repository {
         await sweepWorkRefs(gitAt({ cwd: dir }));
       }
     } catch (err) {
+      if (branch !== null && NO_REMOTE_REF.test(errorMessage(err)))
+        throw branchMissing(project, gitUrl, branch);
       throw new ToolError(
         'git',
         `cannot fetch ${gitUrl} for project ${project}: ${errorMessage(err)}`,
@@ -261,6 +266,9 @@ export class GitMirror implements Repository {
         },
       );
     }
+    // A clone takes every branch there is: one missing from it is missing from the repository.
+    if (cloned && branch !== null && !(await hasBranch(dir, branch)))
+      throw branchMissing(project, gitUrl, branch);
     return dir;
   }
 
@@ -288,6 +296,28 @@ export class GitMirror implements Repository {
 
 /** The code of the error that says a repository does not have a commit. */
 export const UNKNOWN_COMMIT = 'git_unknown_commit';
+export const BRANCH_MISSING = 'git_branch_missing';
+
+/** What git fetch says when the repository has no such branch. */
+const NO_REMOTE_REF = /couldn't find remote ref/i;
+
+/** A configured branch the repository does not have: no retry brings it (PatchferryError
+ * BRANCH_MISSING, not retryable); the message says what to change. */
+function branchMissing(project: string, gitUrl: string, branch: string): PatchferryError {
+  return new PatchferryError(
+    BRANCH_MISSING,
+    `project ${project}: the repository ${gitUrl} has no branch "${branch}": correct projects.${project}.branches in the configuration, or create the branch in the repository (git push ${gitUrl} <commit>:refs/heads/${branch})`,
+  );
+}
+
+async function hasBranch(dir: string, branch: string): Promise<boolean> {
+  return gitAt({ cwd: dir })
+    .raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`])
+    .then(
+      () => true,
+      () => false,
+    );
+}
 
 /** A full commit id, SHA-1 or SHA-256: what a server can be asked for by id. */
 const FULL_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { openStore } from '../../src/store/store.ts';
+import { makeRepo } from '../helpers/git.ts';
 import { capturedIo } from '../helpers/io.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -37,6 +38,28 @@ describe('paths checked by config check and at every start', () => {
     const t = io();
     expect(await main(['config', 'check', file], t.value)).toBe(2);
     expect(t.err.join('\n')).toContain(`sources[0].path: ${join(dir, 'gone.mbox')} does not exist`);
+  });
+
+  it('config check exits 2 naming a configured branch the local repository lacks', async () => {
+    const { dir, file } = world();
+    const repo = makeRepo(join(dir, 'hello'), { 'a.txt': 'a\n' });
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('"https://git.example.org/hello.git"', JSON.stringify(repo))
+        .replace('branches: [master]', 'branches: [master, kbuild]'),
+    );
+    const t = io();
+    expect(await main(['config', 'check', file], t.value)).toBe(2);
+    expect(t.err.join('\n')).toContain(
+      `projects.hello.branches: the repository ${repo} has no branch "kbuild": correct the list, or create the branch in the repository`,
+    );
+    expect(t.err.join('\n')).not.toContain('"master"');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('branches: [master, kbuild]', 'branches: [master]'),
+    );
+    expect(await main(['config', 'check', file], io().value)).toBe(0);
   });
 
   it('sync exits 2 naming state.database when the database would be under a file, or under /proc', async () => {

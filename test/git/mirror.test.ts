@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GitMirror, isLocalUrl, keptRef } from '../../src/git/mirror.ts';
+import { BRANCH_MISSING, GitMirror, isLocalUrl, keptRef } from '../../src/git/mirror.ts';
 import { commitFiles, git, makeRepo } from '../helpers/git.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -53,6 +53,20 @@ describe('keeping a mirror of a project', () => {
     await expect(mirror.branchTip('p', '/nonexistent/repo.git', 'master')).rejects.toThrow(
       /cannot fetch \/nonexistent\/repo.git for project p/,
     );
+  });
+
+  it('says a configured branch the repository lacks is missing, not to be retried, on the first clone and on a fetch after it', async () => {
+    const { upstream, mirror } = world();
+    const missing = {
+      code: BRANCH_MISSING,
+      retryable: false,
+      message: `project p: the repository ${upstream} has no branch "kbuild": correct projects.p.branches in the configuration, or create the branch in the repository (git push ${upstream} <commit>:refs/heads/kbuild)`,
+    };
+    // The first use clones (every branch there is); a later one fetches the branch alone.
+    await expect(mirror.branchTip('p', upstream, 'kbuild')).rejects.toMatchObject(missing);
+    await expect(mirror.branchTip('p', upstream, 'kbuild')).rejects.toMatchObject(missing);
+    await expect(mirror.branchPatchIds('p', upstream, 'kbuild')).rejects.toMatchObject(missing);
+    expect(await mirror.branchTip('p', upstream, 'master')).toBe(tipOf(upstream, 'master'));
   });
 
   it('clones aside on first use and leaves no partial clone behind', async () => {
