@@ -45,7 +45,9 @@ export interface VersionLink {
  * The series `q` replaces, among `candidates` (in the order they were first seen). The only copy
  * of the rule, for versions within one batch of mail (assembly) and across runs (the store's
  * series). In order: a series named by a "Supersedes:" line; else the newest earlier version its
- * cover letter or parts answer (the reply chain, which tells apart people who share one From:);
+ * cover letter or parts answer (the reply chain, which tells apart people who share one From:),
+ * or a later version than that one by the same person with this one's title or change-id (every
+ * version sent under v1's cover letter);
  * else the newest earlier version with the same change-id (b4's topic id); else the newest
  * earlier version from the same sender with the same title. "Earlier" is a lower version, or the
  * same one for a RESEND. Only a series from the same person may be replaced (sender.ts): a
@@ -83,15 +85,34 @@ export function earlierVersion(
     'change-id',
   );
   const alike = older.filter((c) => own(c) && c.title === q.title);
-  const supersedes = namedTargets[0]?.id ?? newest(answered) ?? newest(sameTopic) ?? newest(alike);
+  // The chain names the submission; within it, the newest earlier version is replaced (a v3 sent
+  // under v1's cover letter, as v2 was, replaces v2): one of the same person, with the title or
+  // the change-id of this one.
+  const chained = newestOf(answered);
+  const latest =
+    chained &&
+    newestOf([
+      chained,
+      ...older.filter(
+        (c) =>
+          own(c) &&
+          c.version > chained.version &&
+          (c.title === q.title || (q.changeId !== null && c.changeId === q.changeId)),
+      ),
+    ]);
+  const supersedes = namedTargets[0]?.id ?? latest?.id ?? newest(sameTopic) ?? newest(alike);
   return { supersedes, refused: refused.filter((r) => r.series !== supersedes) };
 }
 
 /** The highest version; among equals, the one seen last. */
 function newest(list: readonly VersionCandidate[]): string | null {
+  return newestOf(list)?.id ?? null;
+}
+
+function newestOf(list: readonly VersionCandidate[]): VersionCandidate | null {
   let best: VersionCandidate | null = null;
   for (const c of list) if (!best || c.version >= best.version) best = c;
-  return best?.id ?? null;
+  return best;
 }
 
 /**

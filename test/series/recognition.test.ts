@@ -209,6 +209,26 @@ describe('versions: only the same sender may replace a series', () => {
     expect(of('eve2')).toMatchObject({ supersedes: null, refused: [{ series: 'ann1', via: 'reply' }] });
   });
 
+  it('links a v3 sent under v1’s cover letter, as v2 was, to v2', () => {
+    const series = assembleSeries([
+      mail('c1', '[PATCH 0/1] greet'),
+      mail('p1', '[PATCH 1/1] greet', { inReplyTo: 'c1', change: 'one' }),
+      mail('c2', '[PATCH v2 0/1] greet', { inReplyTo: 'c1' }),
+      mail('p2', '[PATCH v2 1/1] greet', { inReplyTo: 'c2', refs: ['c1', 'c2'], change: 'two' }),
+      mail('c3', '[PATCH v3 0/1] greet', { inReplyTo: 'c1' }),
+      mail('p3', '[PATCH v3 1/1] greet', { inReplyTo: 'c3', refs: ['c1', 'c3'], change: 'three' }),
+      // Someone else's v4 in the same thread replaces nobody's.
+      mail('c4', '[PATCH v4 0/1] greet', { inReplyTo: 'c1', from: 'eve@x' }),
+      mail('p4', '[PATCH v4 1/1] greet', { inReplyTo: 'c4', from: 'eve@x', change: 'four' }),
+    ]);
+    expect(series.map((s) => [s.id, s.supersedes])).toEqual([
+      ['c1', null],
+      ['c2', 'c1'],
+      ['c3', 'c2'],
+      ['c4', null],
+    ]);
+  });
+
   it('lets addresses the configuration links replace each other’s series', () => {
     const mails = [
       mail('v1', '[PATCH] fix it', { from: 'ann@home.x' }),
