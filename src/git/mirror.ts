@@ -7,7 +7,7 @@ import { branchPatchIds } from './branch-patch-ids.ts';
 import { gitAt, type Git } from './git-run.ts';
 import { PatchferryError, ToolError, errorMessage } from '../shared/errors.ts';
 import { runTool } from '../shared/run.ts';
-import type { Repository } from '../ports/repository.ts';
+import { UNKNOWN_COMMIT, type Repository } from '../ports/repository.ts';
 
 export interface GitMirrorOptions {
   /** Holds one bare mirror per project (`mirrors/<project>.git`); the applier keeps its worktrees
@@ -294,8 +294,7 @@ export class GitMirror implements Repository {
   }
 }
 
-/** The code of the error that says a repository does not have a commit. */
-export const UNKNOWN_COMMIT = 'git_unknown_commit';
+export { UNKNOWN_COMMIT };
 export const BRANCH_MISSING = 'git_branch_missing';
 
 /** What git fetch says when the repository has no such branch. */

@@ -61,6 +61,10 @@ export interface Applier {
   apply(request: ApplyRequest, hooks?: ApplyHooks): Promise<ApplyResult>;
 }
 
+/** The code of the PatchferryError a Repository throws for a commit the repository does not have
+ * (on no branch, nor given by its id): no retry brings it. */
+export const UNKNOWN_COMMIT = 'git_unknown_commit';
+
 /** A project's repository as patchferry reads it, through a local mirror fetched before each use.
  * `project` names the mirror; `gitUrl` is where the repository is fetched from. */
 export interface Repository {
@@ -85,7 +89,9 @@ export interface Repository {
    * second parent's `patches`-th ancestor; for a fast-forward (one parent), its own. Null when
    * the history is shorter. Fetched first when the mirror lacks `merge`. */
   mergedBase(project: string, gitUrl: string, merge: string, patches: number): Promise<string | null>;
-  /** Exports the tree of `commit` into `dest`, for builders that work from files. */
+  /** Exports the tree of `commit` into `dest`, for builders that work from files. Fetched first
+   * when the mirror lacks `commit`; throws the PatchferryError UNKNOWN_COMMIT (not retryable) when
+   * the repository does not have it, as commitFacts does. */
   exportTree(project: string, gitUrl: string, commit: string, dest: string): Promise<void>;
   /** What a build's release is made of (src/rpm/release.ts): commits reachable from `commit`
    * (itself included), its committer date (ms), its full id. */

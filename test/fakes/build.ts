@@ -10,6 +10,7 @@ import type {
 import type { BuildLogs, BuildLogsRequest, PublishedLogs } from '../../src/ports/build-logs.ts';
 import type { ArchivedFile, ArchivedSeries, PatchArchive } from '../../src/ports/patch-archive.ts';
 import type { Publication, PublishRequest, Publisher } from '../../src/ports/publisher.ts';
+import { UNKNOWN_COMMIT } from '../../src/ports/repository.ts';
 import { PatchferryError } from '../../src/shared/errors.ts';
 import type { SmokeRequest, SmokeResult, Tester } from '../../src/ports/tester.ts';
 
@@ -99,9 +100,16 @@ export class FakeBuilder implements Builder {
 /** Makes a "source package" per commit without rpmbuild: named for the project and the commit. */
 export class FakePackager implements SourcePackager {
   readonly made: SourceRequest[] = [];
+  /** The repository lacks every commit asked for (a webhook's, of another repository): make
+   * throws as the mirror does (ports/repository.ts UNKNOWN_COMMIT). */
+  commitsUnknown = false;
 
   make(request: SourceRequest): Promise<SourcePackage> {
     this.made.push(request);
+    if (this.commitsUnknown)
+      return Promise.reject(
+        new PatchferryError(UNKNOWN_COMMIT, `commit ${request.commit} is not in ${request.gitUrl}`),
+      );
     const release = request.release === 'snapshot' ? `1.1.20260101git${request.commit.slice(0, 7)}` : '1';
     return Promise.resolve({
       path: `/nonexistent/srpms/${request.project}-1.0-${release}.src.rpm`,

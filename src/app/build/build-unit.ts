@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { BuildRequest, BuildResult, SourcePackage } from '../../ports/builder.ts';
+import { UNKNOWN_COMMIT } from '../../ports/repository.ts';
 import type { BuildRecord } from '../../ports/store.ts';
 import { failureLabel, type BuildFailure } from '../../rpm/failure.ts';
 import { PatchferryError, errorMessage } from '../../shared/errors.ts';
@@ -91,7 +92,10 @@ export function buildHandler(deps: UnitDeps, outcome: (o: BuildOutcome) => void)
       } catch (err) {
         // Shut down: the unit runs again (a pending build is checked, not started, from its handle).
         if (unit.signal.aborted) throw err;
-        const failure = failureOfError(err);
+        // A commit the repository does not have (a webhook's or a pipeline's, of another
+        // repository): no retry brings it.
+        const final = err instanceof PatchferryError && err.code === UNKNOWN_COMMIT;
+        const failure = failureOfError(err, final);
         const failed: BuildResult = {
           state: 'failed',
           arches: [],
@@ -100,7 +104,7 @@ export function buildHandler(deps: UnitDeps, outcome: (o: BuildOutcome) => void)
           failure,
           taskId: null,
         };
-        return finish(deps, u, unit, record, failed, outcome, srpm);
+        return finish(deps, u, unit, record, failed, outcome, srpm, null, !final);
       }
     },
   };
@@ -116,11 +120,11 @@ function parseJson(text: string): unknown {
 
 /** A build that could not run: a spec rpm refuses (making the SRPM) is the patch's fault; anything
  * else (the mirror, the hub, the machine) the infrastructure's. */
-function failureOfError(err: unknown): BuildFailure {
+function failureOfError(err: unknown, final: boolean): BuildFailure {
   const patch = err instanceof PatchferryError && err.code.startsWith('srpm_spec');
   return {
     class: patch ? 'patch' : 'infrastructure',
-    message: errorMessage(err),
+    message: final ? `${errorMessage(err)}; not retried, as no retry brings it` : errorMessage(err),
     errorLines: [],
     arch: null,
   };
@@ -135,12 +139,18 @@ function finish(
   outcome: (o: BuildOutcome) => void,
   srpm: SourcePackage | null = null,
   logUrl: string | null = null,
+  retryHelps = true,
 ): UnitOutcome {
   const retries = unit.attempt - 1;
   const failure = result.state === 'failed' ? result.failure : null;
   // Nothing the builder can build (every arch skipped) is not helped by trying again.
   const buildable = result.arches.length === 0 || result.arches.some((a) => a.state !== 'skipped');
-  if (failure?.class === 'infrastructure' && buildable && retries < infrastructureRetries(deps.config)) {
+  if (
+    failure?.class === 'infrastructure' &&
+    buildable &&
+    retryHelps &&
+    retries < infrastructureRetries(deps.config)
+  ) {
     unit.log.warn({ err: failure.message, retries }, 'build failed for the infrastructure; retrying');
     throw new PatchferryError(
       'build_infrastructure',

@@ -31,6 +31,25 @@ describe('the build unit', () => {
     expect(allBuilds(deps)[0]).toMatchObject({ state: 'failed', failureClass: 'infrastructure', retries: 2 });
   });
 
+  it('fails a build of a commit the repository does not have at once, saying so, never retried', async () => {
+    const { deps, packager, builder } = await applied();
+    packager.commitsUnknown = true;
+    const result = await build(deps);
+    expect(result.units).toEqual([]);
+    expect(result.builds).toMatchObject([
+      {
+        ok: false,
+        error: expect.stringMatching(
+          /^infrastructure: commit \w+ is not in .*; not retried, as no retry brings it$/,
+        ),
+      },
+    ]);
+    expect(builder.built).toEqual([]);
+    expect(packager.made).toHaveLength(1);
+    expect(deps.store.work.list('pending', ['build'])).toEqual([]);
+    expect(allBuilds(deps)[0]).toMatchObject({ state: 'failed', failureClass: 'infrastructure', retries: 0 });
+  });
+
   it('does not retry a patch failure, and keeps its error lines', async () => {
     const { deps, builder } = await applied();
     builder.failing = true;
