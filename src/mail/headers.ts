@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { decodeEncodedWords } from './encoded-words.ts';
+import { splitFrom } from './git-ident.ts';
 import addressparser from 'nodemailer/lib/addressparser';
 
 /** The header block of a raw message, decoded once, by lower-cased field name. A field seen twice
@@ -73,10 +74,20 @@ export function messageIds(headers: Headers, name: string): string[] {
 export function firstAddress(headers: Headers, name: string): { name: string; address: string } {
   const value = headers.fields.get(name)?.[0] ?? '';
   const [first] = addressparser(value, { flatten: true });
-  const display = decodeEncodedWords(first?.name ?? '');
+  const display = value.includes('=?')
+    ? nameAsGit(value, first?.name ?? '')
+    : decodeEncodedWords(first?.name ?? '');
   // A name is one line (as git's mailinfo makes it): an encoded word can carry CR or LF. The
   // address as written; compared without case where it matters (series/sender.ts).
   return { name: asciiTrim(display.replace(/[\r\n]+/g, ' ')), address: (first?.address ?? '').trim() };
+}
+
+/** A name with encoded words read as git reads it: the whole value decoded first, then the address
+ * taken out and quotes undone, so a quote or comment an encoded word carries is read as git
+ * reads it. `parsed` (the parser's name, decoded) when git would find no address. */
+function nameAsGit(value: string, parsed: string): string {
+  const { name, email } = splitFrom(decodeEncodedWords(value.replace(/\r?\n(?=[ \t])/g, '')));
+  return email === '' ? decodeEncodedWords(parsed) : name === email ? '' : name;
 }
 
 export function headerDate(headers: Headers): Date | null {

@@ -1,5 +1,6 @@
 import { isFormatPatchFromLine } from './format-patch.ts';
 import { decodeEncodedWords } from './encoded-words.ts';
+import { splitFrom } from './git-ident.ts';
 import { asciiTrim } from './headers.ts';
 
 /** What `git mailinfo` takes from a patch mail: the author, the subject and the commit message,
@@ -104,56 +105,6 @@ export function mailInfo(input: MailInfoInput, opts: MailInfoOptions = {}): Mail
     date: fields.date,
     message: message ? `${message}\n` : '',
   };
-}
-
-/** git's reading of a From value: the address is the token with '@' (in angle brackets or not);
- * what is left is the name, unquoted, or un-parenthesised when it is only a comment. */
-export function splitFrom(from: string): { name: string; email: string } {
-  // git's cleanup_space: only ASCII white space folds (a no-break space is part of a name).
-  const value = asciiTrim(from.replace(/[ \t\r\n]+/g, ' '));
-  const found = /<([^<>]*@[^<>]*)>/.exec(value) ?? /[^\s()<>"]+@[^\s()<>"]+/.exec(value);
-  if (!found) return { name: '', email: '' };
-  const email = (found[1] ?? found[0]).trim();
-  const rest = value.slice(0, found.index) + value.slice(found.index + found[0].length);
-  let name = asciiTrim(unquotePairs(asciiTrim(rest.replace(/[ \t\r\n]+/g, ' '))));
-  if (/^\([^()]*\)$/.test(name)) name = asciiTrim(name.slice(1, -1));
-  return { name: name || email, email };
-}
-
-/** git's unquote_quoted_pair: "quoted strings" lose their quotes, (comments) keep their
- * parentheses and any quotes inside, and a backslash escapes the next character in either. */
-function unquotePairs(value: string): string {
-  let out = '';
-  let i = 0;
-  while (i < value.length) {
-    const c = value[i] ?? '';
-    if (c === '"') {
-      i++;
-      while (i < value.length && value[i] !== '"') {
-        if (value[i] === '\\' && i + 1 < value.length) i++;
-        out += value[i++] ?? '';
-      }
-      i++;
-    } else if (c === '(') {
-      let depth = 0;
-      do {
-        const ch = value[i] ?? '';
-        if (ch === '\\' && i + 1 < value.length) {
-          out += value[i + 1] ?? '';
-          i += 2;
-          continue;
-        }
-        if (ch === '(') depth++;
-        if (ch === ')') depth--;
-        out += ch;
-        i++;
-      } while (i < value.length && depth > 0);
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
 }
 
 /** git's subject clean-up (mailinfo.c cleanup_subject, then cleanup_space): from the start, drop

@@ -74,6 +74,8 @@ const PROBES: [string, string, string][] = [
   ['white space inside an encoded word', 'Ann <a@example.org>', '=?UTF-8?Q?[PATCH] x y?='],
   ['a colon without brackets, a tab, a fold', 'Ann <a@example.org>', ':\tfix\tthe\n  thing'],
   ['a no-break space after the brackets', 'Ann <a@example.org>', '=?UTF-8?q?[PATCH]=C2=A0x?='],
+  ['quotes inside an encoded name', '=?UTF-8?q?=22Ann=22_B?= <a@example.org>', '[PATCH] x'],
+  ['an encoded name in a comment', 'a@example.org (=?UTF-8?q?Ren=C3=A9?=)', '[PATCH] x'],
 ];
 
 describe('subjects and author names exactly as git am writes them', () => {
