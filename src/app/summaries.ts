@@ -32,18 +32,24 @@ export interface Deferred {
   readonly first: { readonly key: string; readonly error: string };
 }
 
+/** A series that did not apply: at which patch, and git's words. */
+export interface NotApplied {
+  readonly series: string;
+  readonly project: string;
+  readonly branch: string;
+  readonly part: number;
+  readonly reason: string;
+}
+
 export interface SyncSummary extends Omit<IntakeSummary, 'resends'> {
   readonly applied: readonly { series: string; project: string; branch: string; head: string }[];
   /** Direct mode: series found on their branch already, applied before (by a run with another
    * database, or by hand); `head` is the commit of their last patch. */
   readonly already: readonly { series: string; project: string; branch: string; head: string }[];
-  readonly failed: readonly {
-    series: string;
-    project: string;
-    branch: string;
-    part: number;
-    reason: string;
-  }[];
+  readonly failed: readonly NotApplied[];
+  /** `ci sync`: series that did not apply, as an earlier job reported already (ports/
+   * not-applied-record.ts): listed, not failing the job again. */
+  readonly failedBefore?: readonly NotApplied[];
   readonly resends: readonly { series: string; of: string }[];
   /** Merge-request mode: series opened or updated as merge requests. */
   readonly proposed: readonly Proposal[];

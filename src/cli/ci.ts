@@ -37,6 +37,7 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
     jobFailed,
     withContext,
     folderArtifacts,
+    notAppliedRecord,
   } = await import('../runtime/index.ts');
   const event = readPipelineEvent(io.env);
   const loaded = config(values.config, io);
@@ -58,11 +59,12 @@ export async function ciCommand(args: readonly string[], io: Io): Promise<number
           `ci ${stage}: for ${describeSource(event.source)}${event.branch ? ` (${event.branch})` : ''}${event.platform ? `, target ${event.platform}` : ''}`,
         );
         if (stage === 'sync') {
-          const s = await ciSync(ctx, signal);
+          const s = await ciSync(ctx, notAppliedRecord(cfg), signal);
           printSync(s, io.out);
           if (jobFailed({ sync: { ...s, failed: [] } })) return 1;
           // A series that did not apply is its sender's to fix, not the pipeline's: its own exit
-          // status, which the templates let pass (with a warning), so the builds still run.
+          // status, which the templates let pass (with a warning), so the builds still run. Once:
+          // one an earlier job reported (failedBefore) is listed, not counted again.
           return s.failed.length > 0 ? SERIES_NOT_APPLIED : 0;
         }
         if (stage === 'build') {

@@ -151,6 +151,8 @@ database of its own that starts empty and is removed afterwards.
 Exit status: as the stage's own command (0 done, 1 something failed, 2 usage or
 configuration error), but for sync: 3 when only series failed to apply, which is the
 senders' to fix: the templates let that pass with a warning, and the builds still run.
+Once per series: a series an earlier job reported (kept in the published tree, .ci/) is
+listed as failed before and not counted again.
 `,
   retry: `Usage: patchferry retry [--config FILE] [KEY...]
 

@@ -12,7 +12,7 @@ import type {
 /** Human-readable lines for each stage's outcome; logs (JSON) go to stderr separately. */
 export function printSync(s: SyncSummary, out: (line: string) => void): void {
   out(
-    `sync: ${s.newMails} new mail(s); ${s.applied.length} series applied,${s.already.length > 0 ? ` ${s.already.length} applied before,` : ''}${s.proposed.length > 0 ? ` ${s.proposed.length} proposed,` : ''} ${s.failed.length} failed, ${s.incomplete.length} incomplete,${s.held.length > 0 ? ` ${s.held.length} held,` : ''} ${s.rejected.length} rejected, ${s.ignored} not patches`,
+    `sync: ${s.newMails} new mail(s); ${s.applied.length} series applied,${s.already.length > 0 ? ` ${s.already.length} applied before,` : ''}${s.proposed.length > 0 ? ` ${s.proposed.length} proposed,` : ''} ${s.failed.length} failed,${s.failedBefore?.length ? ` ${s.failedBefore.length} failed before,` : ''} ${s.incomplete.length} incomplete,${s.held.length > 0 ? ` ${s.held.length} held,` : ''} ${s.rejected.length} rejected, ${s.ignored} not patches`,
   );
   for (const a of s.applied)
     out(`  applied   ${a.project}/${a.branch} ${a.head.slice(0, 12)}  <${a.series}>`);
@@ -20,6 +20,10 @@ export function printSync(s: SyncSummary, out: (line: string) => void): void {
     out(`  applied before: on ${a.project}/${a.branch} up to ${a.head.slice(0, 12)}  <${a.series}>`);
   for (const f of s.failed)
     out(`  FAILED    ${f.project}/${f.branch} patch ${f.part}: ${f.reason}  <${f.series}>`);
+  for (const f of s.failedBefore ?? [])
+    out(
+      `  failed before (an earlier job reported it): ${f.project}/${f.branch} patch ${f.part}: ${f.reason}  <${f.series}>`,
+    );
   for (const i of s.incomplete) out(`  waiting   ${i.have}/${i.total} parts  <${i.series}>`);
   for (const i of s.expired)
     out(`  gave up   ${i.have}/${i.total} parts after the grace period  <${i.series}>`);

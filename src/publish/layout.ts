@@ -9,6 +9,7 @@ import type { PublishChannel } from '../ports/publisher.ts';
  *     <root>/<channel>/<project>/<branch>/<platform>/…    the nightly, testing and stable channels
  *     <root>/.states/…                                    the states the platform directories link to
  *     <root>/logs/<project>/<branch>/<platform>/…         local builds' logs (build-logs.ts)
+ *     <root>/.ci/not-applied.json                         series CI jobs reported as not applying
  *
  * A platform directory is a symbolic link to one complete state (every arch, SRPMS, the .repo file
  * and the index pages), so that a publication switches all of it with one rename. A state's
@@ -29,6 +30,9 @@ export const PUBLIC_KEY_FILE = 'RPM-GPG-KEY-patchferry';
 /** The top-level directory of local builds' logs. */
 export const LOGS_DIR = 'logs';
 
+/** The top-level directory of what CI jobs pass on to the next (not-applied-file.ts). */
+export const CI_DIR = '.ci';
+
 /** Top-level names the tree itself uses (the channels, the dated patches archive, the builds' logs,
  * the states, the root's index page and public key); a project cannot be called so, its tree would
  * collide. */
@@ -37,6 +41,7 @@ export const RESERVED_TOP_LEVEL: readonly string[] = [
   'patches',
   LOGS_DIR,
   '.states',
+  CI_DIR,
   'index.html',
   PUBLIC_KEY_FILE,
 ];

@@ -28,6 +28,13 @@ export { ciBuild, ciPublish, ciReport, ciSync } from '../app/ci/jobs.ts';
 import { FolderArtifacts } from '../store/pipeline-artifacts.ts';
 import { lockDatabase } from '../store/lock.ts';
 import type { PipelineArtifacts } from '../ports/pipeline-artifacts.ts';
+import type { NotAppliedRecord } from '../ports/not-applied-record.ts';
+import { FileNotAppliedRecord } from '../publish/not-applied-file.ts';
+
+/** Where CI jobs keep the series they reported as not applying: the published tree. */
+export function notAppliedRecord(config: Pick<Config, 'publisher'>): NotAppliedRecord {
+  return new FileNotAppliedRecord({ root: config.publisher.root });
+}
 
 /** The artifacts folder a CI pipeline carries between its jobs. */
 export function folderArtifacts(dir: string): PipelineArtifacts {

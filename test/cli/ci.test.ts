@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { makeRepo } from '../helpers/git.ts';
+import { commitFiles, formatPatches, makeRepo } from '../helpers/git.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 function io(env: NodeJS.ProcessEnv = {}) {
@@ -82,6 +82,65 @@ describe('patchferry ci', () => {
     const { t } = buildJob((dir) => `file://${join(dir, 'gone.git')}`, 'a'.repeat(40));
     expect(await main(['ci', 'build'], t.io)).toBe(1);
     expect(t.out.join('\n')).toMatch(/FAILED\s+hello\/master el9 a{12}: infrastructure: .*cannot fetch/);
+  });
+});
+
+describe('patchferry ci sync of an mbox, scheduled', () => {
+  it('fails its exit status (3) once for a series that never applies: the next nightly lists it as failed before', async () => {
+    const dir = tempDir();
+    // The upstream repository, and a patch made against another version of its file.
+    const upstream = makeRepo(join(dir, 'hello'), { 'a.txt': 'upstream\n' });
+    const elsewhere = makeRepo(join(dir, 'elsewhere'), { 'a.txt': 'one\n' });
+    commitFiles(elsewhere, 'change one', { 'a.txt': 'two\n' });
+    const sendings = (subject: string) =>
+      formatPatches(elsewhere, 1, ['--subject-prefix=master PATCH hello']).map((m) =>
+        m
+          .toString()
+          .replace('change one', subject)
+          .replace(/Message-ID: <[^>]+>/i, `Message-ID: <${subject}@x>`),
+      );
+    const mbox = join(dir, 'list.mbox');
+    writeFileSync(mbox, sendings('first').join(''));
+    const config = join(dir, 'patchferry.yml');
+    writeFileSync(
+      config,
+      [
+        `state: { database: ${join(dir, 'unused.db')} }`,
+        `workDir: ${join(dir, 'work')}`,
+        `sources: [{ type: mbox, path: ${mbox} }]`,
+        `projects: { hello: { git: '${upstream}', branches: [master], platforms: [el9] } }`,
+        'platforms: { el9: { dist: .el9, arch: x86_64 } }',
+        `publisher: { root: ${join(dir, 'repos')}, baseUrl: 'http://127.0.0.1:1/' }`,
+        `reporter: { from: patchferry <pf@example.org>, listAddress: list@example.org, outbox: ${join(dir, 'out.mbox')} }`,
+      ].join('\n'),
+    );
+    const nightly = () =>
+      io({
+        PATCHFERRY_CONFIG: config,
+        CI_PIPELINE_SOURCE: 'schedule',
+        PATCHFERRY_ARTIFACTS: join(dir, 'artifacts'),
+      });
+
+    const first = nightly();
+    expect(await main(['ci', 'sync'], first.io)).toBe(3);
+    expect(first.out.join('\n')).toMatch(/FAILED {4}hello\/master patch 1: .*<first@x>/);
+
+    const second = nightly();
+    expect(await main(['ci', 'sync'], second.io)).toBe(0);
+    expect(second.out.join('\n')).toContain('0 failed, 1 failed before,');
+    expect(second.out.join('\n')).toMatch(
+      /failed before \(an earlier job reported it\): hello\/master patch 1: .*<first@x>/,
+    );
+
+    // A new series that does not apply fails the next nightly, once.
+    writeFileSync(mbox, [...sendings('first'), ...sendings('second')].join(''));
+    const third = nightly();
+    expect(await main(['ci', 'sync'], third.io)).toBe(3);
+    expect(third.out.join('\n')).toMatch(/FAILED {4}hello\/master patch 1: .*<second@x>/);
+    expect(third.out.join('\n')).toContain('1 failed, 1 failed before,');
+    const fourth = nightly();
+    expect(await main(['ci', 'sync'], fourth.io)).toBe(0);
+    expect(fourth.out.join('\n')).toContain('0 failed, 2 failed before,');
   });
 });
 

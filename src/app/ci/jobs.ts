@@ -1,3 +1,4 @@
+import type { NotAppliedRecord } from '../../ports/not-applied-record.ts';
 import type { PipelineArtifacts, CarriedBuild } from '../../ports/pipeline-artifacts.ts';
 import type { BuildRecord, Store } from '../../ports/store.ts';
 import { UsageError, errorMessage } from '../../shared/errors.ts';
@@ -29,16 +30,37 @@ import type { BuildPlan } from './plan.ts';
  * delivered here would never be. A job with any unit left failed marks nothing: the next one
  * takes the same mail up again (a series it applied is found on its branch then). Sources that
  * keep no mark (mbox, Maildir, public-inbox) are read whole by every job, so their notices are not
- * sent from a job: each nightly would send them again.
+ * sent from a job: each nightly would send them again. For the same reason a series that does not
+ * apply fails again in every job: one an earlier job reported (`record`, kept in the published
+ * tree) is listed in `failedBefore`, not in `failed`, so it fails the job's exit status once.
  */
-export async function ciSync(deps: Deps, signal?: AbortSignal): Promise<SyncSummary> {
+export async function ciSync(
+  deps: Deps,
+  record: NotAppliedRecord,
+  signal?: AbortSignal,
+): Promise<SyncSummary> {
   const marked = deps.config.sources.every((s) => s.type === 'imap');
+  const earlier = await record.reported().catch((err: unknown) => {
+    deps.log.warn({ err: errorMessage(err) }, 'series reported as not applying before unknown');
+    return new Set<string>();
+  });
   const looked = await detectMerges(deps);
   const taken = await intake(deps, {});
   const kinds: UnitKind[] = ['series', 'archive', 'forge', ...(marked ? (['mail'] as const) : [])];
   const { c, units, deferred } = await runUnits(deps, kinds, signal);
   if (units.length === 0) await settle(deps);
-  return { ...syncSummary({ ...taken, ...looked }, c, units), deferred };
+  const summary = syncSummary({ ...taken, ...looked }, c, units);
+  // A run stopped early did not look at every series: the record stays as it was.
+  if (!summary.interrupted && !signal?.aborted)
+    await record.replace(summary.failed.map((f) => f.series)).catch((err: unknown) => {
+      deps.log.warn({ err: errorMessage(err) }, 'series not applying not recorded for the next job');
+    });
+  return {
+    ...summary,
+    failed: summary.failed.filter((f) => !earlier.has(f.series)),
+    failedBefore: summary.failed.filter((f) => earlier.has(f.series)),
+    deferred,
+  };
 }
 
 /**
