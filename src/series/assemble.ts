@@ -212,6 +212,7 @@ function build(
     pull: cover?.pull ?? null,
     patches,
     replies,
+    carried: [],
     complete: isComplete(patches, total),
     trailers: collectTrailers(cover, patches, replies, threadOf, replaced),
     extras,

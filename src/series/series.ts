@@ -39,6 +39,9 @@ export interface Series {
   /** Patches by part number, 1..total; missing parts are absent. */
   readonly patches: ReadonlyMap<number, SeriesMail>;
   readonly replies: readonly SeriesMail[];
+  /** Replies to its earlier versions whose trailers were carried over to its unchanged patches
+   * (trailers.ts): who gave them, for the trust rules that decide which trailers count. */
+  readonly carried: readonly SeriesMail[];
   readonly complete: boolean;
   /** Trailers to fold into each patch, by the patch's Message-ID. */
   readonly trailers: ReadonlyMap<string, readonly Trailer[]>;

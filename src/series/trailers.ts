@@ -33,8 +33,8 @@ export function givenTrailers(reply: Mail): Trailer[] {
   });
 }
 
-/** Trailers from replies, per patch (by Message-ID): a reply to a patch gives that patch its
- * trailers; a reply to the cover letter gives them to every patch of the series, a replacement
+/** Trailers from replies, per patch (by Message-ID), less those its commit message holds: a reply
+ * to a patch gives that patch its trailers; a reply to the cover letter gives them to every patch of the series, a replacement
  * part included; a reply to a part since replaced counts for its replacement only when that
  * carries the same change (the same patch id). */
 export function collectTrailers(
@@ -45,6 +45,7 @@ export function collectTrailers(
   replaced: readonly Mail[] = [],
 ): Map<string, Trailer[]> {
   const out = new Map<string, Trailer[]>([...patches.values()].map((p) => [p.messageId, []]));
+  const byId = new Map([...patches.values()].map((p) => [p.messageId, p]));
   const gone = new Map(replaced.map((m) => [m.messageId, m]));
   for (const reply of replies) {
     const given = givenTrailers(reply);
@@ -57,14 +58,26 @@ export function collectTrailers(
       const same = [...patches.values()].find((p) => p.patchId !== null && p.patchId === old.patchId);
       targets = same ? [same.messageId] : [];
     }
-    for (const id of targets) addTrailers(out, id, given);
+    for (const id of targets) addTrailers(out, id, notOwn(byId.get(id), given));
   }
   return out;
 }
 
+/** The trailers a patch's own commit message does not hold already: `git interpret-trailers`
+ * would add a `Fixes:` the patch carries a second time (b4 leaves those out). */
+function notOwn(patch: Mail | undefined, given: readonly Trailer[]): Trailer[] {
+  if (!patch || patch.trailers.length === 0) return [...given];
+  return given.filter((t) => !patch.trailers.some((x) => sameTrailer(x, t)));
+}
+
+function sameTrailer(a: Trailer, b: Trailer): boolean {
+  return a.value === b.value && a.key.toLowerCase() === b.key.toLowerCase();
+}
+
 /** The series with the trailers of an earlier version carried over: a patch sent again unchanged
  * (the same patch id) keeps what was given on its earlier posting, its cover letter's included;
- * a patch whose content changed starts without them (b4's rule: trailers follow the patch). */
+ * a patch whose content changed starts without them (b4's rule: trailers follow the patch). The
+ * earlier version's replies are kept in `carried`, so that trust rules see who gave them. */
 export function carryTrailers(series: Series, earlier: Series): Series {
   const byPatchId = new Map<string, readonly Trailer[]>();
   for (const [id, list] of earlier.trailers) {
@@ -77,16 +90,18 @@ export function carryTrailers(series: Series, earlier: Series): Series {
     const old = patch.patchId ? byPatchId.get(patch.patchId) : undefined;
     if (!old) continue;
     // The earlier version's trailers come first, as they were given first.
-    const merged = new Map<string, Trailer[]>([[patch.messageId, [...old]]]);
+    const merged = new Map<string, Trailer[]>([[patch.messageId, notOwn(patch, old)]]);
     addTrailers(merged, patch.messageId, trailers.get(patch.messageId) ?? []);
     trailers.set(patch.messageId, merged.get(patch.messageId) ?? []);
   }
-  return { ...series, trailers };
+  const carried = new Map(
+    [...series.carried, ...earlier.replies, ...earlier.carried].map((r) => [r.messageId, r]),
+  );
+  return { ...series, trailers, carried: [...carried.values()] };
 }
 
 export function addTrailers(out: Map<string, Trailer[]>, id: string, given: readonly Trailer[]): void {
   const list = out.get(id) ?? [];
-  for (const t of given)
-    if (!list.some((x) => x.value === t.value && x.key.toLowerCase() === t.key.toLowerCase())) list.push(t);
+  for (const t of given) if (!list.some((x) => sameTrailer(x, t))) list.push(t);
   out.set(id, list);
 }

@@ -93,6 +93,18 @@ describe('follow-ups and trailers', () => {
     ]);
   });
 
+  it('leaves out a trailer the patch’s own message holds already (git would add it twice)', () => {
+    const [s] = assembleSeries([
+      mail('p', '[PATCH] a', { text: 'Why.\n\nFixes: 0123456789ab ("old")\nSigned-off-by: Ann <ann@x>\n' }),
+      mail('r', 'Re: [PATCH] a', {
+        from: 'tom@x',
+        inReplyTo: 'p',
+        text: 'fixes: 0123456789ab ("old")\nLink: https://bugs.example/1\n',
+      }),
+    ]);
+    expect(trailersOf(s, 'p')).toEqual(['Link: https://bugs.example/1']);
+  });
+
   it('carries a review over to the next version of an unchanged patch, not of a changed one', () => {
     const series = assembleSeries([
       mail('c1', '[PATCH 0/2] x'),

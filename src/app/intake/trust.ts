@@ -43,7 +43,8 @@ export function withTrustedTrailers(
   policy: SenderPolicy,
   records: ReadonlyMap<string, MailFacts>,
 ): Series {
-  const counted = series.replies.filter((r) =>
+  // Trailers carried from an earlier version count by the replies to that version that gave them.
+  const counted = [...series.replies, ...series.carried].filter((r) =>
     reviewerCounts(
       {
         messageId: r.messageId,
