@@ -52,7 +52,8 @@ const INDENT = /^(?: {0,3}|\t)(?=\S)/;
  * hash or is prose. */
 export function findTrailers(text: string): Trailer[] {
   const out: Trailer[] = [];
-  const lines = text.split(/\r?\n/);
+  // A no-break space (HTML mail turned into text) is a space in a trailer line, as b4 reads it.
+  const lines = (text.includes('\u00a0') ? text.replace(/\u00a0/g, ' ') : text).split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     if (lines[i] === '-- ') break; // b4 reads no trailer below the signature marker
     const m = trailerLine(lines[i] ?? '');
@@ -104,18 +105,26 @@ function unclosed(value: string): boolean {
 }
 
 /** A value without what mailers and people add around it, a person written `Name <address>` as
- * b4 normalises it (a bare address after the name gets its angle brackets). */
+ * b4 normalises it: `<a@b<mailto:a@b>>` and `[mailto:a@b]` (HTML mail turned into text) give the
+ * address once, a bare address after the name or `a@b (Name)` get angle brackets, and a repeated
+ * address or a full stop after it goes. */
 function cleanValue(value: string): string {
-  const clean = value
-    .replace(/<mailto:[^<>\s]*>/gi, '')
-    .replace(/\[mailto:[^\]\s]*\]/gi, '')
+  const mailto = /[<[]mailto:([^<>[\]\s]+@[^<>[\]\s]+)[>\]]/i.exec(value)?.[1];
+  let clean = value.replace(/<mailto:[^<>\s]*>/gi, '').replace(/\[mailto:[^\]\s]*\]/gi, '');
+  if (mailto && !clean.includes('@')) clean = `${clean.trimEnd()} <${mailto}>`;
+  clean = clean
     .replace(/\s+#(?:\s.*)?$/, '')
     .replace(/\s+\[[^\]]*\]\s*$/, '')
     .replace(/\s+/g, ' ')
     .replace(/\s+>/g, '>')
+    .replace(/>[.,;]+$/, '>')
+    .replace(/^(.*<([^<>]+)>) ?<\2>$/i, '$1')
     .trim();
+  if (clean.includes('://')) return clean;
   const bare = /^([^<>@]*[^<>@\s])\s+([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/.exec(clean);
-  return bare && !clean.includes('://') ? `${bare[1]} <${bare[2]}>` : clean;
+  if (bare) return `${bare[1]} <${bare[2]}>`;
+  const comment = /^([^\s<>@()]+@[^\s<>@()]+)\s*\(([^()]+)\)$/.exec(clean);
+  return comment ? `${(comment[2] ?? '').trim()} <${comment[1]}>` : clean;
 }
 
 /** The name part of a trailer's value (`Rita Reviewer` of `Rita Reviewer <rita@x>`), or ''. */

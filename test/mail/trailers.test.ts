@@ -50,6 +50,20 @@ describe('trailers, as b4 reads them', () => {
     expect(findTrailers('Reviewed-by: Rita <rita@x<mailto:rita@x>>\n')[0]?.address).toBe('rita@x');
   });
 
+  it('reads the address a mailer left only in a mailto:, a no-break space, and a comment name as b4 does', () => {
+    expect(
+      values(
+        'Reviewed-by: Rita R <mailto:rita@x.example>\nAcked-by: Tom T [mailto:tom@x.example]\nTested-by:\u00a0Max\u00a0M <max@x.example>.\nCc: uma@x.example (Uma U)\nReported-by: Ida I <ida@x.example> <ida@x.example>\n',
+      ),
+    ).toEqual([
+      'Reviewed-by: Rita R <rita@x.example>',
+      'Acked-by: Tom T <tom@x.example>',
+      'Tested-by: Max M <max@x.example>',
+      'Cc: Uma U <uma@x.example>',
+      'Reported-by: Ida I <ida@x.example>',
+    ]);
+  });
+
   it('writes a person as Name <address> whatever junk or wrapping the mailer added', () => {
     expect(
       values(
