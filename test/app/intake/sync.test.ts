@@ -130,6 +130,26 @@ describe('sync in direct mode', () => {
     ctx.store.close();
   });
 
+  it('gives up at once on a series for a configured branch the repository lacks, saying what to fix', async () => {
+    const { world, open } = await demoContext();
+    git(world.upstream, ['branch', '-D', 'stable-1.0']);
+    const ctx = await open();
+    const s = await sync(ctx);
+    expect(s.applied.map((a) => a.branch)).toEqual(['master']);
+    expect(s.units).toMatchObject([
+      {
+        kind: 'series',
+        code: 'git_branch_missing',
+        retryAt: null,
+        error: expect.stringContaining(
+          `project hello: the repository ${world.upstream} has no branch "stable-1.0": correct projects.hello.branches in the configuration, or create the branch`,
+        ),
+      },
+    ]);
+    expect(ctx.store.work.list('failed', ['series'])).toEqual([]);
+    ctx.store.close();
+  });
+
   it('waits for the missing part of a series, then applies it when it arrives', async () => {
     const { world, open } = await demoContext();
     const mbox = readFileSync(world.mbox, 'utf8');
