@@ -77,9 +77,10 @@ export function firstAddress(headers: Headers, name: string): { name: string; ad
   const display = value.includes('=?')
     ? nameAsGit(value, first?.name ?? '')
     : decodeEncodedWords(first?.name ?? '');
-  // A name is one line (as git's mailinfo makes it): an encoded word can carry CR or LF. The
-  // address as written; compared without case where it matters (series/sender.ts).
-  return { name: asciiTrim(display.replace(/[\r\n]+/g, ' ')), address: (first?.address ?? '').trim() };
+  // A name is one line with runs of ASCII white space folded, as git's cleanup_space folds them
+  // (an encoded word can carry CR or LF). The address as written; compared without case where it
+  // matters (series/sender.ts).
+  return { name: asciiTrim(display.replace(/[ \t\r\n]+/g, ' ')), address: (first?.address ?? '').trim() };
 }
 
 /** A name with encoded words read as git reads it: the whole value decoded first, then the address

@@ -76,6 +76,7 @@ const PROBES: [string, string, string][] = [
   ['a no-break space after the brackets', 'Ann <a@example.org>', '=?UTF-8?q?[PATCH]=C2=A0x?='],
   ['quotes inside an encoded name', '=?UTF-8?q?=22Ann=22_B?= <a@example.org>', '[PATCH] x'],
   ['an encoded name in a comment', 'a@example.org (=?UTF-8?q?Ren=C3=A9?=)', '[PATCH] x'],
+  ['two spaces and a tab in a name', 'Ann  B\tC <a@example.org>', '[PATCH] x'],
 ];
 
 describe('subjects and author names exactly as git am writes them', () => {
