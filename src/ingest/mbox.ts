@@ -9,8 +9,9 @@ import type { Warnings } from '../shared/log.ts';
 
 // A file's first line may be a bare "From <sender>", as some tools write it.
 const FIRST_FROM_LINE = /^From \S+(?:\s*$| .*\b\d{4}\s*$)/;
-// Such a bare line separates further on only after a blank line and before a header field, which
-// a body line such as "From doc/usage.txt:" (then a blank line) is not.
+// Such a bare line separates further on only in a file that starts with one, after a blank line
+// and before a header field, which a body line such as "From doc/usage.txt:" (then a blank line)
+// is not; in an mbox whose separators are real From_ lines, only those separate, as in git mailsplit.
 const BARE_FROM_LINE = /^From \S+\s*$/;
 const HEADER_FIELD = /^[!-9;-~]+:/;
 
@@ -89,6 +90,7 @@ async function* splitMbox(
   let scan = 0; // where to look for the next separator
   let first = true;
   let fromLine: string | null = null;
+  let bareFile = false; // the file's first separator is a bare "From <sender>" line
   for await (const chunk of stream) {
     buf = window.append(chunk);
     if (first) {
@@ -103,6 +105,7 @@ async function* splitMbox(
       first = false;
       const line = buf.subarray(top, nl).toString('latin1').trimEnd();
       fromLine = FIRST_FROM_LINE.test(line) || isFromLine(line) ? line : null;
+      bareFile = fromLine !== null && !isFromLine(line);
       start = fromLine === null ? top : nl + 1;
       scan = start;
     }
@@ -122,7 +125,7 @@ async function* splitMbox(
         .toString('latin1')
         .trimEnd();
       let separates = isFromLine(line);
-      if (!separates && BARE_FROM_LINE.test(line) && hit > start && blankAbove(buf, hit)) {
+      if (!separates && bareFile && BARE_FROM_LINE.test(line) && hit > start && blankAbove(buf, hit)) {
         const nextEnd = buf.indexOf(10, lineEnd + 1);
         if (nextEnd === -1) {
           scan = hit;

@@ -46,6 +46,25 @@ describe('mbox source', () => {
     expect(mails[1]?.text).toContain('From here on, an unquoted body line');
   });
 
+  it('cuts at bare "From <sender>" lines only in a file whose separators are such lines, never in a real mbox', async () => {
+    const dir = tempDir();
+    const bare = join(dir, 'bare.mbox');
+    writeFileSync(bare, 'From a@x\nSubject: one\n\nfirst\n\nFrom b@x\nSubject: two\n\nsecond\n');
+    expect((await readAll(mboxSource(bare))).map((m) => m.text.split('\n')[0])).toEqual([
+      'Subject: one',
+      'Subject: two',
+    ]);
+    // A mail forwarded in a body looks like one; git mailsplit cuts only at real From_ lines.
+    const real = join(dir, 'real.mbox');
+    writeFileSync(
+      real,
+      'From a@x Thu Jan  1 00:00:00 2026\nSubject: one\n\nforwarded:\n\nFrom alice@x\nSubject: the original\n\nbody\n',
+    );
+    const mails = await readAll(mboxSource(real));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.text).toContain('\nFrom alice@x\nSubject: the original\n');
+  });
+
   it("reads git format-patch's own output as git am does, without unquoting", async () => {
     const file = join(tempDir(), '0001-quote.patch');
     const formatPatch = 'From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001';
