@@ -13,12 +13,15 @@ export interface AssembleOptions {
   readonly links?: SenderLinks;
 }
 
-/** mails → series, in the order their first mail came. Parts are threaded to their series by
+/** mails → series, in the order their first mail came. A cover letter's subject sent back in
+ * answer to it is a reply (echoesCover). Parts are threaded to their series by
  * In-Reply-To/References (shallow or deep threading); a part whose number is already taken in the
  * series above it starts a new series (patchwork's rule: a second series sent into the thread of a
  * first), which the next parts sent the same way join; parts sent without threading headers join the latest series by the same sender with the
  * same version and total that lacks their part. Pure. */
-export function assembleSeries(mails: readonly Mail[], options: AssembleOptions = {}): Series[] {
+export function assembleSeries(input: readonly Mail[], options: AssembleOptions = {}): Series[] {
+  const sent = new Map(input.map((m) => [m.messageId, m]));
+  const mails = input.map((m) => (echoesCover(m, sent) ? { ...m, kind: 'reply' as const } : m));
   const byId = new Map(mails.map((m) => [m.messageId, m]));
   const groups = groupParts(mails, byId);
   const threadOf = (mail: Mail) => threadIds(mail, byId);
@@ -114,6 +117,21 @@ function openGroup(groups: readonly Mail[][], mail: Mail): Mail[] | undefined {
     if (apart <= UNTHREADED_WINDOW_MS) return members;
   }
   return undefined;
+}
+
+/** A "cover letter" that answers a mail of the same subject (the same title, version and part
+ * number): a reply whose client sent the subject back without "Re:", not a new series. A RESEND
+ * of the cover letter stays one. */
+function echoesCover(mail: Mail, byId: ReadonlyMap<string, Mail>): boolean {
+  if (mail.kind !== 'cover' || mail.tag.prefixes.includes('RESEND')) return false;
+  const parent = parentOf(mail, byId);
+  return (
+    parent !== undefined &&
+    parent.tag.title === mail.tag.title &&
+    parent.tag.version === mail.tag.version &&
+    parent.tag.part === mail.tag.part &&
+    parent.tag.total === mail.tag.total
+  );
 }
 
 function parentOf(mail: Mail, byId: ReadonlyMap<string, Mail>): Mail | undefined {

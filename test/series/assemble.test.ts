@@ -146,6 +146,19 @@ describe('series assembly', () => {
     expect(series.flatMap((s) => [...s.extras, ...s.replaced])).toEqual([]);
   });
 
+  it('takes a cover letter’s subject sent back in answer to it for a reply, not a new series; a RESEND stays a cover', () => {
+    const series = assembleSeries([
+      mail('c', '[PATCH 0/2] cover'),
+      mail('p1', '[PATCH 1/2] a', { inReplyTo: 'c' }),
+      mail('p2', '[PATCH 2/2] b', { inReplyTo: 'c' }),
+      mail('r1', '[PATCH 0/2] cover', { inReplyTo: 'c', from: 'rita@x' }),
+      mail('r2', '[PATCH 0/2] cover', { inReplyTo: 'r1', refs: ['c', 'r1'], from: 'ada@x' }),
+      mail('again', '[RESEND PATCH 0/2] cover', { inReplyTo: 'c' }),
+    ]);
+    expect(series.map((s) => s.id)).toEqual(['c', 'again']);
+    expect(series[0]?.replies.map((r) => r.messageId)).toEqual(['r1', 'r2']);
+  });
+
   it('treats a first part threaded under another patch as a resend, not a duplicate', () => {
     const series = assembleSeries([
       mail('p1', '[PATCH 1/1] a'),
