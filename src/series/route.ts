@@ -78,21 +78,28 @@ export function routeTag(
 export function projectOfList(addressing: Addressing, table: RoutingTable): string | null {
   const projects = Object.entries(table.projects).filter(([, p]) => (p.lists ?? []).length > 0);
   if (projects.length === 0) return null;
-  const id = addressing.listId?.toLowerCase();
+  const id = addressing.listId?.trim().toLowerCase();
   if (id) {
-    const byId = projects.find(([, p]) => (p.lists ?? []).some((l) => l.toLowerCase() === id));
+    const byId = projects.find(([, p]) => (p.lists ?? []).some((l) => listName(l) === id));
     if (byId) return byId[0];
   }
   const recipients = addressing.recipients.toLowerCase();
   let best: { project: string; at: number } | null = null;
   for (const [name, p] of projects) {
-    for (const list of p.lists ?? []) {
+    for (const entry of p.lists ?? []) {
+      const list = listName(entry);
       if (!list.includes('@')) continue;
-      const at = addressAt(recipients, list.toLowerCase());
+      const at = addressAt(recipients, list);
       if (at !== -1 && (best === null || at < best.at)) best = { project: name, at };
     }
   }
   return best?.project ?? null;
+}
+
+/** A configured list as compared, without case: the id or address inside angle brackets when the
+ * entry was pasted from a header (`QEMU <qemu-devel.nongnu.org>`, `<qemu-devel@nongnu.org>`). */
+function listName(entry: string): string {
+  return (/<([^<>\s]+)>/.exec(entry)?.[1] ?? entry).trim().toLowerCase();
 }
 
 /** Where `address` stands in a To/Cc text as a whole address, or -1. */

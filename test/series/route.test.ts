@@ -130,6 +130,26 @@ describe('routing by list', () => {
     expect(on('[PATCH kimchi/nope] x', id)).toMatchObject({ ok: false });
   });
 
+  it('matches lists without case, and configured entries pasted from a header', () => {
+    const pasted = {
+      projects: {
+        hello: {
+          branches: ['main'],
+          lists: ['Hello devel <Hello-Devel.Example.org>', '<Hello@Lists.Example.org>'],
+        },
+      },
+    };
+    const route = (addressing: { listId: string | null; recipients: string }) =>
+      routeTag(parseSubject('[PATCH] x'), '[PATCH] x', pasted, addressing);
+    expect(route({ listId: 'hello-devel.example.ORG', recipients: '' })).toMatchObject({ repo: 'hello' });
+    expect(
+      route({ listId: null, recipients: 'Ann <ann@x>, "Hello" <HELLO@lists.example.org>' }),
+    ).toMatchObject({
+      repo: 'hello',
+      via: 'list',
+    });
+  });
+
   it('matches List-Id before To/Cc, and a whole address only', () => {
     expect(
       on('[PATCH] x', { listId: 'qemu-devel.nongnu.org', recipients: 'devel@lists.libvirt.org' }),
