@@ -113,12 +113,24 @@ export function printJob(job: JobSummary, out: (line: string) => void): void {
 
 /** Units that failed: when they are tried again, or that they are not. */
 function printUnits(units: readonly UnitProblem[], out: (line: string) => void): void {
-  for (const u of units)
-    out(
-      u.retryAt
-        ? `  RETRY     ${u.key} at ${u.retryAt}: ${lines(u.error)}`
-        : `  GAVE UP   ${u.key} (${u.code}): ${lines(u.error)}`,
-    );
+  // Units given up on for one cause (every series of a branch the repository lacks: the same
+  // code and words) are one line, not one each: the cause is said once.
+  const gaveUp = new Map<string, UnitProblem[]>();
+  for (const u of units) {
+    if (u.retryAt) {
+      out(`  RETRY     ${u.key} at ${u.retryAt}: ${lines(u.error)}`);
+      continue;
+    }
+    const cause = JSON.stringify([u.code, u.error]);
+    const same = gaveUp.get(cause);
+    if (same) same.push(u);
+    else gaveUp.set(cause, [u]);
+  }
+  for (const [first, ...others] of gaveUp.values()) {
+    if (!first) continue;
+    const more = others.length > 0 ? ` and ${others.length} more unit(s) of this cause` : '';
+    out(`  GAVE UP   ${first.key}${more} (${first.code}): ${lines(first.error)}`);
+  }
 }
 
 /** Units that failed in an earlier run and wait for a retry this run did not reach yet. */

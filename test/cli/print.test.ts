@@ -35,4 +35,34 @@ describe('a failed unit on the command line', () => {
       `  WAITING   2 unit(s) failed before and wait for their retry, the next at 2026-11-30T05:00:00.000Z (publish:5: ${joined})`,
     ]);
   });
+
+  it('says a cause that gave up many units once, with how many more', () => {
+    const lines: string[] = [];
+    const missing =
+      'project hello: the repository /srv/hello.git has no branch "kbuild": correct projects.hello.branches in the configuration, or create the branch in the repository';
+    const dead = (key: string, code: string, error: string) => ({
+      key,
+      kind: 'series' as const,
+      code,
+      error,
+      retryAt: null,
+    });
+    printPublish(
+      {
+        published: [],
+        failed: [],
+        units: [
+          dead('series:a@x', 'git_branch_missing', missing),
+          dead('series:b@x', 'git_branch_missing', missing),
+          dead('series:c@x', 'git_am_failed', 'another cause'),
+          dead('series:d@x', 'git_branch_missing', missing),
+        ],
+      },
+      (l) => lines.push(l),
+    );
+    expect(lines.slice(1)).toEqual([
+      `  GAVE UP   series:a@x and 2 more unit(s) of this cause (git_branch_missing): ${missing}`,
+      '  GAVE UP   series:c@x (git_am_failed): another cause',
+    ]);
+  });
 });
