@@ -128,8 +128,10 @@ function classify(
   if (tag.reply || (givesTrailers && !isPull)) return 'reply';
   // A numbered pull request's `[PULL 0/N]` is the cover letter of the N patches that follow.
   if (tag.part === 0 && tag.total !== null && tag.total > 0 && !diff) return 'cover';
+  // A PULL-tagged answer that names no repository and carries no diff ("Pulled, thanks" sent back
+  // under the request's subject) is a reply.
   if (isPull || tag.prefixes.includes('PULL') || tag.prefixes.includes('GIT'))
-    return isPull || !diff ? 'pull' : 'patch';
+    return isPull ? 'pull' : diff ? 'patch' : threaded ? 'reply' : 'pull';
   if (tag.part === 0 && tag.total !== null && tag.total > 0) return 'cover';
   if (diff) return 'patch';
   return threaded ? 'reply' : 'other';

@@ -54,6 +54,7 @@ describe('parsing mail', () => {
       parseMail(rawMail({ From: 'R <r@x.org>', Subject: subject, 'In-Reply-To': '<c@x>' }, body));
     expect((await answer('[PATCH 0/2] greet', '> Cover.\n\nReviewed-by: R <r@x.org>\n')).kind).toBe('reply');
     expect((await answer('[GIT PULL 0/2] queue', 'Acked-by: R <r@x.org>\n')).kind).toBe('reply');
+    expect((await answer('[GIT PULL] queue', '> Please pull.\n\nPulled, thanks.\n')).kind).toBe('reply');
     // A new version's cover letter sent into the old thread stays a cover letter, sign-off and all.
     expect((await answer('[PATCH v2 0/2] greet', 'Changes.\n\nSigned-off-by: R <r@x.org>\n')).kind).toBe(
       'cover',
