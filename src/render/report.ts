@@ -9,6 +9,8 @@ import { oneLine } from './one-line.ts';
 export interface PatchLine {
   readonly part: number;
   readonly subject: string;
+  /** A part sent past the series' total (`[PATCH 3/2]`): that total, so the report says so. */
+  readonly extraOf?: number;
 }
 
 export interface SeriesFacts {
@@ -91,7 +93,10 @@ export function renderSeriesReport(
     `patchferry received ${series.patches.length} patch(es) from ${formatAddress(series.sender)}`,
     `for ${series.project} branch ${series.branch}${series.version > 1 ? `, version ${series.version}` : ''}:`,
     '',
-    ...series.patches.map((p) => `  [${p.part}/${series.patches.length}] ${p.subject}`),
+    ...series.patches.map(
+      (p) =>
+        `  [${p.part}/${series.patches.length}] ${p.subject}${p.extraOf === undefined ? '' : ` (an extra part: sent as ${p.part}/${p.extraOf})`}`,
+    ),
     '',
     ...notAuthenticated(series.authenticity ?? []),
     ...releasedBy(series.released ?? null),

@@ -39,6 +39,18 @@ describe('report rendering', () => {
     expect(m.body).toContain('  dnf config-manager --add-repo http://r/el9/h.repo');
   });
 
+  it('says which part was an extra, sent past the total ([PATCH 3/2])', () => {
+    const m = renderSeriesReport(
+      { ...SERIES, patches: [...SERIES.patches, { part: 3, subject: 'hello: one more', extraOf: 2 }] },
+      { state: 'applied', base: 'a'.repeat(40), head: 'b'.repeat(40) },
+      [],
+      AUDIENCE,
+    );
+    expect(m.body).toContain(
+      '  [2/3] README: document\n  [3/3] hello: one more (an extra part: sent as 3/2)\n',
+    );
+  });
+
   it("names the patch that did not apply, the conflicts and git's words, and tells the failure recipients", () => {
     const m = renderSeriesReport(
       SERIES,

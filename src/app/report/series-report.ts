@@ -189,6 +189,7 @@ async function seriesFacts(store: Store, series: SeriesRecord): Promise<SeriesFa
     patches: [...series.patches].map(([part, id]) => ({
       part,
       subject: parseSubject(store.mails.get(id)?.subject ?? '').title,
+      ...(part > series.total ? { extraOf: series.total } : {}),
     })),
     replyTo: series.id,
     references: [...head.references],
@@ -205,7 +206,11 @@ function factsOf(store: Store, plan: SeriesPlan): SeriesFacts {
     sender: plan.sender,
     project: plan.project,
     branch: plan.branch,
-    patches: plan.patches.map((p) => ({ part: p.part, subject: p.subject })),
+    patches: plan.patches.map((p) => ({
+      part: p.part,
+      subject: p.subject,
+      ...(p.part > plan.total ? { extraOf: plan.total } : {}),
+    })),
     replyTo: plan.head.messageId,
     references: plan.head.references,
     authenticity: plan.authenticity,
