@@ -93,7 +93,7 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     ),
     date: headerDate(headers),
     tag,
-    kind: classify(tag, diff, pull !== null, threaded && !diff && trailers.some(isFollowUpTrailer), threaded),
+    kind: classify(tag, diff, pull !== null, threaded && !diff && answers(text, trailers), threaded),
     text,
     diff,
     patchId: diff === null ? null : patchId(diff),
@@ -116,16 +116,17 @@ function mayHoldDiff(bytes: Buffer): boolean {
 
 /** What a mail is. A mail that answers another (In-Reply-To, References) and carries no diff of
  * its own is a reply even without "Re:": some clients send a patch's subject back unchanged. One
- * that gives a review trailer is a reply even when it sends back a cover letter's or a pull
- * request's numbered subject (b4: a follow-up missing Re: with a trailer and no diff). */
+ * that gives a review trailer or quotes what it answers is a reply even when it sends back a cover
+ * letter's or a pull request's numbered subject (b4: a follow-up missing Re: with a trailer and no
+ * diff). */
 function classify(
   tag: SubjectTag,
   diff: string | null,
   isPull: boolean,
-  givesTrailers: boolean,
+  isAnswer: boolean,
   threaded: boolean,
 ): MailKind {
-  if (tag.reply || (givesTrailers && !isPull)) return 'reply';
+  if (tag.reply || (isAnswer && !isPull)) return 'reply';
   // A numbered pull request's `[PULL 0/N]` is the cover letter of the N patches that follow.
   if (tag.part === 0 && tag.total !== null && tag.total > 0 && !diff) return 'cover';
   // A PULL-tagged answer that names no repository and carries no diff ("Pulled, thanks" sent back
@@ -144,10 +145,13 @@ function listIdOf(value: string | null): string | null {
   return id === '' ? null : detachedCopy(id);
 }
 
-/** A trailer a follow-up gives (a review, a Fixes:, a Link:…), unlike the Signed-off-by or Cc a
- * cover letter may carry. */
-function isFollowUpTrailer(t: { key: string }): boolean {
-  return !/^(?:signed-off-by|cc)$/i.test(t.key);
+/** Whether a threaded mail without a diff reads as an answer whatever its subject: it gives a
+ * trailer a follow-up gives (a review, a Fixes:, a Link:…, not the Signed-off-by or Cc a cover
+ * letter may carry), or it quotes what it answers (`>` lines) and has no diffstat, as a cover
+ * letter would. */
+function answers(text: string, trailers: readonly { key: string }[]): boolean {
+  if (trailers.some((t) => !/^(?:signed-off-by|cc)$/i.test(t.key))) return true;
+  return /^>/m.test(text) && !/^ \d+ files? changed/m.test(text);
 }
 
 /** Some real mails have no Message-ID; a stable one derived from the bytes keeps them addressable. */

@@ -55,7 +55,17 @@ describe('parsing mail', () => {
     expect((await answer('[PATCH 0/2] greet', '> Cover.\n\nReviewed-by: R <r@x.org>\n')).kind).toBe('reply');
     expect((await answer('[GIT PULL 0/2] queue', 'Acked-by: R <r@x.org>\n')).kind).toBe('reply');
     expect((await answer('[GIT PULL] queue', '> Please pull.\n\nPulled, thanks.\n')).kind).toBe('reply');
-    // A new version's cover letter sent into the old thread stays a cover letter, sign-off and all.
+    expect((await answer('[PATCH 0/2] greet', '> Two small changes.\n\nWhy both?\n')).kind).toBe('reply');
+    // A new version's cover letter sent into the old thread stays a cover letter, sign-off, quoted
+    // review and all.
+    expect(
+      (
+        await answer(
+          '[PATCH v2 0/2] greet',
+          'As asked:\n> split it\n\nAnn (2):\n  a\n  b\n\n 2 files changed, 2 insertions(+)\n',
+        )
+      ).kind,
+    ).toBe('cover');
     expect((await answer('[PATCH v2 0/2] greet', 'Changes.\n\nSigned-off-by: R <r@x.org>\n')).kind).toBe(
       'cover',
     );
