@@ -61,10 +61,19 @@ export function parseSubject(raw: string): SubjectTag {
     break;
   }
 
-  const isTagGroup = (g: string) => splitPrefixes(g).some((w) => classify(w) !== null);
-  const tagGroupIndex = groups.findIndex(isTagGroup);
-  const otherGroups = groups.filter((_, i) => i !== tagGroupIndex);
-  const tagWords = tagGroupIndex >= 0 ? splitPrefixes(groups[tagGroupIndex] ?? '') : [];
+  // The tag group is the one with PATCH/PULL/GIT or a part number (else the first with a tag
+  // word); its other words name a repository or branch (before/after). Other groups of tag words
+  // (`[RFC] [PATCH 1/3]`, `[PATCH 1/3][v2]`) add their keywords, version and part number, as
+  // patchwork reads the prefixes of every group; their names stay other groups.
+  const words = groups.map(splitPrefixes);
+  const facts = words.map((ws) => ws.map(classify));
+  const isMain = (i: number) =>
+    (facts[i] ?? []).some(
+      (f) => f !== null && (f.part !== null || f.keywords.some((k) => MAIN_KEYWORDS.has(k))),
+    );
+  const mainIndex = groups.findIndex((_, i) => isMain(i));
+  const tagGroupIndex = mainIndex >= 0 ? mainIndex : facts.findIndex((fs) => fs.some((f) => f !== null));
+  const otherGroups: string[] = [];
 
   const prefixes: string[] = [];
   const before: string[] = [];
@@ -72,31 +81,44 @@ export function parseSubject(raw: string): SubjectTag {
   let version: number | null = null;
   let part: number | null = null;
   let total: number | null = null;
-  let seenMain = false;
-  for (let i = 0; i < tagWords.length; i++) {
-    const word = tagWords[i] ?? '';
-    const of =
-      /^\d+$/.test(word) && tagWords[i + 1]?.toLowerCase() === 'of' && /^\d+$/.test(tagWords[i + 2] ?? '');
-    if (of) {
-      part = count(word);
-      total = count(tagWords[i + 2]);
-      i += 2;
+  for (let g = 0; g < groups.length; g++) {
+    const main = g === tagGroupIndex;
+    const tagWords = words[g] ?? [];
+    if (!main && !(facts[g] ?? []).some((f) => f !== null)) {
+      otherGroups.push(groups[g] ?? '');
       continue;
     }
-    const facts = classify(word);
-    if (facts === null) {
-      (seenMain ? after : before).push(word);
-      continue;
+    const names: string[] = [];
+    let seenMain = false;
+    for (let i = 0; i < tagWords.length; i++) {
+      const word = tagWords[i] ?? '';
+      const of =
+        /^\d+$/.test(word) && tagWords[i + 1]?.toLowerCase() === 'of' && /^\d+$/.test(tagWords[i + 2] ?? '');
+      if (of) {
+        if (main || part === null) {
+          part = count(word);
+          total = count(tagWords[i + 2]);
+        }
+        i += 2;
+        continue;
+      }
+      const wordFacts = facts[g]?.[i] ?? null;
+      if (wordFacts === null) {
+        if (!main) names.push(word);
+        else (seenMain ? after : before).push(word);
+        continue;
+      }
+      for (const k of wordFacts.keywords) {
+        prefixes.push(k);
+        if (MAIN_KEYWORDS.has(k)) seenMain = true;
+      }
+      if (main || version === null) version = wordFacts.version ?? version;
+      if (wordFacts.part !== null && (main || part === null)) {
+        part = wordFacts.part;
+        total = wordFacts.total;
+      }
     }
-    for (const k of facts.keywords) {
-      prefixes.push(k);
-      if (MAIN_KEYWORDS.has(k)) seenMain = true;
-    }
-    version = facts.version ?? version;
-    if (facts.part !== null) {
-      part = facts.part;
-      total = facts.total;
-    }
+    if (names.length > 0) otherGroups.push(names.join(' '));
   }
   const title = asciiTrim(rest);
   return {

@@ -2,6 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { parseSubject } from '../../src/mail/subject.ts';
 
 describe('subject tags', () => {
+  it('reads version, part and keywords from every group of tag words, as patchwork reads every prefix', () => {
+    const read = (subject: string) => {
+      const t = parseSubject(subject);
+      return [t.prefixes, t.version, t.part, t.total, t.otherGroups, t.title];
+    };
+    expect(read('[RFC] [PATCH 1/3] x')).toEqual([['RFC', 'PATCH'], 1, 1, 3, [], 'x']);
+    expect(read('[PATCH] [v2] kbuild: fix')).toEqual([['PATCH'], 2, null, null, [], 'kbuild: fix']);
+    expect(read('[PATCH 1/3][v2] x')).toEqual([['PATCH'], 2, 1, 3, [], 'x']);
+    expect(read('[PATCH v2] [1/3] x')).toEqual([['PATCH'], 2, 1, 3, [], 'x']);
+    expect(read('[Qemu-devel] [RFC net-next] [PATCH v3 2/5] x')).toEqual([
+      ['RFC', 'PATCH'],
+      3,
+      2,
+      5,
+      ['Qemu-devel', 'net-next'],
+      'x',
+    ]);
+  });
+
   it('reads the historical [<branch> PATCH <repo>] form', () => {
     const t = parseSubject('[master PATCH qemu] vl: fix crash on -nodefaults');
     expect(t).toMatchObject({
