@@ -64,6 +64,9 @@ export interface WorkQueue {
    * (a "held" notice of a series since let through): done, its result `{ canceled: why }`. False
    * when it is running, finished or unknown. */
   cancel(key: string, why: string): boolean;
+  /** The payload of a unit never claimed yet (pending, no attempt) is replaced: a notice not sent
+   * yet takes in more of what it tells. False when the unit was claimed, finished or is unknown. */
+  amend(key: string, payload: unknown): boolean;
   /** Every dead unit whose key starts with one of `prefixes` (every dead unit when none is given)
    * is asked for again as reopen does; returns their keys. */
   reopenDead(prefixes: readonly string[]): string[];

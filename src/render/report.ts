@@ -368,13 +368,23 @@ export interface DeadUnitFacts {
   readonly message: string;
 }
 
-/** The notice of a unit of work patchferry gave up on: what it was, how often it was tried, why. */
-export function renderDeadUnit(f: DeadUnitFacts, audience: Audience): ReportMessage | null {
+/** The notice of a unit of work patchferry gave up on: what it was, how often it was tried, why;
+ * with `others`, the units given up on later for the same reason (one notice for a cause, not one
+ * per unit: a branch missing from the repository gives up every series sent to it). */
+export function renderDeadUnit(
+  f: DeadUnitFacts,
+  audience: Audience,
+  others: readonly { readonly key: string; readonly kind: string }[] = [],
+): ReportMessage | null {
   if (audience.failureRecipients.length === 0) return null;
+  const shown = others.slice(0, DEAD_UNITS_LISTED);
   return {
     to: [...audience.failureRecipients],
     cc: [],
-    subject: `[patchferry] gave up: ${f.kind} ${f.key}`.slice(0, 200),
+    subject: (others.length === 0
+      ? `[patchferry] gave up: ${f.kind} ${f.key}`
+      : `[patchferry] gave up: ${f.kind} ${f.key} and ${others.length} more unit(s), for one reason`
+    ).slice(0, 200),
     inReplyTo: null,
     references: [],
     body: [
@@ -385,6 +395,15 @@ export function renderDeadUnit(f: DeadUnitFacts, audience: Audience): ReportMess
       '',
       ...indent(f.message),
       '',
+      ...(others.length === 0
+        ? []
+        : [
+            `It gave up on ${others.length} more for the same reason:`,
+            '',
+            ...shown.map((o) => `  ${o.key} (${o.kind})`),
+            ...(others.length > shown.length ? [`  … and ${others.length - shown.length} more`] : []),
+            '',
+          ]),
       'patchferry does not try it again by itself. Fix the cause, then run',
       '',
       `  patchferry retry ${f.key}`,
@@ -394,3 +413,6 @@ export function renderDeadUnit(f: DeadUnitFacts, audience: Audience): ReportMess
     ].join('\n'),
   };
 }
+
+/** Units a notice names one by one; the rest are counted. */
+const DEAD_UNITS_LISTED = 100;

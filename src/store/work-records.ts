@@ -76,6 +76,13 @@ export class WorkRecords implements WorkQueue {
     return result.changes > 0;
   }
 
+  amend(key: string, payload: unknown): boolean {
+    const result = this.#statement(
+      `UPDATE work SET payload = ?, updated_at = ? WHERE key = ? AND state = 'pending' AND attempts = 0`,
+    ).run(JSON.stringify(payload), now(), key);
+    return result.changes > 0;
+  }
+
   reopenDead(prefixes: readonly string[]): string[] {
     const dead = this.list('dead').filter(
       (u) => prefixes.length === 0 || prefixes.some((p) => u.key.startsWith(p)),

@@ -1,5 +1,6 @@
-import type { Unit, UnitError } from '../../ports/work-queue.ts';
+import type { Unit, UnitError, WorkQueue } from '../../ports/work-queue.ts';
 import { renderDeadUnit } from '../../render/report.ts';
+import { mailEffect } from '../../work/effects.ts';
 import { queueMail } from '../../work/outbox.ts';
 import { seriesPlan } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
@@ -7,11 +8,13 @@ import { finalMails } from '../series/final-mails.ts';
 import { audience } from './notices.ts';
 
 /**
- * A unit that failed for good: reported once to the failure recipients with the reason, also when
+ * A unit that failed for good: reported to the failure recipients with the reason, also when
  * it was a mail (the notice reaches the destinations that work, and the others when they work
- * again; a notice that dies itself is not reported, so nothing loops). A series' mails become
- * final, so that intake does not plan the series again and again. `patchferry retry` asks for
- * dead units again.
+ * again; a notice that dies itself is not reported, so nothing loops). One notice per cause: a
+ * unit that dies for the reason (code and message) of a notice not sent yet is named in that
+ * notice, not in a mail of its own (a branch missing from the repository gives up every series
+ * sent to it). A series' mails become final, so that intake does not plan the series again and
+ * again. `patchferry retry` asks for dead units again.
  */
 export function unitDied(deps: Pick<Deps, 'config' | 'log' | 'store'>, unit: Unit, error: UnitError): void {
   const { store } = deps;
@@ -24,13 +27,61 @@ export function unitDied(deps: Pick<Deps, 'config' | 'log' | 'store'>, unit: Uni
       }
     }
     if (unit.key.startsWith('dead:')) return;
-    const message = renderDeadUnit(
-      { key: unit.key, kind: unit.kind, attempts: unit.attempts, code: error.code, message: error.message },
-      audience(deps.config),
-    );
     // A unit asked for again (patchferry retry) that dies again is told of again: #2, #3 …
     let n = 1;
     while (store.work.has(`dead:${unit.key}#${n}`)) n++;
-    if (message) queueMail(store.work, `dead:${unit.key}#${n}`, message);
+    const own = `dead:${unit.key}#${n}`;
+    const pending = pendingNotice(store.work, unit, error);
+    if (pending !== null) {
+      const others = [...pending.others, { key: unit.key, kind: unit.kind }];
+      const message = renderDeadUnit(deadFacts(pending.owner), audience(deps.config), others);
+      if (message && store.work.amend(pending.key, { ...pending.effect, message, others })) {
+        // Its own key is taken, told in the other notice: a later death is #n+1, as above.
+        queueMail(store.work, own, message);
+        store.work.cancel(own, `told in ${pending.key}`);
+        return;
+      }
+    }
+    const message = renderDeadUnit(deadFacts(unit, error), audience(deps.config));
+    if (message) queueMail(store.work, own, message);
   });
+}
+
+function deadFacts(unit: Unit, error = unit.error ?? { code: 'unknown', message: '' }) {
+  return {
+    key: unit.key,
+    kind: unit.kind,
+    attempts: unit.attempts,
+    code: error.code,
+    message: error.message,
+  };
+}
+
+/** The notice, not sent yet, of another unit that died for the same reason; with the units it
+ * names beside its own (`others`, kept in its payload). */
+function pendingNotice(queue: WorkQueue, unit: Unit, error: UnitError) {
+  for (const owner of queue.list('dead')) {
+    if (owner.key === unit.key || owner.key.startsWith('dead:')) continue;
+    if (owner.error?.code !== error.code || owner.error.message !== error.message) continue;
+    let n = 1;
+    while (queue.has(`dead:${owner.key}#${n + 1}`)) n++;
+    const key = `dead:${owner.key}#${n}`;
+    const notice = queue.get(key);
+    if (notice?.state !== 'pending' || notice.attempts > 0) continue;
+    const effect = mailEffect.safeParse(notice.payload);
+    if (!effect.success) continue;
+    return { key, owner, effect: effect.data, others: othersOf(notice.payload) };
+  }
+  return null;
+}
+
+function othersOf(payload: unknown): { key: string; kind: string }[] {
+  const others = (payload as { others?: unknown }).others;
+  return Array.isArray(others)
+    ? others.filter(
+        (o): o is { key: string; kind: string } =>
+          typeof (o as { key?: unknown }).key === 'string' &&
+          typeof (o as { kind?: unknown }).kind === 'string',
+      )
+    : [];
 }
