@@ -39,17 +39,22 @@ const MARKER = /^(?:v(\d+)(?:\.\d+)?)?(PATCH|PULL)?(\d+)\/(\d+)$/i;
 export function parseSubject(raw: string): SubjectTag {
   let rest = asciiTrim(raw.replace(/[ \t]*\r?\n[ \t]*/g, ' '));
   let reply = false;
+  let tagged = false;
   const groups: string[] = [];
   for (;;) {
     const marker = REPLY_MARKER.exec(rest);
     if (marker) {
-      reply = true;
+      // "Re:" before the tag (a list's own "[Qemu-devel]" may come first) makes a reply; after
+      // it, it is part of a patch's title ("[PATCH] Re: …"), which git strips and b4 and
+      // patchwork still take for a patch.
+      if (!tagged) reply = true;
       rest = rest.slice(marker[0].length);
       continue;
     }
     const group = /^\[([^\]]*)\][ \t]*/.exec(rest);
     if (group) {
       groups.push(group[1] ?? '');
+      if (splitPrefixes(group[1] ?? '').some((w) => classify(w) !== null)) tagged = true;
       rest = rest.slice(group[0].length);
       continue;
     }

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseSubject } from '../../src/mail/subject.ts';
 
 describe('subject tags', () => {
+  it('takes "Re:" before the tag for a reply, and after it for part of a patch’s title', () => {
+    expect(parseSubject('Re: [PATCH v2 1/3] x')).toMatchObject({ reply: true, part: 1, title: 'x' });
+    expect(parseSubject('[Qemu-devel] Re: [PATCH] x')).toMatchObject({ reply: true, title: 'x' });
+    expect(parseSubject('[PATCH v2 1/3] Re: x')).toMatchObject({ reply: false, part: 1, title: 'x' });
+  });
+
   it('reads version, part and keywords from every group of tag words, as patchwork reads every prefix', () => {
     const read = (subject: string) => {
       const t = parseSubject(subject);
