@@ -16,12 +16,14 @@ export function planOf(
 ): SeriesPlan {
   const patches = orderedPatches(series);
   const head = series.cover ?? patches[0] ?? members[0];
+  const subjects = patches.map((p) => commitSubject(p, mails.get(p.messageId)));
   return {
     seriesId: series.id,
     project: route.repo,
     branch: route.branch,
     version: series.version,
-    title: series.title,
+    // A single patch's series is named as its commit will be.
+    title: series.cover === null && subjects.length === 1 ? (subjects[0] ?? series.title) : series.title,
     total: series.total,
     sender: { name: series.sender.name, address: series.sender.address },
     supersedes: series.supersedes,
@@ -36,7 +38,7 @@ export function planOf(
       return {
         part: i + 1,
         messageId: p.messageId,
-        subject: p.tag.title,
+        subject: subjects[i] ?? p.tag.title,
         trailers: (series.trailers.get(p.messageId) ?? []).map((t) => `${t.key}: ${t.value}`),
         print: diff ? seriesFingerprint([diff]) : null,
       };
@@ -48,6 +50,19 @@ export function planOf(
     authenticity: [],
   };
 }
+
+/** A patch's title as `git am` makes its commit subject: an in-body `Subject:` (or a first body
+ * line `[PATCH] title`) at the top of a forwarded patch wins over the mail's own (mailinfo.ts). */
+function commitSubject(patch: SeriesMail, mail: Mail | undefined): string {
+  if (!mail || !IN_BODY_SUBJECT.test(mail.text)) return patch.tag.title;
+  const info = mailInfo({ from: formatAddress(mail.from), subject: mail.subject, date: '', text: mail.text });
+  return info.subject || patch.tag.title;
+}
+
+/** A body that starts (after blank lines and other in-body headers) with a Subject: line, or
+ * with git's `[PATCH] title` first line. */
+const IN_BODY_SUBJECT =
+  /^(?:[ \t]*\n)*(?:(?:From|Date):[^\n]*\n(?:[ \t][^\n]*\n)*)*(?:Subject:|\[PATCH\]\s)/i;
 
 /** `base-commit:` from the cover letter, else from the last patch (git format-patch --base). */
 function baseCommitOf(
