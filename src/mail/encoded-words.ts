@@ -8,6 +8,7 @@ import { decode as decodeCharset } from 'libmime/lib/charset.js';
  * Latin-1 (commit.c, verify_utf8): `=A0` becomes U+00A0, not U+FFFD. Other charsets are converted.
  * White space between two encoded words goes (RFC 2047 §6.2); elsewhere it stays. */
 export function decodeEncodedWords(value: string): string {
+  if (!value.includes('=?')) return value;
   // As git finds them: "=?", a charset, "?B?" or "?Q?", then anything up to the next "?=".
   const word = /=\?([^?\s]+)\?([bBqQ])\?(.*?)\?=/g;
   let out = '';

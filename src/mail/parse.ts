@@ -93,7 +93,13 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     ),
     date: headerDate(headers),
     tag,
-    kind: classify(tag, diff, pull !== null, threaded && !diff && answers(text, trailers), threaded),
+    kind: classify(
+      tag,
+      diff,
+      pull !== null,
+      threaded && !diff && echoable(tag) && answers(text, trailers),
+      threaded,
+    ),
     text,
     diff,
     patchId: diff === null ? null : patchId(diff),
@@ -143,6 +149,12 @@ function listIdOf(value: string | null): string | null {
   if (!value) return null;
   const id = /<([^<>\s]+)>/.exec(value)?.[1] ?? value.trim();
   return id === '' ? null : detachedCopy(id);
+}
+
+/** Whether a subject could be taken for something else than a reply when sent back: a numbered
+ * cover letter's or a pull request's (any other threaded mail without a diff is a reply anyway). */
+function echoable(tag: SubjectTag): boolean {
+  return tag.part === 0 || tag.prefixes.includes('PULL') || tag.prefixes.includes('GIT');
 }
 
 /** Whether a threaded mail without a diff reads as an answer whatever its subject: it gives a

@@ -10,11 +10,23 @@ export function patchId(diff: string): string {
   const end = diff.indexOf('\n-- \n'); // git's signature ("-- \n2.47.1") ends the patch
   // Blank lines after the last hunk are no part of it: the last mail of an mbox, or one sent
   // without a signature, has a different number of them.
-  let last = end === -1 ? diff.length : end + 1;
-  while (last > 0 && /[ \t\r\n]/.test(diff[last - 1] ?? '')) last--;
-  const body = `${diff.slice(0, last)}\n`;
+  const stop = end === -1 ? diff.length : end + 1;
+  let last = stop;
+  while (last > 0 && isBlank(diff.charCodeAt(last - 1))) last--;
+  // Most diffs end in one newline: then the text is used as it is, not copied.
+  const body =
+    last === stop - 1 && diff.charCodeAt(last) === 10
+      ? stop === diff.length
+        ? diff
+        : diff.slice(0, stop)
+      : `${diff.slice(0, last)}\n`;
   const normal = body.replace(/^index [^\n]*\n|^@@[^\n]*/gm, (m) => (m.startsWith('@@') ? '@@' : ''));
   return createHash('sha256').update(normal).digest('hex');
+}
+
+/** Space, tab, CR or LF. */
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9 || code === 13 || code === 10;
 }
 
 /** The lines of a diff that say what it changes, for patchId and the series fingerprint: white

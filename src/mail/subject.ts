@@ -41,6 +41,8 @@ export function parseSubject(raw: string): SubjectTag {
   let reply = false;
   let tagged = false;
   const groups: string[] = [];
+  const words: string[][] = [];
+  const facts: (WordFacts | null)[][] = [];
   for (;;) {
     const marker = REPLY_MARKER.exec(rest);
     if (marker) {
@@ -53,8 +55,12 @@ export function parseSubject(raw: string): SubjectTag {
     }
     const group = /^\[([^\]]*)\][ \t]*/.exec(rest);
     if (group) {
+      const groupWords = splitPrefixes(group[1] ?? '');
+      const groupFacts = groupWords.map(classify);
       groups.push(group[1] ?? '');
-      if (splitPrefixes(group[1] ?? '').some((w) => classify(w) !== null)) tagged = true;
+      words.push(groupWords);
+      facts.push(groupFacts);
+      if (groupFacts.some((f) => f !== null)) tagged = true;
       rest = rest.slice(group[0].length);
       continue;
     }
@@ -70,8 +76,6 @@ export function parseSubject(raw: string): SubjectTag {
   // word); its other words name a repository or branch (before/after). Other groups of tag words
   // (`[RFC] [PATCH 1/3]`, `[PATCH 1/3][v2]`) add their keywords, version and part number, as
   // patchwork reads the prefixes of every group; their names stay other groups.
-  const words = groups.map(splitPrefixes);
-  const facts = words.map((ws) => ws.map(classify));
   const isMain = (i: number) =>
     (facts[i] ?? []).some(
       (f) => f !== null && (f.part !== null || f.keywords.some((k) => MAIN_KEYWORDS.has(k))),

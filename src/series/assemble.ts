@@ -20,9 +20,10 @@ export interface AssembleOptions {
  * first), which the next parts sent the same way join; parts sent without threading headers join the latest series by the same sender with the
  * same version and total that lacks their part. Pure. */
 export function assembleSeries(input: readonly Mail[], options: AssembleOptions = {}): Series[] {
-  const sent = new Map(input.map((m) => [m.messageId, m]));
-  const mails = input.map((m) => (echoesCover(m, sent) ? { ...m, kind: 'reply' as const } : m));
-  const byId = new Map(mails.map((m) => [m.messageId, m]));
+  const byId = new Map(input.map((m) => [m.messageId, m]));
+  const echoes = input.filter((m) => echoesCover(m, byId));
+  for (const m of echoes) byId.set(m.messageId, { ...m, kind: 'reply' });
+  const mails = echoes.length === 0 ? input : input.map((m) => byId.get(m.messageId) ?? m);
   const groups = groupParts(mails, byId);
   const threadOf = (mail: Mail) => threadIds(mail, byId);
   const replies = assignReplies(mails, groups, threadOf);
