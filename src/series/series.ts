@@ -66,3 +66,12 @@ export interface Series {
 export function orderedPatches(series: Series): SeriesMail[] {
   return [...series.patches.entries()].sort(([a], [b]) => a - b).map(([, mail]) => mail);
 }
+
+/** The mail whose subject tag (and list) route a series: its cover letter, unless that is a naked
+ * one, an untagged thread root that is the cover only because its parts answer it (issue 17 item
+ * 8): its subject names no repository, its parts' tags do, so the first part routes the series. */
+export function routingHead(series: Series): SeriesMail | null {
+  const first = orderedPatches(series)[0] ?? null;
+  if (series.cover !== null && (series.cover.tag.patchLike || first === null)) return series.cover;
+  return first ?? series.cover;
+}

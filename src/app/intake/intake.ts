@@ -4,7 +4,7 @@ import { assembleSeries } from '../../series/assemble.ts';
 import { KeptStrings, keptForAssembly } from '../../series/kept.ts';
 import { fingerprintOf } from '../../series/parts.ts';
 import { routeTag } from '../../series/route.ts';
-import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
+import { orderedPatches, routingHead, type Series, type SeriesMail } from '../../series/series.ts';
 import type { MailFacts, MailRecord, OpenMailHead, Store } from '../../ports/store.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { unitKey } from '../../work/units.ts';
@@ -161,10 +161,11 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     }
     const head = series.cover ?? orderedPatches(series)[0] ?? members[0];
     if (!head) continue;
+    const routing = routingHead(series) ?? head;
     const tooBig = seriesOverLimit(deps.config.limits, series);
     const route =
       tooBig === null
-        ? routeTag(head.tag, head.subject, table, byId.get(head.messageId))
+        ? routeTag(routing.tag, routing.subject, table, byId.get(routing.messageId))
         : { ok: false as const, reason: tooBig };
     if (!route.ok) {
       finalMails(store, members, 'rejected', route.reason);

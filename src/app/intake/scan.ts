@@ -7,7 +7,7 @@ import { assembleSeries } from '../../series/assemble.ts';
 import type { SenderLinks } from '../../series/sender.ts';
 import { claimedTarget, routeTag, unroutedWords, type RoutingTable } from '../../series/route.ts';
 import { KeptStrings, keptForAssembly } from '../../series/kept.ts';
-import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
+import { orderedPatches, routingHead, type Series, type SeriesMail } from '../../series/series.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { holdReason, type SenderPolicy } from '../../trust/hold.ts';
 import { mailSizeRefusal } from './admission.ts';
@@ -174,7 +174,7 @@ export async function scanStreaming(
     }
   }
   return assembleSeries(kept, rules?.links ? { links: rules.links } : {}).map((s): ScannedSeries => {
-    const head = routes.get(s.id);
+    const head = routes.get(routingHead(s)?.messageId ?? s.id);
     return {
       id: s.id,
       repo: head?.repo ?? null,
