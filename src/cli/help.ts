@@ -160,8 +160,9 @@ A unit of work that failed work.maxAttempts times (work.deliveryAttempts for mai
 notes on the forge) is given up on, and reporter.failureRecipients are told, with its key.
 Once its cause is fixed (the mail server is back, the repository directory exists again),
 "patchferry retry KEY" asks for it again; without KEY, every unit given up on but the
-notices of them ("retry dead:" asks for those). A KEY may be
-the start of keys ("publish:", "mail:"). The next run of the unit's stage (sync, build,
+notices of them ("retry dead:" asks for those). A KEY is one whole key
+("series:<id>"), or the start of keys when it ends in ':' or '*' ("publish:", "mail:",
+"series:abc*"). A series given up on is applied again, not only recorded. The next run of the unit's stage (sync, build,
 publish, report), or a running watch within a minute, takes it up. Exit status 1 when KEY
 matches no unit given up on.
 `,

@@ -318,7 +318,7 @@ async function retryCommand(args: readonly string[], io: Io): Promise<number> {
     io.out(
       positionals.length === 0
         ? 'retry: no unit was given up on (notices of units given up on: retry dead:)'
-        : `retry: no unit given up on has a key starting with ${positionals.join(' or ')}`,
+        : `retry: no unit given up on matches ${positionals.join(' or ')} (a whole key; the start of keys ends in ':' or '*')`,
     );
     return positionals.length === 0 ? 0 : 1;
   }

@@ -11,8 +11,10 @@ import type {
 
 /** Human-readable lines for each stage's outcome; logs (JSON) go to stderr separately. */
 export function printSync(s: SyncSummary, out: (line: string) => void): void {
+  // Series given up on (a missing branch) are counted, not only listed below as GAVE UP.
+  const gaveUp = s.units.filter((u) => u.kind === 'series' && !u.retryAt).length;
   out(
-    `sync: ${s.newMails} new mail(s); ${s.applied.length} series applied,${s.already.length > 0 ? ` ${s.already.length} applied before,` : ''}${s.proposed.length > 0 ? ` ${s.proposed.length} proposed,` : ''} ${s.failed.length} failed,${s.failedBefore?.length ? ` ${s.failedBefore.length} failed before,` : ''} ${s.incomplete.length} incomplete,${s.held.length > 0 ? ` ${s.held.length} held,` : ''} ${s.rejected.length} rejected, ${s.ignored} not patches`,
+    `sync: ${s.newMails} new mail(s); ${s.applied.length} series applied,${s.already.length > 0 ? ` ${s.already.length} applied before,` : ''}${s.proposed.length > 0 ? ` ${s.proposed.length} proposed,` : ''} ${s.failed.length} failed,${gaveUp > 0 ? ` ${gaveUp} given up,` : ''}${s.failedBefore?.length ? ` ${s.failedBefore.length} failed before,` : ''} ${s.incomplete.length} incomplete,${s.held.length > 0 ? ` ${s.held.length} held,` : ''} ${s.rejected.length} rejected, ${s.ignored} not patches`,
   );
   for (const a of s.applied)
     out(`  applied   ${a.project}/${a.branch} ${a.head.slice(0, 12)}  <${a.series}>`);
@@ -61,7 +63,10 @@ export function printBuild(b: BuildSummary, out: (line: string) => void): void {
         : `  FAILED    ${what}: ${x.error ?? ''}${x.logPath ? ` (log: ${x.logPath})` : ''}`,
     );
   }
-  for (const x of b.skipped) out(`  SKIPPED   ${x.project}/${x.branch}: ${x.error} (built by the next run)`);
+  for (const x of b.skipped)
+    out(
+      `  SKIPPED   ${x.project}/${x.branch}: ${x.error} (${x.lasting ? 'not built until this is fixed' : 'built by the next run'})`,
+    );
   printUnits(b.units, out);
   printDeferred(b.deferred, out);
 }

@@ -67,9 +67,10 @@ export interface WorkQueue {
   /** The payload of a unit never claimed yet (pending, no attempt) is replaced: a notice not sent
    * yet takes in more of what it tells. False when the unit was claimed, finished or is unknown. */
   amend(key: string, payload: unknown): boolean;
-  /** Every dead unit whose key starts with one of `prefixes` (every dead unit when none is given)
-   * is asked for again as reopen does; returns their keys. */
-  reopenDead(prefixes: readonly string[]): string[];
+  /** Every dead unit matching one of `selectors` (every dead unit when none is given) is asked for
+   * again as reopen does; returns their keys. A selector is a whole key, or the start of keys when
+   * it ends in ':' ('publish:') or '*' (the '*' dropped: 'series:0.W*'). */
+  reopenDead(selectors: readonly string[]): string[];
   /** Units left running by a process that is gone go back to pending, due at once (their attempt
    * counted). Only for a process that holds the database alone (the lock says no other works on
    * it); otherwise leases expire by themselves. Returns how many. */

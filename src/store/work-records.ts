@@ -83,9 +83,9 @@ export class WorkRecords implements WorkQueue {
     return result.changes > 0;
   }
 
-  reopenDead(prefixes: readonly string[]): string[] {
+  reopenDead(selectors: readonly string[]): string[] {
     const dead = this.list('dead').filter(
-      (u) => prefixes.length === 0 || prefixes.some((p) => u.key.startsWith(p)),
+      (u) => selectors.length === 0 || selectors.some((s) => keyMatches(u.key, s)),
     );
     return dead.filter((u) => this.reopen(u.key)).map((u) => u.key);
   }
@@ -222,4 +222,12 @@ function toUnit(r: unknown): Unit {
     handle: u.handle,
     result: u.result === null ? null : (JSON.parse(u.result) as unknown),
   };
+}
+
+/** A selector ending in ':' or '*' is the start of keys ('publish:', 'series:0.W*'); any other is
+ * one whole key ('series:0.W' is not 'series:0.W3'). */
+export function keyMatches(key: string, selector: string): boolean {
+  if (selector.endsWith('*')) return key.startsWith(selector.slice(0, -1));
+  if (selector.endsWith(':')) return key.startsWith(selector);
+  return key === selector;
 }

@@ -1,5 +1,5 @@
 import { unitKey, type BuildUnit } from '../../work/units.ts';
-import { errorMessage } from '../../shared/errors.ts';
+import { PatchferryError, errorMessage } from '../../shared/errors.ts';
 import type { Deps } from '../deps.ts';
 
 export interface BuildFilter {
@@ -25,11 +25,23 @@ export interface BuildOutcome {
 
 type BuildDeps = Pick<Deps, 'config' | 'log' | 'store' | 'repository' | 'clock'>;
 
-/** A branch whose tip could not be read (its repository did not answer): built by the next run. */
+/** A branch whose tip could not be read: built by the next run when its repository did not answer;
+ * `lasting` when no later run helps until someone fixes the cause (the branch is missing). */
 export interface SkippedBranch {
   readonly project: string;
   readonly branch: string;
   readonly error: string;
+  readonly lasting?: boolean;
+}
+
+/** A branch skipped for `err`: lasting when the error says a retry does not help. */
+export function skippedBranch(project: string, branch: string, err: unknown): SkippedBranch {
+  return {
+    project,
+    branch,
+    error: errorMessage(err),
+    lasting: err instanceof PatchferryError && !err.retryable,
+  };
 }
 
 /**
@@ -52,7 +64,7 @@ export async function queueBuilds(
       commit = await deps.repository.branchTip(project, proj.git, branch);
     } catch (err) {
       deps.log.warn({ project, branch, err: errorMessage(err) }, 'cannot read the branch to build; next run');
-      skipped.push({ project, branch, error: errorMessage(err) });
+      skipped.push(skippedBranch(project, branch, err));
       continue;
     }
     deps.store.atomically(() => {

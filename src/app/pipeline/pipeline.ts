@@ -1,6 +1,12 @@
 import { PatchferryError, errorMessage } from '../../shared/errors.ts';
 import { unitKey } from '../../work/units.ts';
-import { queueBuild, queueBuilds, type BuildOutcome, type SkippedBranch } from '../build/build.ts';
+import {
+  queueBuild,
+  queueBuilds,
+  skippedBranch,
+  type BuildOutcome,
+  type SkippedBranch,
+} from '../build/build.ts';
 import { unchangedSinceNightly } from '../publish/nightly.ts';
 import type { Deps } from '../deps.ts';
 import { queueDailySummary } from '../report/daily-summary.ts';
@@ -95,7 +101,7 @@ export async function runNightly(
           { project, branch, err: errorMessage(err) },
           'cannot read the branch to build; next run',
         );
-        skipped.push({ project, branch, error: errorMessage(err) });
+        skipped.push(skippedBranch(project, branch, err));
         continue;
       }
       const fresh: string[] = [];

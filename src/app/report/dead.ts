@@ -47,6 +47,25 @@ export function unitDied(deps: Pick<Deps, 'config' | 'log' | 'store'>, unit: Uni
   });
 }
 
+/**
+ * A unit given up on is asked for again (`patchferry retry`): what unitDied made final is undone,
+ * so that the unit really runs again. A series is complete again (its unit applies it, not only
+ * records "failed") and its mails open again, as intake left them when it planned the series.
+ * Returns whether the unit was dead and is pending now.
+ */
+export function unitAskedAgain(store: Deps['store'], unit: Unit): boolean {
+  return store.atomically(() => {
+    if (!store.work.reopen(unit.key)) return false;
+    if (unit.kind !== 'series') return true;
+    const plan = seriesPlan.safeParse(unit.payload);
+    if (!plan.success || store.series.get(plan.data.seriesId)?.state !== 'failed') return true;
+    store.series.setState(plan.data.seriesId, 'complete');
+    for (const m of plan.data.members)
+      store.mails.setState(m.messageId, { state: 'new', outcome: null, reason: null, kind: m.kind });
+    return true;
+  });
+}
+
 function deadFacts(unit: Unit, error = unit.error ?? { code: 'unknown', message: '' }) {
   return {
     key: unit.key,

@@ -6,6 +6,9 @@ import { createContext, type Context } from '../../../src/runtime/context.ts';
 import { demoConfig } from '../../../src/demo/demo.ts';
 import { createDemoWorld } from '../../../src/demo/world.ts';
 import { sync } from '../../../src/app/stages.ts';
+import { queueBuilds } from '../../../src/app/build/build.ts';
+import { printBuild, printSync } from '../../../src/cli/print.ts';
+import { retryDead } from '../../../src/runtime/retry.ts';
 import { silentLogger } from '../../../src/shared/log.ts';
 import { commitFiles, formatPatches, git, uniqueIds } from '../../helpers/git.ts';
 import { queuedMail } from '../../helpers/outbox.ts';
@@ -147,6 +150,40 @@ describe('sync in direct mode', () => {
       },
     ]);
     expect(ctx.store.work.list('failed', ['series'])).toEqual([]);
+    ctx.store.close();
+  });
+
+  it('applies a series given up on for a missing branch once the branch exists and its exact key is asked for again', async () => {
+    const { world, open } = await demoContext();
+    const tip = git(world.upstream, ['rev-parse', 'stable-1.0']).trim();
+    git(world.upstream, ['branch', '-D', 'stable-1.0']);
+    const ctx = await open();
+    const first = await sync(ctx);
+    const key = first.units[0]?.key ?? '';
+    expect(key).toMatch(/^series:/);
+    // The given-up series is counted on the summary line, not only listed below it.
+    const said: string[] = [];
+    printSync(first, (l) => said.push(l));
+    expect(said[0]).toContain('1 series applied, 1 failed, 1 given up,');
+    // A build of every branch says the missing one waits for a fix, not for the next run.
+    const built: string[] = [];
+    printBuild({ builds: [], units: [], skipped: (await queueBuilds(ctx, { all: true })).skipped }, (l) =>
+      built.push(l),
+    );
+    expect(built.find((l) => l.includes('SKIPPED'))).toMatch(
+      /stable-1\.0: .*\(not built until this is fixed\)$/,
+    );
+
+    git(world.upstream, ['branch', 'stable-1.0', tip]);
+    // A key is one whole key: its start alone matches nothing unless it ends in '*'.
+    expect(retryDead(ctx.config, [key.slice(0, -1)])).toEqual([]);
+    expect(retryDead(ctx.config, [key])).toEqual([key]);
+    const second = await sync(ctx);
+    expect(second.applied).toMatchObject([{ branch: 'stable-1.0' }]);
+    expect(git(world.upstream, ['rev-parse', 'stable-1.0']).trim()).not.toBe(tip);
+    const seriesId = key.slice('series:'.length);
+    expect(ctx.store.series.get(seriesId)?.state).toBe('applied');
+    expect(ctx.store.mails.open()).toEqual([]);
     ctx.store.close();
   });
 
