@@ -5,6 +5,7 @@ import type { Logger } from '../shared/log.ts';
 import { ToolError, errorMessage } from '../shared/errors.ts';
 import { amSettings, fastApply, type FastApplyOutcome } from './fast-apply.ts';
 import { gitAm } from './git-am.ts';
+import { amReadyMail } from './am-mail.ts';
 import type { GitMirror, MirrorPush } from './mirror.ts';
 import { WorktreePool, type LentWorktree } from './worktree-pool.ts';
 import type { ApplyHooks, ApplyRequest, ApplyResult, Applier } from '../ports/repository.ts';
@@ -30,7 +31,12 @@ export class GitApplier implements Applier {
     this.#mirror = opts.mirror;
   }
 
-  async apply(req: ApplyRequest, hooks: ApplyHooks = {}): Promise<ApplyResult> {
+  async apply(given: ApplyRequest, hooks: ApplyHooks = {}): Promise<ApplyResult> {
+    // What git am would misread (an HTML copy beside the text, CRLF inside base64) goes rebuilt.
+    const patches = await Promise.all(
+      given.patches.map(async (p) => ({ ...p, raw: await amReadyMail(p.raw) })),
+    );
+    const req = { ...given, patches };
     const target = req.pushTo ?? { branch: req.branch, force: false };
     const took = stopwatch();
     // The fetch and the branch-name check side by side.

@@ -88,7 +88,7 @@ async function failure(
     conflicts,
     conflictDiff,
     // git numbers the mails of its own run; the series' numbers are the ones the sender knows.
-    output: errorMessage(err)
+    output: withoutAmHints(errorMessage(err))
       .trim()
       .replace(/^Patch failed at (\d+)/m, (line, n: string) => {
         const part = group[Number(n) - 1]?.part;
@@ -96,6 +96,18 @@ async function failure(
       }),
   };
 }
+
+/** git am's advice to whoever runs it (hint: lines, "run git am --continue / --skip / --abort"),
+ * which means nothing to a patch's sender, taken out of what reports quote. */
+export function withoutAmHints(output: string): string {
+  return output
+    .split('\n')
+    .filter((l) => !AM_HINT.test(l))
+    .join('\n');
+}
+
+const AM_HINT =
+  /^(hint: |When you have resolved this problem, run "git am --continue"|If you prefer to skip this patch, run "git am --skip"|To restore the original branch and stop patching, run "git am --abort")/;
 
 async function addTrailers(git: Git, trailers: readonly string[], reproducible: boolean): Promise<void> {
   // Amending sets the committer date to now unless told otherwise; a reproducible series keeps the

@@ -83,6 +83,37 @@ export interface Audience {
   readonly failureRecipients: readonly string[];
 }
 
+/** git's words when it could not read the patch at all: not a matter of the branch. */
+const UNREADABLE =
+  /corrupt patch|malformed patch|patch with only garbage|quoted CRLF|no valid patches|does not look like a patch|patch is empty/i;
+/** git's words when the patch is against content the branch does not have (3-way could not run). */
+const OTHER_BASE = /lacks necessary blobs|could not build fake ancestor|sha1 information is lacking/i;
+
+/** What the sender should do about a patch that did not apply, from how it failed: a conflict or a
+ * patch against other content asks for a rebase; a patch git could not read (which 3-way cannot
+ * merge either: "could not build fake ancestor" follows), for sending it again intact; anything
+ * else, for checking both. */
+function failureAdvice(
+  application: { conflicts: readonly string[]; output: string },
+  branch: string,
+): string[] {
+  if (UNREADABLE.test(application.output))
+    return [
+      'Nothing of this series was applied: git could not read the patch (see above), which',
+      'is not a matter of the branch. Please send it again as git format-patch wrote it',
+      '(git send-email sends it unchanged).',
+    ];
+  if (application.conflicts.length > 0 || OTHER_BASE.test(application.output))
+    return [
+      'Nothing of this series was applied. Please rebase it onto the current',
+      `${branch} and send a new version.`,
+    ];
+  return [
+    'Nothing of this series was applied. Please check that it was made against the current',
+    `${branch} and sent unchanged (git format-patch, git send-email), and send a new version.`,
+  ];
+}
+
 export function renderSeriesReport(
   series: SeriesFacts,
   application: ApplicationFacts,
@@ -124,8 +155,7 @@ export function renderSeriesReport(
       'git said:',
       ...indent(application.output),
       '',
-      'Nothing of this series was applied. Please rebase it onto the current',
-      `${series.branch} and send a new version.`,
+      ...failureAdvice(application, series.branch),
     );
   } else {
     lines.push(

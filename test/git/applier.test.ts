@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitApplier } from '../../src/git/applier.ts';
 import { GitMirror } from '../../src/git/mirror.ts';
+import { renderSeriesReport } from '../../src/render/report.ts';
 import type { PatchToApply } from '../../src/ports/repository.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { commitFiles, formatPatches, git, makeRepo } from '../helpers/git.ts';
@@ -71,6 +72,92 @@ describe('applying series with git am', () => {
       'Tess Tester|initial|',
     ]);
     if (result.ok) expect(git(upstream, ['rev-parse', 'master']).trim()).toBe(result.head);
+  });
+
+  it('applies, as b4 does, a patch sent with an HTML copy beside the text or as base64 of CRLF text, making the commit of the plain mail', async () => {
+    const repack = (raw: Buffer, header: string, body: string) => {
+      const text = raw.toString('utf8');
+      const at = text.indexOf('\n\n');
+      const kept = text
+        .slice(0, at)
+        .split('\n')
+        .filter((l) => !/^(mime-version|content-type|content-transfer-encoding):/i.test(l));
+      return Buffer.from(`${kept.join('\n')}\nMIME-Version: 1.0\n${header}\n\n${body}`, 'utf8');
+    };
+    const bodyOf = (raw: Buffer) => raw.toString('utf8').slice(raw.toString('utf8').indexOf('\n\n') + 2);
+    const kinds = {
+      alternative: (raw: Buffer) =>
+        repack(
+          raw,
+          'Content-Type: multipart/alternative; boundary="b1"',
+          `--b1\nContent-Type: text/plain; charset=UTF-8\n\n${bodyOf(raw)}\n--b1\nContent-Type: text/html; charset=UTF-8\n\n<html><pre>${bodyOf(raw)}</pre></html>\n--b1--\n`,
+        ),
+      'base64 of CRLF text': (raw: Buffer) =>
+        repack(
+          raw,
+          'Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: base64',
+          `${Buffer.from(bodyOf(raw).replace(/\n/g, '\r\n'), 'utf8')
+            .toString('base64')
+            .replace(/.{76}/g, '$&\n')}\n`,
+        ),
+    };
+    for (const [kind, make] of Object.entries(kinds)) {
+      const { work, upstream, applier } = world();
+      commitFiles(
+        work,
+        'a: change two\n\nWhy it changes.',
+        { 'a.txt': 'one\n2\nthree\n' },
+        { name: 'Ada', email: 'ada@x' },
+      );
+      const [plain] = formatPatches(work, 1);
+      const result = await applier.apply({
+        project: 'p',
+        gitUrl: upstream,
+        branch: 'master',
+        workName: `series-${kind.replace(/\W/g, '-')}@x`,
+        patches: asPatches([make(plain as Buffer)]),
+      });
+      expect(result, kind).toMatchObject({ ok: true });
+      const made = (ref: string, dir: string) => git(dir, ['log', '-1', '--format=%T|%an|%ae|%ad|%B', ref]);
+      expect(made('master', upstream), kind).toBe(made('topic', work));
+    }
+  });
+
+  it("reports a patch git cannot read without git's am --continue/--skip/--abort hints, and asks the sender to send it intact, not to rebase", async () => {
+    const { work, upstream, applier } = world();
+    commitFiles(work, 'a: change two', { 'a.txt': 'one\n2\nthree\n' });
+    const [mail] = formatPatches(work, 1);
+    // A mailer cut the hunk short: git reads a corrupt patch.
+    const broken = Buffer.from((mail as Buffer).toString('utf8').replace(/^ three\n/m, ''), 'utf8');
+    const result = await applier.apply({
+      project: 'p',
+      gitUrl: upstream,
+      branch: 'master',
+      workName: 'series-corrupt@x',
+      patches: asPatches([broken]),
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.output).toMatch(/corrupt patch/);
+    expect(result.output).not.toMatch(/^hint: |git am --(continue|skip|abort)/m);
+    const report = renderSeriesReport(
+      {
+        title: 'a: change two',
+        subject: '[PATCH] a: change two',
+        version: 1,
+        sender: { name: 'Ada', address: 'ada@x' },
+        project: 'p',
+        branch: 'master',
+        patches: [{ part: 1, subject: 'a: change two' }],
+        replyTo: 'p@x',
+        references: [],
+      },
+      { state: 'failed', ...result },
+      [],
+      { listAddress: 'list@x', failureRecipients: [] },
+    );
+    expect(report.body).toContain('git could not read the patch');
+    expect(report.body).not.toContain('rebase');
   });
 
   it("reports the patch that failed, the conflicting files and git's words, and pushes nothing", async () => {
