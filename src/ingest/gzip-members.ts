@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
+import { errorMessage } from '../shared/errors.ts';
 
 /** Compressed bytes read, and bytes inflated, at a time. */
 const CHUNK = 1 << 16;
@@ -13,6 +14,11 @@ export interface TrailingGarbage {
   readonly bytes: number;
 }
 
+/** A member after the first that failed before it gave any byte (a damaged header, deflate data
+ * cut off or broken at its start): everything yielded came from whole members, checked by their
+ * CRC, so what was read ends where they end (a mail pending there is whole, as zcat gives it). */
+export class DamagedAfterWholeMembers extends Error {}
+
 /**
  * The inflated bytes of a gzip file, member after member (RFC 1952 §2.2: a file may hold several).
  * What follows the last member is handled as gzip(1) does: zero bytes (padding) are ignored, and
@@ -22,7 +28,8 @@ export interface TrailingGarbage {
  * on yet. So each member's deflate data is inflated raw, its end found by how many bytes zlib took,
  * and its header and trailer (CRC-32, length) are read and checked here.
  * Each chunk is zlib's own buffer; the caller may keep it. Errors: a damaged or cut-off member (zlib's
- * `Z_DATA_ERROR`, "unexpected end of file", a CRC or length that does not match), I/O errors.
+ * `Z_DATA_ERROR`, "unexpected end of file", a CRC or length that does not match), I/O errors;
+ * DamagedAfterWholeMembers when a member after the first fails before it gave any byte.
  */
 export async function* gzipMembers(
   handle: FileHandle,
@@ -30,26 +37,31 @@ export async function* gzipMembers(
 ): AsyncGenerator<Buffer> {
   let offset = 0;
   for (;;) {
-    const data = offset + (await headerLength(handle, offset));
-    const source = Readable.from(readFrom(handle, data), { objectMode: false });
-    const inflate = createInflateRaw({ chunkSize: CHUNK });
-    // An error on either side ends both and reaches the loop below through `inflate`. The source
-    // reads on past the member's end, which ends `inflate` early: that premature close is expected.
-    pipeline(source, inflate, () => {});
-    let crc = 0;
-    let length = 0;
+    let trailer: number;
+    let given = 0;
     try {
-      for await (const chunk of inflate as AsyncIterable<Buffer>) {
-        crc = crc32(chunk, crc);
-        length += chunk.length;
-        yield chunk;
+      const data = offset + (await headerLength(handle, offset));
+      const source = Readable.from(readFrom(handle, data), { objectMode: false });
+      const inflate = createInflateRaw({ chunkSize: CHUNK });
+      // An error on either side ends both and reaches the loop below through `inflate`. The source
+      // reads on past the member's end, which ends `inflate` early: that premature close is expected.
+      pipeline(source, inflate, () => {});
+      let crc = 0;
+      try {
+        for await (const chunk of inflate as AsyncIterable<Buffer>) {
+          crc = crc32(chunk, crc);
+          given += chunk.length;
+          yield chunk;
+        }
+      } finally {
+        source.destroy();
+        inflate.destroy();
       }
-    } finally {
-      source.destroy();
-      inflate.destroy();
+      trailer = data + inflate.bytesWritten;
+      await checkTrailer(handle, trailer, crc, given);
+    } catch (err) {
+      throw offset > 0 && given === 0 ? new DamagedAfterWholeMembers(errorMessage(err), { cause: err }) : err;
     }
-    const trailer = data + inflate.bytesWritten;
-    await checkTrailer(handle, trailer, crc, length);
     offset = trailer + 8;
     const next = await readAt(handle, offset, 2);
     if (next.length === 0) return;

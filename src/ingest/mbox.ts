@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isFormatPatchFromLine } from '../mail/format-patch.ts';
 import { fileChunks } from './file-chunks.ts';
+import { DamagedAfterWholeMembers } from './gzip-members.ts';
 import { PatchferryError, errorMessage } from '../shared/errors.ts';
 import type { MailSource, RawMessage } from '../ports/mail-source.ts';
 import { fileSource } from './file-source.ts';
@@ -91,8 +92,20 @@ async function* splitMbox(
   let first = true;
   let fromLine: string | null = null;
   let bareFile = false; // the file's first separator is a bare "From <sender>" line
-  for await (const chunk of stream) {
-    buf = window.append(chunk);
+  const chunks = stream[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch (err) {
+      // A gzip member that failed before giving a byte: the bytes read end where whole members
+      // end, so the mail pending is whole (zcat gives it too); it is handed on before the error.
+      if (err instanceof DamagedAfterWholeMembers && !first && buf.length > start)
+        yield { raw: buf.subarray(start), fromLine };
+      throw err;
+    }
+    if (next.done) break;
+    buf = window.append(next.value);
     if (first) {
       // Blank lines before the first message are not part of it.
       let top = 0;

@@ -152,6 +152,27 @@ describe('mbox source', () => {
     expect(texts).toEqual(['Subject: one', 'Subject: two']);
   });
 
+  it('reads the last mail of whole members when the next member fails before giving a byte, then fails, as zcat reads them', async () => {
+    const whole = gzipSync(MBOX);
+    const damaged = {
+      'a damaged header': Buffer.from('\x1f\x8b\x08\x00garbage', 'latin1'),
+      'a member cut off': gzipSync(MBOX).subarray(0, 20),
+    };
+    for (const [kind, after] of Object.entries(damaged)) {
+      const file = join(tempDir(), 'member.mbox.gz');
+      writeFileSync(file, Buffer.concat([whole, after]));
+      const texts: string[] = [];
+      await expect(
+        (async () => {
+          for await (const m of mboxSource(file).read(null))
+            texts.push(m.raw.toString().split('\n')[0] ?? '');
+        })(),
+        kind,
+      ).rejects.toThrow(`cannot read mailbox ${file}`);
+      expect(texts, kind).toEqual(['Subject: one', 'Subject: two', 'Subject: three']);
+    }
+  });
+
   it('reads a single message file without a From_ line', async () => {
     const file = join(tempDir(), 'one.eml');
     writeFileSync(file, 'Subject: only\n\nbody\n');
