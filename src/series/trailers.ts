@@ -27,10 +27,32 @@ export function givenTrailers(reply: Mail): Trailer[] {
   return reply.trailers.filter((t) => {
     if (REFERENCE_TRAILERS.test(t.key)) return true;
     if (!PERSON_TRAILERS.test(t.key) || NOT_FOLDED.test(t.key)) return false;
-    if (t.address !== null && sameAddress(t.address, reply.from.address)) return true;
+    if (t.address !== null && sameReviewer(t.address, reply.from.address)) return true;
     const given = trailerName(t.value).toLowerCase();
     return (name !== '' && given === name) || (parts.length > 1 && parts.every((p) => given.includes(p)));
   });
+}
+
+/** Whether a trailer's address is the reply sender's, as b4 compares them (LoreTrailer.email_eq):
+ * without case, without a `+extension` of the local part (`rita+kernel@x` is `rita@x`), and with
+ * one domain one label below the other (`rita@lab.example.org` is `rita@example.org`). */
+export function sameReviewer(a: string, b: string): boolean {
+  if (sameAddress(a, b)) return true;
+  const split = (address: string) => {
+    const at = address.lastIndexOf('@');
+    return at < 1
+      ? null
+      : {
+          local: address.slice(0, at).toLowerCase().replace(/\+.*$/, ''),
+          domain: address.slice(at + 1).toLowerCase(),
+        };
+  };
+  const x = split(a);
+  const y = split(b);
+  if (x === null || y === null || x.local !== y.local) return false;
+  if (x.domain === y.domain) return true;
+  const [longer, shorter] = x.domain.length > y.domain.length ? [x.domain, y.domain] : [y.domain, x.domain];
+  return longer.endsWith(`.${shorter}`) && longer.split('.').length === shorter.split('.').length + 1;
 }
 
 /** Trailers from replies, per patch (by Message-ID), less those its commit message holds: a reply
