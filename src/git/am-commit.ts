@@ -26,7 +26,10 @@ export interface Ident {
 
 export function amCommit(raw: Buffer): AmCommit | { readonly unsupported: string } {
   // git mailsplit turns CRLF line ends into LF before anything else reads the mail.
-  const mail = Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+  // A mail without CR LF is read as it is: a copy of a mail with a large attachment costs its size.
+  const mail = raw.includes('\r\n')
+    ? Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1')
+    : raw;
   const headers = readHeaders(mail);
   const part = plainPart(mail, headers);
   if ('notPlain' in part) return { unsupported: part.notPlain };

@@ -35,15 +35,26 @@ export async function amReadyMail(raw: Buffer): Promise<Buffer> {
     return rebuilt(mail, headers.bodyStart, text);
   }
   const type = headers.fields.get('content-type')?.[0] ?? '';
-  if (!/^\s*multipart\//i.test(type) || !HTML_PART.test(mail.toString('latin1', headers.bodyStart)))
-    return raw;
+  if (!/^\s*multipart\//i.test(type) || !hasHtmlPart(mail.subarray(headers.bodyStart))) return raw;
   const content = await readMime(mail, (t) => t.startsWith('text/'));
   const texts = [content.text, ...content.attachments.map((a) => a.content.toString('utf8'))];
   return rebuilt(mail, headers.bodyStart, texts.join('\n'));
 }
 
 /** A part header naming text/html (in the body: the parts' own headers). */
-const HTML_PART = /^content-type:[ \t]*text\/html\b/im;
+const HTML_PART = /^content-type:[ \t]*text\/html\b/i;
+
+/** Whether a part header in `body` names text/html. Looked for in the bytes, line by line from
+ * each "ontent-" (no base64 line holds a '-'), not in a string of the whole body: a 5 MB image
+ * would be copied once more for it. */
+function hasHtmlPart(body: Buffer): boolean {
+  for (const word of ['ontent-', 'ONTENT-'])
+    for (let at = body.indexOf(word); at !== -1; at = body.indexOf(word, at + 1)) {
+      const start = body.lastIndexOf(10, at) + 1;
+      if (HTML_PART.test(body.toString('latin1', start, Math.min(body.length, start + 200)))) return true;
+    }
+  return false;
+}
 
 /** The fields git am reads of the mail's own header, kept as written (with their folds). */
 const KEPT = /^(from|date|subject):/i;

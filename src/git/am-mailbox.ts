@@ -1,4 +1,5 @@
 import { formatPatchFromLine } from '../mail/format-patch.ts';
+import { quotedFromLines } from '../mail/mboxrd.ts';
 
 /**
  * Raw mails joined into one mboxrd mailbox for `git am --patch-format=mboxrd`.
@@ -12,13 +13,9 @@ import { formatPatchFromLine } from '../mail/format-patch.ts';
 export function amMailbox(raws: readonly Buffer[]): Buffer {
   const parts: Buffer[] = [];
   for (const raw of raws) {
-    // latin1 maps every byte to one code unit and back, so 8-bit mails survive untouched.
-    let text = raw.toString('latin1');
     // A mail taken from an mbox may still carry its envelope line; ours replaces it.
-    if (text.startsWith('From ')) text = text.slice(text.indexOf('\n') + 1);
-    text = text.replace(/^(>*From )/gm, '>$1');
-    if (!text.endsWith('\n')) text += '\n';
-    parts.push(Buffer.from(`${formatPatchFromLine()}\n${text}`, 'latin1'));
+    const text = raw.subarray(0, 5).toString('latin1') === 'From ' ? raw.subarray(raw.indexOf(10) + 1) : raw;
+    parts.push(Buffer.from(`${formatPatchFromLine()}\n`, 'latin1'), ...quotedFromLines(text));
   }
   return Buffer.concat(parts);
 }

@@ -4,8 +4,6 @@ import { readHeaders, type Headers } from './headers.ts';
 /** How deep multiparts may nest: real mail nests two or three levels (mixed > alternative > related);
  * deeper is made to wear parsers out. */
 const MAX_NESTING = 16;
-/** Base64 as RFC 2045 writes it: the alphabet, line breaks, and `=` padding only at the end. */
-const BASE64 = /^[A-Za-z0-9+/\r\n\t ]*(?:=[\r\n\t ]*){0,2}$/;
 
 /**
  * Why a message cannot be read faithfully, or null when it can: a NUL byte in its header, a
@@ -42,21 +40,24 @@ function entity(raw: Buffer, headers: Headers, depth: number): string | null {
   return null;
 }
 
-/** The parts between `--boundary` lines, or null when the closing `--boundary--` never comes. */
+/** The parts between `--boundary` lines, or null when the closing `--boundary--` never comes.
+ * Read in the bytes, a line decoded only when it starts with "--": a string of the whole body
+ * would copy a 5 MB attachment again (and its lines once more). */
 function splitParts(body: Buffer, boundary: string): Buffer[] | null {
-  const text = body.toString('latin1');
   const delimiter = `--${boundary}`;
   const parts: Buffer[] = [];
   let start: number | null = null;
   let at = 0;
-  while (at <= text.length) {
-    const end = text.indexOf('\n', at);
-    const lineEnd = end === -1 ? text.length : end;
-    const line = text.slice(at, lineEnd).replace(/\r$/, '').trimEnd();
-    if (line === delimiter || line === `${delimiter}--`) {
-      if (start !== null) parts.push(body.subarray(start, Math.max(start, at - 1)));
-      if (line !== delimiter) return parts;
-      start = lineEnd + 1;
+  while (at <= body.length) {
+    const end = body.indexOf(10, at);
+    const lineEnd = end === -1 ? body.length : end;
+    if (body[at] === 0x2d && body[at + 1] === 0x2d) {
+      const line = body.toString('latin1', at, lineEnd).replace(/\r$/, '').trimEnd();
+      if (line === delimiter || line === `${delimiter}--`) {
+        if (start !== null) parts.push(body.subarray(start, Math.max(start, at - 1)));
+        if (line !== delimiter) return parts;
+        start = lineEnd + 1;
+      }
     }
     if (end === -1) break;
     at = end + 1;
@@ -64,10 +65,27 @@ function splitParts(body: Buffer, boundary: string): Buffer[] | null {
   return null;
 }
 
+/** Base64 letters (RFC 4648 table 1). */
+const LETTER = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')
+  LETTER[c.charCodeAt(0)] = 1;
+
+/** Letters and white space (CR, LF, tab, space), then at most two '=' among white space; and not
+ * one letter over a whole number of 4-letter groups, which decodes to nothing. Byte by byte: a
+ * string of the body and a copy without its white space cost twice an attachment's size. */
 function isBase64(body: Buffer): boolean {
-  const text = body.toString('latin1');
-  if (!BASE64.test(text)) return false;
-  return text.replace(/[\s=]/g, '').length % 4 !== 1;
+  let letters = 0;
+  let pads = 0;
+  for (const b of body) {
+    if (b === 0x0d || b === 0x0a || b === 0x09 || b === 0x20) continue;
+    if (b === 0x3d) {
+      if (++pads > 2) return false;
+      continue;
+    }
+    if (pads > 0 || LETTER[b] !== 1) return false;
+    letters++;
+  }
+  return letters % 4 !== 1;
 }
 
 /** File names in a diff's headers, where git would read a NUL as the end of the name (the

@@ -21,15 +21,30 @@ export function mboxFromLine(date: Date): string {
 export function writeMboxrd(mails: readonly Buffer[], date: Date): Buffer {
   const from = Buffer.from(`${mboxFromLine(date)}\n`, 'latin1');
   const parts: Buffer[] = [];
-  for (const raw of mails) {
-    // latin1 maps bytes to characters one to one: any charset survives the quoting untouched.
-    const text = raw.toString('latin1');
-    const quoted = text.replace(/^(>*From )/gm, '>$1');
-    parts.push(
-      from,
-      Buffer.from(quoted.endsWith('\n') ? quoted : `${quoted}\n`, 'latin1'),
-      Buffer.from('\n'),
-    );
-  }
+  for (const raw of mails) parts.push(from, ...quotedFromLines(raw), NL);
   return Buffer.concat(parts);
 }
+
+/**
+ * mboxrd's quoting of one mail: views of `raw` with a '>' before every line that starts with
+ * `>*From ` (a line starts at the top, after LF or after CR, as a multi-line `^` matches), and a
+ * line end after the last line when it has none. Views, not a string of the mail quoted by a
+ * regular expression: that held a mail with a 5 MB attachment four times at once.
+ */
+export function quotedFromLines(raw: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let hit = raw.indexOf('From '); hit !== -1; hit = raw.indexOf('From ', hit + 1)) {
+    let at = hit;
+    while (at > 0 && raw[at - 1] === 0x3e) at--; // '>'
+    if (at !== 0 && raw[at - 1] !== 10 && raw[at - 1] !== 13) continue;
+    parts.push(raw.subarray(from, at), GT);
+    from = at;
+  }
+  parts.push(raw.subarray(from));
+  if (raw.length === 0 || raw[raw.length - 1] !== 10) parts.push(NL);
+  return parts;
+}
+
+const GT = Buffer.from('>');
+const NL = Buffer.from('\n');

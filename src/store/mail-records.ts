@@ -29,7 +29,8 @@ const mailRow = z
   })
   .transform((r): MailRecord => ({
     messageId: r.message_id,
-    raw: Buffer.from(r.raw),
+    // A view of the bytes SQLite gave, not a copy: a mail with a 5 MB attachment is read whole.
+    raw: Buffer.from(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength),
     source: r.source,
     position: r.position,
     subject: r.subject,

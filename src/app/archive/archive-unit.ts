@@ -52,7 +52,7 @@ export function archiveHandler(deps: Pick<Deps, 'store' | 'archive'>): UnitHandl
             'archive_mail_gone',
             `mail ${id} of series ${u.seriesId} is not recorded`,
           );
-        return Buffer.from(raw);
+        return raw;
       });
       const file = await deps.archive.archive(
         {
