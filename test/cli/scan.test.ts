@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { writeHelloConfig } from '../helpers/hello-config.ts';
 import { main } from '../../src/cli/main.ts';
 import type { ScanDocument } from '../../src/app/intake/scan.ts';
 import { commitFiles, formatPatches, makeRepo } from '../helpers/git.ts';
@@ -19,21 +20,12 @@ async function run(args: string[]): Promise<{ status: number; out: string; err: 
 
 /** A configuration with one project, hello, that claims the list hello-devel.example.org. */
 function listConfig(dir: string, more = ''): string {
-  const config = join(dir, 'patchferry.yml');
-  writeFileSync(
-    config,
-    `state: { database: state.db }
-workDir: work-area
-sources: [{ type: mbox, path: list.mbox }]
-projects:
-  hello: { git: hello.git, branches: [master, for-9.0], platforms: [el9], lists: [hello-devel.example.org] }
-platforms:
-  el9: { dist: .el9, arch: noarch }
-publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
-reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
-${more}`,
-  );
-  return config;
+  return writeHelloConfig(dir, {
+    git: 'hello.git',
+    branches: ['master', 'for-9.0'],
+    project: 'lists: [hello-devel.example.org]',
+    more,
+  });
 }
 
 describe('patchferry scan --json', () => {

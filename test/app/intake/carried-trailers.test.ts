@@ -1,6 +1,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeHelloConfig } from '../../helpers/hello-config.ts';
 import { sync } from '../../../src/app/stages.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { createContext } from '../../../src/runtime/context.ts';
@@ -66,20 +67,7 @@ describe('trailers follow the patch across runs', () => {
             RITA,
           ),
       );
-      const config = join(dir, 'patchferry.yml');
-      writeFileSync(
-        config,
-        `state: { database: state.db }
-workDir: work-area
-sources: [{ type: mbox, path: list.mbox }]
-projects:
-  hello: { git: ${upstream}, branches: [master], platforms: [el9] }
-platforms:
-  el9: { dist: .el9, arch: noarch }
-publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
-reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
-`,
-      );
+      const config = writeHelloConfig(dir, { git: upstream });
       const run = async () => {
         const ctx = await createContext(loadConfig(config), silentLogger());
         try {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeHelloConfig } from '../../helpers/hello-config.ts';
 import { scan } from '../../../src/app/intake/scan.ts';
 import { sync } from '../../../src/app/stages.ts';
 import { loadConfig } from '../../../src/config/load.ts';
@@ -29,20 +30,7 @@ describe('a naked cover letter (issue 17 item 8)', () => {
     expect(doc.series).toMatchObject([{ repo: 'hello', branch: 'master', complete: true, routeError: null }]);
     expect(doc.series[0]?.cover).toBe(doc.mails[0]?.messageId);
 
-    const config = join(dir, 'patchferry.yml');
-    writeFileSync(
-      config,
-      `state: { database: state.db }
-workDir: work-area
-sources: [{ type: mbox, path: list.mbox }]
-projects:
-  hello: { git: ${upstream}, branches: [master], platforms: [el9] }
-platforms:
-  el9: { dist: .el9, arch: noarch }
-publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
-reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
-`,
-    );
+    const config = writeHelloConfig(dir, { git: upstream });
     const ctx = await createContext(loadConfig(config), silentLogger());
     try {
       const summary = await sync(ctx);

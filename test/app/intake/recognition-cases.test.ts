@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeHelloConfig } from '../../helpers/hello-config.ts';
 import { scan } from '../../../src/app/intake/scan.ts';
 import { sync } from '../../../src/app/stages.ts';
 import { loadConfig } from '../../../src/config/load.ts';
@@ -32,20 +32,7 @@ async function synced(name: string) {
   const work = makeRepo(join(dir, 'work'), { README, 'hello.c': HELLO_C });
   const upstream = join(dir, 'hello.git');
   git(dir, ['clone', '-q', '--bare', work, upstream]);
-  const config = join(dir, 'patchferry.yml');
-  writeFileSync(
-    config,
-    `state: { database: state.db }
-workDir: work-area
-sources: [{ type: mbox, path: ${JSON.stringify(caseMbox('recognition-2', name))} }]
-projects:
-  hello: { git: ${upstream}, branches: [master], platforms: [el9] }
-platforms:
-  el9: { dist: .el9, arch: noarch }
-publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
-reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
-`,
-  );
+  const config = writeHelloConfig(dir, { git: upstream, mbox: caseMbox('recognition-2', name) });
   const ctx = await createContext(loadConfig(config), silentLogger());
   try {
     const summary = await sync(ctx);

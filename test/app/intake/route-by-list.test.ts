@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeHelloConfig } from '../../helpers/hello-config.ts';
 import { scan } from '../../../src/app/intake/scan.ts';
 import { sync } from '../../../src/app/stages.ts';
 import { loadConfig } from '../../../src/config/load.ts';
@@ -24,20 +25,11 @@ function listWorld() {
     .toString('utf8')
     .replace(/^(Subject:)/m, 'List-Id: Hello development <hello-devel.example.org>\n$1');
   writeFileSync(mbox, `${listed}\n`);
-  const config = join(dir, 'patchferry.yml');
-  writeFileSync(
-    config,
-    `state: { database: state.db }
-workDir: work-area
-sources: [{ type: mbox, path: list.mbox }]
-projects:
-  hello: { git: ${upstream}, branches: [master, stable-1.0], platforms: [el9], lists: [hello-devel.example.org] }
-platforms:
-  el9: { dist: .el9, arch: noarch }
-publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
-reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
-`,
-  );
+  const config = writeHelloConfig(dir, {
+    git: upstream,
+    branches: ['master', 'stable-1.0'],
+    project: 'lists: [hello-devel.example.org]',
+  });
   return { mbox, config, upstream };
 }
 

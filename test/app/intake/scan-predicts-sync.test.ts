@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeHelloConfig } from '../../helpers/hello-config.ts';
 import type { ScanDocument } from '../../../src/app/intake/scan.ts';
 import { sync } from '../../../src/app/stages.ts';
 import { main } from '../../../src/cli/main.ts';
@@ -28,21 +29,7 @@ function world() {
   );
   const mbox = join(dir, 'list.mbox');
   writeFileSync(mbox, `${untagged}\nFrom b@example.org Thu Jan  1 10:00:00 2026\n${big.toString('utf8')}\n`);
-  const config = join(dir, 'patchferry.yml');
-  writeFileSync(
-    config,
-    `state: { database: state.db }
-workDir: work-area
-sources: [{ type: mbox, path: list.mbox }]
-projects:
-  hello: { git: ${upstream}, branches: [master], platforms: [el9] }
-platforms:
-  el9: { dist: .el9, arch: noarch }
-publisher: { root: repos, baseUrl: http://127.0.0.1:1/ }
-reporter: { from: patchferry <patchferry@example.org>, listAddress: list@example.org, outbox: outbox.mbox }
-limits: { mailBytes: 2048 }
-`,
-  );
+  const config = writeHelloConfig(dir, { git: upstream, more: 'limits: { mailBytes: 2048 }\n' });
   return { mbox, config };
 }
 
