@@ -307,9 +307,22 @@ function openWork(store: Store, cutoff: number): { chosen: string[]; pending: Pe
   };
 }
 
-/** The records of the chosen open mails in recording order, by Message-ID in pages of PAGE. */
+/** Bytes of mail a page holds about: mails with large attachments are read a few at a time. */
+const PAGE_BYTES = 4 << 20;
+
+/** The records of the chosen open mails in recording order, by Message-ID in pages of at most
+ * PAGE, as many as the mails read so far say fit in PAGE_BYTES (the first page is one mail): ten
+ * mails with a 5 MB image each were read at once, 70 MB. */
 function* recordPages(store: Store, ids: readonly string[]): Generator<MailRecord[]> {
-  for (let i = 0; i < ids.length; i += PAGE) yield store.mails.many(ids.slice(i, i + PAGE));
+  let size = 1;
+  let bytes = 0;
+  for (let i = 0; i < ids.length;) {
+    const page = store.mails.many(ids.slice(i, i + size));
+    i += size;
+    for (const r of page) bytes += r.raw.length;
+    yield page;
+    size = Math.max(1, Math.min(PAGE, Math.floor((PAGE_BYTES * i) / Math.max(1, bytes))));
+  }
 }
 
 /** A record's facts kept for the whole run, their strings shared with the kept mails (the
