@@ -97,7 +97,7 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
       tag,
       diff,
       pull !== null,
-      threaded && !diff && echoable(tag) && answers(text, trailers),
+      threaded && !diff && echoable(tag) && answers(trailers),
       threaded,
     ),
     text,
@@ -159,19 +159,12 @@ function echoable(tag: SubjectTag): boolean {
 
 /** Whether a threaded mail without a diff reads as an answer whatever its subject: it gives a
  * trailer a follow-up gives (a review, a Fixes:, a Link:…, not the Signed-off-by or Cc a cover
- * letter may carry), or it answers the way mail clients answer, an attribution line ("On …, X
- * wrote:") over what it quotes, with no shortlog ("Ann Author (2):") or diffstat as a cover
- * letter has. A new version's cover letter that quotes the review it answers stays a cover. */
-function answers(text: string, trailers: readonly { key: string }[]): boolean {
-  if (trailers.some((t) => !/^(?:signed-off-by|cc)$/i.test(t.key))) return true;
-  return ATTRIBUTION.test(text) && !SHORTLOG.test(text) && !DIFFSTAT.test(text);
+ * letter may carry), b4's rule for a follow-up without "Re:". Quoting is no sign: a new version's
+ * cover letter may quote the review it answers; an answer that sends back a cover letter's own
+ * subject is found by assembly, which sees what it answers. */
+function answers(trailers: readonly { key: string }[]): boolean {
+  return trailers.some((t) => !/^(?:signed-off-by|cc)$/i.test(t.key));
 }
-
-/** An unquoted line ending in "wrote:" or "writes:", then (maybe after a blank line) a quote. */
-const ATTRIBUTION = /^[^>\n].*\b(?:wrote|writes):[ \t]*\n(?:[ \t]*\n)?>/im;
-/** git shortlog's author line, as format-patch --cover-letter writes it. */
-const SHORTLOG = /^\S.* \(\d+\):$/m;
-const DIFFSTAT = /^ \d+ files? changed/m;
 
 /** Some real mails have no Message-ID; a stable one derived from the bytes keeps them addressable. */
 function syntheticMessageId(raw: Buffer): string {

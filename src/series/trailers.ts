@@ -35,7 +35,8 @@ export function givenTrailers(reply: Mail): Trailer[] {
 
 /** Whether a trailer's address is the reply sender's, as b4 compares them (LoreTrailer.email_eq):
  * without case, without a `+extension` of the local part (`rita+kernel@x` is `rita@x`), and with
- * one domain one label below the other (`rita@lab.example.org` is `rita@example.org`). */
+ * one domain one label below the other (`rita@lab.example.org` is `rita@example.org`; not
+ * `rita@org`). */
 export function sameReviewer(a: string, b: string): boolean {
   if (sameAddress(a, b)) return true;
   const split = (address: string) => {
@@ -52,7 +53,9 @@ export function sameReviewer(a: string, b: string): boolean {
   if (x === null || y === null || x.local !== y.local) return false;
   if (x.domain === y.domain) return true;
   const [longer, shorter] = x.domain.length > y.domain.length ? [x.domain, y.domain] : [y.domain, x.domain];
-  return longer.endsWith(`.${shorter}`) && longer.split('.').length === shorter.split('.').length + 1;
+  // A domain of its own (two labels or more), never a top-level one: rita@org is not rita@example.org.
+  const labels = shorter.split('.').length;
+  return labels >= 2 && longer.endsWith(`.${shorter}`) && longer.split('.').length === labels + 1;
 }
 
 /** Trailers from replies, per patch (by Message-ID), less those its commit message holds: a reply

@@ -55,12 +55,10 @@ describe('parsing mail', () => {
     expect((await answer('[PATCH 0/2] greet', '> Cover.\n\nReviewed-by: R <r@x.org>\n')).kind).toBe('reply');
     expect((await answer('[GIT PULL 0/2] queue', 'Acked-by: R <r@x.org>\n')).kind).toBe('reply');
     expect((await answer('[GIT PULL] queue', '> Please pull.\n\nPulled, thanks.\n')).kind).toBe('reply');
+    // Quoting is no sign (assembly finds an answer that sends a cover letter's subject back): a
+    // cover letter, by hand, may quote the review it answers.
     expect(
-      (await answer('[PATCH 0/2] greet', 'On Mon, Ann wrote:\n> Two small changes.\n\nWhy both?\n')).kind,
-    ).toBe('reply');
-    // Quoting the review it answers, as a hand-written cover letter may: still a cover letter.
-    expect(
-      (await answer('[PATCH v2 0/2] greet', '> On Mon, Rita wrote:\n> Rename it.\n\nDone in v2.\n')).kind,
+      (await answer('[PATCH v2 0/2] greet', 'On Mon, Rita wrote:\n> Rename it.\n\nDone in v2.\n')).kind,
     ).toBe('cover');
     expect((await answer('[PATCH v2 0/2] greet', 'Rita wrote:\n> Rename it.\n\nAnn (2):\n  a\n')).kind).toBe(
       'cover',

@@ -22,6 +22,7 @@ describe('whose trailers a reply gives', () => {
     expect(sameReviewer('rita@a.b.example.org', 'rita@example.org')).toBe(false);
     expect(sameReviewer('rita@example.org', 'rita@example.com')).toBe(false);
     expect(sameReviewer('rita@notexample.org', 'rita@example.org')).toBe(false);
+    expect(sameReviewer('rita@example.org', 'rita@org')).toBe(false);
     expect(sameReviewer('Rita@Example.org', 'rita@example.org')).toBe(true);
   });
 });
