@@ -1,5 +1,7 @@
+import { isFormatPatchFromLine } from '../mail/format-patch.ts';
 import { readHeaders } from '../mail/headers.ts';
 import { readMime } from '../mail/mime-content.ts';
+import { attachedMayHoldDiff } from '../mail/parse.ts';
 import { decodeText, plainPart } from '../mail/plain-body.ts';
 
 /**
@@ -13,7 +15,10 @@ import { decodeText, plainPart } from '../mail/plain-body.ts';
  * - a body whose decoded text has CRLF line ends (base64 or quoted-printable of a CRLF text):
  *   git mailsplit only turns the mail's own CRLF into LF, and git am stops at "quoted CRLF
  *   detected"; the rebuilt body has LF line ends.
- * Any other multipart mail (a patch attached as a file) goes as it is: mailinfo reads it right.
+ * - a patch sent as an attached file that is itself a mail (git format-patch's file, a forwarded
+ *   message): that mail goes, as `git am` of the file makes the commit (its author, date,
+ *   subject and message), not the sender's note and the file's headers run together.
+ * Any other multipart mail goes as it is: mailinfo reads it right.
  * The rebuilt mail keeps the From, Date and Subject lines byte for byte, so the author and the
  * commit's subject are what git reads from the original.
  */
@@ -35,10 +40,27 @@ export async function amReadyMail(raw: Buffer): Promise<Buffer> {
     return rebuilt(mail, headers.bodyStart, text);
   }
   const type = headers.fields.get('content-type')?.[0] ?? '';
-  if (!/^\s*multipart\//i.test(type) || !hasHtmlPart(mail.subarray(headers.bodyStart))) return raw;
+  if (!/^\s*multipart\//i.test(type)) return raw;
+  const attached = (await readMime(mail, attachedMayHoldDiff)).attachments
+    .map((a) => patchMail(a.content))
+    .find((m) => m !== null);
+  if (attached) return attached;
+  if (!hasHtmlPart(mail.subarray(headers.bodyStart))) return raw;
   const content = await readMime(mail, (t) => t.startsWith('text/'));
   const texts = [content.text, ...content.attachments.map((a) => a.content.toString('utf8'))];
   return rebuilt(mail, headers.bodyStart, texts.join('\n'));
+}
+
+/** An attached file that is a patch mail of its own (a From: and a Subject: header, a diff),
+ * without the mbox From_ line git format-patch starts its file with; else null. */
+function patchMail(file: Buffer): Buffer | null {
+  const eol = file.indexOf(10);
+  const bare =
+    eol !== -1 && isFormatPatchFromLine(file.toString('latin1', 0, eol)) ? file.subarray(eol + 1) : file;
+  const headers = readHeaders(bare);
+  if (!headers.fields.has('from') || !headers.fields.has('subject')) return null;
+  const body = bare.subarray(headers.bodyStart);
+  return body.includes('\n+++ ') || body.includes('diff --git ') ? bare : null;
 }
 
 /** A part header naming text/html (in the body: the parts' own headers). */

@@ -58,7 +58,7 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     if (plain !== null) {
       text = plain;
     } else {
-      const content = await readMime(raw, (type) => /^text\/|^application\/octet-stream$/.test(type));
+      const content = await readMime(raw, attachedMayHoldDiff);
       text = content.text;
       attachedDiffs = content.attachments
         .filter((a) => mayHoldDiff(a.content))
@@ -112,6 +112,12 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     supersedes: findSupersedes(text).map(detachedCopy),
     changeId: nullableOwn(findChangeId(text)),
   };
+}
+
+/** The attached files a diff is looked for in: text, octet-stream (a .patch file as many mailers
+ * attach it) and a forwarded message (message/rfc822, as "forward as attachment" sends it). */
+export function attachedMayHoldDiff(type: string): boolean {
+  return /^text\/|^application\/octet-stream$|^message\/rfc822$/.test(type);
 }
 
 /** Whether bytes can hold what findDiff looks for (a `diff -`, `Index: ` or `+++ ` line): an
