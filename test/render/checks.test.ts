@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckFacts } from '../../src/render/checks.ts';
 import { renderBuildNote } from '../../src/render/merge-request.ts';
-import { renderSeriesReport, type SeriesFacts } from '../../src/render/report.ts';
+import { renderSeriesReport } from '../../src/render/report.ts';
 import { succeededBuild } from '../helpers/build-facts.ts';
+import { APPLIED, AUDIENCE, seriesFacts } from '../helpers/series-facts.ts';
 
-const SERIES: SeriesFacts = {
-  title: 'greet by name',
-  subject: '[master PATCH hello 0/1] greet by name',
-  version: 1,
-  sender: { name: 'Ada', address: 'ada@x' },
-  project: 'hello',
-  branch: 'master',
-  patches: [{ part: 1, subject: 'hello: greet' }],
-  replyTo: 'cover@x',
-  references: [],
-};
-const AUDIENCE = { listAddress: 'list@x', failureRecipients: ['boss@x'] };
-const APPLIED = { state: 'applied', base: 'a'.repeat(40), head: 'b'.repeat(40) } as const;
+const SERIES = seriesFacts();
 
 const TESTING = 'http://r/testing/hello/master/el9/x86_64/';
 const passed: CheckFacts = {

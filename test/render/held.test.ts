@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderHeld } from '../../src/render/held.ts';
 import { renderSeriesReport } from '../../src/render/report.ts';
+import { APPLIED, AUDIENCE, seriesFacts } from '../helpers/series-facts.ts';
 
 describe('texts about trust', () => {
   it('tells the sender of a held series why, once, as a threaded reply to them alone', () => {
@@ -20,21 +21,12 @@ describe('texts about trust', () => {
 
   it('says in the list report which mails did not prove their sender (authenticity prefer)', () => {
     const m = renderSeriesReport(
-      {
-        title: 'add a',
-        subject: '[master PATCH hello] add a',
-        version: 1,
-        sender: { name: 'Ada', address: 'ada@example.org' },
-        project: 'hello',
-        branch: 'master',
-        patches: [{ part: 1, subject: 'add a' }],
-        replyTo: 'a@x',
-        references: [],
+      seriesFacts({
         authenticity: ['the patch 1/1 from ada@example.org is not authenticated: no DKIM signature'],
-      },
-      { state: 'applied', base: 'a'.repeat(40), head: 'b'.repeat(40) },
+      }),
+      APPLIED,
       [],
-      { listAddress: 'list@x', failureRecipients: [] },
+      AUDIENCE,
     );
     expect(m.body).toContain(
       'Not authenticated (the project prefers proof of the sender):\n  the patch 1/1 from ada@example.org is not authenticated: no DKIM signature',
