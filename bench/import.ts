@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { demoConfig } from '../src/demo/demo.ts';
 import { createDemoWorld } from '../src/demo/world.ts';
+import { commandFlags } from './helpers/command-flags.ts';
 import { writeCopies } from './helpers/copies.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -18,12 +19,6 @@ const file = resolve(process.argv[2] ?? join(corpora, 'kbuild', 'linux-kbuild-20
 if (!existsSync(file)) {
   console.error(`bench:import: ${file} not found (give a file, or set PATCHFERRY_CORPORA)`);
   process.exit(2);
-}
-
-/** The Node flags on bin/patchferry.mjs's `#!/usr/bin/env -S node …` line: how the command runs. */
-function commandFlags(): string[] {
-  const first = readFileSync(join(root, 'bin', 'patchferry.mjs'), 'utf8').split('\n')[0] ?? '';
-  return first.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
 /** One run of the command in `cwd`: its exit status, first output line, seconds and peak RSS (MB,

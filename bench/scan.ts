@@ -5,9 +5,10 @@
 // command runs with, so that its peak RSS is its own; the first run (empty cache) is shown apart.
 // Ends with one JSON line of the figures.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { commandFlags } from './helpers/command-flags.ts';
 import { writeCopies } from './helpers/copies.ts';
 
 const corpora = resolve(
@@ -17,13 +18,6 @@ const file = process.argv[2] ?? join(corpora, 'kbuild', 'linux-kbuild-2025.mbox.
 if (!existsSync(file)) {
   console.error(`bench:scan: ${file} not found (give a file, or set PATCHFERRY_CORPORA)`);
   process.exit(2);
-}
-
-/** The Node flags on bin/patchferry.mjs's `#!/usr/bin/env -S node …` line: how the command runs. */
-function commandFlags(): string[] {
-  const first =
-    readFileSync(join(import.meta.dirname, '..', 'bin', 'patchferry.mjs'), 'utf8').split('\n')[0] ?? '';
-  return first.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
 /** One scan in a process of its own (bench/helpers/scan-child.mjs) with the command's flags and
