@@ -45,6 +45,10 @@ function mail(id: string, subject: string, o: Opts = {}): Mail {
   };
 }
 
+/** A reply to patch 'p' ('[PATCH] a') from `from`, its From: name `name` ('' for none). */
+const answer = (id: string, from: string, name: string, text: string) =>
+  mail(id, 'Re: [PATCH] a', { from, name, inReplyTo: 'p', text });
+
 const trailersOf = (s: ReturnType<typeof assembleSeries>[number] | undefined, id: string) =>
   s?.trailers.get(id)?.map((t) => `${t.key}: ${t.value}`);
 
@@ -52,17 +56,18 @@ describe('follow-ups and trailers', () => {
   it("takes a review trailer signed with another address when the name is the reviewer's; Fixes: from anyone", () => {
     const [s] = assembleSeries([
       mail('p', '[PATCH] a'),
-      mail('r1', 'Re: [PATCH] a', {
-        from: 'rita@work.example',
-        name: 'Rita Reviewer',
-        inReplyTo: 'p',
-        text: 'Reviewed-by: rita reviewer <rita@home.example>\nAcked-by: Somebody Else <else@x>\n',
-      }),
-      mail('r2', 'Re: [PATCH] a', {
-        from: 'tom@x',
-        inReplyTo: 'p',
-        text: 'Fixes: 0123456789ab ("old")\nLink: https://bugs.example/1\nTested-by: Uma <uma@x>\n',
-      }),
+      answer(
+        'r1',
+        'rita@work.example',
+        'Rita Reviewer',
+        'Reviewed-by: rita reviewer <rita@home.example>\nAcked-by: Somebody Else <else@x>\n',
+      ),
+      answer(
+        'r2',
+        'tom@x',
+        '',
+        'Fixes: 0123456789ab ("old")\nLink: https://bugs.example/1\nTested-by: Uma <uma@x>\n',
+      ),
     ]);
     expect(trailersOf(s, 'p')).toEqual([
       'Reviewed-by: rita reviewer <rita@home.example>',
@@ -74,18 +79,18 @@ describe('follow-ups and trailers', () => {
   it('matches a quoted or "Last, First" From: name, and takes the sender’s person trailers but Signed-off-by and Nacked-by', () => {
     const [s] = assembleSeries([
       mail('p', '[PATCH] a'),
-      mail('r1', 'Re: [PATCH] a', {
-        from: 'rita@work.example',
-        name: 'Rita Reviewer',
-        inReplyTo: 'p',
-        text: 'Reviewed-by: "Rita Reviewer" <rita@home.example>\n',
-      }),
-      mail('r2', 'Re: [PATCH] a', {
-        from: 'max@work.example',
-        name: 'Mustermann, Max',
-        inReplyTo: 'p',
-        text: 'Co-developed-by: Max Mustermann <max@home.example>\nNacked-by: Max Mustermann <max@home.example>\nSigned-off-by: Max Mustermann <max@home.example>\nTested-by: Uma <uma@x>\n',
-      }),
+      answer(
+        'r1',
+        'rita@work.example',
+        'Rita Reviewer',
+        'Reviewed-by: "Rita Reviewer" <rita@home.example>\n',
+      ),
+      answer(
+        'r2',
+        'max@work.example',
+        'Mustermann, Max',
+        'Co-developed-by: Max Mustermann <max@home.example>\nNacked-by: Max Mustermann <max@home.example>\nSigned-off-by: Max Mustermann <max@home.example>\nTested-by: Uma <uma@x>\n',
+      ),
     ]);
     expect(trailersOf(s, 'p')).toEqual([
       'Reviewed-by: "Rita Reviewer" <rita@home.example>',
@@ -96,11 +101,7 @@ describe('follow-ups and trailers', () => {
   it('leaves out a trailer the patch’s own message holds already (git would add it twice)', () => {
     const [s] = assembleSeries([
       mail('p', '[PATCH] a', { text: 'Why.\n\nFixes: 0123456789ab ("old")\nSigned-off-by: Ann <ann@x>\n' }),
-      mail('r', 'Re: [PATCH] a', {
-        from: 'tom@x',
-        inReplyTo: 'p',
-        text: 'fixes: 0123456789ab ("old")\nLink: https://bugs.example/1\n',
-      }),
+      answer('r', 'tom@x', '', 'fixes: 0123456789ab ("old")\nLink: https://bugs.example/1\n'),
     ]);
     expect(trailersOf(s, 'p')).toEqual(['Link: https://bugs.example/1']);
   });
