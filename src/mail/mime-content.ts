@@ -20,6 +20,9 @@ interface Part {
   /** The part opens a forwarded message (it answers a message/rfc822 container): its headers
    * go into the text before it. */
   opensEmbedded: boolean;
+  /** Its body is kept: a text part, or an attachment of a wanted type (decided once, as the part
+   * opens, not for each chunk of a large file). An HTML part's body is never read. */
+  keep: boolean;
   body: Buffer[];
 }
 
@@ -53,28 +56,27 @@ export async function readMime(raw: Buffer, wanted: (contentType: string) => boo
   const done = (async () => {
     for await (const chunk of reading) {
       if (chunk.type === 'node') {
-        const part = partOf(chunk as MimeNode);
+        const part = partOf(chunk as MimeNode, wanted);
         if (part !== null) parts.push(part);
       } else if (chunk.type === 'body') {
         const last = parts.at(-1);
-        if (last !== undefined && last.node === chunk.node && keepsBody(last, wanted))
-          last.body.push(chunk.value);
+        if (last !== undefined && last.keep && last.node === chunk.node) last.body.push(chunk.value);
       }
     }
   })();
   reading.end(raw);
   await done;
-  return contentOf(parts, wanted);
+  return contentOf(parts);
 }
 
 /** A node the splitter gave → the part it is; null for an embedded message's container, whose
  * message the splitter gives as further nodes. */
-function partOf(node: MimeNode): Part | null {
+function partOf(node: MimeNode, wanted: (contentType: string) => boolean): Part | null {
   if (node.contentType === 'message/rfc822' && node.messageNode) return null;
   const opensEmbedded = node.parentNode !== false && node.parentNode.contentType === 'message/rfc822';
   const contentType = node.contentType || 'text/plain';
   const part = { node, contentType, opensEmbedded, body: [] };
-  if (node.multipart) return { ...part, kind: 'container' };
+  if (node.multipart) return { ...part, kind: 'container', keep: false };
   const declared = node.disposition;
   const inline = declared ? declared === 'inline' : TEXT_TYPES.has(contentType);
   if (!inline || !TEXT_TYPES.has(contentType)) {
@@ -83,35 +85,33 @@ function partOf(node: MimeNode): Part | null {
       contentType === 'application/octet-stream' && node.filename
         ? libmime.detectMimeType(node.filename) || contentType
         : contentType;
-    return { ...part, kind: 'attachment', contentType: named };
+    return { ...part, kind: 'attachment', contentType: named, keep: wanted(named) };
   }
-  return { ...part, kind: contentType === 'text/html' ? 'html' : 'text' };
+  return contentType === 'text/html'
+    ? { ...part, kind: 'html', keep: false }
+    : { ...part, kind: 'text', keep: true };
 }
 
-function keepsBody(part: Part, wanted: (contentType: string) => boolean): boolean {
-  if (part.kind === 'attachment') return wanted(part.contentType);
-  return part.kind === 'text' || part.kind === 'html';
-}
-
-function contentOf(parts: Part[], wanted: (contentType: string) => boolean): MimeContent {
+function contentOf(parts: Part[]): MimeContent {
   const hasText = parts.some((p) => p.kind === 'text');
   const text: string[] = [];
   const attachments: MimeContent['attachments'] = [];
   for (const part of parts) {
     if (part.opensEmbedded) text.push(embeddedHeaders(part.node));
-    if (part.kind === 'container') continue;
-    const bytes = undoTransferEncoding(Buffer.concat(part.body), part.node.encoding || '7bit');
-    if (part.kind === 'attachment') {
-      if (wanted(part.contentType))
-        attachments.push({
-          contentType: part.contentType,
-          filename: part.node.filename || null,
-          content: bytes,
-        });
-    } else if (part.kind === 'html') {
+    if (part.kind === 'html') {
       // HTML is not read: its place in the text is an empty part, where mailparser would have
       // put its conversion (outside an alternative beside text, or as the message's only body).
       if (!inAlternative(part.node) && (hasText || part.node.root)) text.push('');
+      continue;
+    }
+    if (!part.keep) continue;
+    const bytes = undoTransferEncoding(Buffer.concat(part.body), part.node.encoding || '7bit');
+    if (part.kind === 'attachment') {
+      attachments.push({
+        contentType: part.contentType,
+        filename: part.node.filename || null,
+        content: bytes,
+      });
     } else {
       const decoded = decodeText(bytes, {
         charset: part.node.charset || undefined,
