@@ -41,13 +41,15 @@ export async function amReadyMail(raw: Buffer): Promise<Buffer> {
   }
   const type = headers.fields.get('content-type')?.[0] ?? '';
   if (!/^\s*multipart\//i.test(type)) return raw;
-  const attached = (await readMime(mail, attachedMayHoldDiff)).attachments
-    .map((a) => patchMail(a.content))
-    .find((m) => m !== null);
+  // Read once: the text/* attachments the HTML case joins are among those kept for a patch mail.
+  const content = await readMime(mail, attachedMayHoldDiff);
+  const attached = content.attachments.map((a) => patchMail(a.content)).find((m) => m !== null);
   if (attached) return attached;
   if (!hasHtmlPart(mail.subarray(headers.bodyStart))) return raw;
-  const content = await readMime(mail, (t) => t.startsWith('text/'));
-  const texts = [content.text, ...content.attachments.map((a) => a.content.toString('utf8'))];
+  const texts = [
+    content.text,
+    ...content.attachments.filter((a) => a.contentType.startsWith('text/')).map((a) => a.content.toString('utf8')),
+  ];
   return rebuilt(mail, headers.bodyStart, texts.join('\n'));
 }
 
