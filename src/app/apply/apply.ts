@@ -3,6 +3,7 @@ import type { ApplicationRecord } from '../../ports/store.ts';
 import type { SeriesPlan } from '../../work/units.ts';
 import { queueArchive } from '../archive/archive-unit.ts';
 import type { Deps } from '../deps.ts';
+import { recordAlready, type AlreadyApplied } from '../series/already.ts';
 import { finalMails } from '../series/final-mails.ts';
 import { queueFailureReport } from '../report/series-report.ts';
 import { errorMessage } from '../../shared/errors.ts';
@@ -33,16 +34,7 @@ export type SeriesOutcome =
       readonly part: number;
       readonly reason: string;
     }
-  | {
-      /** Direct mode: every patch is on the branch already, applied before (by a run with another
-       * database, a CI job's, or by hand): its state is applied, nothing is pushed, archived, built
-       * or reported for it. */
-      readonly type: 'already';
-      readonly series: string;
-      readonly project: string;
-      readonly branch: string;
-      readonly head: string;
-    }
+  | AlreadyApplied
   | { readonly type: 'resend'; readonly series: string; readonly of: string }
   /** Merge-request mode: pushed to its branch; the merge request follows through the outbox. */
   | { readonly type: 'pushed'; readonly series: string; readonly sourceBranch: string };
@@ -119,26 +111,6 @@ async function onBranchAlready(
     );
     return null;
   });
-}
-
-/** Direct mode: a series found on its branch already, recorded applied (see 'already'). */
-export function recordAlready(
-  deps: Pick<Deps, 'log' | 'store'>,
-  plan: Pick<SeriesPlan, 'seriesId' | 'project' | 'branch'> & {
-    readonly members: readonly { readonly messageId: string; readonly kind: string }[];
-  },
-  on: { readonly head: string },
-): Extract<SeriesOutcome, { type: 'already' }> {
-  const { seriesId, project, branch } = plan;
-  deps.log.info({ series: seriesId, project, branch, head: on.head }, 'series is on its branch already');
-  // Applied, as its next version needs to know; but with no application of this run's: that would
-  // build its branch and report it on the list again, and archive it again, all done the day it
-  // was applied.
-  deps.store.atomically(() => {
-    deps.store.series.setState(seriesId, 'applied');
-    finalMails(deps.store, plan.members, 'already applied', `on ${branch} up to ${on.head.slice(0, 12)}`);
-  });
-  return { type: 'already', series: seriesId, project, branch, head: on.head };
 }
 
 function recordApplied(

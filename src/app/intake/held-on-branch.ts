@@ -1,8 +1,8 @@
 import type { MailFacts } from '../../ports/store.ts';
 import { orderedPatches, type Series, type SeriesMail } from '../../series/series.ts';
 import { errorMessage } from '../../shared/errors.ts';
-import { recordAlready } from '../apply/apply.ts';
 import type { Deps } from '../deps.ts';
+import { recordAlready } from '../series/already.ts';
 import { heldBefore } from './trust.ts';
 
 /** A series found on its branch already: `head` is the commit of its last patch. */
