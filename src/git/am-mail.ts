@@ -48,7 +48,9 @@ export async function amReadyMail(raw: Buffer): Promise<Buffer> {
   if (!hasHtmlPart(mail.subarray(headers.bodyStart))) return raw;
   const texts = [
     content.text,
-    ...content.attachments.filter((a) => a.contentType.startsWith('text/')).map((a) => a.content.toString('utf8')),
+    ...content.attachments
+      .filter((a) => a.contentType.startsWith('text/'))
+      .map((a) => a.content.toString('utf8')),
   ];
   return rebuilt(mail, headers.bodyStart, texts.join('\n'));
 }
