@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { renderRejection, renderSeriesReport, type SeriesFacts } from '../../src/render/report.ts';
+import { renderRejection, renderSeriesReport } from '../../src/render/report.ts';
 import { failedBuild, succeededBuild } from '../helpers/build-facts.ts';
+import { AUDIENCE, seriesFacts } from '../helpers/series-facts.ts';
 
-const SERIES: SeriesFacts = {
-  title: 'greet by name',
+const SERIES = seriesFacts({
   subject: '[master PATCH hello 0/2] greet by name',
   version: 2,
-  sender: { name: 'Ada', address: 'ada@x' },
-  project: 'hello',
-  branch: 'master',
   patches: [
     { part: 1, subject: 'hello: greet' },
     { part: 2, subject: 'README: document' },
   ],
-  replyTo: 'cover@x',
-  references: [],
-};
-const AUDIENCE = { listAddress: 'list@x', failureRecipients: ['boss@x'] };
+});
 
 describe('report rendering', () => {
   it('tells what was received, applied, built and where the repositories are', () => {
