@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 
 /** What one patch changes, as an id that stays the same when the patch is sent again (a new
  * version that leaves this part alone, a rebase, a reworded message): like `git patch-id`, it
- * ignores line numbers, blob ids, git's signature and blank lines at the end, and keeps every added, removed and context
- * line and every file name. A sha256 in hex. Pure. Computed for every patch read, so done with one
- * whole-text replacement rather than line by line (changed white space counts as a change here,
- * unlike in the series fingerprint). */
+ * ignores line numbers, blob ids, git's signature and blank lines at the end, and keeps every
+ * added, removed and context line and every file name. A sha256 in hex. Pure. Computed for every
+ * patch read, so done with one whole-text replacement rather than line by line (changed white
+ * space counts as a change here, unlike in the series fingerprint). */
 export function patchId(diff: string): string {
   const end = diff.indexOf('\n-- \n'); // git's signature ("-- \n2.47.1") ends the patch
   // Blank lines after the last hunk are no part of it: the last mail of an mbox, or one sent
@@ -13,13 +13,10 @@ export function patchId(diff: string): string {
   const stop = end === -1 ? diff.length : end + 1;
   let last = stop;
   while (last > 0 && isBlank(diff.charCodeAt(last - 1))) last--;
-  // Most diffs end in one newline: then the text is used as it is, not copied.
+  // Most diffs end in one newline: then the text is sliced as it is (a slice of a string, the
+  // whole of it included, is not copied), not joined to a new "\n".
   const body =
-    last === stop - 1 && diff.charCodeAt(last) === 10
-      ? stop === diff.length
-        ? diff
-        : diff.slice(0, stop)
-      : `${diff.slice(0, last)}\n`;
+    last === stop - 1 && diff.charCodeAt(last) === 10 ? diff.slice(0, stop) : `${diff.slice(0, last)}\n`;
   const normal = body.replace(/^index [^\n]*\n|^@@[^\n]*/gm, (m) => (m.startsWith('@@') ? '@@' : ''));
   return createHash('sha256').update(normal).digest('hex');
 }
