@@ -1,17 +1,18 @@
 /** How git's mailinfo reads a From value into a name and an address (mailinfo.c handle_from and
- * unquote_quoted_pair): for the commits git am makes and the names patchferry shows. Pure. */
+ * unquote_quoted_pair): for the commits git am makes and the names patchferry shows; and git's
+ * trim, which only takes ASCII white space, used wherever patchferry reads mail as git does. Pure. */
 
 /** git's reading of a From value: the address is the token with '@' (in angle brackets or not);
  * what is left is the name, unquoted, or un-parenthesised when it is only a comment. */
 export function splitFrom(from: string): { name: string; email: string } {
   // git's cleanup_space: only ASCII white space folds (a no-break space is part of a name).
-  const value = trim(from.replace(/[ \t\r\n]+/g, ' '));
+  const value = asciiTrim(from.replace(/[ \t\r\n]+/g, ' '));
   const found = /<([^<>]*@[^<>]*)>/.exec(value) ?? /[^\s()<>"]+@[^\s()<>"]+/.exec(value);
   if (!found) return { name: '', email: '' };
   const email = (found[1] ?? found[0]).trim();
   const rest = value.slice(0, found.index) + value.slice(found.index + found[0].length);
-  let name = trim(unquotePairs(trim(rest.replace(/[ \t\r\n]+/g, ' '))));
-  if (/^\([^()]*\)$/.test(name)) name = trim(name.slice(1, -1));
+  let name = asciiTrim(unquotePairs(asciiTrim(rest.replace(/[ \t\r\n]+/g, ' '))));
+  if (/^\([^()]*\)$/.test(name)) name = asciiTrim(name.slice(1, -1));
   return { name: name || email, email };
 }
 
@@ -51,7 +52,7 @@ function unquotePairs(value: string): string {
   return out;
 }
 
-/** Without ASCII white space (git's isspace) at either end. */
-function trim(s: string): string {
+/** A string without ASCII white space (git's isspace: space, tab, CR, LF) at either end. */
+export function asciiTrim(s: string): string {
   return s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
 }

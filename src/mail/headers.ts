@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { decodeEncodedWords } from './encoded-words.ts';
-import { splitFrom } from './git-ident.ts';
+import { asciiTrim, splitFrom } from './git-ident.ts';
 import addressparser from 'nodemailer/lib/addressparser';
 
 /** The header block of a raw message, decoded once, by lower-cased field name. A field seen twice
@@ -53,11 +53,6 @@ export function headerText(headers: Headers, name: string): string | null {
   const value = headers.fields.get(name)?.[0];
   if (value === undefined) return null;
   return asciiTrim(decodeEncodedWords(value).replace(/[ \t\r\n]+/g, ' '));
-}
-
-/** A string without ASCII white space (git's isspace: space, tab, CR, LF) at either end. */
-export function asciiTrim(s: string): string {
-  return s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
 }
 
 /** Message-IDs in a field (without angle brackets), in order; bare ids are accepted too. */

@@ -1,7 +1,6 @@
 import { isFormatPatchFromLine } from './format-patch.ts';
 import { decodeEncodedWords } from './encoded-words.ts';
-import { splitFrom } from './git-ident.ts';
-import { asciiTrim } from './headers.ts';
+import { asciiTrim, splitFrom } from './git-ident.ts';
 
 /** What `git mailinfo` takes from a patch mail: the author, the subject and the commit message,
  * following git's rules (in-body From:/Subject:/Date: headers, subject clean-up, scissors), so that

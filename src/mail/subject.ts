@@ -1,5 +1,5 @@
 /** The subject tag grammar: what the bracketed prefix of a subject says about a mail. Pure. */
-import { asciiTrim } from './headers.ts';
+import { asciiTrim } from './git-ident.ts';
 
 export interface SubjectTag {
   /** The subject with reply markers and tag groups removed. */
