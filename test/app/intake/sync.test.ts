@@ -21,6 +21,11 @@ async function demoContext() {
   return { world, open: () => createContext(loadConfig(file), silentLogger()) };
 }
 
+/** The SQLite database at `path` removed with its WAL files: the next run starts fresh, as a CI job's. */
+function dropDatabase(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+}
+
 describe('sync in direct mode', () => {
   it('applies the complete series, rejects the unknown repo, reports the conflict, and ignores the review', async () => {
     const { world, open } = await demoContext();
@@ -87,8 +92,7 @@ describe('sync in direct mode', () => {
     commitFiles(clone, 'README: say it shorter', { README: 'hello\n=====\n\nGreets.\n' });
     git(clone, ['push', '-q', 'origin', 'master']);
     const tips = git(world.upstream, ['for-each-ref', '--format=%(objectname)', 'refs/heads']);
-    rmSync(database, { force: true });
-    for (const suffix of ['-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
+    dropDatabase(database);
 
     ctx = await open();
     const s = await sync(ctx);
@@ -113,8 +117,7 @@ describe('sync in direct mode', () => {
     await sync(ctx);
     const database = ctx.config.state.database;
     ctx.store.close();
-    rmSync(database, { force: true });
-    for (const suffix of ['-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
+    dropDatabase(database);
     // Now no sender is allowed: a CI job's database knows no release a maintainer gave.
     const file = join(world.dir, 'patchferry.yml');
     writeFileSync(
