@@ -94,7 +94,7 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     date: headerDate(headers),
     tag,
     kind: classify(
-      tag,
+      forwardedPatch(subject, diff, threaded) ? { ...tag, reply: false } : tag,
       diff,
       pull !== null,
       threaded && !diff && echoable(tag) && answers(trailers),
@@ -112,6 +112,13 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
     supersedes: findSupersedes(text).map(detachedCopy),
     changeId: nullableOwn(findChangeId(text)),
   };
+}
+
+/** A patch forwarded on its own (`Fwd: [PATCH …]` answering nothing, with a diff): a patch to
+ * apply, as git am and patchwork (which takes only "Re" for a comment) read it, not a reply. In
+ * a thread, a forwarded mail stays a reply. */
+function forwardedPatch(subject: string, diff: string | null, threaded: boolean): boolean {
+  return diff !== null && !threaded && /^\s*(?:fwd?|wg|tr)\s*(?:\[\d+\])?\s*:/i.test(subject);
 }
 
 /** The attached files a diff is looked for in: text, octet-stream (a .patch file as many mailers

@@ -85,6 +85,17 @@ describe('parsing mail', () => {
     expect(mail.kind).toBe('other');
   });
 
+  it('classifies a patch forwarded on its own (Fwd:, answering nothing) as a patch, and one forwarded into a thread as a reply', async () => {
+    const diff = 'Forwarding it.\n\n---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n';
+    const alone = rawMail({ From: 'z@x', Subject: 'Fwd: [PATCH hello] fix x', 'Message-ID': '<f1@x>' }, diff);
+    expect((await parseMail(alone)).kind).toBe('patch');
+    const threaded = rawMail(
+      { From: 'z@x', Subject: 'Fwd: [PATCH hello] fix x', 'Message-ID': '<f2@x>', 'In-Reply-To': '<p@x>' },
+      diff,
+    );
+    expect((await parseMail(threaded)).kind).toBe('reply');
+  });
+
   it('reads a numbered pull request as the cover letter of its patches, keeping its URL and ref', async () => {
     const body =
       'The following changes since commit 1:\n\nare available in the git repository at:\n\n  git://h/r.git next\n\nfor you to fetch changes up to 2:\n';
