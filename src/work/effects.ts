@@ -21,6 +21,12 @@ export const mailEffect = z.object({
 });
 export type MailEffect = z.infer<typeof mailEffect>;
 
+/** A dead unit's notice not sent yet: a mail, with the other units that died for the same reason
+ * and are named in it (report/dead.ts), kept so a later death adds to the list. */
+export const deadNoticeEffect = mailEffect.extend({
+  others: z.array(z.object({ key: z.string(), kind: z.string() })).default([]),
+});
+
 const commitStatus = z.object({
   state: z.enum(['pending', 'running', 'success', 'failed']),
   name: z.string(),

@@ -1,6 +1,6 @@
 import type { Unit, UnitError, WorkQueue } from '../../ports/work-queue.ts';
 import { renderDeadUnit } from '../../render/report.ts';
-import { mailEffect } from '../../work/effects.ts';
+import { deadNoticeEffect } from '../../work/effects.ts';
 import { queueMail } from '../../work/outbox.ts';
 import { seriesPlan } from '../../work/units.ts';
 import type { Deps } from '../deps.ts';
@@ -77,7 +77,7 @@ function deadFacts(unit: Unit, error = unit.error ?? { code: 'unknown', message:
 }
 
 /** The notice, not sent yet, of another unit that died for the same reason; with the units it
- * names beside its own (`others`, kept in its payload). */
+ * names beside its own (`others`, kept in its payload: deadNoticeEffect). */
 function pendingNotice(queue: WorkQueue, unit: Unit, error: UnitError) {
   for (const owner of queue.list('dead')) {
     if (owner.key === unit.key || owner.key.startsWith('dead:')) continue;
@@ -87,20 +87,10 @@ function pendingNotice(queue: WorkQueue, unit: Unit, error: UnitError) {
     const key = `dead:${owner.key}#${n}`;
     const notice = queue.get(key);
     if (notice?.state !== 'pending' || notice.attempts > 0) continue;
-    const effect = mailEffect.safeParse(notice.payload);
+    const effect = deadNoticeEffect.safeParse(notice.payload);
     if (!effect.success) continue;
-    return { key, owner, effect: effect.data, others: othersOf(notice.payload) };
+    const { others, ...mail } = effect.data;
+    return { key, owner, effect: mail, others };
   }
   return null;
-}
-
-function othersOf(payload: unknown): { key: string; kind: string }[] {
-  const others = (payload as { others?: unknown }).others;
-  return Array.isArray(others)
-    ? others.filter(
-        (o): o is { key: string; kind: string } =>
-          typeof (o as { key?: unknown }).key === 'string' &&
-          typeof (o as { kind?: unknown }).kind === 'string',
-      )
-    : [];
 }
