@@ -174,12 +174,14 @@ export async function scanStreaming(
     }
   }
   return assembleSeries(kept, rules?.links ? { links: rules.links } : {}).map((s): ScannedSeries => {
-    const head = routes.get(routingHead(s)?.messageId ?? s.id);
+    // The mail that routes the series also gives its prefixes: a naked cover letter has none.
+    const routing = routingHead(s);
+    const head = routes.get(routing?.messageId ?? s.id);
     return {
       id: s.id,
       repo: head?.repo ?? null,
       branch: head?.branch ?? null,
-      prefixes: prefixesOf((s.cover ?? orderedPatches(s)[0])?.tag ?? null, head ?? unrouted),
+      prefixes: prefixesOf(routing?.tag ?? null, head ?? unrouted),
       ...(table ? { routedBy: head?.routedBy ?? null, routeError: head?.routeError ?? null } : {}),
       version: s.version,
       total: s.total,

@@ -27,7 +27,9 @@ describe('a naked cover letter (issue 17 item 8)', () => {
 
     const table = { projects: { hello: { branches: ['master'] } } };
     const doc = await scan([mbox], table, mboxSource);
-    expect(doc.series).toMatchObject([{ repo: 'hello', branch: 'master', complete: true, routeError: null }]);
+    expect(doc.series).toMatchObject([
+      { repo: 'hello', branch: 'master', prefixes: ['PATCH'], complete: true, routeError: null },
+    ]);
     expect(doc.series[0]?.cover).toBe(doc.mails[0]?.messageId);
 
     const config = writeHelloConfig(dir, { git: upstream });
