@@ -1,7 +1,6 @@
 import { isFormatPatchFromLine } from '../mail/format-patch.ts';
 import { readHeaders } from '../mail/headers.ts';
-import { readMime } from '../mail/mime-content.ts';
-import { attachedMayHoldDiff } from '../mail/parse.ts';
+import { attachedMayHoldDiff, readMime } from '../mail/mime-content.ts';
 import { decodeText, plainPart } from '../mail/plain-body.ts';
 
 /**

@@ -152,3 +152,9 @@ function decodeWords(value: string): string {
     return value;
   }
 }
+
+/** The attached files a diff is looked for in: text, octet-stream (a .patch file as many mailers
+ * attach it) and a forwarded message (message/rfc822, as "forward as attachment" sends it). */
+export function attachedMayHoldDiff(type: string): boolean {
+  return /^text\/|^application\/octet-stream$|^message\/rfc822$/.test(type);
+}

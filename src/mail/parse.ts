@@ -13,7 +13,7 @@ import type { Mail, MailKind } from './mail.ts';
 import { detachedCopy } from './detached-copy.ts';
 import { diffPathProblem, malformation } from './malformed.ts';
 import { inBodyAuthor } from './mailinfo.ts';
-import { readMime } from './mime-content.ts';
+import { attachedMayHoldDiff, readMime } from './mime-content.ts';
 import { patchId } from './patch-id.ts';
 import { plainBody } from './plain-body.ts';
 import { parseSubject, type SubjectTag } from './subject.ts';
@@ -119,12 +119,6 @@ export async function parseMail(raw: Buffer): Promise<Mail> {
  * a thread, a forwarded mail stays a reply. */
 function forwardedPatch(subject: string, diff: string | null, threaded: boolean): boolean {
   return diff !== null && !threaded && /^\s*(?:fwd?|wg|tr)\s*(?:\[\d+\])?\s*:/i.test(subject);
-}
-
-/** The attached files a diff is looked for in: text, octet-stream (a .patch file as many mailers
- * attach it) and a forwarded message (message/rfc822, as "forward as attachment" sends it). */
-export function attachedMayHoldDiff(type: string): boolean {
-  return /^text\/|^application\/octet-stream$|^message\/rfc822$/.test(type);
 }
 
 /** Whether bytes can hold what findDiff looks for (a `diff -`, `Index: ` or `+++ ` line): an

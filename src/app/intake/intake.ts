@@ -161,6 +161,7 @@ export async function intake(deps: IntakeDeps, options: IntakeOptions = {}): Pro
     }
     const head = series.cover ?? orderedPatches(series)[0] ?? members[0];
     if (!head) continue;
+    // head: the mail a rejection or a hold answers; routing: the one whose tag routes the series.
     const routing = routingHead(series) ?? head;
     const tooBig = seriesOverLimit(deps.config.limits, series);
     const route =
